@@ -1,0 +1,146 @@
+/**
+ * The embedded DynamoDB for `npm start` and the integration tests: the dynoxide engine (a native
+ * DynamoDB-protocol server shipped on npm as `@dynoxide/<platform>`), and the hub's table created
+ * from the same description the CDK stack uses (`infra/table.ts`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { globalIndexes, keyAttributes, tableKeys } from '#infra/table.ts';
+import { freePort } from '#infra/local/free-port.ts';
+
+export interface EmbeddedDynamoDb {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Local clients need some credentials; the engine ignores them. */
+export const localAwsCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+function dynoxideBinary(): string {
+  const platformPackage = `@dynoxide/${process.platform}-${process.arch}`;
+  const require = createRequire(import.meta.url);
+  try {
+    const manifest = require.resolve(`${platformPackage}/package.json`);
+    const binary = join(dirname(manifest), process.platform === 'win32' ? 'dynoxide.exe' : 'dynoxide');
+    if (existsSync(binary)) return binary;
+  } catch {
+    // fall through to the explanation below
+  }
+  throw new Error(
+    `The embedded DynamoDB engine (${platformPackage}) is not installed for this platform. ` +
+      'Set DYNAMODB_ENDPOINT to an existing DynamoDB-compatible endpoint (for example DynamoDB Local) instead.',
+  );
+}
+
+/**
+ * Starts the engine on a free loopback port. With `dataFile` the data survives restarts (a SQLite
+ * file); without it the engine keeps everything in memory.
+ */
+export async function startEmbeddedDynamoDb(options: { dataFile?: string; port?: number } = {}): Promise<EmbeddedDynamoDb> {
+  const port = options.port ?? (await freePort());
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port)];
+  if (options.dataFile) {
+    mkdirSync(dirname(options.dataFile), { recursive: true });
+    args.push('--db-path', options.dataFile);
+  }
+  const child: ChildProcess = spawn(dynoxideBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`The embedded DynamoDB exited early (code ${code}). ${stderr}`))),
+  );
+  await Promise.race([waitUntilAnswering(endpoint), exited]);
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function waitUntilAnswering(endpoint: string, timeoutMs = 15_000): Promise<void> {
+  const client = localClient(endpoint);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      client.destroy();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`The embedded DynamoDB did not answer within ${timeoutMs} ms: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'local', credentials: localAwsCredentials });
+}
+
+/** The CreateTable input for the hub's table, from `infra/table.ts`. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: globalIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}
+
+/** Creates the table (and turns TTL on) unless it exists. Safe to call on every start. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+    }
+    try {
+      await client.send(new CreateTableCommand(createTableInput(tableName)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: tableKeys.ttlAttribute, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+export function ensureDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+}

@@ -1,0 +1,62 @@
+/**
+ * Who is calling a console route, read from the JWT claims the gateway verified. The tenant always
+ * comes from the token, never from the path or the body (API.md §3).
+ */
+import { config } from '#shared/config/config.ts';
+import { Forbidden, Unauthorized } from '#shared/errors/domain-errors.ts';
+
+export interface Caller {
+  tenantId: string;
+  userId: string;
+  isAdmin: boolean;
+  departments: string[];
+}
+
+export type Claims = Record<string, unknown>;
+
+/**
+ * A list claim as API Gateway's JWT authorizer passes it: HTTP APIs flatten arrays into a string
+ * such as `[admin ops]`; tokens may also carry a real array, a JSON array string, or `a,b`.
+ */
+export function listClaim(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  const text = String(value).trim();
+  if (text === '') return [];
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
+    } catch {
+      // not JSON: API Gateway's "[a b]" form
+    }
+    return text.slice(1, -1).split(/[\s,]+/).filter(Boolean);
+  }
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+const identifier = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/** Reads the caller from verified claims. A token without a usable tenant or subject is refused. */
+export function callerFromClaims(claims: Claims | undefined): Caller {
+  if (!claims) throw new Unauthorized();
+  const names = config().claims;
+  const tenantId = claims[names.tenant];
+  const userId = claims.sub;
+  if (typeof tenantId !== 'string' || !identifier.test(tenantId)) {
+    throw new Unauthorized(`The token has no usable "${names.tenant}" claim.`);
+  }
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+    throw new Unauthorized('The token has no usable "sub" claim.');
+  }
+  return {
+    tenantId,
+    userId,
+    isAdmin: listClaim(claims[names.roles]).includes('admin'),
+    departments: listClaim(claims[names.departments]).filter((d) => identifier.test(d)),
+  };
+}
+
+export function requireAdmin(caller: Caller): void {
+  if (!caller.isAdmin) throw new Forbidden('Only an admin of the tenant may do this.');
+}

@@ -1,0 +1,121 @@
+/**
+ * Configuration, parsed once per cold start from the environment by a valibot schema (API.md §4).
+ * A bad value fails fast with a message that names the variable. Secrets are not part of this object:
+ * in AWS they come from Secrets Manager (`WECHAT_SECRET_ARN`), see `shared/config/wechat-credentials.ts`.
+ */
+import * as v from 'valibot';
+import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
+
+const booleanFlag = (fallback: boolean) =>
+  v.pipe(
+    v.optional(v.picklist(['true', 'false', '1', '0']), fallback ? 'true' : 'false'),
+    v.transform((text) => text === 'true' || text === '1'),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number')), String(fallback)),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const origin = (fallback?: string) =>
+  v.pipe(
+    fallback === undefined ? v.string() : v.optional(v.string(), fallback),
+    v.url('must be an absolute URL'),
+    v.transform((url) => url.replace(/\/+$/, '')),
+  );
+
+const funcIds = v.pipe(
+  v.optional(v.string(), '1,2,3'),
+  v.regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be comma-separated permission-set ids, e.g. 1,2,3'),
+  v.transform((text) => [...new Set(text.split(',').map((id) => Number(id.trim())))]),
+);
+
+const envSchema = v.object({
+  TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3), v.maxLength(255)), TABLE_DEFAULT_NAME),
+  DYNAMODB_ENDPOINT: v.optional(v.pipe(v.string(), v.url('must be an absolute URL'))),
+  FAN_SYNC_QUEUE_URL: v.optional(v.string()),
+  WECHAT_SECRET_ARN: v.optional(v.string()),
+  WECHAT_API_BASE: origin('https://api.weixin.qq.com'),
+  WECHAT_MP_BASE: origin('https://mp.weixin.qq.com'),
+  WECHAT_MAX_CLOCK_SKEW_SECONDS: integer(300, 0, 86_400),
+  PUBLIC_BASE_URL: v.optional(origin()),
+  CONSOLE_URL: v.optional(origin()),
+  BIND_REQUIRE_SERVICE_ACCOUNT: booleanFlag(true),
+  BIND_REQUIRE_VERIFIED: booleanFlag(true),
+  BIND_REQUIRED_FUNC_IDS: funcIds,
+  TENANT_DEFAULT_ACCOUNT_QUOTA: integer(5, 0, 10_000),
+  PORT: integer(3000, 1, 65_535),
+  JWT_TENANT_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'tenant_id'),
+  JWT_ROLES_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'roles'),
+  JWT_DEPARTMENTS_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'departments'),
+});
+
+export type EnvInput = Record<string, string | undefined>;
+
+export interface HubConfig {
+  tableName: string;
+  dynamoDbEndpoint?: string;
+  fanSyncQueueUrl?: string;
+  wechatSecretArn?: string;
+  wechatApiBase: string;
+  wechatMpBase: string;
+  maxClockSkewSeconds: number;
+  publicBaseUrl: string;
+  consoleUrl: string;
+  bindingPolicy: { requireServiceAccount: boolean; requireVerified: boolean; requiredFuncIds: number[] };
+  defaultAccountQuota: number;
+  port: number;
+  claims: { tenant: string; roles: string; departments: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment. Throws a `ConfigError` naming every bad variable. */
+export function parseConfig(env: EnvInput): HubConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = v.safeParse(envSchema, present);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration. ${problems.join('; ')}`);
+  }
+  const e = result.output;
+  const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
+  return {
+    tableName: e.TABLE_NAME,
+    ...(e.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: e.DYNAMODB_ENDPOINT } : {}),
+    ...(e.FAN_SYNC_QUEUE_URL ? { fanSyncQueueUrl: e.FAN_SYNC_QUEUE_URL } : {}),
+    ...(e.WECHAT_SECRET_ARN ? { wechatSecretArn: e.WECHAT_SECRET_ARN } : {}),
+    wechatApiBase: e.WECHAT_API_BASE,
+    wechatMpBase: e.WECHAT_MP_BASE,
+    maxClockSkewSeconds: e.WECHAT_MAX_CLOCK_SKEW_SECONDS,
+    publicBaseUrl,
+    consoleUrl: e.CONSOLE_URL ?? `${publicBaseUrl}/console`,
+    bindingPolicy: {
+      requireServiceAccount: e.BIND_REQUIRE_SERVICE_ACCOUNT,
+      requireVerified: e.BIND_REQUIRE_VERIFIED,
+      requiredFuncIds: e.BIND_REQUIRED_FUNC_IDS,
+    },
+    defaultAccountQuota: e.TENANT_DEFAULT_ACCOUNT_QUOTA,
+    port: e.PORT,
+    claims: { tenant: e.JWT_TENANT_CLAIM, roles: e.JWT_ROLES_CLAIM, departments: e.JWT_DEPARTMENTS_CLAIM },
+  };
+}
+
+let cached: HubConfig | undefined;
+
+/** The process-wide configuration, parsed on first use (cold start) and kept. */
+export function config(): HubConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For tests and the local stack, which set the environment before handlers load. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * `consoleRoute` builds the handler of one console route (API.md §3): the base stack, a JSON body
+ * of at most 64 KiB, valibot validation of path, query and body, the caller from the verified JWT
+ * claims, and the admin check when the route needs it. The route's function receives typed input
+ * and returns `{ status, body }`; errors become `{ error: … }` responses in one place.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import * as v from 'valibot';
+import { callerFromClaims, requireAdmin, type Caller } from '#shared/auth/caller.ts';
+import { jsonResponse, type JsonResponse } from '#shared/http/error-envelope.ts';
+import { baseHttpStack, bodyLimit } from '#shared/http/middleware.ts';
+import { validateParts, type AnySchema } from '#shared/http/validation.ts';
+import { logger } from '#shared/observability/powertools.ts';
+
+export const CONSOLE_BODY_LIMIT_BYTES = 64 * 1024;
+
+export type ConsoleEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export interface RouteSpec<P extends AnySchema | undefined, Q extends AnySchema | undefined, B extends AnySchema | undefined> {
+  /** `admin`: only admins of the tenant; `any`: any authenticated member (reads). */
+  who: 'admin' | 'any';
+  params?: P;
+  query?: Q;
+  body?: B;
+}
+
+type Out<S> = S extends AnySchema ? v.InferOutput<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  caller: Caller;
+  params: P;
+  query: Q;
+  body: B;
+  event: ConsoleEvent;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const jsonParser = httpJsonBodyParser();
+
+/** Parses a JSON body when one was sent; an absent body is `undefined` for the schema to judge. */
+function optionalJsonBody(): middy.MiddlewareObj<ConsoleEvent> {
+  return {
+    before: async (request) => {
+      const body = request.event.body;
+      if (body === undefined || body === null || body === '') {
+        (request.event as { body?: unknown }).body = undefined;
+        return;
+      }
+      await jsonParser.before?.(request as never);
+    },
+  };
+}
+
+export function consoleRoute<
+  P extends AnySchema | undefined = undefined,
+  Q extends AnySchema | undefined = undefined,
+  B extends AnySchema | undefined = undefined,
+>(spec: RouteSpec<P, Q, B>, run: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>) {
+  return middy<ConsoleEvent, JsonResponse>()
+    .use(baseHttpStack() as unknown as middy.MiddlewareObj<ConsoleEvent, JsonResponse>[])
+    .use(bodyLimit(CONSOLE_BODY_LIMIT_BYTES))
+    .use(optionalJsonBody())
+    .handler(async (event) => {
+      const caller = callerFromClaims(event.requestContext?.authorizer?.jwt?.claims);
+      logger.appendKeys({ tenantId: caller.tenantId });
+      if (spec.who === 'admin') requireAdmin(caller);
+      const input = validateParts(
+        { params: spec.params, query: spec.query, body: spec.body },
+        { params: event.pathParameters ?? {}, query: event.queryStringParameters ?? {}, body: event.body as unknown },
+      );
+      const result = await run({ caller, event, ...(input as { params: Out<P>; query: Out<Q>; body: Out<B> }) });
+      return jsonResponse(result.status, result.body, result.headers);
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * The middleware every HTTP function starts with: tracer → logger → metrics (Powertools), then the
+ * error envelope, then header normalization. Console and WeChat stacks add their own parts after it.
+ */
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { logger, metrics, tracer } from '#shared/observability/powertools.ts';
+import { errorEnvelope } from '#shared/http/error-envelope.ts';
+import { PayloadTooLarge } from '#shared/errors/domain-errors.ts';
+
+export function observed<E, R>(handler: (event: E) => Promise<R>) {
+  return middy<E, R>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(handler);
+}
+
+export function baseHttpStack() {
+  return [
+    captureLambdaHandler(tracer),
+    injectLambdaContext(logger, { resetKeys: true }),
+    logMetrics(metrics),
+    errorEnvelope(),
+    httpHeaderNormalizer({ canonical: false }),
+  ] as const;
+}
+
+interface RawBodyEvent {
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+/** Size of the body as it will be decoded, without decoding it first. */
+export function bodyBytes(event: RawBodyEvent): number {
+  if (!event.body) return 0;
+  if (event.isBase64Encoded) return Math.floor((event.body.length * 3) / 4);
+  return Buffer.byteLength(event.body, 'utf8');
+}
+
+/** Refuses a body over `limitBytes` with `413 payload_too_large` before anything parses it. */
+export function bodyLimit(limitBytes: number): middy.MiddlewareObj<RawBodyEvent> {
+  return {
+    before: (request) => {
+      if (bodyBytes(request.event) > limitBytes) throw new PayloadTooLarge(limitBytes);
+    },
+  };
+}
+
+/** Decodes the raw body to a UTF-8 string. */
+export function rawBody(event: RawBodyEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
