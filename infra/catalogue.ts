@@ -24,12 +24,54 @@ export interface Route {
 /** Table access, mapped to the narrowest CDK grant. */
 export type TableAccess = 'read' | 'write' | 'readwrite';
 
+/**
+ * A work queue: SQS with a dead-letter queue in AWS, an in-process queue with the same semantics
+ * locally (`infra/local/queues.ts`). Functions name the queues they send to in `sendsTo`; the
+ * consumer is wired as an event source with partial batch failures.
+ */
+export interface HubQueue {
+  readonly name: string;
+  readonly description: string;
+  /** The function that consumes it (must be in `hubFunctions`). */
+  readonly consumer: string;
+  readonly batchSize: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Upper bound of concurrent consumer invocations (respects WeChat's per-account limits). */
+  readonly maxConcurrency: number;
+}
+
+export const hubQueues: readonly HubQueue[] = [
+  {
+    name: 'fan-sync',
+    description: 'Follower sync steps: list pages, info chunks of 100 openids, finish',
+    consumer: 'fan-sync-worker',
+    batchSize: 5,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+    maxConcurrency: 4,
+  },
+  {
+    name: 'release-test',
+    description: 'The asynchronous half of the full-network release test (api_query_auth + customer-service message)',
+    consumer: 'release-test-worker',
+    batchSize: 1,
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 3,
+    maxConcurrency: 2,
+  },
+];
+
+/** The environment variable that carries a queue's URL into the functions that send to it. */
+export const queueUrlVariable = (queueName: string): string => `${queueName.toUpperCase().replace(/-/g, '_')}_QUEUE_URL`;
+
 export interface HubFunction {
   readonly name: string;
   readonly description: string;
   readonly table: TableAccess;
-  /** The fan-sync queue: `send` grants SendMessage, `consume` wires the event source. */
-  readonly fanSyncQueue?: 'send' | 'consume' | 'send+consume';
+  /** Queues this function sends messages to (SendMessage grant + `<NAME>_QUEUE_URL` env var). */
+  readonly sendsTo?: readonly string[];
   /** Reads the component credentials from Secrets Manager. */
   readonly readsWeChatSecret: boolean;
   /** Calls WeChat's APIs, so it egresses through the whitelisted NAT IPs in AWS. */
@@ -51,6 +93,9 @@ export const hubFunctions: readonly HubFunction[] = [
     routes: [{ method: 'GET', path: '/v1/audit', auth: 'jwt' }],
   },
 ];
+
+/** Functions that exist in the catalogue; queues whose consumer is not built yet are left out. */
+export const activeQueues = (): HubQueue[] => hubQueues.filter((queue) => hubFunctions.some((fn) => fn.name === queue.consumer));
 
 export function functionNamed(name: string): HubFunction {
   const found = hubFunctions.find((fn) => fn.name === name);

@@ -38,6 +38,7 @@ const envSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3), v.maxLength(255)), TABLE_DEFAULT_NAME),
   DYNAMODB_ENDPOINT: v.optional(v.pipe(v.string(), v.url('must be an absolute URL'))),
   FAN_SYNC_QUEUE_URL: v.optional(v.string()),
+  RELEASE_TEST_QUEUE_URL: v.optional(v.string()),
   WECHAT_SECRET_ARN: v.optional(v.string()),
   WECHAT_API_BASE: origin('https://api.weixin.qq.com'),
   WECHAT_MP_BASE: origin('https://mp.weixin.qq.com'),
