@@ -5,25 +5,38 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logger, metrics, tracer } from '#shared/observability/powertools.ts';
 import { errorEnvelope } from '#shared/http/error-envelope.ts';
 import { PayloadTooLarge } from '#shared/errors/domain-errors.ts';
 
+/**
+ * Publishes the metrics a request recorded, after it succeeds or fails. Unlike Powertools' `logMetrics`
+ * it stays silent when nothing was recorded: most requests record nothing, and a warning per
+ * invocation would bury the logs that matter.
+ */
+export function publishRecordedMetrics(): middy.MiddlewareObj {
+  const publish = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
+}
+
+/** Tracer → logger → metrics: every function's first three middlewares. */
+export function observability() {
+  return [captureLambdaHandler(tracer), injectLambdaContext(logger, { resetKeys: true }), publishRecordedMetrics()] as const;
+}
+
+/** Wraps a non-HTTP handler (queue consumer, schedule) in the observability middlewares. */
 export function observed<E, R>(handler: (event: E) => Promise<R>) {
   return middy<E, R>()
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(observability() as unknown as middy.MiddlewareObj<E, R>[])
     .handler(handler);
 }
 
 export function baseHttpStack() {
   return [
-    captureLambdaHandler(tracer),
-    injectLambdaContext(logger, { resetKeys: true }),
-    logMetrics(metrics),
+    ...observability(),
     errorEnvelope(),
     httpHeaderNormalizer({ canonical: false }),
   ] as const;

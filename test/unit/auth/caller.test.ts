@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { callerFromClaims, listClaim, requireAdmin } from '#shared/auth/caller.ts';
+import { Forbidden, Unauthorized } from '#shared/errors/domain-errors.ts';
+
+describe('reading list claims', () => {
+  it.each([
+    [['admin', 'ops'], ['admin', 'ops']],
+    ['[admin ops]', ['admin', 'ops']],
+    ['["admin","ops"]', ['admin', 'ops']],
+    ['admin,ops', ['admin', 'ops']],
+    ['admin', ['admin']],
+    ['[]', []],
+    [undefined, []],
+  ])('reads %j as %j', (value, expected) => {
+    // Act
+    const list = listClaim(value);
+
+    // Assess
+    expect(list).toEqual(expected);
+  });
+});
+
+describe('the caller of a console route', () => {
+  it('is read from the tenant, subject, roles and departments claims', () => {
+    // Act
+    const caller = callerFromClaims({ sub: 'u-1', tenant_id: 't-1', roles: '[admin]', departments: '[d-1 d-2]' });
+
+    // Assess
+    expect(caller).toEqual({ tenantId: 't-1', userId: 'u-1', isAdmin: true, departments: ['d-1', 'd-2'] });
+  });
+
+  it('is a member when the roles claim does not name admin', () => {
+    // Act
+    const caller = callerFromClaims({ sub: 'u-1', tenant_id: 't-1', roles: '[member administrators]' });
+
+    // Assess
+    expect(caller.isAdmin).toBe(false);
+  });
+
+  it('is refused when the token has no tenant claim', () => {
+    // Act
+    const read = () => callerFromClaims({ sub: 'u-1', roles: '[admin]' });
+
+    // Assess
+    expect(read).toThrow(Unauthorized);
+  });
+
+  it('is refused when the tenant claim is not an identifier', () => {
+    // Act
+    const read = () => callerFromClaims({ sub: 'u-1', tenant_id: 't#1/../x' });
+
+    // Assess
+    expect(read).toThrow(Unauthorized);
+  });
+
+  it('is refused when there are no claims at all', () => {
+    // Act
+    const read = () => callerFromClaims(undefined);
+
+    // Assess
+    expect(read).toThrow(Unauthorized);
+  });
+
+  it('may not do admin work as a member', () => {
+    // Prepare
+    const member = callerFromClaims({ sub: 'u-1', tenant_id: 't-1', roles: '[member]' });
+
+    // Act
+    const check = () => requireAdmin(member);
+
+    // Assess
+    expect(check).toThrow(Forbidden);
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { consoleRoute } from '#shared/http/console-route.ts';
+import { DomainError, RateLimited } from '#shared/errors/domain-errors.ts';
+import { consoleEvent, lambdaContext } from '#test/unit/support/events.ts';
+
+const echo = consoleRoute(
+  {
+    who: 'admin',
+    params: v.strictObject({ appid: v.pipe(v.string(), v.regex(/^wx[0-9a-f]{16}$/)) }),
+    body: v.strictObject({ count: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)), note: v.optional(v.pipe(v.string(), v.maxLength(20))) }),
+  },
+  async ({ caller, params, body }) => ({ status: 201, body: { tenant: caller.tenantId, appid: params.appid, count: body.count } }),
+);
+
+const reader = consoleRoute({ who: 'any' }, async ({ caller }) => ({ status: 200, body: { departments: caller.departments } }));
+
+const params = { appid: 'wx0123456789abcdef' };
+
+async function call(handler: typeof echo, event: ReturnType<typeof consoleEvent>) {
+  const response = (await handler(event, lambdaContext())) as { statusCode: number; headers: Record<string, string>; body: string };
+  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, any>) : undefined };
+}
+
+describe('a console route', () => {
+  it('answers with the status and JSON body of its use case', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: '{"count":3}' }));
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.json).toEqual({ tenant: 't-1', appid: 'wx0123456789abcdef', count: 3 });
+  });
+
+  it('refuses malformed JSON with validation_failed', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: '{"count":' }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json?.error.code).toBe('validation_failed');
+  });
+
+  it('refuses a body that is not sent as JSON with validation_failed', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: 'count=3', contentType: 'application/x-www-form-urlencoded' }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json?.error.code).toBe('validation_failed');
+  });
+
+  it('names every wrong field: wrong types, unknown fields and oversized strings', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: JSON.stringify({ count: '3', note: 'x'.repeat(21), extra: true }) }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    const fields = (response.json?.error.details.fields as { field: string }[]).map((f) => f.field).sort();
+    expect(fields).toEqual(['body.count', 'body.extra', 'body.note']);
+  });
+
+  it('validates path parameters', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: { appid: 'nope' }, body: '{"count":1}' }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json?.error.details.fields[0].field).toBe('params.appid');
+  });
+
+  it('refuses a body over 64 KiB before parsing it', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: JSON.stringify({ count: 1, note: 'x'.repeat(70_000) }) }));
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+    expect(response.json?.error.code).toBe('payload_too_large');
+  });
+
+  it('answers unauthorized when the gateway passed no claims', async () => {
+    // Act
+    const response = await call(reader, consoleEvent({ claims: null }));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.json?.error.code).toBe('unauthorized');
+  });
+
+  it('answers forbidden to a member on an admin route, before validating the body', async () => {
+    // Act
+    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: '{}', claims: { sub: 'u', tenant_id: 't', roles: '[member]' } }));
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(response.json?.error.code).toBe('forbidden');
+  });
+
+  it('lets a member read on an any-member route', async () => {
+    // Act
+    const response = await call(reader, consoleEvent({ claims: { sub: 'u', tenant_id: 't', roles: '[member]', departments: '[d-1]' } }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ departments: ['d-1'] });
+  });
+
+  it('maps a domain error to its status, code, message, details and headers', async () => {
+    // Prepare
+    const limited = consoleRoute({ who: 'any' }, async () => {
+      throw new RateLimited(120);
+    });
+
+    // Act
+    const response = await call(limited, consoleEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['Retry-After']).toBe('120');
+    expect(response.json).toEqual({ error: { code: 'rate_limited', message: expect.any(String), details: { retryAfterSeconds: 120 } } });
+  });
+
+  it('answers an unexpected failure with internal_error and nothing of the failure itself', async () => {
+    // Prepare
+    const broken = consoleRoute({ who: 'any' }, async () => {
+      throw new Error('ConditionalCheckFailed at arn:aws:dynamodb:secret-table token=abc123');
+    });
+
+    // Act
+    const response = await call(broken, consoleEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(response.json?.error.code).toBe('internal_error');
+    expect(response.body).not.toMatch(/arn:|abc123|Conditional|at /);
+  });
+
+  it('shows a WeChat failure as a 502 with the errcode in the details', async () => {
+    // Prepare
+    const failing = consoleRoute({ who: 'any' }, async () => {
+      throw new DomainError('wechat_error', 'WeChat refused the request (48001).', { details: { errcode: 48001 } });
+    });
+
+    // Act
+    const response = await call(failing, consoleEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(502);
+    expect(response.json?.error).toEqual({ code: 'wechat_error', message: 'WeChat refused the request (48001).', details: { errcode: 48001 } });
+  });
+});
