@@ -2,7 +2,7 @@
  * The one DynamoDB table, described once. The CDK stack (`infra/hub-stack.ts`) and the local stack
  * (`infra/local/dynamodb.ts`) both build the table from this description, so the two cannot drift.
  *
- * Key design (entity-prefixed, see docs/data.md for the full access-pattern list):
+ * Key design (entity-prefixed; README.md "Data design" lists every access pattern):
  * - `pk` / `sk`: the item's home, e.g. `ACCOUNT#wx…` / `ACCOUNT`.
  * - `gsi1pk` / `gsi1sk`: overloaded secondary lookups (account by `gh_` user name, recipients of an
  *   account, share codes of an account, communities linked to an account, followers by unionid).
