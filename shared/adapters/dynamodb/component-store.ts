@@ -1,0 +1,150 @@
+/**
+ * The component's ticket and token in the table:
+ * - `pk = COMPONENT#<componentAppId>`, `sk = TICKET`: `ticket`, `createTime` (unix s), `receivedAt`;
+ * - `pk = COMPONENT#<componentAppId>`, `sk = TOKEN`: `token`, `expiresAt`, `refreshedAt`, and the
+ *   refresh lease (`leaseOwner`, `leaseUntil`, see `lease.ts`);
+ * - `pk = COMPONENT#<componentAppId>`, `sk = PUSH_TICKET_RESTART`: only the lease that limits
+ *   `api_start_push_ticket` to one call per interval.
+ * Each is one GetItem; newer-wins and compare-and-expire are conditional writes, never read-then-write.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '#shared/config/config.ts';
+import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
+import { ComponentTokenService } from '#shared/domain/tokens/component-token.ts';
+import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
+import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
+import { WeChatApiClient } from '#shared/wechat/api-client.ts';
+
+export const componentKeys = {
+  pk: (componentAppId: string) => `COMPONENT#${componentAppId}`,
+  ticket: 'TICKET',
+  token: 'TOKEN',
+  pushTicketRestart: 'PUSH_TICKET_RESTART',
+} as const;
+
+export class DynamoComponentStore implements ComponentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async saveTicket(componentAppId: string, ticket: ComponentTicket): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: componentKeys.pk(componentAppId),
+            sk: componentKeys.ticket,
+            type: 'ComponentTicket',
+            ticket: ticket.ticket,
+            createTime: ticket.createTime,
+            receivedAt: ticket.receivedAt,
+          },
+          // Pushes arrive out of order and repeated: only a strictly newer CreateTime replaces.
+          ConditionExpression: 'attribute_not_exists(pk) OR createTime < :createTime',
+          ExpressionAttributeValues: { ':createTime': ticket.createTime },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async latestTicket(componentAppId: string): Promise<ComponentTicket | undefined> {
+    const item = await this.get(componentAppId, componentKeys.ticket);
+    if (!item || typeof item.ticket !== 'string') return undefined;
+    return { ticket: item.ticket, createTime: Number(item.createTime), receivedAt: String(item.receivedAt) };
+  }
+
+  async readToken(componentAppId: string): Promise<ComponentToken | undefined> {
+    const item = await this.get(componentAppId, componentKeys.token);
+    // The item can hold only a lease (a first refresh in progress).
+    if (!item || typeof item.token !== 'string' || typeof item.expiresAt !== 'string') return undefined;
+    return {
+      token: item.token,
+      expiresAt: item.expiresAt,
+      ...(typeof item.refreshedAt === 'string' ? { refreshedAt: item.refreshedAt } : {}),
+    };
+  }
+
+  async saveToken(componentAppId: string, token: ComponentToken, leaseOwner: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: componentKeys.pk(componentAppId), sk: componentKeys.token },
+          UpdateExpression: 'SET #type = :type, #token = :token, expiresAt = :expiresAt, refreshedAt = :refreshedAt',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeNames: { '#type': 'type', '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':type': 'ComponentToken',
+            ':token': token.token,
+            ':expiresAt': token.expiresAt,
+            ':refreshedAt': token.refreshedAt ?? new Date().toISOString(),
+            ':owner': leaseOwner,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async expireToken(componentAppId: string, used: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: componentKeys.pk(componentAppId), sk: componentKeys.token },
+          UpdateExpression: 'SET expiresAt = :at, expiredAt = :at',
+          ConditionExpression: '#token = :used',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':at': at, ':used': used },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  tokenLeaseKey(componentAppId: string): LeaseKey {
+    return { pk: componentKeys.pk(componentAppId), sk: componentKeys.token };
+  }
+
+  pushTicketLeaseKey(componentAppId: string): LeaseKey {
+    return { pk: componentKeys.pk(componentAppId), sk: componentKeys.pushTicketRestart };
+  }
+
+  private async get(componentAppId: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: componentKeys.pk(componentAppId), sk }, ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+}
+
+let service: ComponentTokenService | undefined;
+
+/**
+ * The process-wide component token service, wired to the table, WeChat (`WECHAT_API_BASE`) and the
+ * component credentials. Handlers use this; tests build their own `ComponentTokenService`.
+ */
+export function componentTokenService(): ComponentTokenService {
+  service ??= new ComponentTokenService({
+    store: new DynamoComponentStore(db(), tableName()),
+    lease: new DynamoLease(db(), tableName()),
+    api: new WeChatApiClient({ apiBase: config().wechatApiBase }),
+    credentials: wechatCredentials,
+  });
+  return service;
+}

@@ -1,0 +1,227 @@
+/**
+ * The component's ticket and its `component_access_token` (DESIGN.md §3 "Tokens", WECHAT.md §3.1, §8).
+ *
+ * - A valid stored token is returned as is: reading never refreshes.
+ * - A missing or due token is refreshed by exactly one caller, the holder of the lease; the others
+ *   keep using a token that still works (WeChat honours the previous one ~5 minutes after a refresh),
+ *   or, when there is none, wait briefly for the holder's result.
+ * - A token WeChat rejected is expired only if it is still the stored one (compare-and-expire), so a
+ *   late failure with an old token never throws away a token someone just refreshed.
+ */
+import { randomUUID } from 'node:crypto';
+import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
+import { WeChatApiError } from '#shared/wechat/api-errors.ts';
+import type {
+  ComponentTokenRequest,
+  ComponentTokenResult,
+  StartPushTicketRequest,
+  StartPushTicketResult,
+  TokenSource,
+} from '#shared/wechat/api-types.ts';
+import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
+import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
+import type { Lease } from '#shared/domain/tokens/lease.ts';
+
+/** The part of the WeChat client this use case needs. */
+export interface ComponentTokenApi {
+  componentToken(request: ComponentTokenRequest): Promise<ComponentTokenResult>;
+  startPushTicket(request: StartPushTicketRequest): Promise<StartPushTicketResult>;
+}
+
+export interface ComponentCredentials {
+  componentAppId: string;
+  componentSecret: string;
+}
+
+export interface ComponentTokenOptions {
+  /** A token this close to its expiry is refreshed (WeChat suggests refreshing after ~1 h 50 min of 2 h). */
+  refreshMarginMs: number;
+  /** A ticket older than this cannot mint a token (WeChat: valid 12 h). */
+  ticketMaxAgeMs: number;
+  /** A ticket older than this means WeChat stopped pushing (it pushes every 10 min). */
+  ticketStaleAfterMs: number;
+  /** Longer than the worst WeChat call with its retries, so a live refresher never loses its lease. */
+  leaseTtlMs: number;
+  /** How often a caller without any usable token looks for the lease holder's result… */
+  pollMs: number;
+  /** …and for how long, before it gives up. */
+  waitForRefreshMs: number;
+  /** At most one `api_start_push_ticket` per this interval, however many callers see a stale ticket. */
+  pushTicketRestartIntervalMs: number;
+}
+
+export const defaultComponentTokenOptions: ComponentTokenOptions = {
+  refreshMarginMs: 10 * 60_000,
+  ticketMaxAgeMs: 12 * 3_600_000,
+  ticketStaleAfterMs: 30 * 60_000,
+  leaseTtlMs: 30_000,
+  pollMs: 75,
+  waitForRefreshMs: 5_000,
+  pushTicketRestartIntervalMs: 10 * 60_000,
+};
+
+export interface ComponentTokenDependencies {
+  store: ComponentStore;
+  lease: Lease;
+  api: ComponentTokenApi;
+  credentials: () => Promise<ComponentCredentials>;
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  options?: Partial<ComponentTokenOptions>;
+}
+
+export interface TicketFreshness {
+  /** Seconds since the newest ticket's `CreateTime`; null when no ticket was ever received. */
+  ageSeconds: number | null;
+  /** True when this call asked WeChat to resume pushing tickets (`api_start_push_ticket`). */
+  pushRestarted: boolean;
+}
+
+export class ComponentTokenService implements TokenSource {
+  private readonly store: ComponentStore;
+  private readonly lease: Lease;
+  private readonly api: ComponentTokenApi;
+  private readonly credentials: () => Promise<ComponentCredentials>;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly options: ComponentTokenOptions;
+
+  constructor(dependencies: ComponentTokenDependencies) {
+    this.store = dependencies.store;
+    this.lease = dependencies.lease;
+    this.api = dependencies.api;
+    this.credentials = dependencies.credentials;
+    this.clock = dependencies.clock ?? systemClock;
+    this.sleep = dependencies.sleep ?? realSleep;
+    this.options = { ...defaultComponentTokenOptions, ...dependencies.options };
+  }
+
+  /** Stores a pushed `component_verify_ticket`; false when it is not newer than the stored one. */
+  async saveTicket(push: { ticket: string; createTime: number }): Promise<boolean> {
+    const { componentAppId } = await this.credentials();
+    return this.store.saveTicket(componentAppId, {
+      ticket: push.ticket,
+      createTime: push.createTime,
+      receivedAt: new Date(this.clock.now()).toISOString(),
+    });
+  }
+
+  /** A component_access_token that is valid now. */
+  async current(): Promise<string> {
+    const { componentAppId } = await this.credentials();
+    const stored = await this.store.readToken(componentAppId);
+    if (stored && this.isFresh(stored)) return stored.token;
+    return this.refresh(componentAppId, stored);
+  }
+
+  /** WeChat rejected `used`: expire it, unless someone already replaced it. */
+  async expire(used: string): Promise<void> {
+    const { componentAppId } = await this.credentials();
+    await this.store.expireToken(componentAppId, used, new Date(this.clock.now()).toISOString());
+  }
+
+  /**
+   * For the scheduled run: when the newest ticket is older than 30 minutes (or there is none), asks
+   * WeChat to resume pushing — once per interval among all concurrent callers. Returns the ticket's
+   * age for a metric.
+   */
+  async ensureTicketFresh(now: number | Date = this.clock.now()): Promise<TicketFreshness> {
+    const at = typeof now === 'number' ? now : now.getTime();
+    const credentials = await this.credentials();
+    const ticket = await this.store.latestTicket(credentials.componentAppId);
+    const ageMs = ticket ? Math.max(0, at - ticket.createTime * 1000) : null;
+    const ageSeconds = ageMs === null ? null : Math.floor(ageMs / 1000);
+    if (ageMs !== null && ageMs <= this.options.ticketStaleAfterMs) return { ageSeconds, pushRestarted: false };
+
+    const key = this.store.pushTicketLeaseKey(credentials.componentAppId);
+    const owner = randomUUID();
+    if (!(await this.lease.tryAcquire(key, owner, this.options.pushTicketRestartIntervalMs))) {
+      return { ageSeconds, pushRestarted: false };
+    }
+    try {
+      await this.api.startPushTicket({ componentAppId: credentials.componentAppId, componentSecret: credentials.componentSecret });
+    } catch (error) {
+      // Let the next run try again rather than wait out the interval.
+      await this.lease.release(key, owner);
+      throw error;
+    }
+    // The lease is kept until it lapses: that is what limits the restarts to one per interval.
+    return { ageSeconds, pushRestarted: true };
+  }
+
+  private isFresh(token: ComponentToken): boolean {
+    return Date.parse(token.expiresAt) - this.options.refreshMarginMs > this.clock.now();
+  }
+
+  private isAlive(token: ComponentToken): boolean {
+    return Date.parse(token.expiresAt) > this.clock.now();
+  }
+
+  private async refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
+    const key = this.store.tokenLeaseKey(componentAppId);
+    const owner = randomUUID();
+    const polls = Math.max(1, Math.ceil(this.options.waitForRefreshMs / this.options.pollMs));
+    let latest = seen;
+    for (let poll = 0; ; poll++) {
+      if (await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs)) {
+        try {
+          return await this.refreshHoldingLease(componentAppId, owner);
+        } finally {
+          // A failed release costs nothing but a short wait: the lease lapses by itself.
+          await this.lease.release(key, owner).catch(() => undefined);
+        }
+      }
+      // Someone else is refreshing; a token that still works is good enough meanwhile.
+      if (latest && this.isAlive(latest)) return latest.token;
+      if (poll >= polls) {
+        throw new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.');
+      }
+      await this.sleep(this.options.pollMs);
+      latest = await this.store.readToken(componentAppId);
+      if (latest && this.isFresh(latest)) return latest.token;
+    }
+  }
+
+  private async refreshHoldingLease(componentAppId: string, owner: string): Promise<string> {
+    // The previous holder may have finished between our read and our lease.
+    const again = await this.store.readToken(componentAppId);
+    if (again && this.isFresh(again)) return again.token;
+
+    const ticket = this.usableTicket(await this.store.latestTicket(componentAppId));
+    const { componentSecret } = await this.credentials();
+    const requestedAt = this.clock.now();
+    let minted: ComponentTokenResult;
+    try {
+      minted = await this.api.componentToken({ componentAppId, componentSecret, componentVerifyTicket: ticket.ticket });
+    } catch (error) {
+      if (error instanceof WeChatApiError && (error.errcode === 61005 || error.errcode === 61006)) {
+        throw new WeChatNotReady(
+          `WeChat refused the stored component_verify_ticket (errcode ${error.errcode}). The next push (every 10 minutes) brings a new one.`,
+        );
+      }
+      throw error;
+    }
+    // A lost lease means someone else refreshed after us; our token still works for a few minutes.
+    await this.store.saveToken(
+      componentAppId,
+      {
+        token: minted.componentAccessToken,
+        expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
+        refreshedAt: new Date(requestedAt).toISOString(),
+      },
+      owner,
+    );
+    return minted.componentAccessToken;
+  }
+
+  private usableTicket(ticket: ComponentTicket | undefined): ComponentTicket {
+    if (!ticket) throw new WeChatNotReady();
+    if (this.clock.now() - ticket.createTime * 1000 > this.options.ticketMaxAgeMs) {
+      throw new WeChatNotReady(
+        'The newest component_verify_ticket is older than 12 hours, so WeChat will not accept it. ' +
+          'WeChat seems to have stopped pushing tickets (the scheduled token refresh asks it to resume). Try again in a few minutes.',
+      );
+    }
+    return ticket;
+  }
+}
