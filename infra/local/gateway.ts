@@ -1,0 +1,229 @@
+/**
+ * The local API Gateway: a `node:http` server on loopback that serves every route of the catalogue
+ * through the same handlers Lambda runs. Per request it does what an HTTP API does: refuse bodies
+ * over 10 MB, match the route (404 otherwise), run the route's authorizer (JWT for console routes,
+ * a local stand-in for IAM on internal routes), build the payload 2.0 event, invoke the function and
+ * turn its answer into the response. Errors the gateway itself produces use the hub's envelope
+ * (API.md §1) so that clients see one shape locally.
+ *
+ * Besides the API it serves `GET /healthz`, the placeholder console page at `/console` and a
+ * redirect from `/` to it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HubFunction, Route } from '#infra/catalogue.ts';
+import {
+  bearerToken,
+  iamAuthorizerContext,
+  jwtAuthorizerContext,
+  refusalMessages,
+  verifyConsoleToken,
+  verifyServiceToken,
+} from '#infra/local/authorizers.ts';
+import { consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
+import { FunctionTimedOut, type Invoke } from '#infra/local/functions.ts';
+import {
+  buildHttpApiEvent,
+  compileRoute,
+  matchRoute,
+  newRequestId,
+  toGatewayResponse,
+  type CompiledRoute,
+  type GatewayResponse,
+} from '#infra/local/http-api-event.ts';
+
+/** API Gateway's payload limit for HTTP APIs. */
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayOptions {
+  /** 0 = a free port. */
+  port: number;
+  routes: readonly { fn: HubFunction; route: Route }[];
+  invoke: Invoke;
+  jwtSecret: Uint8Array;
+  log?: (line: string) => void;
+  /** Read per request: the simulator's URL is known only after the gateway listens. */
+  consoleInfo?: () => Partial<ConsolePageInfo>;
+  /** Hold requests until `open()` is called (the stack finishes the environment first). */
+  startClosed?: boolean;
+}
+
+export interface LocalGateway {
+  readonly port: number;
+  readonly baseUrl: string;
+  open(): void;
+  stop(): Promise<void>;
+}
+
+type Target = { fn: HubFunction; route: Route };
+
+const envelope = (status: number, code: string, message: string, headers: Record<string, string> = {}): GatewayResponse => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  cookies: [],
+  body: Buffer.from(JSON.stringify({ error: { code, message } })),
+});
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > limit) {
+        refused = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    request.on('error', reject);
+  });
+}
+
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
+  const log = options.log ?? (() => {});
+  const routes: CompiledRoute<Target>[] = options.routes.map((entry) => compileRoute(entry.route, entry));
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  if (!options.startClosed) release();
+  let baseUrl = '';
+
+  async function answer(request: IncomingMessage): Promise<GatewayResponse> {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > MAX_REQUEST_BODY_BYTES) throw new BodyTooLarge();
+    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
+    await opened;
+
+    const method = (request.method ?? 'GET').toUpperCase();
+    const url = request.url ?? '/';
+    const rawPath = url.split('?')[0]!;
+
+    if (method === 'GET' && rawPath === '/healthz') return envelopeFree(200, { ok: true });
+    if (method === 'GET' && rawPath === '/') return { statusCode: 302, headers: { location: '/console' }, cookies: [], body: Buffer.alloc(0) };
+    if (method === 'GET' && (rawPath === '/console' || rawPath.startsWith('/console/'))) {
+      const page = consolePage(new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''), {
+        baseUrl,
+        ...options.consoleInfo?.(),
+      });
+      return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: Buffer.from(page) };
+    }
+
+    const match = matchRoute(routes, method, rawPath);
+    if (match.kind === 'bad_path') return envelope(400, 'validation_failed', 'The request path is not valid URL encoding.');
+    if (match.kind === 'not_found') return envelope(404, 'not_found', 'No route matches this method and path.');
+    const { fn, route } = match.compiled.target;
+
+    let authorizer: unknown;
+    const token = bearerToken(headerValue(request, 'authorization'));
+    if (route.auth === 'jwt') {
+      const verified = await verifyConsoleToken(token, options.jwtSecret);
+      if (!verified.ok) {
+        const challenge = verified.reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
+        return envelope(401, 'unauthorized', refusalMessages[verified.reason], { 'www-authenticate': challenge });
+      }
+      authorizer = jwtAuthorizerContext(verified.payload);
+    } else if (route.auth === 'iam') {
+      const verified = await verifyServiceToken(token, options.jwtSecret);
+      // API Gateway answers 403 to a request without a valid SigV4 signature on an IAM route.
+      if (!verified.ok || !verified.service) {
+        return envelope(403, 'forbidden', 'This internal route needs a service token (npm run token -- --service <name>).');
+      }
+      authorizer = iamAuthorizerContext(verified.service);
+    }
+
+    const socket = request.socket;
+    const event = buildHttpApiEvent(
+      {
+        method,
+        url,
+        rawHeaders: request.rawHeaders,
+        body,
+        sourceIp: (socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        protocol: `HTTP/${request.httpVersion}`,
+        localPort: socket.localPort ?? 0,
+      },
+      {
+        routeKey: match.compiled.routeKey,
+        pathParameters: match.pathParameters,
+        ...(authorizer === undefined ? {} : { authorizer }),
+        requestId: newRequestId(),
+      },
+    );
+
+    try {
+      return toGatewayResponse(await options.invoke(fn.name, event));
+    } catch (error) {
+      // The local log gets the whole error; the response never carries a stack.
+      const detail = error instanceof FunctionTimedOut ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`function ${fn.name} failed on ${match.compiled.routeKey}: ${detail}`);
+      return envelope(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+    }
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = Date.now();
+    let result: GatewayResponse;
+    try {
+      result = await answer(request);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        result = envelope(413, 'payload_too_large', `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`, { connection: 'close' });
+        // Let the client finish sending so that it reads the answer instead of a reset connection.
+        request.resume();
+      } else {
+        log(`gateway error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        result = envelope(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+      }
+    }
+    const headers: Record<string, string | string[]> = { ...result.headers, 'apigw-requestid': newRequestId() };
+    if (result.cookies.length > 0) headers['set-cookie'] = result.cookies;
+    response.writeHead(result.statusCode, { ...headers, 'content-length': String(result.body.length) });
+    response.end(result.body);
+    // Paths may carry user input: bounded, and never the query string (it can hold codes).
+    const path = (request.url ?? '/').split('?')[0]!.slice(0, 200);
+    log(`${request.method} ${path} ${result.statusCode} ${Date.now() - started}ms`);
+  }
+
+  const server = createServer((request, response) => {
+    void handle(request, response);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    baseUrl,
+    open: () => release(),
+    stop: () =>
+      (stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+function envelopeFree(status: number, payload: unknown): GatewayResponse {
+  return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, cookies: [], body: Buffer.from(JSON.stringify(payload)) };
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
