@@ -27,33 +27,9 @@ import {
   type ConsoleTokenRequest,
 } from '#infra/local/tokens.ts';
 import { resetConfigForTests } from '#shared/config/config.ts';
+import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 
-/**
- * The simulator's module (`infra/local/wechat-simulator/simulator.ts`), loaded only when it runs, so
- * a stack pointed at another WeChat never loads it. The types below are the part of its API the
- * stack relies on.
- */
-export interface SimulatorOptions {
-  port?: number;
-  hubBaseUrl?: string;
-  credentials?: SimulatorCredentials;
-  [option: string]: unknown;
-}
-interface SimulatorCredentials {
-  componentAppId: string;
-  componentSecret: string;
-  token: string;
-  aesKey: string;
-}
-export interface WeChatSimulator {
-  readonly baseUrl: string;
-  stop(): Promise<void>;
-}
-interface SimulatorModule {
-  simulatorCredentials: SimulatorCredentials;
-  startWeChatSimulator(options: SimulatorOptions): Promise<WeChatSimulator>;
-}
-const simulatorModulePath = '#infra/local/wechat-simulator/simulator.ts';
+export type { SimulatorOptions, WeChatSimulator };
 
 export interface LocalStackOptions {
   /** Gateway port; 0 = a free one. Default: `PORT` or 3000. */
@@ -157,9 +133,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setEnv('PORT', String(gateway.port));
     setEnv('PUBLIC_BASE_URL', gateway.baseUrl, true);
     setEnv('CONSOLE_URL', `${process.env.PUBLIC_BASE_URL}/console`, true);
-    let simulatorModule: SimulatorModule | undefined;
+    // Loaded only when it runs: a stack pointed at another WeChat never loads the simulator.
+    let simulatorModule: typeof import('#infra/local/wechat-simulator/simulator.ts') | undefined;
     if (simulatorUrl) {
-      simulatorModule = (await import(simulatorModulePath)) as SimulatorModule;
+      simulatorModule = await import('#infra/local/wechat-simulator/simulator.ts');
       const credentials = options.simulator?.credentials ?? simulatorModule.simulatorCredentials;
       setEnv('WECHAT_COMPONENT_APPID', credentials.componentAppId, true);
       setEnv('WECHAT_COMPONENT_SECRET', credentials.componentSecret, true);

@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the whole hub on this machine (see `infra/local/stack.ts`). Prints each URL, then a
+ * line containing `ready`. Ctrl-C or SIGTERM stops everything and exits 0.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+// Before any AWS SDK module loads (static imports would be evaluated first): Lambda runs Node 22,
+// this machine may run Node 20, which the SDK supports but announces on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const usage = `Usage: npm start [-- --fresh] [-- --data-dir <path>] [-- --port <n>]
+
+Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
+every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
+unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent.
+
+  --fresh             start with an empty database (the token key is kept)
+  --data-dir <path>   where data lives (default LOCAL_DATA_DIR or .local)
+  --port <n>          gateway port (default PORT or 3000; 0 = any free port)
+  --help              this text`;
+
+let flags;
+try {
+  flags = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      fresh: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (error) {
+  process.stderr.write(`start: ${error instanceof Error ? error.message : String(error)}\n\n${usage}\n`);
+  process.exit(2);
+}
+if (flags.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) {
+  process.stderr.write(`start: --port must be a port number.\n`);
+  process.exit(2);
+}
+
+const { startLocalStack } = await import('#infra/local/stack.ts');
+const { localDataDir } = await import('#infra/local/tokens.ts');
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const dataDir = resolve(flags['data-dir'] ?? localDataDir());
+const externalDynamoDb = (process.env.DYNAMODB_ENDPOINT ?? '') !== '';
+
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack({
+    dataDir,
+    ...(flags.fresh ? { fresh: true } : {}),
+    ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
+    log,
+  });
+} catch (error) {
+  process.stderr.write(`start: the local stack did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) {
+    process.stderr.write(`start: ${signal} again, exiting without waiting\n`);
+    process.exit(1);
+  }
+  stopping = true;
+  log(`${signal}: stopping`);
+  stack.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`start: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+const publicBase = process.env.PUBLIC_BASE_URL ?? stack.baseUrl;
+const lines = [
+  'oa-hub local stack',
+  `  gateway               ${stack.baseUrl}`,
+  `  console               ${process.env.CONSOLE_URL ?? `${stack.baseUrl}/console`}`,
+  `  WeChat push URL       ${publicBase}/v1/wechat/component  (授权事件接收URL)`,
+  `  WeChat message URL    ${publicBase}/v1/wechat/accounts/$APPID$/messages`,
+  stack.simulator
+    ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
+    : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
+  `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
+  `  data                  ${dataDir}${flags.fresh ? '  (fresh database)' : ''}`,
+  `ready — mint a console token: npm run token -- --tenant demo --admin`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
