@@ -9,7 +9,7 @@
  * appid, and let Node's base64 decoder skip junk): every malformation is an error with a reason.
  * Errors never carry key material, plaintext or ciphertext.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 
 export type CryptoFailure =
@@ -106,14 +106,38 @@ function strictBase64(encrypt: string): Buffer {
   return bytes;
 }
 
-export function decryptMessage(encrypt: string, key: Buffer): { message: string; appId: string } {
-  requireAesKey(key);
+/**
+ * AES-256-CBC decryption through one long-lived ECB context per key: CBC decryption is
+ * P[i] = D(C[i]) XOR C[i-1] (C[-1] = IV), so the block decryptions need no chaining state and the
+ * AES key schedule is paid once per key instead of once per message. Encryption cannot do this
+ * (each block depends on the previous output) and uses a fresh CBC cipher.
+ */
+class CbcDecrypter {
+  readonly #ecb: Decipher;
+  readonly #iv: Buffer;
+
+  constructor(key: Buffer) {
+    requireAesKey(key);
+    this.#ecb = createDecipheriv('aes-256-ecb', key, null);
+    this.#ecb.setAutoPadding(false);
+    this.#iv = Buffer.from(key.subarray(0, 16));
+  }
+
+  /** `ciphertext.length` must be a non-zero multiple of 16. */
+  decrypt(ciphertext: Buffer): Buffer {
+    const plain = this.#ecb.update(ciphertext);
+    // Without padding an ECB update holds nothing back; anything else would desynchronise every later message.
+    if (plain.length !== ciphertext.length) throw new Error('AES-ECB returned a partial update');
+    for (let i = plain.length - 1; i >= 16; i--) plain[i]! ^= ciphertext[i - 16]!;
+    for (let i = 0; i < 16; i++) plain[i]! ^= this.#iv[i]!;
+    return plain;
+  }
+}
+
+function openFrame(encrypt: string, decrypter: CbcDecrypter): { message: string; appId: string } {
   const ciphertext = strictBase64(encrypt);
   if (ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) throw new WeChatCryptoError('bad_length');
-
-  const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
-  decipher.setAutoPadding(false);
-  const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  const padded = decrypter.decrypt(ciphertext);
 
   const pad = padded[padded.length - 1]!;
   if (pad < 1 || pad > BLOCK) throw new WeChatCryptoError('bad_padding');
@@ -133,6 +157,10 @@ export function decryptMessage(encrypt: string, key: Buffer): { message: string;
   return { message: body.toString('utf8'), appId };
 }
 
+export function decryptMessage(encrypt: string, key: Buffer): { message: string; appId: string } {
+  return openFrame(encrypt, new CbcDecrypter(key));
+}
+
 export interface MessageCryptoOptions {
   token: string;
   encodingAesKey: string;
@@ -149,14 +177,18 @@ type KeyName = 'current' | 'previous';
 export class MessageCrypto {
   readonly #token: string;
   readonly #appId: string;
-  readonly #keys: ReadonlyArray<{ name: KeyName; key: Buffer }>;
+  readonly #keys: ReadonlyArray<{ name: KeyName; key: Buffer; decrypter: CbcDecrypter }>;
 
   constructor(options: MessageCryptoOptions) {
     if (!options.token) throw new TypeError('token is required');
     if (!options.appId || !PRINTABLE_ASCII.test(options.appId)) throw new TypeError('appId must be non-empty printable ASCII');
-    const keys: { name: KeyName; key: Buffer }[] = [{ name: 'current', key: deriveAesKey(options.encodingAesKey) }];
+    const entry = (name: KeyName, encodingAesKey: string) => {
+      const key = deriveAesKey(encodingAesKey);
+      return { name, key, decrypter: new CbcDecrypter(key) };
+    };
+    const keys = [entry('current', options.encodingAesKey)];
     if (options.previousEncodingAesKey !== undefined && options.previousEncodingAesKey !== '') {
-      keys.push({ name: 'previous', key: deriveAesKey(options.previousEncodingAesKey) });
+      keys.push(entry('previous', options.previousEncodingAesKey));
     }
     this.#token = options.token;
     this.#appId = options.appId;
@@ -172,9 +204,9 @@ export class MessageCrypto {
       throw new WeChatCryptoError('bad_signature');
     }
     let firstFailure: WeChatCryptoError | undefined;
-    for (const { name, key } of this.#keys) {
+    for (const { name, decrypter } of this.#keys) {
       try {
-        const { message, appId } = decryptMessage(q.encrypt, key);
+        const { message, appId } = openFrame(q.encrypt, decrypter);
         if (appId !== this.#appId) throw new WeChatCryptoError('foreign_appid');
         return { message, key: name };
       } catch (error) {

@@ -526,6 +526,21 @@ describe('opening pushes with MessageCrypto', () => {
     expect(['bad_padding', 'bad_frame', 'foreign_appid']).toContain(failure);
   });
 
+  it('keeps opening messages correctly after refusing ones it could not decrypt', () => {
+    // Prepare
+    const unrelated = new MessageCrypto({ token: 'tok', encodingAesKey: V1.encodingAesKey, appId: 'wxcomponent000001' });
+    const lost = unrelated.seal('<xml>lost</xml>', query);
+    const good = hub.seal('<xml>after</xml>', query);
+    failureOf(() => hub.open({ ...query, encrypt: lost.encrypt, msgSignature: lost.msgSignature }));
+    failureOf(() => hub.open({ ...query, encrypt: 'AAAA', msgSignature: msgSignature('tok', query.timestamp, query.nonce, 'AAAA') }));
+
+    // Act
+    const opened = hub.open({ ...query, encrypt: good.encrypt, msgSignature: good.msgSignature });
+
+    // Assess
+    expect(opened).toEqual({ message: '<xml>after</xml>', key: 'current' });
+  });
+
   it('refuses to seal with a previous key it was not given', () => {
     // Prepare
     const single = new MessageCrypto({ token: 'tok', encodingAesKey: current, appId: 'wxcomponent000001' });
