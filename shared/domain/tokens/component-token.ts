@@ -42,7 +42,7 @@ export interface ComponentTokenOptions {
   ticketStaleAfterMs: number;
   /** Longer than the worst WeChat call with its retries, so a live refresher never loses its lease. */
   leaseTtlMs: number;
-  /** How often a caller without any usable token looks for the lease holder's result… */
+  /** How often (plus up to as much again in jitter) a caller without any usable token looks for the lease holder's result… */
   pollMs: number;
   /** …and for how long, before it gives up. */
   waitForRefreshMs: number;
@@ -55,10 +55,13 @@ export const defaultComponentTokenOptions: ComponentTokenOptions = {
   ticketMaxAgeMs: 12 * 3_600_000,
   ticketStaleAfterMs: 30 * 60_000,
   leaseTtlMs: 30_000,
-  pollMs: 75,
+  pollMs: 50,
   waitForRefreshMs: 5_000,
   pushTicketRestartIntervalMs: 10 * 60_000,
 };
+
+/** How often a waiting caller tries the lease itself, in polls. */
+const LEASE_RETRY_EVERY_POLLS = 4;
 
 export interface ComponentTokenDependencies {
   store: ComponentStore;
@@ -67,6 +70,8 @@ export interface ComponentTokenDependencies {
   credentials: () => Promise<ComponentCredentials>;
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1); jitter source. */
+  random?: () => number;
   options?: Partial<ComponentTokenOptions>;
 }
 
@@ -84,6 +89,7 @@ export class ComponentTokenService implements TokenSource {
   private readonly credentials: () => Promise<ComponentCredentials>;
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
   private readonly options: ComponentTokenOptions;
 
   constructor(dependencies: ComponentTokenDependencies) {
@@ -93,6 +99,7 @@ export class ComponentTokenService implements TokenSource {
     this.credentials = dependencies.credentials;
     this.clock = dependencies.clock ?? systemClock;
     this.sleep = dependencies.sleep ?? realSleep;
+    this.random = dependencies.random ?? Math.random;
     this.options = { ...defaultComponentTokenOptions, ...dependencies.options };
   }
 
@@ -160,10 +167,15 @@ export class ComponentTokenService implements TokenSource {
   private async refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
     const key = this.store.tokenLeaseKey(componentAppId);
     const owner = randomUUID();
-    const polls = Math.max(1, Math.ceil(this.options.waitForRefreshMs / this.options.pollMs));
+    const deadline = this.clock.now() + this.options.waitForRefreshMs;
+    // Also bounded by count, so a clock that stands still (tests) cannot make this wait forever.
+    const maxPolls = Math.max(1, Math.ceil(this.options.waitForRefreshMs / this.options.pollMs));
     let latest = seen;
     for (let poll = 0; ; poll++) {
-      if (await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs)) {
+      // Waiting callers mostly just read: a conditional write from each of them on every poll would
+      // crowd out the holder's own writes. They retry the lease now and then, to take over from a
+      // holder that gave up.
+      if (poll % LEASE_RETRY_EVERY_POLLS === 0 && (await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs))) {
         try {
           return await this.refreshHoldingLease(componentAppId, owner);
         } finally {
@@ -173,10 +185,11 @@ export class ComponentTokenService implements TokenSource {
       }
       // Someone else is refreshing; a token that still works is good enough meanwhile.
       if (latest && this.isAlive(latest)) return latest.token;
-      if (poll >= polls) {
+      if (poll >= maxPolls || this.clock.now() >= deadline) {
         throw new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.');
       }
-      await this.sleep(this.options.pollMs);
+      // Jitter spreads the waiting callers' reads out.
+      await this.sleep(this.options.pollMs * (1 + this.random()));
       latest = await this.store.readToken(componentAppId);
       if (latest && this.isFresh(latest)) return latest.token;
     }
