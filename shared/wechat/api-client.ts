@@ -7,6 +7,7 @@
  * `access_token=` for the account's own endpoints), so a URL is never logged and never put in an
  * error; an `errmsg` that happens to echo the token has it masked.
  */
+import { config } from '#shared/config/config.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { isTokenError, isTransient, WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 import type {
@@ -520,6 +521,14 @@ export class WeChatApiClient {
     }
     return body;
   }
+}
+
+let processClient: WeChatApiClient | undefined;
+
+/** The process-wide client for `WECHAT_API_BASE` (WeChat, or the simulator locally). */
+export function wechatApiClient(): WeChatApiClient {
+  processClient ??= new WeChatApiClient({ apiBase: config().wechatApiBase });
+  return processClient;
 }
 
 function networkError(api: string, error: unknown, timedOut: boolean, timeoutMs: number): WeChatNetworkError {

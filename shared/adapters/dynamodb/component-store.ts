@@ -9,14 +9,13 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { config } from '#shared/config/config.ts';
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
 import { ComponentTokenService } from '#shared/domain/tokens/component-token.ts';
 import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
 import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
-import { WeChatApiClient } from '#shared/wechat/api-client.ts';
+import { wechatApiClient } from '#shared/wechat/api-client.ts';
 
 export const componentKeys = {
   pk: (componentAppId: string) => `COMPONENT#${componentAppId}`,
@@ -143,7 +142,7 @@ export function componentTokenService(): ComponentTokenService {
   service ??= new ComponentTokenService({
     store: new DynamoComponentStore(db(), tableName()),
     lease: new DynamoLease(db(), tableName()),
-    api: new WeChatApiClient({ apiBase: config().wechatApiBase }),
+    api: wechatApiClient(),
     credentials: wechatCredentials,
   });
   return service;
