@@ -3,6 +3,7 @@
  * test can drive it. Input is validated with valibot; bad input answers 400 `{error, issues}`,
  * an unknown account 404. Secrets (tokens, codes, the ticket) are never returned here.
  *
+ *   GET    /__sim                               → { routes } (this list)
  *   GET    /__sim/calls                         → { calls }
  *   POST   /__sim/reset-calls
  *   POST   /__sim/latency                       { ms }
@@ -17,8 +18,8 @@
  *   GET    /__sim/accounts/{appid}              → { account }
  *   POST   /__sim/accounts/{appid}/revoke
  *   POST   /__sim/accounts/{appid}/authorize    { funcIds? }
- *   POST   /__sim/accounts/{appid}/unfollow     { count } → { openids }
- *   POST   /__sim/accounts/{appid}/follow       { count } → { openids }
+ *   POST   /__sim/accounts/{appid}/unfollow     { count, push? } → { openids, pushed }   (push: also send the unsubscribe events)
+ *   POST   /__sim/accounts/{appid}/follow       { count, push? } → { openids, pushed }   (push: also send the subscribe events)
  *   POST   /__sim/accounts/{appid}/events       { fromUserName, event, createTime?, eventKey? } → { status, body }
  *   POST   /__sim/accounts/{appid}/messages     { fromUserName, content, createTime?, msgId? } → { status, body }
  *   POST   /__sim/accounts/{appid}/expire-token
@@ -30,6 +31,9 @@ import * as v from 'valibot';
 import { readBody, sendJson } from './http-io.ts';
 import type { WeChatSimulator } from './simulator.ts';
 import { SimulatorInputError } from './world.ts';
+
+/** Follow/unfollow with `push: true` sends one event per follower, one after the other: keep that bounded. */
+const MAX_PUSHED_FOLLOW_EVENTS = 1_000;
 
 const wholeCount = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
 const appidSchema = v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/, 'must be wx followed by 16 letters or digits'));
@@ -64,7 +68,10 @@ const schemas = {
     principalName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
     boundToOpenAccount: v.optional(v.boolean()),
   }),
-  count: v.strictObject({ count: wholeCount(1_000_000) }),
+  count: v.pipe(
+    v.strictObject({ count: wholeCount(1_000_000), push: v.optional(v.boolean()) }),
+    v.check((o) => !o.push || o.count <= MAX_PUSHED_FOLLOW_EVENTS, `push is allowed for at most ${MAX_PUSHED_FOLLOW_EVENTS} followers`),
+  ),
   authorize: v.strictObject({ funcIds: v.optional(funcIds) }),
   event: v.strictObject({
     fromUserName: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
@@ -107,6 +114,30 @@ async function pushResult(response: Promise<Response>): Promise<{ status: number
   return { status: answer.status, body: await answer.text() };
 }
 
+const adminRoutes = [
+  'GET /__sim/calls',
+  'POST /__sim/reset-calls',
+  'POST /__sim/latency {ms}',
+  'POST /__sim/faults {path, errcode, errmsg?, times?, rate?}',
+  'DELETE /__sim/faults',
+  'POST /__sim/push-ticket',
+  'POST /__sim/clock {advanceMs}',
+  'POST /__sim/expire-component-token',
+  'POST /__sim/consent {preAuthCode, appid, funcIds, redirectUri}',
+  'GET /__sim/custom-messages',
+  'GET /__sim/accounts',
+  'POST /__sim/accounts {nickname, serviceType, verified, appid?, userName?, openPay?, followers?, unionidRatio?, principalName?, boundToOpenAccount?}',
+  'GET /__sim/accounts/{appid}',
+  'POST /__sim/accounts/{appid}/revoke',
+  'POST /__sim/accounts/{appid}/authorize {funcIds?}',
+  'POST /__sim/accounts/{appid}/unfollow {count, push?}',
+  'POST /__sim/accounts/{appid}/follow {count, push?}',
+  'POST /__sim/accounts/{appid}/events {fromUserName, event, createTime?, eventKey?}',
+  'POST /__sim/accounts/{appid}/messages {fromUserName, content, createTime?, msgId?}',
+  'POST /__sim/accounts/{appid}/expire-token',
+  'POST /__sim/accounts/{appid}/invalidate-refresh-token',
+];
+
 const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': 'content-type' };
 
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, sim: WeChatSimulator): Promise<void> {
@@ -116,13 +147,20 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     res.writeHead(204).end();
     return;
   }
-  const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+  } catch {
+    return sendJson(res, 400, { error: 'malformed path' });
+  }
   const route = `${method} /${parts.map((part, i) => (parts[0] === 'accounts' && i === 1 ? ':appid' : part)).join('/')}`;
   const appid = parts[1] ?? '';
   const ok = (body: object = { ok: true }, status = 200) => sendJson(res, status, body);
 
   try {
     switch (route) {
+      case 'GET /':
+        return ok({ routes: adminRoutes });
       case 'GET /calls':
         return ok({ calls: sim.calls() });
       case 'POST /reset-calls':
@@ -167,9 +205,19 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
         return ok();
       }
       case 'POST /accounts/:appid/unfollow':
-        return ok({ openids: sim.unfollow(appid, (await input(req, schemas.count)).count) });
-      case 'POST /accounts/:appid/follow':
-        return ok({ openids: sim.follow(appid, (await input(req, schemas.count)).count) });
+      case 'POST /accounts/:appid/follow': {
+        const { count, push } = await input(req, schemas.count);
+        const following = parts[2] === 'follow';
+        const openids = following ? sim.follow(appid, count) : sim.unfollow(appid, count);
+        let pushed = 0;
+        if (push) {
+          for (const openid of openids) {
+            await (await sim.sendAccountEvent(appid, { fromUserName: openid, event: following ? 'subscribe' : 'unsubscribe' })).text();
+            pushed += 1;
+          }
+        }
+        return ok({ openids, pushed });
+      }
       case 'POST /accounts/:appid/events':
         return ok(await pushResult(sim.sendAccountEvent(appid, await input(req, schemas.event))));
       case 'POST /accounts/:appid/messages':

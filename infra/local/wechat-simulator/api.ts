@@ -207,7 +207,7 @@ export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
       token: 'authorizer',
       handle: (ctx) => {
         const account = followerApi(ctx, '/cgi-bin/user/info');
-        return ctx.world.followerProfile(account, ctx.query.get('openid'), ctx.query.get('lang'));
+        return ctx.world.followerProfile(account, ctx.query.get('openid'));
       },
     },
     '/cgi-bin/user/info/batchget': {
@@ -221,7 +221,7 @@ export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
           wechatAssert(typeof entry === 'object' && entry !== null, 47001);
           return entry as Record<string, unknown>;
         });
-        return { user_info_list: entries.map((entry) => ctx.world.followerProfile(account, entry.openid, entry.lang)) };
+        return { user_info_list: entries.map((entry) => ctx.world.followerProfile(account, entry.openid)) };
       },
     },
 

@@ -140,11 +140,12 @@ export class FollowerBook {
    * What user/info answers for a follower. A unionid exists only while the account is bound to an open
    * platform account, and then for the share `unionidRatio` of followers (chosen per follower, stably).
    */
-  profile(index: number, o: { boundToOpenAccount: boolean; lang: string }): FollowerProfile {
+  profile(index: number, o: { boundToOpenAccount: boolean }): FollowerProfile {
     const bytes = digest(`sim-follower:${this.#appid}:${index}`);
     const fraction = bytes.readUInt32BE(0) / 2 ** 32;
     const languageRoll = bytes[4]! % 100;
-    const language = o.lang === 'en' ? 'en' : languageRoll < 85 ? 'zh_CN' : languageRoll < 93 ? 'zh_TW' : 'en';
+    // `lang` of the request only picks the language of place names WeChat no longer returns; `language` is the user's own.
+    const language = languageRoll < 85 ? 'zh_CN' : languageRoll < 93 ? 'zh_TW' : 'en';
     let sceneRoll = bytes[5]! % 100;
     let scene = 'ADD_SCENE_OTHERS';
     for (const [name, weight] of scenes) {

@@ -21,6 +21,7 @@ const OPEN_ACCOUNT_MEMBER_LIMIT = 100;
 const UNVERIFIED_OPEN_ACCOUNT_MEMBER_LIMIT = 5;
 const WELL_FORMED_TOKEN = /^[A-Za-z0-9_-]{32,512}$/;
 const MAX_REMEMBERED_TOKENS = 20_000;
+const MAX_REMEMBERED_CODES = 10_000;
 
 /** Daily limits WeChat enforces with 45009 (WECHAT.md §6.3, §4.11); counted per account, or per component. */
 export const dailyLimits: Readonly<Record<string, number>> = {
@@ -261,6 +262,7 @@ export class SimWorld {
   createPreAuthCode(componentAppid: unknown): { pre_auth_code: string; expires_in: number } {
     this.#assertComponentAppid(componentAppid);
     const code = opaque('preauthcode@@@', 36);
+    if (this.#preAuthCodes.size >= MAX_REMEMBERED_CODES) forgetSpent(this.#preAuthCodes, this.clock.now());
     this.#preAuthCodes.set(code, { expiresAt: this.clock.now() + PRE_AUTH_CODE_SECONDS * 1000, used: false });
     return { pre_auth_code: code, expires_in: PRE_AUTH_CODE_SECONDS };
   }
@@ -301,6 +303,7 @@ export class SimWorld {
       generation,
     };
     const authCode = opaque('queryauthcode@@@', 48);
+    if (this.#authCodes.size >= MAX_REMEMBERED_CODES) forgetSpent(this.#authCodes, this.clock.now());
     this.#authCodes.set(authCode, { appid, generation, expiresAt: this.clock.now() + AUTH_CODE_SECONDS * 1000, used: false });
     return { appid, infoType, authCode, createTime, authCodeExpiresAt: createTime + AUTH_CODE_SECONDS };
   }
@@ -558,12 +561,12 @@ export class SimWorld {
 
   // ---- followers -----------------------------------------------------------------------------------
 
-  followerProfile(account: AccountRecord, openid: unknown, lang: unknown): FollowerProfile | { subscribe: 0; openid: string } {
+  followerProfile(account: AccountRecord, openid: unknown): FollowerProfile | { subscribe: 0; openid: string } {
     wechatAssert(typeof openid === 'string', 40003);
     const index = account.followers.indexOf(openid);
     wechatAssert(index !== undefined, 40003);
     if (!account.followers.isFollower(index)) return { subscribe: 0, openid };
-    return account.followers.profile(index, { boundToOpenAccount: account.openAppid !== null, lang: typeof lang === 'string' ? lang : 'zh_CN' });
+    return account.followers.profile(index, { boundToOpenAccount: account.openAppid !== null });
   }
 
   // ---- quotas (WECHAT.md §4.11, §6.3) ---------------------------------------------------------------
@@ -617,6 +620,11 @@ export class SimWorld {
   customMessages(): CustomMessageRecord[] {
     return this.#customMessages.map((message) => ({ ...message }));
   }
+}
+
+/** Spent or expired codes only ever earn 61009/61010 or an error page; past the cap they may be forgotten. */
+function forgetSpent(codes: Map<string, { expiresAt: number; used: boolean }>, now: number): void {
+  for (const [code, entry] of codes) if (entry.used || entry.expiresAt <= now) codes.delete(code);
 }
 
 function funcInfo(ids: number[]): unknown[] {

@@ -83,6 +83,24 @@ describe('pushes to the hub', () => {
     expect(hub.pushes[before]!.message.MsgId).toMatch(/^\d+$/);
   });
 
+  it('sends an unsubscribe event per follower when the admin API unfollows with push', async () => {
+    // Prepare
+    const before = hub.pushes.length;
+
+    // Act
+    const response = await fetch(`${sim.baseUrl}/__sim/accounts/${service.appid}/unfollow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 2, push: true }),
+    });
+
+    // Assess
+    const { openids, pushed } = (await response.json()) as { openids: string[]; pushed: number };
+    expect(pushed).toBe(2);
+    const events = hub.pushes.slice(before).map((p) => [p.message.Event, p.message.FromUserName]);
+    expect(events).toEqual(openids.map((openid) => ['unsubscribe', openid]));
+  });
+
   it('refuses to push messages of an account that has not authorized the component', async () => {
     // Act
     const push = sim.sendAccountText(demoAccounts.unverifiedService.appid, { fromUserName: 'oX', content: 'hi' });
