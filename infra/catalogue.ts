@@ -85,6 +85,39 @@ export interface HubFunction {
 
 export const hubFunctions: readonly HubFunction[] = [
   {
+    name: 'component-events',
+    description: 'The authorization-event URL: component_verify_ticket and authorization pushes from WeChat',
+    table: 'readwrite',
+    readsWeChatSecret: true,
+    callsWeChat: false,
+    routes: [
+      { method: 'POST', path: '/v1/wechat/component', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wechat/component', auth: 'wechat' },
+    ],
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'account-events',
+    description: 'The message-and-event URL of every authorized account: release test, follow and unfollow events',
+    table: 'readwrite',
+    sendsTo: ['release-test'],
+    readsWeChatSecret: true,
+    callsWeChat: false,
+    routes: [
+      { method: 'POST', path: '/v1/wechat/accounts/{appid}/messages', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wechat/accounts/{appid}/messages', auth: 'wechat' },
+    ],
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'release-test-worker',
+    description: 'Consumes release-test jobs: api_query_auth, then the customer-service message WeChat expects',
+    table: 'readwrite',
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    timeoutSeconds: 30,
+  },
+  {
     name: 'list-audit',
     description: 'GET /v1/audit: the tenant audit trail, newest first, paginated',
     table: 'read',

@@ -115,6 +115,18 @@ export async function openPush(event: WeChatEvent, nowSeconds = Math.floor(Date.
   }
 }
 
+/** Parses a decrypted plaintext; XML that does not hold what the push type needs is a 400. */
+export function parsePlaintext<T>(plaintext: string, parse: (xml: string) => T): T {
+  try {
+    return parse(plaintext);
+  } catch (error) {
+    if (error instanceof WeChatXmlError) {
+      throw new ValidationFailed([{ field: 'body', message: `the decrypted message is not valid (${error.reason})` }]);
+    }
+    throw error;
+  }
+}
+
 function textResponse(status: number, body: string, contentType = 'text/plain; charset=utf-8'): JsonResponse {
   return { statusCode: status, headers: { 'content-type': contentType }, body };
 }

@@ -1,0 +1,37 @@
+/**
+ * POST|GET /v1/wechat/accounts/{appid}/messages — the message-and-event URL (消息与事件接收URL,
+ * configured as `…/v1/wechat/accounts/$APPID$/messages`): the release test's replies, follow and
+ * unfollow events; `success`, an empty body, or an encrypted passive reply.
+ */
+import * as v from 'valibot';
+import { handleAccountMessage } from '#shared/domain/messages/account-message.ts';
+import { DynamoFollowHistory } from '#shared/adapters/dynamodb/follow-history.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { ValidationFailed } from '#shared/errors/domain-errors.ts';
+import { appIdSchema, issuesOf } from '#shared/http/validation.ts';
+import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
+import { buildEncryptedReply, buildTextReply, parseAccountMessage } from '#shared/wechat/messages.ts';
+
+const releaseTest = queuePublisher('release-test');
+const deps = {
+  follows: new DynamoFollowHistory(db(), tableName()),
+  releaseTestQueue: { enqueue: async (job: object) => releaseTest.send([{ body: JSON.stringify(job) }]) },
+};
+
+export const handler = wechatRoute(async ({ plaintext, key, crypto, query, event }) => {
+  const path = v.safeParse(v.object({ appid: appIdSchema }), event.pathParameters ?? {});
+  if (!path.success) throw new ValidationFailed(issuesOf('path', path.issues));
+  const message = parsePlaintext(plaintext, parseAccountMessage);
+  const answer = await handleAccountMessage(path.output.appid, message, deps);
+  if (answer.kind === 'empty') return { body: '' };
+  if (answer.kind === 'success') return { body: 'success' };
+  const reply = buildTextReply({
+    toUserName: message.fromUserName,
+    fromUserName: message.toUserName,
+    createTime: Math.floor(Date.now() / 1000),
+    content: answer.content,
+  });
+  const sealed = crypto.seal(reply, { timestamp: String(Math.floor(Date.now() / 1000)), nonce: query.nonce, key });
+  return { contentType: 'application/xml; charset=utf-8', body: buildEncryptedReply(sealed) };
+});

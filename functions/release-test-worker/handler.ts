@@ -1,0 +1,41 @@
+/**
+ * Consumer of the `release-test` queue: the asynchronous half of the full-network release test's
+ * API case (`api_query_auth`, then the `<code>_from_api` customer-service message). Failed messages
+ * are reported individually so SQS redelivers only those.
+ */
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import * as v from 'valibot';
+import { completeReleaseTest } from '#shared/domain/release-test/release-test.ts';
+import { DynamoAuthorizationEvents } from '#shared/adapters/dynamodb/authorization-events.ts';
+import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
+import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { observed } from '#shared/http/middleware.ts';
+import { logger } from '#shared/observability/powertools.ts';
+import { wechatApiClient } from '#shared/wechat/api-client.ts';
+
+const job = v.object({ appid: v.string(), authCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), toUser: v.pipe(v.string(), v.minLength(1)) });
+
+const events = new DynamoAuthorizationEvents(db(), tableName());
+const deps = {
+  api: wechatApiClient(),
+  componentToken: componentTokenService(),
+  componentAppId: async () => (await wechatCredentials()).componentAppId,
+  latestPushedCode: (appid: string) => events.latestCode(appid),
+};
+
+const processor = new BatchProcessor(EventType.SQS);
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const parsed = v.safeParse(job, JSON.parse(record.body));
+  if (!parsed.success) {
+    // A message that can never succeed is dropped with a log line rather than retried into the DLQ.
+    logger.error('Dropped a malformed release-test job', { messageId: record.messageId });
+    return;
+  }
+  await completeReleaseTest(parsed.output, deps);
+  logger.info('Release-test API case answered', { appid: parsed.output.appid });
+}
+
+export const handler = observed(async (event: SQSEvent) => processPartialResponse(event, handleRecord, processor));
