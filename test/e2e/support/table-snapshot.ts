@@ -1,0 +1,19 @@
+/**
+ * Every item of the local stack's table, in a stable order: what "changes nothing" is checked
+ * against. A full Scan is fine here: e2e tables are small and a Scan is never on a request path.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '#shared/db/client.ts';
+
+export async function tableSnapshot(endpoint: string, table: string): Promise<string[]> {
+  const client = createDocumentClient(endpoint);
+  const items: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    for (const item of page.Items ?? []) items.push(JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  client.destroy();
+  return items.sort();
+}
