@@ -1,0 +1,172 @@
+/**
+ * The oa-hub stack, driven entirely by the catalogue (`infra/catalogue.ts`) and the table description
+ * (`infra/table.ts`): adding a catalogue entry and its `functions/<name>/handler.ts` is all a new
+ * function takes. Nothing in here names a particular function.
+ */
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { hubFunctions, hubQueues, type HubFunction, type HubQueue } from '#infra/catalogue.ts';
+import { cognitoClaims, ConsoleUsers } from '#infra/console-users.ts';
+import { EgressNetwork } from '#infra/egress-network.ts';
+import { HubApi } from '#infra/hub-api.ts';
+import { DEFAULT_TIMEOUT_SECONDS, HubLambda } from '#infra/hub-function.ts';
+import { HubTable } from '#infra/hub-table.ts';
+import { acknowledgeWeChatSecretRotation } from '#infra/nag-suppressions.ts';
+import { hubStackOptions, type HubStackOptions } from '#infra/stack-options.ts';
+import { WorkQueue } from '#infra/work-queue.ts';
+
+export const STACK_NAME = 'OaHub';
+
+/** The shape operators put into the secret after deploy (API.md §4). */
+const secretTemplate = { componentAppId: '', componentSecret: '', token: '', aesKey: '' };
+
+export interface HubStackProps extends StackProps {
+  /** Defaults to the CDK context (`oa-hub:*`). */
+  readonly options?: HubStackOptions;
+  readonly functions?: readonly HubFunction[];
+  readonly queues?: readonly HubQueue[];
+  /** Where a function's handler lives; defaults to `functions/<name>/handler.ts`. */
+  readonly entryOf?: (fn: HubFunction) => string;
+}
+
+/**
+ * Queues that someone in the catalogue uses: consumed (an event source) or sent to. A producer may
+ * land before its consumer; its messages then wait in the queue until the consumer is deployed.
+ */
+export function deployedQueues(functions: readonly HubFunction[], queues: readonly HubQueue[]): HubQueue[] {
+  for (const fn of functions) {
+    for (const name of fn.sendsTo ?? []) {
+      if (!queues.some((queue) => queue.name === name)) {
+        throw new Error(`Function ${fn.name} sends to "${name}", which is not a queue in infra/catalogue.ts`);
+      }
+    }
+  }
+  return queues.filter(
+    (queue) =>
+      functions.some((fn) => fn.name === queue.consumer) || functions.some((fn) => (fn.sendsTo ?? []).includes(queue.name)),
+  );
+}
+
+export class HubStack extends Stack {
+  readonly table: HubTable;
+  readonly api: HubApi;
+  readonly secret: secretsmanager.Secret;
+  readonly queues = new Map<string, WorkQueue>();
+  readonly functions = new Map<string, HubLambda>();
+  readonly egress?: EgressNetwork;
+  readonly consoleUsers?: ConsoleUsers;
+
+  constructor(scope: Construct, id: string, props: HubStackProps = {}) {
+    super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
+    const options = props.options ?? hubStackOptions(this.node);
+    const functions = props.functions ?? hubFunctions;
+    const queues = deployedQueues(functions, props.queues ?? hubQueues);
+
+    this.table = new HubTable(this, 'Hub');
+
+    this.secret = new secretsmanager.Secret(this, 'WeChatComponentSecret', {
+      description:
+        'oa-hub WeChat component credentials. Replace the value with JSON ' +
+        '{"componentAppId":"wx…","componentSecret":"…","token":"…","aesKey":"<43 chars>","previousAesKey":"<optional, during a key rotation>"} ' +
+        'from the Open Platform console (开发资料).',
+      // Only the empty shape is in the template; the generated filler makes an unfilled secret fail
+      // validation at cold start instead of looking like a real secret.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(secretTemplate),
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+    });
+
+    acknowledgeWeChatSecretRotation(this.secret);
+
+    for (const spec of queues) this.queues.set(spec.name, new WorkQueue(this, `Queue-${spec.name}`, spec));
+
+    if (!options.jwt) this.consoleUsers = new ConsoleUsers(this, 'ConsoleUsers');
+    const jwt = options.jwt ?? { issuer: this.consoleUsers!.issuer, audience: [this.consoleUsers!.client.userPoolClientId] };
+    this.api = new HubApi(this, 'Api', {
+      jwt,
+      ...(options.customDomain ? { customDomain: options.customDomain } : {}),
+      ...(options.consoleOrigin ? { consoleOrigin: options.consoleOrigin } : {}),
+    });
+
+    const needsEgress = options.natEgress && functions.some((fn) => fn.callsWeChat);
+    if (needsEgress) this.egress = new EgressNetwork(this, 'Egress');
+
+    const publicBaseUrl = this.api.baseUrl;
+    const environment: Record<string, string> = {
+      PUBLIC_BASE_URL: publicBaseUrl,
+      CONSOLE_URL: options.consoleUrl ?? `${publicBaseUrl}/console`,
+      ...(this.consoleUsers ? cognitoClaims : {}),
+      ...options.environment,
+    };
+
+    for (const spec of functions) {
+      const hubLambda = new HubLambda(this, `Fn-${spec.name}`, {
+        spec,
+        environment,
+        ...(props.entryOf ? { entry: props.entryOf(spec) } : {}),
+        ...(spec.callsWeChat && this.egress ? { egress: { vpc: this.egress.vpc, subnets: this.egress.functionSubnets } } : {}),
+      });
+      hubLambda.bindTable(this.table.table, spec.table);
+      for (const queueName of spec.sendsTo ?? []) hubLambda.bindQueueForSending(queueName, this.queues.get(queueName)!.queue);
+      if (spec.readsWeChatSecret) hubLambda.bindWeChatSecret(this.secret);
+      for (const route of spec.routes ?? []) this.api.addRoute(spec.name, route, hubLambda.fn);
+      if (spec.schedule) {
+        new events.Rule(this, `Schedule-${spec.name}`, {
+          description: `Runs ${spec.name} on ${spec.schedule}`,
+          schedule: events.Schedule.expression(spec.schedule),
+          targets: [new targets.LambdaFunction(hubLambda.fn, { retryAttempts: 2 })],
+        });
+      }
+      this.functions.set(spec.name, hubLambda);
+    }
+
+    for (const workQueue of this.queues.values()) {
+      const consumer = this.functions.get(workQueue.spec.consumer);
+      if (!consumer) continue;
+      const timeout = consumer.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      if (timeout > workQueue.spec.visibilityTimeoutSeconds) {
+        // A message would reappear while its first delivery is still being worked on.
+        throw new Error(
+          `Queue ${workQueue.spec.name}: visibility timeout ${workQueue.spec.visibilityTimeoutSeconds}s is shorter than ` +
+            `its consumer ${consumer.spec.name}'s timeout ${timeout}s`,
+        );
+      }
+      consumer.fn.addEventSource(
+        new SqsEventSource(workQueue.queue, {
+          batchSize: workQueue.spec.batchSize,
+          reportBatchItemFailures: true,
+          maxConcurrency: workQueue.spec.maxConcurrency,
+        }),
+      );
+    }
+
+    this.addOutputs(publicBaseUrl);
+  }
+
+  private addOutputs(publicBaseUrl: string): void {
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('ApiUrl', publicBaseUrl, 'The hub’s public base URL (PUBLIC_BASE_URL)');
+    output('AuthorizationEventUrl', `${publicBaseUrl}/v1/wechat/component`, 'Open Platform console: 授权事件接收URL');
+    output('MessageUrl', `${publicBaseUrl}/v1/wechat/accounts/$APPID$/messages`, 'Open Platform console: 消息与事件接收URL');
+    output('AuthorizationPageDomain', this.api.host, 'Open Platform console: 授权发起页域名 (and the redirect_uri host)');
+    output(
+      'WhitelistIps',
+      this.egress
+        ? Fn.join(';', this.egress.whitelistIps())
+        : 'Egress is not fixed (oa-hub:natEgress=false or no function calls WeChat): WeChat will answer 61004',
+      'Open Platform console: 白名单IP地址列表 (the NAT gateways’ Elastic IPs)',
+    );
+    output('TableName', this.table.table.tableName, 'The DynamoDB table');
+    output('WeChatSecretArn', this.secret.secretArn, 'Put the component credentials (JSON) into this secret');
+    if (this.consoleUsers) {
+      output('UserPoolId', this.consoleUsers.userPool.userPoolId, 'Cognito user pool of console users');
+      output('UserPoolClientId', this.consoleUsers.client.userPoolClientId, 'App client the console signs in with');
+    }
+  }
+}
