@@ -1,0 +1,76 @@
+/**
+ * Binds an Official Account to a tenant the way a person does it, over real HTTP against the local
+ * stack: an admin asks the hub for an authorization link (POST /v1/authorizations), consents on the
+ * simulator's page, and the browser follows WeChat's redirect to the hub's callback. What comes back
+ * is where the callback sends the browser: CONSOLE_URL?bind=ok&appid=… or CONSOLE_URL?bind=error&code=….
+ */
+import type { LocalStack } from '#infra/local/stack.ts';
+
+export interface BindRequest {
+  tenant: string;
+  /** The account the person picks on the consent page. */
+  appid: string;
+  /** The permission sets the person leaves ticked. Default: every set the hub needs and then some. */
+  funcIds?: number[];
+  /** The console user (JWT sub) who asks for the link. */
+  user?: string;
+  /** Ask for a re-authorization link of this appid (POST body `{ appid }`): the page offers only that account. */
+  reauthorize?: boolean;
+}
+
+/** Message management, user management, account service, web service, mass messages, material, menu, open platform, notifications. */
+export const DEFAULT_BIND_FUNC_IDS: readonly number[] = [1, 2, 3, 4, 7, 11, 15, 24, 89];
+
+// The simulator pushes its first ticket shortly after start; until the hub holds one it answers 503 wechat_not_ready.
+const NOT_READY_RETRIES = 40;
+const NOT_READY_PAUSE_MS = 250;
+
+export async function bindThroughSimulator(stack: LocalStack, request: BindRequest): Promise<{ location: URL }> {
+  const simulator = stack.simulator;
+  if (!simulator) throw new Error('bindThroughSimulator needs a local stack started with the WeChat simulator');
+  const token = await stack.consoleToken({ tenant: request.tenant, admin: true, ...(request.user ? { sub: request.user } : {}) });
+
+  const link = await createAuthorizationLink(stack.baseUrl, token, request.reauthorize ? { appid: request.appid } : {});
+  const authorizeUrl = new URL(link.authorizeUrl);
+  const preAuthCode = authorizeUrl.searchParams.get('pre_auth_code');
+  const redirectUri = authorizeUrl.searchParams.get('redirect_uri');
+  if (!preAuthCode || !redirectUri) throw new Error(`authorizeUrl lacks pre_auth_code or redirect_uri: ${link.authorizeUrl}`);
+
+  const { location: callbackUrl } = await simulator.consent({
+    preAuthCode,
+    appid: request.appid,
+    funcIds: request.funcIds ?? [...DEFAULT_BIND_FUNC_IDS],
+    redirectUri,
+  });
+
+  const callback = await fetch(callbackUrl, { redirect: 'manual' });
+  const location = callback.headers.get('location');
+  if (callback.status !== 302 || !location) {
+    throw new Error(`the hub's callback answered HTTP ${callback.status} without a redirect: ${(await callback.text()).slice(0, 300)}`);
+  }
+  await callback.body?.cancel();
+  return { location: new URL(location, callbackUrl) };
+}
+
+interface AuthorizationLink {
+  authorizeUrl: string;
+  mobileAuthorizeUrl: string;
+  expiresAt: string;
+}
+
+async function createAuthorizationLink(baseUrl: string, token: string, body: { appid?: string }): Promise<AuthorizationLink> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(`${baseUrl}/v1/authorizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status === 201) return JSON.parse(text) as AuthorizationLink;
+    const notReady = response.status === 503 && text.includes('wechat_not_ready');
+    if (!notReady || attempt >= NOT_READY_RETRIES) {
+      throw new Error(`POST /v1/authorizations answered HTTP ${response.status}: ${text.slice(0, 300)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, NOT_READY_PAUSE_MS));
+  }
+}
