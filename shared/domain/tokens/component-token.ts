@@ -21,6 +21,7 @@ import type {
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
 import type { Lease } from '#shared/domain/tokens/lease.ts';
+import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
 
 /** The part of the WeChat client this use case needs. */
 export interface ComponentTokenApi {
@@ -59,9 +60,6 @@ export const defaultComponentTokenOptions: ComponentTokenOptions = {
   waitForRefreshMs: 5_000,
   pushTicketRestartIntervalMs: 10 * 60_000,
 };
-
-/** How often a waiting caller tries the lease itself, in polls. */
-const LEASE_RETRY_EVERY_POLLS = 4;
 
 export interface ComponentTokenDependencies {
   store: ComponentStore;
@@ -164,42 +162,29 @@ export class ComponentTokenService implements TokenSource {
     return Date.parse(token.expiresAt) > this.clock.now();
   }
 
-  private async refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
-    const key = this.store.tokenLeaseKey(componentAppId);
-    const owner = randomUUID();
-    const deadline = this.clock.now() + this.options.waitForRefreshMs;
-    // Also bounded by count, so a clock that stands still (tests) cannot make this wait forever.
-    const maxPolls = Math.max(1, Math.ceil(this.options.waitForRefreshMs / this.options.pollMs));
-    let latest = seen;
-    for (let poll = 0; ; poll++) {
-      // Waiting callers mostly just read: a conditional write from each of them on every poll would
-      // crowd out the holder's own writes. They retry the lease now and then, to take over from a
-      // holder that gave up.
-      if (poll % LEASE_RETRY_EVERY_POLLS === 0 && (await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs))) {
-        try {
-          return await this.refreshHoldingLease(componentAppId, owner);
-        } finally {
-          // A failed release costs nothing but a short wait: the lease lapses by itself.
-          await this.lease.release(key, owner).catch(() => undefined);
-        }
-      }
-      // Someone else is refreshing; a token that still works is good enough meanwhile.
-      if (latest && this.isAlive(latest)) return latest.token;
-      if (poll >= maxPolls || this.clock.now() >= deadline) {
-        throw new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.');
-      }
-      // Jitter spreads the waiting callers' reads out.
-      await this.sleep(this.options.pollMs * (1 + this.random()));
-      latest = await this.store.readToken(componentAppId);
-      if (latest && this.isFresh(latest)) return latest.token;
-    }
+  private refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
+    const { leaseTtlMs, pollMs, waitForRefreshMs } = this.options;
+    return refreshUnderLease(
+      {
+        lease: this.lease,
+        key: this.store.tokenLeaseKey(componentAppId),
+        timing: { leaseTtlMs, pollMs, pollGrowth: 1, maxPollMs: pollMs, waitForRefreshMs },
+        clock: this.clock,
+        sleep: this.sleep,
+        random: this.random,
+        read: () => this.store.readToken(componentAppId),
+        isFresh: (token) => this.isFresh(token),
+        isAlive: (token) => this.isAlive(token),
+        value: (token) => token.token,
+        mint: (owner) => this.mintHoldingLease(componentAppId, owner),
+        notReady: () =>
+          new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.'),
+      },
+      seen,
+    );
   }
 
-  private async refreshHoldingLease(componentAppId: string, owner: string): Promise<string> {
-    // The previous holder may have finished between our read and our lease.
-    const again = await this.store.readToken(componentAppId);
-    if (again && this.isFresh(again)) return again.token;
-
+  private async mintHoldingLease(componentAppId: string, owner: string): Promise<string> {
     const ticket = this.usableTicket(await this.store.latestTicket(componentAppId));
     const { componentSecret } = await this.credentials();
     const requestedAt = this.clock.now();
