@@ -5,7 +5,7 @@
  * comma-separated `custom:departments`, all set by an administrator, never by the user: the app client
  * may not write them. The console sends the ID token, whose `aud` is the app client.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledgeConsoleUserPool } from '#infra/nag-suppressions.ts';
@@ -69,7 +69,9 @@ export class ConsoleUsers extends Construct {
     });
   }
 
+  /** The `iss` of the pool's tokens (the pool's ProviderURL attribute lacks the scheme). */
   get issuer(): string {
-    return this.userPool.userPoolProviderUrl;
+    const stack = Stack.of(this);
+    return `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}`;
   }
 }

@@ -23,6 +23,10 @@ export interface SynthOptions {
   /** Build the bundles for real (slow). */
   readonly bundle?: boolean;
   readonly outdir?: string;
+  /** Handlers of fixture catalogues live in test/infra/fixtures; real entries otherwise. */
+  readonly fixtureEntries?: boolean;
+  /** Adds to the stack before synthesis (e.g. a construct that breaks a rule). */
+  readonly extend?: (stack: HubStack) => void;
 }
 
 export interface Synthesized {
@@ -44,9 +48,11 @@ export function synthHub(options: SynthOptions = {}): Synthesized {
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   const stack = new HubStack(app, STACK_NAME, {
-    ...(options.functions ? { functions: options.functions, entryOf: () => fixtureHandler } : {}),
+    ...(options.functions ? { functions: options.functions } : {}),
+    ...((options.fixtureEntries ?? options.functions !== undefined) ? { entryOf: () => fixtureHandler } : {}),
     ...(options.queues ? { queues: options.queues } : {}),
   });
+  options.extend?.(stack);
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const assembly = app.synth();
   return { app, stack, template: Template.fromStack(stack), assemblyDirectory: assembly.directory };
