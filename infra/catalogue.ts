@@ -85,6 +85,46 @@ export interface HubFunction {
 
 export const hubFunctions: readonly HubFunction[] = [
   {
+    name: 'list-accounts',
+    description: 'GET /v1/accounts: the accounts the tenant owns or was shared, a member only those granted to its departments',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/accounts', auth: 'jwt' }],
+  },
+  {
+    name: 'get-account',
+    description: 'GET /v1/accounts/{appid}: one account of the tenant',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/accounts/{appid}', auth: 'jwt' }],
+  },
+  {
+    name: 'update-account',
+    description: 'PATCH /v1/accounts/{appid}: the tenant default account and the plaintext-authorization flag',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'PATCH', path: '/v1/accounts/{appid}', auth: 'jwt' }],
+  },
+  {
+    name: 'put-department-accounts',
+    description: 'PUT /v1/departments/{departmentId}/accounts: replaces the accounts a department may read',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'PUT', path: '/v1/departments/{departmentId}/accounts', auth: 'jwt' }],
+  },
+  {
+    name: 'get-department-accounts',
+    description: 'GET /v1/departments/{departmentId}/accounts: the accounts granted to a department',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/departments/{departmentId}/accounts', auth: 'jwt' }],
+  },
+  {
     name: 'component-events',
     description: 'The authorization-event URL: component_verify_ticket and authorization pushes from WeChat',
     table: 'readwrite',

@@ -1,0 +1,88 @@
+/**
+ * The console's reads of accounts (API.md §3 `GET /v1/accounts`, `GET /v1/accounts/{appid}`) and who
+ * may see what:
+ * - an admin sees every account its tenant owns or was shared;
+ * - a member sees only the accounts granted to one of its own departments, by exact department id
+ *   (a parent department's grant is not a child's: the hub knows no hierarchy);
+ * - an account the tenant has no link to — never bound, bound by another tenant, or unbound by its
+ *   owner (the owner's link is gone) — is `not_found`, whoever asks, so another tenant's accounts
+ *   cannot be probed;
+ * - an account of the caller's own tenant that none of a member's departments was granted is
+ *   `forbidden`: the member learns nothing it could not learn from its admin, and the answer says
+ *   what is wrong (the role/department rule of API.md §1) rather than pretending the account is gone.
+ */
+import type { Caller } from '#shared/auth/caller.ts';
+import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
+import { toAccountView, type AccountRecord, type AccountView, type TenantLink, type TenantSettings } from '#shared/domain/accounts/model.ts';
+
+/** What the reads need from storage. */
+export interface AccountDirectory {
+  /** Every link of the tenant (owned and shared). */
+  linksOf(tenantId: string): Promise<TenantLink[]>;
+  link(tenantId: string, appid: string): Promise<TenantLink | undefined>;
+  /** The accounts that exist among `appids`, by appid. */
+  accounts(appids: readonly string[]): Promise<Map<string, AccountRecord>>;
+  account(appid: string): Promise<AccountRecord | undefined>;
+  tenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
+}
+
+/** Department grants, as the visibility rule reads them. */
+export interface GrantLookup {
+  /** The appids granted to any of `departmentIds` (exact ids). */
+  grantedToAny(tenantId: string, departmentIds: readonly string[]): Promise<Set<string>>;
+  /** Whether `appid` is granted to any of `departmentIds`. */
+  isGrantedToAny(tenantId: string, departmentIds: readonly string[], appid: string): Promise<boolean>;
+}
+
+/**
+ * A link counts while the tenant still holds the account: an owner's link to an account it unbound
+ * is gone (the unbinding may leave the item behind for a moment; it is never shown), a recipient's
+ * link to an account its owner unbound stays visible as `unbound` so the recipient can release it.
+ */
+export function isLive(link: TenantLink, account: AccountRecord | undefined): account is AccountRecord {
+  if (!account) return false;
+  if (link.role === 'owner') return account.status !== 'unbound' && account.ownerTenantId === link.tenantId;
+  return true;
+}
+
+export class AccountQueries {
+  constructor(
+    private readonly directory: AccountDirectory,
+    private readonly grants: GrantLookup,
+    private readonly requiredFuncIds: readonly number[],
+  ) {}
+
+  /** The accounts the caller may see, owned first, then shared, each group by appid. */
+  async list(caller: Caller): Promise<AccountView[]> {
+    const [links, settings, granted] = await Promise.all([
+      this.directory.linksOf(caller.tenantId),
+      this.directory.tenantSettings(caller.tenantId),
+      caller.isAdmin ? Promise.resolve(undefined) : this.grants.grantedToAny(caller.tenantId, caller.departments),
+    ]);
+    const visible = granted ? links.filter((link) => granted.has(link.appid)) : links;
+    const accounts = await this.directory.accounts(visible.map((link) => link.appid));
+    return visible
+      .filter((link) => isLive(link, accounts.get(link.appid)))
+      .sort((a, b) => (a.role === b.role ? a.appid.localeCompare(b.appid) : a.role === 'owner' ? -1 : 1))
+      .map((link) => toAccountView(accounts.get(link.appid)!, link, settings, this.requiredFuncIds));
+  }
+
+  /** One account of the caller's tenant; `not_found` or `forbidden` per the rules above. */
+  async get(caller: Caller, appid: string): Promise<AccountView> {
+    const { account, link } = await this.visibleLink(caller.tenantId, appid);
+    if (!caller.isAdmin && !(await this.grants.isGrantedToAny(caller.tenantId, caller.departments, appid))) {
+      throw new Forbidden('None of your departments was granted this account.');
+    }
+    const settings = await this.directory.tenantSettings(caller.tenantId);
+    return toAccountView(account, link, settings, this.requiredFuncIds);
+  }
+
+  /** The tenant's live link to `appid` and the account, or `not_found`. */
+  async visibleLink(tenantId: string, appid: string): Promise<{ link: TenantLink; account: AccountRecord }> {
+    const [link, account] = await Promise.all([this.directory.link(tenantId, appid), this.directory.account(appid)]);
+    if (!link || !isLive(link, account)) throw accountNotFound();
+    return { link, account };
+  }
+}
+
+export const accountNotFound = (): NotFound => new NotFound('No such account among your accounts.');
