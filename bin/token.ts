@@ -92,7 +92,12 @@ async function main(argv: string[]): Promise<string | undefined> {
     departments,
     ...(flags.sub === undefined ? {} : { sub: flags.sub }),
     ttlSeconds,
-    claimNames: parseConfig(process.env).claims,
+    // Only the claim names: the rest of the hub's configuration is none of this command's business.
+    claimNames: parseConfig({
+      JWT_TENANT_CLAIM: process.env.JWT_TENANT_CLAIM,
+      JWT_ROLES_CLAIM: process.env.JWT_ROLES_CLAIM,
+      JWT_DEPARTMENTS_CLAIM: process.env.JWT_DEPARTMENTS_CLAIM,
+    }).claims,
   });
 }
 

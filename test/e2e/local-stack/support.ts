@@ -1,0 +1,73 @@
+/**
+ * Child processes of the local CLIs for the e2e tests. They run the project's `tsx` binary (what
+ * `npx tsx` resolves to) directly: `npm exec` does not pass a SIGINT on to its child, so going
+ * through npx would test npm's signal handling instead of `bin/start.ts`'s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first stdout line matching `pattern`; rejects if the process ends first. */
+  waitForLine(pattern: RegExp): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      const line = stdout.split('\n').find((l) => waiter.pattern.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    check();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`The process ended (code ${code}) before printing ${waiter.pattern}.\n${stdout}\n${stderr}`));
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    output: () => `${stdout}\n${stderr}`,
+    waitForLine: (pattern) =>
+      new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve, reject });
+        check();
+      }),
+    exited,
+  };
+}
