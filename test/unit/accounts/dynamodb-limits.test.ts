@@ -1,0 +1,73 @@
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { batchGetAll } from '#shared/adapters/dynamodb/account-queries.ts';
+import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
+
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+const dynamo = mockClient(client);
+const appids = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `wx${String(from + i).padStart(16, '0')}`);
+
+afterEach(() => {
+  dynamo.reset();
+});
+
+describe('department grant writes against DynamoDB’s limits', () => {
+  it('never sends a transaction of more than 100 items', async () => {
+    // Prepare
+    dynamo.on(TransactWriteCommand).resolves({});
+    const grants = new DynamoDepartmentGrants(client, 'hub');
+
+    // Act
+    await grants.replace('t', 'ops', { removed: appids(100), added: appids(100, 100), grantedBy: 'u', at: '2026-01-01T00:00:00.000Z' });
+
+    // Assess
+    const sizes = dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('revokes before it grants, so a failure part-way never leaves more access than asked', async () => {
+    // Prepare
+    dynamo.on(TransactWriteCommand).resolvesOnce({}).rejects(new Error('throttled'));
+    const grants = new DynamoDepartmentGrants(client, 'hub');
+
+    // Act
+    const failure = grants.replace('t', 'ops', { removed: appids(100), added: appids(50, 100), grantedBy: 'u', at: '2026-01-01T00:00:00.000Z' });
+
+    // Assess
+    await expect(failure).rejects.toThrow('throttled');
+    const first = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(first.every((item) => item.Delete !== undefined)).toBe(true);
+  });
+});
+
+describe('reading many items by key', () => {
+  it('asks again for the keys DynamoDB left unprocessed until every item is read', async () => {
+    // Prepare
+    const keys = appids(3).map((appid) => ({ pk: `ACCOUNT#${appid}`, sk: 'ACCOUNT' }));
+    dynamo
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { hub: [{ ...keys[0], appid: 'a' }] }, UnprocessedKeys: { hub: { Keys: keys.slice(1) } } })
+      .resolvesOnce({ Responses: { hub: [{ ...keys[1], appid: 'b' }, { ...keys[2], appid: 'c' }] } });
+
+    // Act
+    const items = await batchGetAll(client, 'hub', keys);
+
+    // Assess
+    expect(items.map((item) => item.appid)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('asks for at most 100 keys per request', async () => {
+    // Prepare
+    const keys = appids(250).map((appid) => ({ pk: `ACCOUNT#${appid}`, sk: 'ACCOUNT' }));
+    dynamo.on(BatchGetCommand).resolves({ Responses: { hub: [] } });
+
+    // Act
+    await batchGetAll(client, 'hub', keys);
+
+    // Assess
+    expect(dynamo.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems!.hub!.Keys!.length)).toEqual([100, 100, 50]);
+  });
+});
