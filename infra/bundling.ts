@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 
 /** The repository root: NodejsFunction's `projectRoot`, where package.json and package-lock.json live. */
 export const projectRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -40,7 +41,7 @@ export const lambdaBundle = {
 } as const;
 
 /** esbuild's BuildOptions for one function, the same as NodejsFunction passes on the command line. */
-export function esbuildOptions(entry: string, outfile: string) {
+export function esbuildOptions(entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -56,5 +57,5 @@ export function esbuildOptions(entry: string, outfile: string) {
     tsconfig: tsconfigFile,
     absWorkingDir: projectRoot,
     logLevel: 'warning',
-  } as const;
+  };
 }
