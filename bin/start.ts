@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 // this machine may run Node 20, which the SDK supports but announces on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const usage = `Usage: npm start [-- --fresh] [-- --data-dir <path>] [-- --port <n>]
+const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>]]
 
 Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
 every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
@@ -48,6 +48,10 @@ if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) {
 
 const { startLocalStack } = await import('#infra/local/stack.ts');
 const { localDataDir } = await import('#infra/local/tokens.ts');
+
+// A closed terminal or pipe must not turn the shutdown into a crash that leaves the database running.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const dataDir = resolve(flags['data-dir'] ?? localDataDir());

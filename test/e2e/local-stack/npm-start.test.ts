@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type RunningCli } from './support.ts';
+import { runCli, startCli, stopCli, type RunningCli } from './support.ts';
 
 describe('npm start as a process', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'oa-hub-start-'));
@@ -18,7 +18,7 @@ describe('npm start as a process', () => {
     gatewayUrl = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(started.output())?.[1] ?? '';
   });
   afterAll(async () => {
-    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+    await stopCli(started);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -35,8 +35,9 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
+/** Starts a long-running CLI in its own process group, so that `stopCli` reaches tsx's child too. */
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
@@ -70,4 +71,20 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
       }),
     exited,
   };
+}
+
+/** Cleanup for a test that failed half-way: a polite SIGINT to the group, then SIGKILL. */
+export async function stopCli(running: RunningCli, graceMs = 10_000): Promise<void> {
+  const pid = running.child.pid;
+  if (pid === undefined || running.child.exitCode !== null || running.child.signalCode !== null) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  signalGroup('SIGINT');
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs));
+  if ((await Promise.race([running.exited, timer])) === 'timeout') signalGroup('SIGKILL');
 }
