@@ -57,7 +57,13 @@ export function queuePublisher(queueName: string, options: { sqs?: SQSClient; en
     async send(messages) {
       if (messages.length === 0) return;
       const local = localRegistry();
-      if (local?.has(queueName)) return local.send(queueName, messages);
+      if (local) {
+        // Under the local stack nothing may reach for real SQS, even for a queue it does not run.
+        if (!local.has(queueName)) {
+          throw new Error(`The local stack runs no "${queueName}" queue: its consumer is not in infra/catalogue.ts yet.`);
+        }
+        return local.send(queueName, messages);
+      }
       const variable = queueUrlVariable(queueName);
       const queueUrl = (options.env ?? process.env)[variable];
       if (!queueUrl) {

@@ -127,6 +127,15 @@ describe('queue publisher under the local stack', () => {
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
+  it('refuses a queue the local stack does not run instead of reaching for SQS', async () => {
+    // Act
+    const sending = queuePublisher('release-test', { sqs, env: { RELEASE_TEST_QUEUE_URL: queueUrl } }).send(messages(1));
+
+    // Assess
+    await expect(sending).rejects.toThrow(/local stack runs no "release-test" queue/);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
   it('finds a registry registered after the publisher was created', async () => {
     // Prepare
     unregisterLocalQueues(registry);
