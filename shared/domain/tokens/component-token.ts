@@ -162,9 +162,9 @@ export class ComponentTokenService implements TokenSource {
     return Date.parse(token.expiresAt) > this.clock.now();
   }
 
-  private refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
+  private async refresh(componentAppId: string, seen: ComponentToken | undefined): Promise<string> {
     const { leaseTtlMs, pollMs, waitForRefreshMs } = this.options;
-    return refreshUnderLease(
+    const token = await refreshUnderLease(
       {
         lease: this.lease,
         key: this.store.tokenLeaseKey(componentAppId),
@@ -175,16 +175,16 @@ export class ComponentTokenService implements TokenSource {
         read: () => this.store.readToken(componentAppId),
         isFresh: (token) => this.isFresh(token),
         isAlive: (token) => this.isAlive(token),
-        value: (token) => token.token,
         mint: (owner) => this.mintHoldingLease(componentAppId, owner),
         notReady: () =>
           new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.'),
       },
       seen,
     );
+    return token.token;
   }
 
-  private async mintHoldingLease(componentAppId: string, owner: string): Promise<string> {
+  private async mintHoldingLease(componentAppId: string, owner: string): Promise<ComponentToken> {
     const ticket = this.usableTicket(await this.store.latestTicket(componentAppId));
     const { componentSecret } = await this.credentials();
     const requestedAt = this.clock.now();
@@ -199,17 +199,14 @@ export class ComponentTokenService implements TokenSource {
       }
       throw error;
     }
+    const token: ComponentToken = {
+      token: minted.componentAccessToken,
+      expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
+      refreshedAt: new Date(requestedAt).toISOString(),
+    };
     // A lost lease means someone else refreshed after us; our token still works for a few minutes.
-    await this.store.saveToken(
-      componentAppId,
-      {
-        token: minted.componentAccessToken,
-        expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
-        refreshedAt: new Date(requestedAt).toISOString(),
-      },
-      owner,
-    );
-    return minted.componentAccessToken;
+    await this.store.saveToken(componentAppId, token, owner);
+    return token;
   }
 
   private usableTicket(ticket: ComponentTicket | undefined): ComponentTicket {

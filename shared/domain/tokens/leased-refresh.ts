@@ -37,9 +37,11 @@ export interface LeasedRefresh<T> {
   isFresh(token: T): boolean;
   /** Still accepted by WeChat, so usable while someone else refreshes. */
   isAlive(token: T): boolean;
-  value(token: T): string;
-  /** Asks WeChat for a new token; runs only while `owner` holds the lease. */
-  mint(owner: string): Promise<string>;
+  /**
+   * Asks WeChat for a new token; runs only while `owner` holds the lease. `stored` is what the
+   * store held once the lease was won.
+   */
+  mint(owner: string, stored: T | undefined): Promise<T>;
   /** What to throw when the wait for another caller's refresh runs out. */
   notReady(): Error;
 }
@@ -48,10 +50,10 @@ export interface LeasedRefresh<T> {
 const LEASE_RETRY_EVERY_POLLS = 4;
 
 /**
- * A usable token value: `seen` (what the caller read last) if it is alive while someone else holds
- * the lease, otherwise the token minted by this caller or by the lease holder.
+ * A usable token: `seen` (what the caller read last) if it is alive while someone else holds the
+ * lease, otherwise the token minted by this caller or by the lease holder.
  */
-export async function refreshUnderLease<T>(spec: LeasedRefresh<T>, seen: T | undefined): Promise<string> {
+export async function refreshUnderLease<T>(spec: LeasedRefresh<T>, seen: T | undefined): Promise<T> {
   const { timing } = spec;
   const owner = randomUUID();
   const deadline = spec.clock.now() + timing.waitForRefreshMs;
@@ -67,20 +69,20 @@ export async function refreshUnderLease<T>(spec: LeasedRefresh<T>, seen: T | und
       try {
         // The previous holder may have finished between our read and our lease.
         const again = await spec.read();
-        if (again && spec.isFresh(again)) return spec.value(again);
-        return await spec.mint(owner);
+        if (again && spec.isFresh(again)) return again;
+        return await spec.mint(owner, again);
       } finally {
         // A failed release costs nothing but a short wait: the lease lapses by itself.
         await spec.lease.release(spec.key, owner).catch(() => undefined);
       }
     }
     // Someone else is refreshing; a token that still works is good enough meanwhile.
-    if (latest && spec.isAlive(latest)) return spec.value(latest);
+    if (latest && spec.isAlive(latest)) return latest;
     if (poll >= maxPolls || spec.clock.now() >= deadline) throw spec.notReady();
     // Jitter spreads the waiting callers' reads out.
     await spec.sleep(pollMs * (1 + spec.random()));
     pollMs = Math.min(timing.maxPollMs, pollMs * timing.pollGrowth);
     latest = await spec.read();
-    if (latest && spec.isFresh(latest)) return spec.value(latest);
+    if (latest && spec.isFresh(latest)) return latest;
   }
 }

@@ -1,0 +1,278 @@
+/**
+ * Each bound account's `authorizer_access_token` (DESIGN.md §3 "Tokens", WECHAT.md §4.6, §4.8, §8).
+ *
+ * - A valid stored token is returned as is: reading never refreshes.
+ * - An expired (or missing) token is refreshed with `api_authorizer_token` by exactly one caller,
+ *   the holder of the lease on the account's TOKEN item; the others wait briefly and re-read.
+ *   Whatever refresh token WeChat returns is stored.
+ * - A token WeChat rejected is expired only if it is still the stored one (compare-and-expire).
+ * - `61023` (refresh token refused): the refresh token is recovered from `api_get_authorizer_list`
+ *   and the refresh tried once more; still refused → the account needs re-authorization.
+ *   `61003` (authorization gone) → the account is revoked. Both end in `account_not_active`.
+ * - An account that is not active never reaches WeChat.
+ */
+import { randomUUID } from 'node:crypto';
+import { DomainError, WeChatNotReady } from '#shared/errors/domain-errors.ts';
+import { WeChatApiError } from '#shared/wechat/api-errors.ts';
+import type {
+  AuthorizerListResult,
+  AuthorizerTokenRequest,
+  AuthorizerTokenResult,
+  TokenSource,
+} from '#shared/wechat/api-types.ts';
+import type { AccountStatus } from '#shared/domain/accounts/model.ts';
+import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
+import type { Lease } from '#shared/domain/tokens/lease.ts';
+import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
+import type { AccountStatusChanges, AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
+
+/** The part of the WeChat client this use case needs. */
+export interface AuthorizerTokenApi {
+  authorizerToken(component: TokenSource, request: AuthorizerTokenRequest): Promise<AuthorizerTokenResult>;
+  getAuthorizerList(component: TokenSource, request: { componentAppId: string; offset: number; count: number }): Promise<AuthorizerListResult>;
+}
+
+export interface AuthorizerTokenOptions {
+  /** A token this close to its expiry counts as expired on demand (the scheduled refresh renews tokens much earlier). */
+  expiryMarginMs: number;
+  /** The scheduled refresh renews a token this close to its expiry. */
+  scheduledMarginMs: number;
+  leaseTtlMs: number;
+  /** A waiting caller's first pause between reads; it doubles up to `maxPollMs`, with jitter. */
+  pollMs: number;
+  maxPollMs: number;
+  waitForRefreshMs: number;
+  /** `api_get_authorizer_list` page size (WeChat allows at most 500). */
+  authorizerListPageSize: number;
+}
+
+export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
+  expiryMarginMs: 60_000,
+  scheduledMarginMs: 20 * 60_000,
+  leaseTtlMs: 30_000,
+  pollMs: 25,
+  maxPollMs: 400,
+  waitForRefreshMs: 8_000,
+  authorizerListPageSize: 500,
+};
+
+export interface AuthorizerTokenDependencies {
+  store: AuthorizerTokenStore;
+  statusChanges: AccountStatusChanges;
+  lease: Lease;
+  api: AuthorizerTokenApi;
+  /** The component token, for `api_authorizer_token` and `api_get_authorizer_list`. */
+  component: TokenSource;
+  componentAppId: () => Promise<string>;
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1); jitter source. */
+  random?: () => number;
+  options?: Partial<AuthorizerTokenOptions>;
+}
+
+/** An access token and when it expires, for the internal token-vending route. */
+export interface VendedToken {
+  accessToken: string;
+  expiresAt: string;
+}
+
+export type ScheduledRefreshOutcome = 'refreshed' | 'not_due' | 'busy';
+
+interface UsableToken extends AuthorizerTokenState {
+  accessToken: string;
+  expiresAt: string;
+}
+
+const hasToken = (state: AuthorizerTokenState): state is UsableToken =>
+  typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
+
+export function accountNotActive(appid: string, status: AccountStatus | 'unknown'): DomainError {
+  const why: Record<AccountStatus | 'unknown', string> = {
+    active: 'is active',
+    revoked: 'no longer authorizes the platform in WeChat',
+    reauthorization_required: 'must be re-authorized by an admin (WeChat refuses its refresh token)',
+    unbound: 'is unbound',
+    unknown: 'is not bound to the hub',
+  };
+  return new DomainError('account_not_active', `The account ${appid} ${why[status]}.`, { details: { appid, status } });
+}
+
+export class AuthorizerTokenService {
+  private readonly store: AuthorizerTokenStore;
+  private readonly statusChanges: AccountStatusChanges;
+  private readonly lease: Lease;
+  private readonly api: AuthorizerTokenApi;
+  private readonly component: TokenSource;
+  private readonly componentAppId: () => Promise<string>;
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly options: AuthorizerTokenOptions;
+
+  constructor(dependencies: AuthorizerTokenDependencies) {
+    this.store = dependencies.store;
+    this.statusChanges = dependencies.statusChanges;
+    this.lease = dependencies.lease;
+    this.api = dependencies.api;
+    this.component = dependencies.component;
+    this.componentAppId = dependencies.componentAppId;
+    this.clock = dependencies.clock ?? systemClock;
+    this.sleep = dependencies.sleep ?? realSleep;
+    this.random = dependencies.random ?? Math.random;
+    this.options = { ...defaultAuthorizerTokenOptions, ...dependencies.options };
+  }
+
+  /** The `TokenSource` of one account, for the WeChat client. */
+  forAccount(appid: string): TokenSource {
+    return { current: () => this.current(appid), expire: (used) => this.expire(appid, used) };
+  }
+
+  /** An authorizer_access_token of `appid` that is valid now. */
+  async current(appid: string): Promise<string> {
+    return (await this.currentWithExpiry(appid)).accessToken;
+  }
+
+  async currentWithExpiry(appid: string): Promise<VendedToken> {
+    const state = this.requireActive(appid, await this.store.read(appid));
+    const usable = hasToken(state) && this.isFresh(state) ? state : await this.refresh(appid, state);
+    return { accessToken: usable.accessToken, expiresAt: usable.expiresAt };
+  }
+
+  /** WeChat rejected `used`: expire it, unless someone already replaced it. */
+  async expire(appid: string, used: string): Promise<void> {
+    await this.store.expire(appid, used, new Date(this.clock.now()).toISOString());
+  }
+
+  /**
+   * For the scheduled refresh: renews the token when it is within the scheduled margin of its
+   * expiry, unless another caller holds the lease (it is refreshing already). Never waits.
+   */
+  async refreshIfDue(appid: string): Promise<ScheduledRefreshOutcome> {
+    const state = this.requireActive(appid, await this.store.read(appid));
+    if (hasToken(state) && !this.isDue(state)) return 'not_due';
+    const key = this.store.leaseKey(appid);
+    const owner = randomUUID();
+    if (!(await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs))) return 'busy';
+    try {
+      const again = this.requireActive(appid, await this.store.read(appid));
+      if (hasToken(again) && !this.isDue(again)) return 'not_due';
+      await this.mint(appid, owner, again);
+      return 'refreshed';
+    } finally {
+      await this.lease.release(key, owner).catch(() => undefined);
+    }
+  }
+
+  private requireActive(appid: string, state: AuthorizerTokenState | undefined): AuthorizerTokenState {
+    if (!state) throw accountNotActive(appid, 'unknown');
+    if (state.status !== 'active') throw accountNotActive(appid, state.status);
+    return state;
+  }
+
+  private isFresh(token: UsableToken): boolean {
+    return Date.parse(token.expiresAt) - this.options.expiryMarginMs > this.clock.now();
+  }
+
+  private isDue(token: UsableToken): boolean {
+    return Date.parse(token.expiresAt) - this.options.scheduledMarginMs <= this.clock.now();
+  }
+
+  private isAlive(token: UsableToken): boolean {
+    return Date.parse(token.expiresAt) > this.clock.now();
+  }
+
+  private async refresh(appid: string, seen: AuthorizerTokenState): Promise<UsableToken> {
+    const { leaseTtlMs, pollMs, maxPollMs, waitForRefreshMs } = this.options;
+    const usable = await refreshUnderLease<AuthorizerTokenState>(
+      {
+        lease: this.lease,
+        key: this.store.leaseKey(appid),
+        timing: { leaseTtlMs, pollMs, pollGrowth: 2, maxPollMs, waitForRefreshMs },
+        clock: this.clock,
+        sleep: this.sleep,
+        random: this.random,
+        // A holder that marked the account revoked or in need of re-authorization ends the wait too.
+        read: async () => this.requireActive(appid, await this.store.read(appid)),
+        isFresh: (state) => hasToken(state) && this.isFresh(state),
+        isAlive: (state) => hasToken(state) && this.isAlive(state),
+        mint: (owner, stored) => this.mint(appid, owner, this.requireActive(appid, stored)),
+        notReady: () => new WeChatNotReady(`The access token of ${appid} is being refreshed by another caller and is not ready yet. Try again shortly.`),
+      },
+      seen,
+    );
+    // Every way out of the loop carries a token (fresh, alive or just minted).
+    if (!hasToken(usable)) throw new WeChatNotReady(`No access token of ${appid} is available yet. Try again shortly.`);
+    return usable;
+  }
+
+  /** Runs only while `owner` holds the lease. */
+  private async mint(appid: string, owner: string, stored: AuthorizerTokenState): Promise<UsableToken> {
+    const componentAppId = await this.componentAppId();
+    const requestedAt = this.clock.now();
+    let refreshToken = stored.refreshToken;
+    let minted: AuthorizerTokenResult | undefined;
+    if (refreshToken !== undefined) {
+      minted = await this.callWeChat(appid, componentAppId, refreshToken);
+    }
+    if (!minted) {
+      // 61023, or no refresh token stored: WeChat's authorizer list holds the current one.
+      const recovered = await this.recoverRefreshToken(appid, componentAppId);
+      if (recovered === undefined || recovered === refreshToken) {
+        await this.statusChanges.markReauthorizationRequired(appid, new Date(this.clock.now()).toISOString());
+        throw accountNotActive(appid, 'reauthorization_required');
+      }
+      refreshToken = recovered;
+      minted = await this.callWeChat(appid, componentAppId, refreshToken);
+      if (!minted) {
+        await this.statusChanges.markReauthorizationRequired(appid, new Date(this.clock.now()).toISOString());
+        throw accountNotActive(appid, 'reauthorization_required');
+      }
+    }
+    const token: UsableToken = {
+      status: 'active',
+      accessToken: minted.authorizerAccessToken,
+      expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
+      // Persist whatever comes back (WECHAT.md §4.6); WeChat may omit it when it did not change.
+      refreshToken: minted.authorizerRefreshToken ?? refreshToken,
+    };
+    // Not saved (lease lapsed, account revoked, or re-authorized meanwhile): the token still works for this caller.
+    await this.store.save(
+      appid,
+      { accessToken: token.accessToken, expiresAt: token.expiresAt, refreshToken: token.refreshToken! },
+      new Date(requestedAt).toISOString(),
+      { leaseOwner: owner, replacedRefreshToken: stored.refreshToken },
+    );
+    return token;
+  }
+
+  /** The minted token, or undefined when WeChat refused the refresh token (61023). */
+  private async callWeChat(
+    appid: string,
+    componentAppId: string,
+    refreshToken: string,
+  ): Promise<AuthorizerTokenResult | undefined> {
+    try {
+      return await this.api.authorizerToken(this.component, { componentAppId, authorizerAppId: appid, authorizerRefreshToken: refreshToken });
+    } catch (error) {
+      if (error instanceof WeChatApiError && error.errcode === 61023) return undefined;
+      if (error instanceof WeChatApiError && error.errcode === 61003) {
+        await this.statusChanges.markRevoked(appid, new Date(this.clock.now()).toISOString());
+        throw accountNotActive(appid, 'revoked');
+      }
+      throw error;
+    }
+  }
+
+  /** Pages through `api_get_authorizer_list` for `appid`'s refresh token. */
+  private async recoverRefreshToken(appid: string, componentAppId: string): Promise<string | undefined> {
+    const count = Math.min(500, Math.max(1, this.options.authorizerListPageSize));
+    for (let offset = 0; ; ) {
+      const page = await this.api.getAuthorizerList(this.component, { componentAppId, offset, count });
+      const entry = page.list.find((candidate) => candidate.authorizerAppId === appid);
+      if (entry) return entry.refreshToken;
+      offset += page.list.length;
+      if (page.list.length === 0 || offset >= page.totalCount) return undefined;
+    }
+  }
+}
