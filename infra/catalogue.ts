@@ -85,6 +85,25 @@ export interface HubFunction {
 
 export const hubFunctions: readonly HubFunction[] = [
   {
+    name: 'create-authorization',
+    description: 'POST /v1/authorizations: a fresh pre-auth code and single-use state, the PC and mobile authorization links',
+    table: 'readwrite',
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/authorizations', auth: 'jwt' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'authorize-callback',
+    description: 'GET /v1/wechat/authorized: spends the state, exchanges the code, applies the binding policy, binds, queues a fan sync, redirects to the console',
+    table: 'readwrite',
+    sendsTo: ['fan-sync'],
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'GET', path: '/v1/wechat/authorized', auth: 'wechat' }],
+    timeoutSeconds: 20,
+  },
+  {
     name: 'list-accounts',
     description: 'GET /v1/accounts: the accounts the tenant owns or was shared, a member only those granted to its departments',
     table: 'read',

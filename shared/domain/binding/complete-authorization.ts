@@ -1,0 +1,210 @@
+/**
+ * GET /v1/wechat/authorized: WeChat sends the admin's browser back with `auth_code` after consent,
+ * and this use case turns the authorization into a binding (DESIGN.md §3 "Binding"):
+ *
+ * 1. spend the `state` exactly once (unknown, spent or expired → nothing happens);
+ * 2. exchange the code (`api_query_auth`) and read the account (`api_get_authorizer_info`);
+ * 3. apply the binding policy: service account, verified, required permission sets;
+ * 4. write account + tokens + owner link + the tenant's count in one transaction whose conditions
+ *    keep "one active owner" and the quota (a concurrent change → read again and decide again);
+ * 5. queue a full fan sync and write the audit trail; neither can undo a stored binding.
+ *
+ * A rejection stores nothing but its audit entry. The outcome always becomes a redirect to the
+ * console, so every failure is returned as a `DomainError` rather than thrown; only a failure of
+ * the hub itself (the table unreachable) is thrown.
+ */
+import type { AccountRecord } from '#shared/domain/accounts/model.ts';
+import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { accountQuotaExceeded, planBinding, policyRejection, type BindingPolicy } from '#shared/domain/binding/binding-policy.ts';
+import type {
+  AccountProfile,
+  AccountStore,
+  AuthorizationStates,
+  BindingPlan,
+  BindingWeChat,
+  FanSyncRequests,
+} from '#shared/domain/binding/ports.ts';
+import { DomainError } from '#shared/errors/domain-errors.ts';
+import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
+
+export interface BindingLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A binding that was stored: what the reactions that follow it (open platform binding) get. */
+export interface StoredBinding {
+  kind: 'bound' | 'reauthorized';
+  tenantId: string;
+  userId: string;
+  appid: string;
+  at: string;
+}
+
+export interface CompleteAuthorizationDeps {
+  states: Pick<AuthorizationStates, 'spend'>;
+  wechat: Pick<BindingWeChat, 'queryAuth' | 'getAuthorizerInfo'>;
+  accounts: AccountStore;
+  fanSync: FanSyncRequests;
+  audit: Pick<AuditLog, 'record'>;
+  policy: BindingPolicy;
+  defaultQuota: number;
+  now: () => Date;
+  log: BindingLog;
+  /** Runs after a binding is stored (e.g. the open platform binding); its failure is logged, never undoes the binding. */
+  afterBind?: (binding: StoredBinding) => Promise<void>;
+  /** Between attempts when concurrent bindings of the same account or tenant collide. */
+  pause?: (attempt: number) => Promise<void>;
+}
+
+export type AuthorizationOutcome =
+  | { ok: true; binding: StoredBinding; fanSyncJobId?: string }
+  | { ok: false; error: DomainError; appid?: string };
+
+/** Enough for 20 simultaneous binds of one account: each retry either wins or sees the winner. */
+export const MAX_WRITE_ATTEMPTS = 8;
+
+const defaultPause = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 40 * attempt));
+
+export const invalidState = () =>
+  new DomainError('validation_failed', 'This authorization link is unknown, was already used or has expired. Start the binding again.', {
+    details: { fields: [{ field: 'query.state', message: 'unknown, already used or expired' }] },
+  });
+
+export async function completeAuthorization(
+  request: { state: string; authCode: string },
+  deps: CompleteAuthorizationDeps,
+): Promise<AuthorizationOutcome> {
+  const now = deps.now();
+  const state = await deps.states.spend(request.state);
+  if (!state || !(Date.parse(state.expiresAt) > now.getTime())) {
+    deps.log.warn('Authorization callback with an unknown, spent or expired state', { known: state !== undefined });
+    return { ok: false, error: invalidState() };
+  }
+  const at = now.toISOString();
+  const fail = async (action: 'binding.rejected' | 'binding.failed', error: DomainError, appid?: string): Promise<AuthorizationOutcome> => {
+    await recordAudit(deps, state.tenantId, {
+      at,
+      actor: state.userId,
+      action,
+      ...(appid ? { appid } : {}),
+      details: { code: error.code, ...(error.details ?? {}) },
+    });
+    return { ok: false, error, ...(appid ? { appid } : {}) };
+  };
+
+  let authorization: Awaited<ReturnType<BindingWeChat['queryAuth']>>;
+  let profile: AccountProfile;
+  try {
+    authorization = await deps.wechat.queryAuth(request.authCode);
+    if (state.appid && state.appid !== authorization.appid) {
+      return fail(
+        'binding.rejected',
+        new DomainError('validation_failed', `This link re-authorizes ${state.appid}, but ${authorization.appid} was authorized. Use a new link.`, {
+          details: { expectedAppid: state.appid },
+        }),
+        authorization.appid,
+      );
+    }
+    const info = await deps.wechat.getAuthorizerInfo(authorization.appid);
+    profile = { ...info, appid: authorization.appid, funcIds: [...new Set(authorization.funcIds)].sort((a, b) => a - b) };
+  } catch (error) {
+    const domainError = fromWeChat(error);
+    if (!(domainError instanceof DomainError)) throw error;
+    deps.log.warn('WeChat refused the authorization exchange', { code: domainError.code, details: domainError.details });
+    return fail('binding.failed', domainError);
+  }
+
+  const rejection = policyRejection(profile, deps.policy);
+  if (rejection) return fail('binding.rejected', rejection, profile.appid);
+  if (!authorization.accessToken || !authorization.refreshToken) {
+    // WeChat issues tokens only for accounts that granted at least one API permission set.
+    return fail(
+      'binding.rejected',
+      new DomainError('missing_permissions', 'The account granted no permission set that lets the platform act for it. Authorize again.', {
+        details: { missing: [] },
+      }),
+      profile.appid,
+    );
+  }
+  const tokens = {
+    accessToken: authorization.accessToken,
+    refreshToken: authorization.refreshToken,
+    expiresAt: new Date(now.getTime() + (authorization.expiresIn ?? 7200) * 1000).toISOString(),
+  };
+
+  let plan: BindingPlan | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await deps.accounts.getAccount(profile.appid);
+    const planned = planBinding(current, state.tenantId);
+    if (planned instanceof DomainError) return fail('binding.rejected', planned, profile.appid);
+    const result = await deps.accounts.writeBinding({ tenantId: state.tenantId, plan: planned, profile, tokens, at, defaultQuota: deps.defaultQuota });
+    if (result === 'written') {
+      plan = planned;
+      break;
+    }
+    if (result === 'quota_exceeded') return fail('binding.rejected', accountQuotaExceeded(), profile.appid);
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The binding of ${profile.appid} kept colliding with concurrent bindings (${result}).`);
+    await (deps.pause ?? defaultPause)(attempt);
+  }
+
+  const binding: StoredBinding = {
+    kind: plan.kind === 'reauthorize' ? 'reauthorized' : 'bound',
+    tenantId: state.tenantId,
+    userId: state.userId,
+    appid: profile.appid,
+    at,
+  };
+  deps.log.info('Account bound', { appid: binding.appid, kind: binding.kind, plan: plan.kind });
+  await recordAudit(deps, state.tenantId, {
+    at,
+    actor: state.userId,
+    action: binding.kind === 'bound' ? 'account.bound' : 'account.reauthorized',
+    appid: binding.appid,
+    details: { permissions: profile.funcIds, ...(plan.kind === 'takeover' ? { replacedBinding: plan.previous.status } : {}) },
+  });
+  if (plan.kind === 'takeover' && plan.previous.ownerTenantId !== state.tenantId) await auditReleased(deps, plan.previous, at);
+
+  const fanSyncJobId = await queueFanSync(deps, binding);
+  if (deps.afterBind) {
+    try {
+      await deps.afterBind(binding);
+    } catch (error) {
+      deps.log.error('A reaction to the binding failed; the binding stands', { appid: binding.appid, error: describe(error) });
+    }
+  }
+  return { ok: true, binding, ...(fanSyncJobId ? { fanSyncJobId } : {}) };
+}
+
+/** The previous owner learns that its revoked account now belongs to another organisation (whose id is not theirs to see). */
+async function auditReleased(deps: CompleteAuthorizationDeps, previous: AccountRecord, at: string): Promise<void> {
+  await recordAudit(deps, previous.ownerTenantId, {
+    at,
+    actor: 'system',
+    action: 'account.released',
+    appid: previous.appid,
+    details: { reason: 'bound_by_another_organisation', previousStatus: previous.status },
+  });
+}
+
+async function queueFanSync(deps: CompleteAuthorizationDeps, binding: StoredBinding): Promise<string | undefined> {
+  try {
+    return await deps.fanSync.queueFullSync(binding.appid, binding.at);
+  } catch (error) {
+    // Binding must not fail because of the sync: a person can start one from the console.
+    deps.log.error('Could not queue the full fan sync after binding', { appid: binding.appid, error: describe(error) });
+    return undefined;
+  }
+}
+
+async function recordAudit(deps: CompleteAuthorizationDeps, tenantId: string, event: Parameters<AuditLog['record']>[1]): Promise<void> {
+  try {
+    await deps.audit.record(tenantId, event);
+  } catch (error) {
+    deps.log.error('Could not write the audit trail', { action: event.action, appid: event.appid, error: describe(error) });
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? { name: error.name, message: error.message } : String(error));
+

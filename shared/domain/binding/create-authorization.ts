@@ -1,0 +1,77 @@
+/**
+ * POST /v1/authorizations: an authorization link for one admin (DESIGN.md §3 "Binding").
+ *
+ * Each link gets its own pre-auth code (WeChat accepts one only once) and its own random 128-bit
+ * `state`, stored for 30 minutes under its SHA-256 with the tenant and the user: the callback
+ * learns from it whom the authorization is for, and spends it once.
+ */
+import { randomBytes } from 'node:crypto';
+import { NotFound } from '#shared/errors/domain-errors.ts';
+import { callbackRedirectUri, mobileAuthorizeUrl, pcAuthorizeUrl } from '#shared/domain/binding/authorization-urls.ts';
+import type { AccountStore, AuthorizationStates, BindingWeChat } from '#shared/domain/binding/ports.ts';
+import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
+
+export const STATE_LIFETIME_MS = 30 * 60_000;
+
+export interface AuthorizationLink {
+  authorizeUrl: string;
+  mobileAuthorizeUrl: string;
+  /** ISO: the earlier of the state's and the pre-auth code's expiry. */
+  expiresAt: string;
+}
+
+export interface CreateAuthorizationDeps {
+  wechat: Pick<BindingWeChat, 'componentAppId' | 'createPreAuthCode'>;
+  states: Pick<AuthorizationStates, 'save'>;
+  accounts: Pick<AccountStore, 'getAccount'>;
+  publicBaseUrl: string;
+  mpBase: string;
+  now: () => Date;
+  /** 128 random bits, base64url. */
+  newState?: () => string;
+}
+
+export const randomState = (): string => randomBytes(16).toString('base64url');
+
+export async function createAuthorizationLink(
+  request: { tenantId: string; userId: string; appid?: string },
+  deps: CreateAuthorizationDeps,
+): Promise<AuthorizationLink> {
+  if (request.appid) {
+    // Only the owner re-authorizes; an account of another tenant is "not found" (API.md §1: never reveal which).
+    const account = await deps.accounts.getAccount(request.appid);
+    if (!account || account.ownerTenantId !== request.tenantId || account.status === 'unbound') {
+      throw new NotFound('No account with this appid is bound by your organisation.');
+    }
+  }
+
+  const [componentAppId, preAuth] = await Promise.all([
+    deps.wechat.componentAppId(),
+    // WeChat's refusals become `wechat_error` (502); `wechat_not_ready` (no ticket yet) passes through.
+    deps.wechat.createPreAuthCode().catch((error: unknown) => Promise.reject(fromWeChat(error))),
+  ]);
+  const now = deps.now();
+  const state = (deps.newState ?? randomState)();
+  const stateExpiresAt = new Date(now.getTime() + STATE_LIFETIME_MS);
+  await deps.states.save(state, {
+    tenantId: request.tenantId,
+    userId: request.userId,
+    ...(request.appid ? { appid: request.appid } : {}),
+    createdAt: now.toISOString(),
+    expiresAt: stateExpiresAt.toISOString(),
+  });
+
+  const codeExpiresAt = new Date(now.getTime() + preAuth.expiresIn * 1000);
+  const input = {
+    mpBase: deps.mpBase,
+    componentAppId,
+    preAuthCode: preAuth.preAuthCode,
+    redirectUri: callbackRedirectUri(deps.publicBaseUrl, state),
+    ...(request.appid ? { bizAppid: request.appid } : {}),
+  };
+  return {
+    authorizeUrl: pcAuthorizeUrl(input),
+    mobileAuthorizeUrl: mobileAuthorizeUrl(input),
+    expiresAt: new Date(Math.min(stateExpiresAt.getTime(), codeExpiresAt.getTime())).toISOString(),
+  };
+}

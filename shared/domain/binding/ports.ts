@@ -1,0 +1,96 @@
+/**
+ * What the binding use cases need from the outside world, as small interfaces: the DynamoDB adapters
+ * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`, `fan-sync-requests.ts`)
+ * implement them, and the unit tests replace them.
+ */
+import type { AccountRecord, AuthorizerTokens, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+
+/** What a `state` stands for while the admin is on WeChat's pages. Stored under the state's SHA-256, never the state. */
+export interface AuthorizationState {
+  tenantId: string;
+  /** The console user who asked for the link: the actor of the audit trail. */
+  userId: string;
+  /** Present when the link re-authorizes one account (`biz_appid`). */
+  appid?: string;
+  createdAt: string;
+  /** ISO. TTL deletes late: whoever reads a state checks this itself. */
+  expiresAt: string;
+}
+
+export interface AuthorizationStates {
+  save(state: string, record: AuthorizationState): Promise<void>;
+  /**
+   * Deletes the state and returns what it stood for, exactly once: a second spend of the same state
+   * (a reload, a replay, a race) gets `undefined`, as does a state that never existed.
+   */
+  spend(state: string): Promise<AuthorizationState | undefined>;
+}
+
+/** The account as WeChat describes it now: the part of `AccountRecord` an authorization (re)writes. */
+export type AccountProfile = Pick<
+  AccountRecord,
+  'appid' | 'userName' | 'nickname' | 'headImg' | 'principalName' | 'alias' | 'serviceTypeId' | 'verifyTypeId' | 'openPay' | 'funcIds'
+>;
+
+/**
+ * How a binding is written, chosen from the account as last read. Each kind's write carries a
+ * condition that holds only if the account is still as read, so a concurrent change makes the write
+ * fail (`account_changed`) instead of breaking "one active owner".
+ */
+export type BindingPlan =
+  /** No account item yet. */
+  | { kind: 'new' }
+  /** The tenant already owns the account (active, revoked or awaiting re-authorization): update it in place. */
+  | { kind: 'reauthorize'; previous: AccountRecord }
+  /**
+   * The previous binding is over (`revoked` by another tenant, or `unbound` by anyone): a fresh
+   * binding that replaces it; another owner's link goes in the same transaction.
+   */
+  | { kind: 'takeover'; previous: AccountRecord };
+
+export interface BindingWrite {
+  tenantId: string;
+  plan: BindingPlan;
+  profile: AccountProfile;
+  tokens: AuthorizerTokens;
+  /** ISO, the moment of this (re-)authorization. */
+  at: string;
+  /** The quota of a tenant without its own (`TENANT_DEFAULT_ACCOUNT_QUOTA`). */
+  defaultQuota: number;
+}
+
+/**
+ * - `written`: account, tokens, link (and the tenant's count) are stored, all or nothing;
+ * - `account_changed`: the account is no longer as the plan saw it (someone else bound it meanwhile): read again;
+ * - `quota_exceeded`: the tenant already owns its maximum;
+ * - `contended`: concurrent transactions on the same items; trying again may succeed.
+ */
+export type BindingWriteResult = 'written' | 'account_changed' | 'quota_exceeded' | 'contended';
+
+export interface AccountStore {
+  getAccount(appid: string): Promise<AccountRecord | undefined>;
+  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
+  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
+  writeBinding(write: BindingWrite): Promise<BindingWriteResult>;
+}
+
+export interface FanSyncRequests {
+  /** Records a queued full sync of the account's followers and sends it to the workers; returns the job id. */
+  queueFullSync(appid: string, at: string): Promise<string>;
+}
+
+/** The WeChat calls of binding, with the component token and appid already supplied. */
+export interface BindingWeChat {
+  componentAppId(): Promise<string>;
+  createPreAuthCode(): Promise<{ preAuthCode: string; expiresIn: number }>;
+  /** `api_query_auth`. */
+  queryAuth(authorizationCode: string): Promise<{
+    appid: string;
+    funcIds: number[];
+    accessToken?: string;
+    expiresIn?: number;
+    refreshToken?: string;
+  }>;
+  /** `api_get_authorizer_info`. */
+  getAuthorizerInfo(appid: string): Promise<Omit<AccountProfile, 'funcIds'> & { funcIds: number[] }>;
+}
