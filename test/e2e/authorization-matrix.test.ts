@@ -1,0 +1,191 @@
+/**
+ * Every console route × every kind of caller gives exactly the status of API.md (§1, §3):
+ *
+ * | caller | expected |
+ * |---|---|
+ * | no token, bad signature, expired token | 401 `unauthorized` (the gateway's JWT authorizer) |
+ * | admin of another tenant | 404 `not_found` when the request names one of this tenant's accounts (never reveal it exists); otherwise the route's success (it sees its own, empty, data) |
+ * | member whose departments lack the account | 403 on admin routes; 403 on member routes that name an account of its own tenant; otherwise success (lists are filtered) |
+ * | member of the granted department | 403 on admin routes; success on member routes |
+ * | admin | the route's success |
+ *
+ * The expectations are data: `rules` says, per route, who may call it and whether the request names
+ * an account; `expected()` derives each status from that. A route in the catalogue without a rule
+ * fails the coverage test until someone decides its rule here. Destructive routes run last, each on
+ * an account of its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
+import { mintConsoleToken } from '#infra/local/tokens.ts';
+import { call, consoleRoutes, eventually, ownedAccount, routeKey } from '#test/e2e/accounts/support.ts';
+
+const TENANT = 't-matrix-a';
+const OTHER_TENANT = 't-matrix-b';
+const GRANTED_DEPARTMENT = 'matrix-sales';
+
+/** What the fixture holds for the requests. */
+interface Fixture {
+  /** Owned by TENANT and granted to GRANTED_DEPARTMENT. */
+  appid: string;
+  /** Owned by TENANT, revoked in WeChat, ready to be unbound. */
+  revokedAppid?: string;
+}
+
+interface RouteRule {
+  /** `admin`: admins only; `any`: members too (reads, limited to their departments' accounts). */
+  who: 'admin' | 'any';
+  /** Whether the request names one of the tenant's accounts (in the path or the body). */
+  namesAccount: boolean;
+  /** The admin's success status. */
+  success: number;
+  /** Changes what later cases rely on: runs after every other route, admin last. */
+  destructive?: boolean;
+  request(fixture: Fixture): { path: string; body?: unknown };
+}
+
+const rules: Record<string, RouteRule> = {
+  'GET /v1/accounts': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/accounts' }) },
+  'GET /v1/accounts/{appid}': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}` }) },
+  'PATCH /v1/accounts/{appid}': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}`, body: { plaintextAuthorization: false } }),
+  },
+  'PUT /v1/departments/{departmentId}/accounts': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    // The same set again: the granted member keeps its grant for the cases that follow.
+    request: (f) => ({ path: `/v1/departments/${GRANTED_DEPARTMENT}/accounts`, body: { appids: [f.appid] } }),
+  },
+  'GET /v1/departments/{departmentId}/accounts': {
+    who: 'admin',
+    namesAccount: false,
+    success: 200,
+    request: () => ({ path: `/v1/departments/${GRANTED_DEPARTMENT}/accounts` }),
+  },
+  'GET /v1/audit': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/audit' }) },
+  'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },
+  'POST /v1/accounts/{appid}/open-platform': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/open-platform`, body: {} }),
+  },
+  'DELETE /v1/accounts/{appid}': {
+    who: 'admin',
+    namesAccount: true,
+    success: 204,
+    destructive: true,
+    request: (f) => ({ path: `/v1/accounts/${f.revokedAppid ?? f.appid}` }),
+  },
+};
+
+const callers = ['no token', 'bad signature', 'expired', 'other tenant', 'member without the department', 'member with it', 'admin'] as const;
+type CallerKind = (typeof callers)[number];
+
+const described: Record<CallerKind, string> = {
+  'no token': 'a request without a token',
+  'bad signature': 'a token signed with another key',
+  expired: 'an expired token',
+  'other tenant': 'an admin of another tenant',
+  'member without the department': 'a member whose departments were not granted the account',
+  'member with it': 'a member of the granted department',
+  admin: 'an admin',
+};
+
+function expected(kind: CallerKind, rule: RouteRule): number {
+  switch (kind) {
+    case 'no token':
+    case 'bad signature':
+    case 'expired':
+      return 401;
+    case 'other tenant':
+      return rule.namesAccount ? 404 : rule.success;
+    case 'member without the department':
+      return rule.who === 'admin' || rule.namesAccount ? 403 : rule.success;
+    case 'member with it':
+      return rule.who === 'admin' ? 403 : rule.success;
+    case 'admin':
+      return rule.success;
+  }
+}
+
+const catalogued = consoleRoutes().map(routeKey);
+const ordered = catalogued
+  .filter((key) => rules[key])
+  .sort((a, b) => Number(rules[a]!.destructive ?? false) - Number(rules[b]!.destructive ?? false));
+
+describe('the authorization matrix of the console routes', () => {
+  let stack: LocalStack;
+  let fixture: Fixture;
+  const tokens = {} as Record<CallerKind, string | undefined>;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
+    const admin = await stack.consoleToken({ tenant: TENANT, admin: true, sub: 'matrix-admin' });
+    fixture = { appid: await ownedAccount(stack, TENANT) };
+    const grant = await call(stack, {
+      method: 'PUT',
+      path: `/v1/departments/${GRANTED_DEPARTMENT}/accounts`,
+      token: admin,
+      body: JSON.stringify({ appids: [fixture.appid] }),
+    });
+    if (grant.status !== 200) throw new Error(`granting the fixture account failed: ${grant.status} ${grant.text}`);
+    if (catalogued.includes('DELETE /v1/accounts/{appid}')) fixture.revokedAppid = await revokedAccount(stack, admin);
+
+    tokens['no token'] = undefined;
+    tokens['bad signature'] = await mintConsoleToken(new TextEncoder().encode(randomBytes(32).toString('hex')), { tenant: TENANT, admin: true });
+    tokens.expired = await stack.consoleToken({ tenant: TENANT, admin: true, ttlSeconds: -120 });
+    tokens['other tenant'] = await stack.consoleToken({ tenant: OTHER_TENANT, admin: true, sub: 'intruder' });
+    // `matrix-sales.east` is a child of the granted department: a parent's grant is not a child's.
+    tokens['member without the department'] = await stack.consoleToken({ tenant: TENANT, departments: ['matrix-ops', `${GRANTED_DEPARTMENT}.east`], sub: 'outsider' });
+    tokens['member with it'] = await stack.consoleToken({ tenant: TENANT, departments: ['matrix-ops', GRANTED_DEPARTMENT], sub: 'insider' });
+    tokens.admin = admin;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('has a rule for every console route of the catalogue', () => {
+    // Assess
+    expect(catalogued.filter((key) => !rules[key])).toEqual([]);
+  });
+
+  for (const key of ordered) {
+    const rule = rules[key]!;
+    const [method] = key.split(' ') as [string];
+    describe(key, () => {
+      for (const kind of callers) {
+        it(`answers ${expected(kind, rule)} to ${described[kind]}`, async () => {
+          // Prepare
+          const { path, body } = rule.request(fixture);
+
+          // Act
+          const answer = await call(stack, { method, path, token: tokens[kind], ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+          // Assess
+          expect({ status: answer.status, body: answer.status >= 400 ? answer.json?.error?.code : 'ok' }).toEqual({
+            status: expected(kind, rule),
+            body: expected(kind, rule) >= 400 ? codeOf(expected(kind, rule)) : 'ok',
+          });
+        });
+      }
+    });
+  }
+});
+
+const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' })[status] ?? String(status);
+
+/** A second account of the tenant whose authorization the admin revoked in WeChat, so that DELETE may unbind it. */
+async function revokedAccount(stack: LocalStack, admin: string): Promise<string> {
+  const appid = await ownedAccount(stack, TENANT, { status: 'revoked', revokedAt: new Date().toISOString() });
+  const account = await call(stack, { method: 'GET', path: `/v1/accounts/${appid}`, token: admin });
+  if (account.json?.status === 'revoked') return appid;
+  await stack.simulator!.revoke(appid);
+  await eventually(async () => (await call(stack, { method: 'GET', path: `/v1/accounts/${appid}`, token: admin })).json?.status === 'revoked', `${appid} to show revoked`);
+  return appid;
+}
