@@ -59,6 +59,10 @@ export async function startEmbeddedDynamoDb(options: { dataFile?: string; port?:
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  // An engine must not outlive the process that started it, even when that process dies without stop().
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`The embedded DynamoDB exited early (code ${code}). ${stderr}`))),
