@@ -3,9 +3,8 @@
  * accounts and the tenant settings, and the two settings a PATCH writes (the tenant's default
  * account, a link's plaintext flag).
  *
- * Item attributes are the domain records themselves (`AccountRecord`, `TenantLink`,
- * `TenantSettings` of `shared/domain/accounts/model.ts`) next to the keys and a `type`; reading
- * strips the keys and tolerates absent optional attributes.
+ * Items are mapped the way the account store maps them (`accountFromItem`, `linkFromItem`,
+ * `tenantSettingsFromItem` of `account-store.ts`): attribute names are the model's field names.
  */
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -17,37 +16,12 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
 import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
 import type { AccountDirectory } from '#shared/domain/accounts/queries.ts';
 import type { AccountSettingsStore, DefaultChange, SettingsWriteOutcome } from '#shared/domain/accounts/settings.ts';
 
 type Item = Record<string, unknown>;
-
-const keyAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'type', 'ttl']);
-
-function record<T>(item: Item): T {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !keyAttributes.has(name))) as T;
-}
-
-export function toAccountRecord(item: Item): AccountRecord {
-  const account = record<AccountRecord>(item);
-  account.funcIds = Array.isArray(item.funcIds) ? (item.funcIds as unknown[]).map(Number) : [];
-  account.openPay = item.openPay === true;
-  return account;
-}
-
-export function toTenantLink(item: Item): TenantLink {
-  const link = record<TenantLink>(item);
-  link.plaintextAuthorization = item.plaintextAuthorization === true;
-  return link;
-}
-
-export function toTenantSettings(item: Item): TenantSettings {
-  const settings = record<TenantSettings>(item);
-  settings.ownedCount = typeof item.ownedCount === 'number' ? item.ownedCount : 0;
-  settings.autoOpenPlatform = item.autoOpenPlatform !== false;
-  return settings;
-}
 
 /** BatchGetItem's limit per request. */
 const BATCH_GET_LIMIT = 100;
@@ -90,7 +64,7 @@ export class DynamoAccountDirectory implements AccountDirectory {
           ExclusiveStartKey: startKey,
         }),
       );
-      links.push(...(page.Items ?? []).map(toTenantLink));
+      links.push(...(page.Items ?? []).map(linkFromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return links;
@@ -100,27 +74,27 @@ export class DynamoAccountDirectory implements AccountDirectory {
     const result = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) } }),
     );
-    return result.Item ? toTenantLink(result.Item) : undefined;
+    return result.Item ? linkFromItem(result.Item) : undefined;
   }
 
   async accounts(appids: readonly string[]): Promise<Map<string, AccountRecord>> {
     const keys = [...new Set(appids)].map((appid) => ({ pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }));
     const items = await batchGetAll(this.client, this.table, keys);
-    return new Map(items.map((item) => [String(item.appid), toAccountRecord(item)]));
+    return new Map(items.map((item) => [String(item.appid), accountFromItem(item)]));
   }
 
   async account(appid: string): Promise<AccountRecord | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk } }),
     );
-    return result.Item ? toAccountRecord(result.Item) : undefined;
+    return result.Item ? accountFromItem(result.Item) : undefined;
   }
 
   async tenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk } }),
     );
-    return result.Item ? toTenantSettings(result.Item) : undefined;
+    return result.Item ? tenantSettingsFromItem(result.Item) : undefined;
   }
 }
 
