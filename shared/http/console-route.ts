@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import * as v from 'valibot';
 import { callerFromClaims, requireAdmin, type Caller } from '#shared/auth/caller.ts';
+import { ValidationFailed } from '#shared/errors/domain-errors.ts';
 import { jsonResponse, type JsonResponse } from '#shared/http/error-envelope.ts';
 import { baseHttpStack, bodyLimit } from '#shared/http/middleware.ts';
 import { validateParts, type AnySchema } from '#shared/http/validation.ts';
@@ -54,6 +55,12 @@ function optionalJsonBody(): middy.MiddlewareObj<ConsoleEvent> {
         return;
       }
       await jsonParser.before?.(request as never);
+      // Every console body is a JSON object. valibot's object schemas also accept arrays (they are
+      // objects to JavaScript), so anything else is refused here, before any schema sees it.
+      const parsed: unknown = request.event.body;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new ValidationFailed([{ field: 'body', message: 'must be a JSON object' }]);
+      }
     },
   };
 }

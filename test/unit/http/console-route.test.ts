@@ -61,6 +61,21 @@ describe('a console route', () => {
     expect(fields).toEqual(['body.count', 'body.extra', 'body.note']);
   });
 
+  it.each([['an array', '[]'], ['a string', '"count"'], ['a number', '3'], ['null', 'null']])(
+    'refuses a JSON body that is %s rather than an object',
+    async (_kind, body) => {
+      // Prepare
+      const optionalBody = consoleRoute({ who: 'admin', body: v.optional(v.strictObject({ appid: v.optional(v.string()) }), {}) }, async () => ({ status: 201 }));
+
+      // Act
+      const response = await call(optionalBody, consoleEvent({ method: 'POST', body }));
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(response.json?.error.details.fields).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    },
+  );
+
   it('validates path parameters', async () => {
     // Act
     const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: { appid: 'nope' }, body: '{"count":1}' }));
