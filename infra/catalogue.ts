@@ -85,6 +85,24 @@ export interface HubFunction {
 
 export const hubFunctions: readonly HubFunction[] = [
   {
+    name: 'delete-account',
+    description: 'DELETE /v1/accounts/{appid}: the owner unbinds once WeChat shows the authorization revoked (cascade in one transaction); a recipient releases the share',
+    table: 'readwrite',
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'DELETE', path: '/v1/accounts/{appid}', auth: 'jwt' }],
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'bind-open-platform',
+    description: 'POST /v1/accounts/{appid}/open-platform: binds the account to the named open platform account, or creates one',
+    table: 'readwrite',
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/accounts/{appid}/open-platform', auth: 'jwt' }],
+    timeoutSeconds: 20,
+  },
+  {
     name: 'create-authorization',
     description: 'POST /v1/authorizations: a fresh pre-auth code and single-use state, the PC and mobile authorization links',
     table: 'readwrite',
@@ -145,10 +163,10 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'component-events',
-    description: 'The authorization-event URL: component_verify_ticket and authorization pushes from WeChat',
+    description: 'The authorization-event URL: component_verify_ticket and authorization pushes (re-authorization re-reads the account from WeChat, revocation)',
     table: 'readwrite',
     readsWeChatSecret: true,
-    callsWeChat: false,
+    callsWeChat: true,
     routes: [
       { method: 'POST', path: '/v1/wechat/component', auth: 'wechat' },
       { method: 'GET', path: '/v1/wechat/component', auth: 'wechat' },
@@ -186,8 +204,17 @@ export const hubFunctions: readonly HubFunction[] = [
   },
 ];
 
-/** Functions that exist in the catalogue; queues whose consumer is not built yet are left out. */
-export const activeQueues = (): HubQueue[] => hubQueues.filter((queue) => hubFunctions.some((fn) => fn.name === queue.consumer));
+/**
+ * The queues that exist: those whose consumer or any producer is in the catalogue. A producer may
+ * land before its consumer; its messages then wait in the queue (and in AWS in its DLQ-backed SQS
+ * queue) until the consumer is deployed.
+ */
+export const activeQueues = (functions: readonly HubFunction[] = hubFunctions, queues: readonly HubQueue[] = hubQueues): HubQueue[] =>
+  queues.filter((queue) => consumerDeployed(queue, functions) || functions.some((fn) => (fn.sendsTo ?? []).includes(queue.name)));
+
+/** Whether the queue's consumer function is in the catalogue (only then is it wired to consume). */
+export const consumerDeployed = (queue: HubQueue, functions: readonly HubFunction[] = hubFunctions): boolean =>
+  functions.some((fn) => fn.name === queue.consumer);
 
 export function functionNamed(name: string): HubFunction {
   const found = hubFunctions.find((fn) => fn.name === name);

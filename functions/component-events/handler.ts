@@ -1,8 +1,12 @@
 /**
  * POST|GET /v1/wechat/component — the authorization-event URL (授权事件接收URL): ticket and
- * authorization pushes, verified and decrypted by `wechatRoute`, answered `success`.
+ * authorization pushes, verified and decrypted by `wechatRoute`, answered `success`. Authorization
+ * changes of accounts the hub holds are applied here (re-authorization, revocation); binding a new
+ * account is the redirect callback's.
  */
-import { handleComponentPush, type AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
+import { handleComponentPush } from '#shared/domain/authorization/component-push.ts';
+import { authorizationChanges } from '#shared/domain/accounts/authorization-changes.ts';
+import { authorizationChangeDeps } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAuthorizationEvents } from '#shared/adapters/dynamodb/authorization-events.ts';
 import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
 import { db, tableName } from '#shared/db/client.ts';
@@ -10,19 +14,10 @@ import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { parseComponentPush } from '#shared/wechat/messages.ts';
 
-/**
- * Until the binding use cases take these over, an authorization change is recorded (event + code)
- * and nothing else: the redirect callback is what binds an account.
- */
-const recordOnly: AuthorizationReactions = {
-  authorized: async () => undefined,
-  unauthorized: async () => undefined,
-};
-
 const deps = {
   tickets: componentTokenService(),
   events: new DynamoAuthorizationEvents(db(), tableName()),
-  reactions: recordOnly,
+  reactions: authorizationChanges(authorizationChangeDeps()),
   now: () => new Date(),
 };
 

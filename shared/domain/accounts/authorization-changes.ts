@@ -19,7 +19,9 @@ import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/mo
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
 import type { AccountStatusChanges } from '#shared/domain/tokens/authorizer-token-store.ts';
+import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
+import type { TokenSource } from '#shared/wechat/api-types.ts';
 
 /** The account as WeChat describes it at a re-authorization. */
 export interface ReauthorizedProfile {
@@ -197,6 +199,49 @@ export function auditedStatusChanges(store: StatusMarkStore, audit: Pick<AuditLo
           details: { previousStatus: before.status, errcode: 61023 },
         });
       }
+    },
+  };
+}
+
+/** `AuthorizationChangeWeChat` on the typed client, with the component token and appid supplied. */
+export function authorizationChangeWeChat(
+  client: Pick<WeChatApiClient, 'getAuthorizerInfo' | 'queryAuth'>,
+  component: TokenSource,
+  componentAppId: () => Promise<string>,
+  now: () => Date = () => new Date(),
+): AuthorizationChangeWeChat {
+  return {
+    async getAuthorizerInfo(appid) {
+      const { authorizerInfo: info, authorizationInfo } = await client.getAuthorizerInfo(component, {
+        componentAppId: await componentAppId(),
+        authorizerAppId: appid,
+      });
+      const profile: ReauthorizedProfile = {
+        appid,
+        userName: info.userName,
+        nickname: info.nickName,
+        ...(info.headImg ? { headImg: info.headImg } : {}),
+        ...(info.principalName ? { principalName: info.principalName } : {}),
+        ...(info.alias ? { alias: info.alias } : {}),
+        serviceTypeId: info.serviceTypeId,
+        verifyTypeId: info.verifyTypeId,
+        openPay: (info.businessInfo.open_pay ?? 0) === 1,
+        funcIds: authorizationInfo.funcInfo.map((f) => f.id),
+      };
+      return { profile, ...(authorizationInfo.authorizerRefreshToken ? { refreshToken: authorizationInfo.authorizerRefreshToken } : {}) };
+    },
+    async queryAuth(code) {
+      const requestedAt = now().getTime();
+      const { authorizationInfo: info } = await client.queryAuth(component, { componentAppId: await componentAppId(), authorizationCode: code });
+      const tokens =
+        info.authorizerAccessToken && info.authorizerRefreshToken
+          ? {
+              accessToken: info.authorizerAccessToken,
+              expiresAt: new Date(requestedAt + (info.expiresIn ?? 7200) * 1000).toISOString(),
+              refreshToken: info.authorizerRefreshToken,
+            }
+          : undefined;
+      return { appid: info.authorizerAppId, funcIds: info.funcInfo.map((f) => f.id), ...(tokens ? { tokens } : {}) };
     },
   };
 }

@@ -1,0 +1,17 @@
+/**
+ * DELETE /v1/accounts/{appid} (admin) — the owner unbinds (only once WeChat shows the authorization
+ * revoked, else `409 revoke_in_wechat_first`), a recipient releases the share. `204` either way.
+ */
+import * as v from 'valibot';
+import { unbindDeps } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { deleteAccount } from '#shared/domain/accounts/unbind.ts';
+import { consoleRoute } from '#shared/http/console-route.ts';
+import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+
+const deps = unbindDeps();
+const params = v.strictObject({ appid: appIdSchema });
+
+export const handler = consoleRoute({ who: 'admin', params, query: noQuery }, async ({ caller, params }) => {
+  await deleteAccount({ tenantId: caller.tenantId, userId: caller.userId, appid: params.appid }, deps);
+  return { status: 204 };
+});

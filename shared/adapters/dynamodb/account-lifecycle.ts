@@ -1,0 +1,387 @@
+/**
+ * The account lifecycle in the table (keys: `account-keys.ts`; attribute names are the model's):
+ * re-authorization by push, revocation, unbinding with its cascade, a recipient's release, the
+ * open platform appid.
+ *
+ * | item | pk | sk | written here |
+ * |---|---|---|---|
+ * | account | `ACCOUNT#<appid>` | `ACCOUNT` | profile, `funcIds`, `status`, `revokedAt`, `unboundAt`, `openAppId`, `updatedAt` |
+ * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `refreshToken` / `authorizerTokenAttributes` at a re-authorization; deleted by unbinding |
+ * | tenant link | `TENANT#<tenantId>` | `LINK#<appid>` | deleted by unbinding (owner) and release (recipient) |
+ * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `ownedCount − 1` and `defaultAppid` cleared by unbinding |
+ * | department grant | `TENANT#<tenantId>` | `DEPT#<departmentId>#<appid>` | deleted with the link they hang on |
+ *
+ * Every change is one transaction whose conditions say "still as read" (the status, the owner, the
+ * link's role, the tenant's default), so a concurrent re-authorization or DELETE makes it fail
+ * (`changed`) instead of half-applying. An unbinding whose cascade does not fit one transaction
+ * first deletes the cascade's items in transactions of their own (deletions are idempotent), then
+ * runs the final one.
+ *
+ * The cascade hooks: the sharing use cases register what an unbinding (`unbindCascades`) and a
+ * recipient's release (`releaseCascades`) must remove with them — shares, the recipients' links,
+ * community and payment links, unused share codes. A hook returns deletions (or conditional
+ * updates) of its own items only, never of the items listed above, and may throw a `DomainError`
+ * (e.g. `communities_still_linked`) to refuse.
+ */
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey } from '#shared/adapters/dynamodb/account-keys.ts';
+import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
+import {
+  authorizerTokens,
+  cancelledByCondition,
+  DynamoAccountStatusMarks,
+} from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
+import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import {
+  authorizationChangeWeChat,
+  type AuthorizationChangeDeps,
+  type AuthorizationChangeStore,
+  type Reauthorization,
+} from '#shared/domain/accounts/authorization-changes.ts';
+import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+import {
+  openPlatformAfterBinding,
+  openPlatformWeChat,
+  type OpenPlatformDeps,
+  type OpenPlatformStore,
+} from '#shared/domain/accounts/open-platform.ts';
+import { authorizationCheck, type UnbindDeps, type UnbindStore, type UnbindWriteResult } from '#shared/domain/accounts/unbind.ts';
+import { logger } from '#shared/observability/powertools.ts';
+import { wechatApiClient } from '#shared/wechat/api-client.ts';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** What an owner's unbinding removes besides the account's own items. */
+export interface UnbindCascade {
+  itemsToRemove(appid: string): Promise<TransactItem[]>;
+}
+
+/** What a recipient's release of a shared account removes besides its link. */
+export interface ReleaseCascade {
+  itemsToRemove(tenantId: string, appid: string): Promise<TransactItem[]>;
+}
+
+/** Registered by the sharing use cases (issue 5): shares, recipients' links, community and payment links, unused share codes. */
+export const unbindCascades: UnbindCascade[] = [];
+/** Registered by the sharing use cases (issue 5): the recipient's community and payment links (or a refusal while any is linked). */
+export const releaseCascades: ReleaseCascade[] = [];
+
+/** TransactWriteItems' limit of items per transaction. */
+const TRANSACTION_LIMIT = 100;
+
+type Item = Record<string, unknown>;
+
+export interface AccountLifecycleOptions {
+  unbindCascades?: readonly UnbindCascade[];
+  releaseCascades?: readonly ReleaseCascade[];
+  transactionLimit?: number;
+}
+
+export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindStore, OpenPlatformStore {
+  private readonly marks: DynamoAccountStatusMarks;
+  private readonly unbindHooks: readonly UnbindCascade[];
+  private readonly releaseHooks: readonly ReleaseCascade[];
+  private readonly transactionLimit: number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    options: AccountLifecycleOptions = {},
+  ) {
+    this.marks = new DynamoAccountStatusMarks(client, table);
+    this.unbindHooks = options.unbindCascades ?? unbindCascades;
+    this.releaseHooks = options.releaseCascades ?? releaseCascades;
+    this.transactionLimit = options.transactionLimit ?? TRANSACTION_LIMIT;
+  }
+
+  async getAccount(appid: string): Promise<AccountRecord | undefined> {
+    const item = await this.get(accountKeys.accountPk(appid), accountKeys.accountSk);
+    return item ? accountFromItem(item) : undefined;
+  }
+
+  async getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
+    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid));
+    return item ? linkFromItem(item) : undefined;
+  }
+
+  async getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.tenantSk);
+    return item ? tenantSettingsFromItem(item) : undefined;
+  }
+
+  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined> {
+    return this.marks.markRevoked(appid, at);
+  }
+
+  async applyReauthorization(appid: string, expectedStatus: 'active' | 'reauthorization_required', change: Reauthorization): Promise<boolean> {
+    const { profile, at } = change;
+    const optional = { headImg: profile.headImg, principalName: profile.principalName, alias: profile.alias };
+    const accountSets: Item = {
+      userName: profile.userName,
+      nickname: profile.nickname,
+      ...optional,
+      serviceTypeId: profile.serviceTypeId,
+      verifyTypeId: profile.verifyTypeId,
+      openPay: profile.openPay,
+      funcIds: profile.funcIds,
+      status: 'active',
+      updatedAt: at,
+      gsi1pk: accountKeys.userNameGsi(profile.userName),
+      gsi1sk: accountKeys.accountSk,
+    };
+    const absent = Object.entries(optional)
+      .filter(([, value]) => value === undefined)
+      .map(([name]) => name);
+
+    let tokenSets: Item | undefined;
+    if (change.tokens) tokenSets = authorizerTokenAttributes(appid, change.tokens, at);
+    else if (change.refreshToken && expectedStatus === 'reauthorization_required') {
+      // The access token of the refused authorization is worth nothing: refresh with the new refresh token at once.
+      tokenSets = { refreshToken: change.refreshToken, expiresAt: at, gsi2pk: dueShard(appid), gsi2sk: dueSortKey(at, appid) };
+    } else if (change.refreshToken) tokenSets = { refreshToken: change.refreshToken };
+
+    const items = [
+      update(this.table, { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, accountSets, absent, {
+        expression: '#status = :expected',
+        values: { ':expected': expectedStatus },
+      }),
+    ];
+    if (tokenSets) items.push(update(this.table, { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk }, tokenSets, []));
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (cancelledByCondition(error)) return false;
+      throw error;
+    }
+  }
+
+  async unbind(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult> {
+    const { tenantId, appid, at } = o;
+    const tenant = await this.getTenantSettings(tenantId);
+    const cascade = [...(await this.grantsOfEveryLinkedTenant(appid))];
+    for (const hook of this.unbindHooks) cascade.push(...(await hook.itemsToRemove(appid)));
+
+    const core: TransactItem[] = [
+      update(this.table, { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, { status: 'unbound', unboundAt: at, updatedAt: at }, [], {
+        expression: '#status = :revoked AND #ownerTenantId = :owner',
+        values: { ':revoked': 'revoked', ':owner': tenantId },
+      }),
+      {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) },
+          ConditionExpression: '#role = :owner',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':owner': 'owner' },
+        },
+      },
+      { Delete: { TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk } } },
+    ];
+    if (tenant) core.push(this.giveBackQuotaSlot(tenantId, appid, tenant));
+    return this.write(core, cascade);
+  }
+
+  async release(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult> {
+    const { tenantId, appid } = o;
+    const cascade = [...(await this.grantsOf(tenantId, appid))];
+    for (const hook of this.releaseHooks) cascade.push(...(await hook.itemsToRemove(tenantId, appid)));
+    const core: TransactItem[] = [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) },
+          ConditionExpression: '#role = :shared',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':shared': 'shared' },
+        },
+      },
+    ];
+    return this.write(core, cascade);
+  }
+
+  async saveOpenAppId(appid: string, openAppId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+        UpdateExpression: 'SET openAppId = :openAppId, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':openAppId': openAppId, ':at': at },
+      }),
+    );
+  }
+
+  /** `ownedCount − 1`, and the default cleared if it was this account — both only if the tenant is as read. */
+  private giveBackQuotaSlot(tenantId: string, appid: string, tenant: TenantSettings): TransactItem {
+    const wasDefault = tenant.defaultAppid === appid;
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk },
+        UpdateExpression: `ADD ownedCount :minusOne${wasDefault ? ' REMOVE defaultAppid' : ''}`,
+        ConditionExpression: wasDefault ? 'defaultAppid = :appid' : 'attribute_not_exists(defaultAppid) OR defaultAppid <> :appid',
+        ExpressionAttributeValues: { ':minusOne': -1, ':appid': appid },
+      },
+    };
+  }
+
+  /** The department grants of the account in the owner's and every recipient's tenant. */
+  private async grantsOfEveryLinkedTenant(appid: string): Promise<TransactItem[]> {
+    const tenants: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :links',
+          ExpressionAttributeValues: { ':links': accountKeys.linksOfAccount(appid) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      tenants.push(...(page.Items ?? []).map((item) => String(item.tenantId)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const grants = await Promise.all(tenants.map((tenantId) => this.grantsOf(tenantId, appid)));
+    return grants.flat();
+  }
+
+  private async grantsOf(tenantId: string, appid: string): Promise<TransactItem[]> {
+    const deletions: TransactItem[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dept)',
+          FilterExpression: 'appid = :appid',
+          ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':dept': 'DEPT#', ':appid': appid },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) deletions.push({ Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return deletions;
+  }
+
+  /** One transaction when everything fits; otherwise the cascade first, in transactions of its own. */
+  private async write(core: TransactItem[], cascade: TransactItem[]): Promise<UnbindWriteResult> {
+    try {
+      if (core.length + cascade.length <= this.transactionLimit) {
+        await this.client.send(new TransactWriteCommand({ TransactItems: [...core, ...cascade] }));
+        return 'done';
+      }
+      for (let start = 0; start < cascade.length; start += this.transactionLimit) {
+        await this.client.send(new TransactWriteCommand({ TransactItems: cascade.slice(start, start + this.transactionLimit) }));
+      }
+      await this.client.send(new TransactWriteCommand({ TransactItems: core }));
+      return 'done';
+    } catch (error) {
+      if (cancelledByCondition(error)) return 'changed';
+      throw error;
+    }
+  }
+
+  private async get(pk: string, sk: string): Promise<Item | undefined> {
+    return (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+  }
+}
+
+/** An Update with every attribute name aliased (`status`, `role`, `type` are reserved words). */
+function update(
+  table: string,
+  key: { pk: string; sk: string },
+  sets: Item,
+  removes: string[],
+  condition?: { expression: string; values: Item },
+): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Item = { ...(condition?.values ?? {}) };
+  const alias = (name: string) => {
+    names[`#${name}`] = name;
+    return `#${name}`;
+  };
+  const assignments = Object.entries(sets)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value], index) => {
+      values[`:s${index}`] = value;
+      return `${alias(name)} = :s${index}`;
+    });
+  const removals = removes.map(alias);
+  for (const match of condition?.expression.matchAll(/#(\w+)/g) ?? []) alias(match[1]!);
+  return {
+    Update: {
+      TableName: table,
+      Key: key,
+      UpdateExpression: [`SET ${assignments.join(', ')}`, ...(removals.length > 0 ? [`REMOVE ${removals.join(', ')}`] : [])].join(' '),
+      ...(condition ? { ConditionExpression: condition.expression } : {}),
+      ExpressionAttributeNames: names,
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+    },
+  };
+}
+
+// ---- process-wide wiring for the handlers -----------------------------------------------------------
+
+let lifecycle: DynamoAccountLifecycle | undefined;
+
+export function accountLifecycle(): DynamoAccountLifecycle {
+  lifecycle ??= new DynamoAccountLifecycle(db(), tableName());
+  return lifecycle;
+}
+
+const componentAppId = async () => (await wechatCredentials()).componentAppId;
+const auditLog = () => new DynamoAuditLog(db(), tableName());
+const now = () => new Date();
+const log = {
+  info: (message: string, fields: Record<string, unknown> = {}) => logger.info(message, fields),
+  warn: (message: string, fields: Record<string, unknown> = {}) => logger.warn(message, fields),
+};
+
+/** What `component-events` reacts to authorization pushes with. */
+export function authorizationChangeDeps(): AuthorizationChangeDeps {
+  return {
+    store: accountLifecycle(),
+    wechat: authorizationChangeWeChat(wechatApiClient(), componentTokenService(), componentAppId),
+    audit: auditLog(),
+    now,
+    log,
+  };
+}
+
+export function unbindDeps(): UnbindDeps {
+  return {
+    store: accountLifecycle(),
+    wechat: authorizationCheck(wechatApiClient(), componentTokenService(), componentAppId),
+    audit: auditLog(),
+    now,
+  };
+}
+
+export function openPlatformDeps(): OpenPlatformDeps {
+  return { store: accountLifecycle(), wechat: openPlatformWeChat(wechatApiClient(), authorizerTokens), audit: auditLog(), now };
+}
+
+/**
+ * For the binding use case's `afterBind`: right after a binding, binds the account to an open
+ * platform account (keeps an existing one, or creates one) when the tenant's `autoOpenPlatform` is
+ * on and the account granted set 24. Never throws; a failure is logged and audited
+ * (`open_platform.failed`).
+ */
+export async function autoOpenPlatformAfterBinding(binding: { tenantId: string; userId: string; appid: string }): Promise<void> {
+  await openPlatformAfterBinding(binding, { ...openPlatformDeps(), log });
+}

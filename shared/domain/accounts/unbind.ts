@@ -1,0 +1,155 @@
+/**
+ * `DELETE /v1/accounts/{appid}` (DESIGN.md §3 "Unbinding", API.md §3).
+ *
+ * The owner unbinds, but only once WeChat shows the authorization revoked: an `unauthorized` push
+ * marked the account `revoked`, or WeChat answers 61003 when the hub checks now. While WeChat still
+ * shows it, the answer is `409 revoke_in_wechat_first` with where to revoke, and nothing changes —
+ * an account unbound here but still authorized in WeChat would keep receiving the platform's pushes
+ * and could not be bound cleanly again.
+ *
+ * Unbinding marks the account `unbound`, deletes the owner's link, gives the tenant's quota slot
+ * back, clears the tenant's default if it was this account, deletes the tokens and runs the cascade
+ * (the department grants, and what the sharing use cases register: shares, the recipients'
+ * community and payment links, unused share codes), all in one transaction when it fits. Followers
+ * stay, no longer updated.
+ *
+ * A recipient (role `shared`) releases the share instead: its link and grants go, and the hooks of
+ * the sharing use cases may refuse while the recipient still has communities linked.
+ */
+import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
+import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { DomainError, NotFound } from '#shared/errors/domain-errors.ts';
+import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
+import { toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
+import type { TokenSource } from '#shared/wechat/api-types.ts';
+
+/**
+ * - `done`: written;
+ * - `changed`: the account or the tenant is no longer as read (a re-authorization, a concurrent
+ *   DELETE, a default change): read again and decide again.
+ */
+export type UnbindWriteResult = 'done' | 'changed';
+
+export interface UnbindStore {
+  getAccount(appid: string): Promise<AccountRecord | undefined>;
+  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
+  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined>;
+  /** The owner's unbinding with its cascade; only while the account is `revoked` and owned by `tenantId`. */
+  unbind(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
+  /** A recipient's release of a shared account. */
+  release(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
+}
+
+export interface AuthorizationCheck {
+  /** False only when WeChat says the account no longer authorizes the platform (61003). */
+  stillAuthorized(appid: string): Promise<boolean>;
+}
+
+export interface UnbindDeps {
+  store: UnbindStore;
+  wechat: AuthorizationCheck;
+  audit: Pick<AuditLog, 'record'>;
+  now: () => Date;
+  /** Tries when the account changes under the request, before giving up. */
+  attempts?: number;
+}
+
+/** Where an admin cancels the platform's authorization in WeChat's own backend. */
+export const REVOKE_WHERE = 'mp.weixin.qq.com → 设置与开发 → 授权管理 (Settings → Authorization management)';
+
+export function revokeInWeChatFirst(appid: string): DomainError {
+  return new DomainError(
+    'revoke_in_wechat_first',
+    `WeChat still shows ${appid} as authorized. Cancel the authorization in ${REVOKE_WHERE}, then unbind again.`,
+    {
+      details: {
+        appid,
+        where: REVOKE_WHERE,
+        steps: [
+          'Log in to mp.weixin.qq.com as the administrator of the Official Account.',
+          'Open 设置与开发 → 授权管理 (Settings → Authorization management).',
+          'Find this platform among the authorized third-party platforms and cancel its authorization (取消授权).',
+          'Unbind again here: the hub learns of the cancellation from WeChat at once.',
+        ],
+      },
+    },
+  );
+}
+
+export interface DeleteAccountInput {
+  tenantId: string;
+  /** The console user: the audit trail's actor. */
+  userId: string;
+  appid: string;
+}
+
+export async function deleteAccount(input: DeleteAccountInput, deps: UnbindDeps): Promise<'unbound' | 'released'> {
+  const attempts = Math.max(1, deps.attempts ?? 3);
+  for (let attempt = 1; ; attempt++) {
+    const link = await deps.store.getLink(input.tenantId, input.appid);
+    const account = link ? await deps.store.getAccount(input.appid) : undefined;
+    // The same answer for "never here", "another tenant's" and "already unbound": nothing is revealed.
+    if (!link || !account) throw new NotFound(`No account ${input.appid} is bound to this tenant.`);
+
+    const result = link.role === 'shared' ? await release(input, account, deps) : await unbind(input, account, deps);
+    if (result !== 'changed') return result;
+    if (attempt >= attempts) {
+      throw new DomainError('internal_error', 'The account kept changing while it was being unbound. Try again.');
+    }
+  }
+}
+
+async function unbind(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps): Promise<'unbound' | 'changed'> {
+  const { tenantId, appid } = input;
+  if (account.ownerTenantId !== tenantId || account.status === 'unbound') {
+    throw new NotFound(`No account ${appid} is bound to this tenant.`);
+  }
+  if (account.status === 'active' || account.status === 'reauthorization_required') {
+    if (await stillAuthorized(appid, deps)) throw revokeInWeChatFirst(appid);
+    // WeChat just said so: the hub missed (or has not yet received) the `unauthorized` push.
+    const at = deps.now().toISOString();
+    const before = await deps.store.markRevoked(appid, at);
+    if (before) {
+      await deps.audit.record(tenantId, { at, actor: 'wechat', action: 'account.revoked', appid, details: { previousStatus: before.status, errcode: 61003 } });
+    }
+  }
+
+  const at = deps.now().toISOString();
+  if ((await deps.store.unbind({ tenantId, appid, at })) === 'changed') return 'changed';
+  await deps.audit.record(tenantId, { at, actor: input.userId, action: 'account.unbound', appid });
+  return 'unbound';
+}
+
+async function stillAuthorized(appid: string, deps: UnbindDeps): Promise<boolean> {
+  try {
+    return await deps.wechat.stillAuthorized(appid);
+  } catch (error) {
+    if (error instanceof WeChatApiError && error.errcode === 61003) return false;
+    throw toDomainError(error);
+  }
+}
+
+async function release(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps): Promise<'released' | 'changed'> {
+  const { tenantId, appid } = input;
+  const at = deps.now().toISOString();
+  if ((await deps.store.release({ tenantId, appid, at })) === 'changed') return 'changed';
+  await deps.audit.record(tenantId, { at, actor: input.userId, action: 'share.released', appid });
+  if (account.ownerTenantId !== tenantId) {
+    await deps.audit.record(account.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.released', appid, details: { tenantId } });
+  }
+  return 'released';
+}
+
+/** `AuthorizationCheck` on the typed client: `api_get_authorizer_info` answers 61003 once the authorization is gone. */
+export function authorizationCheck(
+  client: Pick<WeChatApiClient, 'getAuthorizerInfo'>,
+  component: TokenSource,
+  componentAppId: () => Promise<string>,
+): AuthorizationCheck {
+  return {
+    async stillAuthorized(appid) {
+      await client.getAuthorizerInfo(component, { componentAppId: await componentAppId(), authorizerAppId: appid });
+      return true;
+    },
+  };
+}
