@@ -193,11 +193,10 @@ export class DynamoAccountStore implements AccountStore {
           e.name('revokedAt'),
           e.name('unboundAt'),
         ];
-        const pk = e.name('pk');
         const owner = e.name('ownerTenantId');
         const status = e.name('status');
         let condition: string;
-        if (plan.kind === 'new') condition = `attribute_not_exists(${pk})`;
+        if (plan.kind === 'new') condition = `attribute_not_exists(${e.name('pk')})`;
         else if (plan.kind === 'reauthorize') condition = `${owner} = ${e.value(tenantId)} AND ${status} <> ${e.value('unbound')}`;
         else
           condition = `${owner} = ${e.value(plan.previous.ownerTenantId)} AND ${status} = ${e.value(plan.previous.status)} AND ${e.name('updatedAt')} = ${e.value(plan.previous.updatedAt)}`;

@@ -26,6 +26,15 @@ const NOT_READY_RETRIES = 40;
 const NOT_READY_PAUSE_MS = 250;
 
 export async function bindThroughSimulator(stack: LocalStack, request: BindRequest): Promise<{ location: URL }> {
+  const { callbackUrl } = await consentThroughSimulator(stack, request);
+  return followCallback(callbackUrl);
+}
+
+/**
+ * The first half of `bindThroughSimulator`: the link and the consent, stopping where WeChat redirects
+ * the browser. `callbackUrl` is the hub's callback with `state`, `auth_code` and `expires_in`.
+ */
+export async function consentThroughSimulator(stack: LocalStack, request: BindRequest): Promise<{ callbackUrl: string; link: AuthorizationLink }> {
   const simulator = stack.simulator;
   if (!simulator) throw new Error('bindThroughSimulator needs a local stack started with the WeChat simulator');
   const token = await stack.consoleToken({ tenant: request.tenant, admin: true, ...(request.user ? { sub: request.user } : {}) });
@@ -42,7 +51,11 @@ export async function bindThroughSimulator(stack: LocalStack, request: BindReque
     funcIds: request.funcIds ?? [...DEFAULT_BIND_FUNC_IDS],
     redirectUri,
   });
+  return { callbackUrl, link };
+}
 
+/** The browser arriving at the hub's callback: where the hub's 302 sends it. */
+export async function followCallback(callbackUrl: string): Promise<{ location: URL }> {
   const callback = await fetch(callbackUrl, { redirect: 'manual' });
   const location = callback.headers.get('location');
   if (callback.status !== 302 || !location) {
@@ -52,7 +65,7 @@ export async function bindThroughSimulator(stack: LocalStack, request: BindReque
   return { location: new URL(location, callbackUrl) };
 }
 
-interface AuthorizationLink {
+export interface AuthorizationLink {
   authorizeUrl: string;
   mobileAuthorizeUrl: string;
   expiresAt: string;
