@@ -9,7 +9,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { hubFunctions, hubQueues, type HubFunction, type HubQueue } from '#infra/catalogue.ts';
+import { activeQueues, hubFunctions, hubQueues, type HubFunction, type HubQueue } from '#infra/catalogue.ts';
 import { cognitoClaims, ConsoleUsers } from '#infra/console-users.ts';
 import { EgressNetwork } from '#infra/egress-network.ts';
 import { HubApi } from '#infra/hub-api.ts';
@@ -45,10 +45,7 @@ export function deployedQueues(functions: readonly HubFunction[], queues: readon
       }
     }
   }
-  return queues.filter(
-    (queue) =>
-      functions.some((fn) => fn.name === queue.consumer) || functions.some((fn) => (fn.sendsTo ?? []).includes(queue.name)),
-  );
+  return activeQueues(functions, queues);
 }
 
 export class HubStack extends Stack {

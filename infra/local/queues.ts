@@ -28,7 +28,10 @@ const LOCAL_ACCOUNT = '000000000000';
 export type QueueSpec = Pick<
   HubQueue,
   'name' | 'consumer' | 'batchSize' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'maxConcurrency'
->;
+> & {
+  /** False while the consumer function is not in the catalogue yet: messages are kept, not delivered. */
+  consumerDeployed?: boolean;
+};
 
 export type ConsumerInvoke = (functionName: string, event: SQSEvent) => Promise<unknown>;
 
@@ -151,7 +154,7 @@ class LocalQueue {
 
   /** Starts as many consumer invocations as visible messages and the concurrency limit allow. */
   private pump(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.spec.consumerDeployed === false) return;
     const now = Date.now();
     this.moveExhaustedToDeadLetters(now);
     while (this.running < this.spec.maxConcurrency) {
@@ -296,7 +299,7 @@ export function createLocalQueues(options: {
   const queue = (name: string): LocalQueue => {
     const found = queues.get(name);
     if (!found) {
-      throw new Error(`No local queue named "${name}" (running: ${[...queues.keys()].join(', ') || 'none'}; a queue runs once its consumer is in the catalogue).`);
+      throw new Error(`No local queue named "${name}" (running: ${[...queues.keys()].join(', ') || 'none'}; a queue exists once its consumer or a producer is in the catalogue).`);
     }
     return found;
   };

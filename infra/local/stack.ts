@@ -10,7 +10,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { activeQueues, allRoutes, hubFunctions } from '#infra/catalogue.ts';
+import { activeQueues, allRoutes, consumerDeployed, hubFunctions } from '#infra/catalogue.ts';
 import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
 import { ensureTable, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/dynamodb.ts';
 import { freePort } from '#infra/local/free-port.ts';
@@ -148,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetConfigForTests();
 
     // 4. Queues and schedules, before the first request can send to a queue.
-    const queues = createLocalQueues({ queues: activeQueues(), invoke, log });
+    const queues = createLocalQueues({ queues: activeQueues().map((queue) => ({ ...queue, consumerDeployed: consumerDeployed(queue) })), invoke, log });
     cleanups.push(() => queues.stop());
     const schedules: LocalSchedules = startLocalSchedules({ functions: hubFunctions, invoke, log });
     cleanups.push(() => schedules.stop());

@@ -43,6 +43,22 @@ describe('local queues', () => {
     expect(local.stats('work')).toEqual({ visible: 0, inFlight: 0, delayed: 0, dlq: 0 });
   });
 
+  it('keeps messages without delivering them while the consumer is not deployed yet', async () => {
+    // Prepare
+    const delivered: string[] = [];
+    const local = start(async (_fn, event) => {
+      delivered.push(...bodiesOf(event));
+    }, { consumerDeployed: false });
+
+    // Act
+    await local.send('work', [{ body: 'a' }, { body: 'b' }]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Assess
+    expect(delivered).toEqual([]);
+    expect(local.stats('work')).toMatchObject({ visible: 2, inFlight: 0, dlq: 0 });
+  });
+
   it('invokes the catalogue consumer with an SQS-shaped event', async () => {
     // Prepare
     const seen: { fn: string; event: SQSEvent }[] = [];
