@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { DynamoAccountLifecycle, type TransactItem, type UnbindCascade } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
+import { authorizationCheck, deleteAccount, type UnbindDeps } from '#shared/domain/accounts/unbind.ts';
+import { DomainError } from '#shared/errors/domain-errors.ts';
+import { accountItem, bindAccount, rawItem, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+
+describe('unbinding and releasing accounts on the embedded engine', () => {
+  let world: LifecycleWorld;
+
+  const deps = (options: { cascades?: UnbindCascade[]; transactionLimit?: number } = {}): UnbindDeps => ({
+    store: new DynamoAccountLifecycle(world.table.client, world.table.name, {
+      unbindCascades: options.cascades ?? [],
+      releaseCascades: [],
+      ...(options.transactionLimit ? { transactionLimit: options.transactionLimit } : {}),
+    }),
+    wechat: authorizationCheck(world.client, world.component, async () => world.componentAppId),
+    audit: new DynamoAuditLog(world.table.client, world.table.name),
+    now: () => new Date(),
+  });
+
+  const put = (item: Record<string, unknown>) => world.table.client.send(new PutCommand({ TableName: world.table.name, Item: item }));
+  const grant = (tenantId: string, departmentId: string, appid: string) =>
+    put({ pk: accountKeys.tenantPk(tenantId), sk: accountKeys.grantSk(departmentId, appid), type: 'DepartmentGrant', tenantId, departmentId, appid });
+  const tenantItem = (tenantId: string) => rawItem(world, accountKeys.tenantPk(tenantId), accountKeys.tenantSk);
+  const linkItem = (tenantId: string, appid: string) => rawItem(world, accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid));
+  const errorCode = (error: unknown) => (error instanceof DomainError ? error.code : String(error));
+
+  /** A recipient's link, as the sharing use cases will write it. */
+  const shareWith = (tenantId: string, appid: string) =>
+    put({
+      pk: accountKeys.tenantPk(tenantId),
+      sk: accountKeys.linkSk(appid),
+      type: 'TenantLink',
+      tenantId,
+      appid,
+      role: 'shared',
+      linkedAt: new Date().toISOString(),
+      plaintextAuthorization: false,
+      gsi1pk: accountKeys.linksOfAccount(appid),
+      gsi1sk: accountKeys.linkGsiSk('shared', tenantId),
+    });
+
+  /** Items a cascade hook owns, here plain marker items under the account. */
+  const markerCascade = (appid: string, count: number): { hook: UnbindCascade; keys: { pk: string; sk: string }[] } => {
+    const keys = Array.from({ length: count }, (_, i) => ({ pk: `SHARETEST#${appid}`, sk: `CODE#${i}` }));
+    return {
+      keys,
+      hook: { itemsToRemove: async (): Promise<TransactItem[]> => keys.map((Key) => ({ Delete: { TableName: world.table.name, Key } })) },
+    };
+  };
+
+  beforeAll(async () => {
+    world = await startLifecycleWorld('unbind');
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('refuses with revoke_in_wechat_first while WeChat still shows the authorization, changing nothing', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    const before = await accountItem(world, account.appid);
+
+    // Act
+    const error = await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps()).catch((e: unknown) => e);
+
+    // Assess
+    expect(errorCode(error)).toBe('revoke_in_wechat_first');
+    expect(await accountItem(world, account.appid)).toEqual(before);
+    expect(await linkItem(account.tenantId, account.appid)).toBeDefined();
+  });
+
+  it('unbinds a revoked account: unbound, owner link and tokens deleted, quota slot given back', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+
+    // Act
+    const result = await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    expect(result).toBe('unbound');
+    const stored = await accountItem(world, account.appid);
+    expect([stored?.status, typeof stored?.unboundAt]).toEqual(['unbound', 'string']);
+    expect(await linkItem(account.tenantId, account.appid)).toBeUndefined();
+    expect(await tokenItem(world, account.appid)).toBeUndefined();
+    expect((await tenantItem(account.tenantId))?.ownedCount).toBe(0);
+  });
+
+  it('unbinds an account the hub still holds active once WeChat answers that it is revoked (61003)', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    await world.simulator.revoke(account.appid);
+
+    // Act
+    const result = await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    expect(result).toBe('unbound');
+    expect((await accountItem(world, account.appid))?.status).toBe('unbound');
+  });
+
+  it('clears the tenant’s default account when it was the unbound one', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    await world.table.client.send(
+      new UpdateCommand({
+        TableName: world.table.name,
+        Key: { pk: accountKeys.tenantPk(account.tenantId), sk: accountKeys.tenantSk },
+        UpdateExpression: 'SET defaultAppid = :appid',
+        ExpressionAttributeValues: { ':appid': account.appid },
+      }),
+    );
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    expect((await tenantItem(account.tenantId))?.defaultAppid).toBeUndefined();
+  });
+
+  it('keeps the tenant’s default account when another account is unbound', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    await world.table.client.send(
+      new UpdateCommand({
+        TableName: world.table.name,
+        Key: { pk: accountKeys.tenantPk(account.tenantId), sk: accountKeys.tenantSk },
+        UpdateExpression: 'SET defaultAppid = :other',
+        ExpressionAttributeValues: { ':other': 'wx00000000000000aa' },
+      }),
+    );
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    expect((await tenantItem(account.tenantId))?.defaultAppid).toBe('wx00000000000000aa');
+  });
+
+  it('removes the account’s department grants in the owner’s and the recipients’ tenants', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    await shareWith('recipient-grants', account.appid);
+    await grant(account.tenantId, 'sales', account.appid);
+    await grant('recipient-grants', 'ops', account.appid);
+    await grant(account.tenantId, 'sales', 'wx00000000000000bb');
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    expect(await rawItem(world, accountKeys.tenantPk(account.tenantId), accountKeys.grantSk('sales', account.appid))).toBeUndefined();
+    expect(await rawItem(world, accountKeys.tenantPk('recipient-grants'), accountKeys.grantSk('ops', account.appid))).toBeUndefined();
+    expect(await rawItem(world, accountKeys.tenantPk(account.tenantId), accountKeys.grantSk('sales', 'wx00000000000000bb'))).toBeDefined();
+  });
+
+  it('removes what the cascade hooks return in the same unbinding', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const { hook, keys } = markerCascade(account.appid, 3);
+    for (const key of keys) await put({ ...key, type: 'Marker' });
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps({ cascades: [hook] }));
+
+    // Assess
+    const left = await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)));
+    expect(left.filter(Boolean)).toHaveLength(0);
+  });
+
+  it('unbinds with a cascade larger than one transaction, the cascade first and then the account', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const { hook, keys } = markerCascade(account.appid, 7);
+    for (const key of keys) await put({ ...key, type: 'Marker' });
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps({ cascades: [hook], transactionLimit: 5 }));
+
+    // Assess
+    const left = await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)));
+    expect(left.filter(Boolean)).toHaveLength(0);
+    expect((await accountItem(world, account.appid))?.status).toBe('unbound');
+  });
+
+  it('answers not_found to a tenant that holds no link to the account', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+
+    // Act
+    const error = await deleteAccount({ tenantId: 'someone-else', userId: 'admin', appid: account.appid }, deps()).catch((e: unknown) => e);
+
+    // Assess
+    expect(errorCode(error)).toBe('not_found');
+    expect((await accountItem(world, account.appid))?.status).toBe('revoked');
+  });
+
+  it('releases a recipient’s share: its link and grants go, the account and the owner stay', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    await shareWith('recipient-release', account.appid);
+    await grant('recipient-release', 'front-desk', account.appid);
+
+    // Act
+    const result = await deleteAccount({ tenantId: 'recipient-release', userId: 'r-admin', appid: account.appid }, deps());
+
+    // Assess
+    expect(result).toBe('released');
+    expect(await linkItem('recipient-release', account.appid)).toBeUndefined();
+    expect(await rawItem(world, accountKeys.tenantPk('recipient-release'), accountKeys.grantSk('front-desk', account.appid))).toBeUndefined();
+    expect((await accountItem(world, account.appid))?.status).toBe('active');
+    expect(await linkItem(account.tenantId, account.appid)).toBeDefined();
+  });
+
+  it('records share.released in the recipient’s and the owner’s audit trails', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    await shareWith('recipient-audit', account.appid);
+    const audit = new DynamoAuditLog(world.table.client, world.table.name);
+
+    // Act
+    await deleteAccount({ tenantId: 'recipient-audit', userId: 'r-admin', appid: account.appid }, deps());
+
+    // Assess
+    expect((await audit.list('recipient-audit', { limit: 5 })).events).toEqual([expect.objectContaining({ action: 'share.released', actor: 'r-admin' })]);
+    expect((await audit.list(account.tenantId, { limit: 5 })).events).toEqual([
+      expect.objectContaining({ action: 'share.released', details: { tenantId: 'recipient-audit' } }),
+    ]);
+  });
+});
