@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountRecord } from '#shared/domain/accounts/model.ts';
+import { createAuthorizationLink, randomState, type CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
+import type { AuthorizationState } from '#shared/domain/binding/ports.ts';
+import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
+import { WeChatApiError } from '#shared/wechat/api-errors.ts';
+
+const NOW = new Date('2026-03-01T08:00:00.000Z');
+
+function setup(options: { accounts?: AccountRecord[]; preAuthExpiresIn?: number; preAuthError?: unknown } = {}) {
+  const saved: { state: string; record: AuthorizationState }[] = [];
+  let codes = 0;
+  const deps: CreateAuthorizationDeps = {
+    wechat: {
+      componentAppId: async () => 'wxc0ffee0000000001',
+      createPreAuthCode: async () => {
+        if (options.preAuthError) throw options.preAuthError;
+        codes += 1;
+        return { preAuthCode: `preauthcode@@@${codes}`, expiresIn: options.preAuthExpiresIn ?? 1800 };
+      },
+    },
+    states: { save: async (state, record) => void saved.push({ state, record }) },
+    accounts: { getAccount: async (appid) => options.accounts?.find((account) => account.appid === appid) },
+    publicBaseUrl: 'https://hub.example.com',
+    mpBase: 'https://mp.weixin.qq.com',
+    now: () => NOW,
+  };
+  return { deps, saved };
+}
+
+const owned = (appid: string, ownerTenantId: string, status: AccountRecord['status'] = 'active'): AccountRecord => ({
+  appid,
+  userName: 'gh_000000000001',
+  nickname: 'n',
+  serviceTypeId: 2,
+  verifyTypeId: 0,
+  openPay: false,
+  funcIds: [1, 2, 3],
+  status,
+  ownerTenantId,
+  authorizedAt: NOW.toISOString(),
+  updatedAt: NOW.toISOString(),
+});
+
+const stateIn = (authorizeUrl: string) => new URL(new URL(authorizeUrl).searchParams.get('redirect_uri')!).searchParams.get('state');
+
+describe('creating an authorization link', () => {
+  it('stores the state the link’s redirect_uri carries, bound to the tenant and the user', async () => {
+    // Prepare
+    const { deps, saved } = setup();
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    expect(saved).toEqual([
+      { state: stateIn(link.authorizeUrl), record: { tenantId: 't-1', userId: 'alice', createdAt: NOW.toISOString(), expiresAt: '2026-03-01T08:30:00.000Z' } },
+    ]);
+  });
+
+  it('uses a fresh pre-auth code and a fresh state for every link', async () => {
+    // Prepare
+    const { deps } = setup();
+
+    // Act
+    const first = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+    const second = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    const codeOf = (url: string) => new URL(url).searchParams.get('pre_auth_code');
+    expect(codeOf(first.authorizeUrl)).not.toBe(codeOf(second.authorizeUrl));
+    expect(stateIn(first.authorizeUrl)).not.toBe(stateIn(second.authorizeUrl));
+  });
+
+  it('makes states of 128 random bits in base64url', () => {
+    // Prepare
+    const states = Array.from({ length: 100 }, randomState);
+
+    // Act
+    const decoded = states.map((state) => Buffer.from(state, 'base64url'));
+
+    // Assess
+    expect(states.every((state) => /^[A-Za-z0-9_-]{22}$/.test(state))).toBe(true);
+    expect(decoded.every((bytes) => bytes.length === 16)).toBe(true);
+    expect(new Set(states).size).toBe(100);
+  });
+
+  it('expires with the pre-auth code when it runs out before the state', async () => {
+    // Prepare
+    const { deps } = setup({ preAuthExpiresIn: 600 });
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    expect(link.expiresAt).toBe('2026-03-01T08:10:00.000Z');
+  });
+
+  it('expires with the state when the pre-auth code outlives it', async () => {
+    // Prepare
+    const { deps } = setup({ preAuthExpiresIn: 3600 });
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    expect(link.expiresAt).toBe('2026-03-01T08:30:00.000Z');
+  });
+
+  it('restricts a re-authorization link to the account and remembers it with the state', async () => {
+    // Prepare
+    const { deps, saved } = setup({ accounts: [owned('wxd3e0000000000001', 't-1')] });
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice', appid: 'wxd3e0000000000001' }, deps);
+
+    // Assess
+    expect(new URL(link.mobileAuthorizeUrl).searchParams.get('biz_appid')).toBe('wxd3e0000000000001');
+    expect(saved[0]?.record.appid).toBe('wxd3e0000000000001');
+  });
+
+  it.each([
+    ['another tenant owns', [owned('wxd3e0000000000001', 't-2')]],
+    ['the tenant unbound', [owned('wxd3e0000000000001', 't-1', 'unbound')]],
+    ['nobody bound', []],
+  ])('answers not_found to re-authorizing an account %s, and stores no state', async (_name, accounts) => {
+    // Prepare
+    const { deps, saved } = setup({ accounts });
+
+    // Act
+    const attempt = createAuthorizationLink({ tenantId: 't-1', userId: 'alice', appid: 'wxd3e0000000000001' }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'not_found' });
+    expect(saved).toEqual([]);
+  });
+
+  it('passes wechat_not_ready through when no ticket has arrived yet', async () => {
+    // Prepare
+    const { deps } = setup({ preAuthError: new WeChatNotReady() });
+
+    // Act
+    const attempt = createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'wechat_not_ready' });
+  });
+
+  it('turns WeChat’s refusal into wechat_error with its errcode', async () => {
+    // Prepare
+    const { deps } = setup({ preAuthError: new WeChatApiError('api_create_preauthcode', 61004, 'access clientip is not registered rid: 1-2-3') });
+
+    // Act
+    const attempt = createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'wechat_error', details: { errcode: 61004, rid: '1-2-3' } });
+  });
+});
