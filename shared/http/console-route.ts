@@ -45,8 +45,11 @@ export interface RouteResult {
 
 const jsonParser = httpJsonBodyParser();
 
-/** Parses a JSON body when one was sent; an absent body is `undefined` for the schema to judge. */
-function optionalJsonBody(): middy.MiddlewareObj<ConsoleEvent> {
+/**
+ * Parses a JSON body when one was sent; an absent body is `undefined` for the schema to judge.
+ * Malformed JSON is refused on every route; a route without a body schema ignores a well-formed body.
+ */
+function optionalJsonBody(takesBody: boolean): middy.MiddlewareObj<ConsoleEvent> {
   return {
     before: async (request) => {
       const body = request.event.body;
@@ -58,7 +61,7 @@ function optionalJsonBody(): middy.MiddlewareObj<ConsoleEvent> {
       // Every console body is a JSON object. valibot's object schemas also accept arrays (they are
       // objects to JavaScript), so anything else is refused here, before any schema sees it.
       const parsed: unknown = request.event.body;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      if (takesBody && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) {
         throw new ValidationFailed([{ field: 'body', message: 'must be a JSON object' }]);
       }
     },
@@ -73,7 +76,7 @@ export function consoleRoute<
   return middy<ConsoleEvent, JsonResponse>()
     .use(baseHttpStack() as unknown as middy.MiddlewareObj<ConsoleEvent, JsonResponse>[])
     .use(bodyLimit(CONSOLE_BODY_LIMIT_BYTES))
-    .use(optionalJsonBody())
+    .use(optionalJsonBody(spec.body !== undefined))
     .handler(async (event) => {
       const caller = callerFromClaims(event.requestContext?.authorizer?.jwt?.claims);
       logger.appendKeys({ tenantId: caller.tenantId });
