@@ -6,7 +6,7 @@
  *   replaced by an older push.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationEventLog, AuthorizationPush } from '#shared/domain/authorization/component-push.ts';
 
 export const authorizationKeys = {
@@ -44,6 +44,15 @@ export class DynamoAuthorizationEvents implements AuthorizationEventLog {
         }),
       )
       .then(() => true, ignoreConditionFailure);
+  }
+
+  async forget(push: AuthorizationPush): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: authorizationKeys.account(push.authorizerAppid), sk: authorizationKeys.event(push.createTime, push.infoType) },
+      }),
+    );
   }
 
   async rememberCode(appid: string, code: { code: string; createTime: number; expiresAt: number }): Promise<void> {

@@ -20,6 +20,8 @@ export interface TicketSink {
 export interface AuthorizationEventLog {
   /** Stores the event keyed by (appid, InfoType, CreateTime); false when it was stored before. */
   recordOnce(push: AuthorizationPush, receivedAt: string): Promise<boolean>;
+  /** Removes the record again, so that WeChat's retry of a push whose reaction failed runs it anew. */
+  forget(push: AuthorizationPush): Promise<void>;
   /** Keeps the newest authorization code of an account until it expires (at most an hour). */
   rememberCode(appid: string, code: { code: string; createTime: number; expiresAt: number }): Promise<void>;
 }
@@ -39,6 +41,23 @@ export interface ComponentPushDeps {
 
 export type PushOutcome = 'ticket_stored' | 'recorded' | 'duplicate' | 'ignored';
 
+/**
+ * Runs the reaction for the first delivery of a push only. The record is claimed first (so that
+ * concurrent retries do not react twice) and released when the reaction fails, so the failure
+ * reaches WeChat as a 5xx and its next retry reacts again instead of being taken for a duplicate.
+ */
+async function reactOnce(push: AuthorizationPush, deps: ComponentPushDeps, react: () => Promise<void>): Promise<PushOutcome> {
+  const isNew = await deps.events.recordOnce(push, deps.now().toISOString());
+  if (!isNew) return 'duplicate';
+  try {
+    await react();
+  } catch (error) {
+    await deps.events.forget(push);
+    throw error;
+  }
+  return 'recorded';
+}
+
 export async function handleComponentPush(push: ComponentPush, deps: ComponentPushDeps): Promise<PushOutcome> {
   switch (push.infoType) {
     case 'component_verify_ticket':
@@ -51,17 +70,10 @@ export async function handleComponentPush(push: ComponentPush, deps: ComponentPu
         createTime: push.createTime,
         expiresAt: Math.min(push.authorizationCodeExpiresAt, push.createTime + 3600),
       });
-      const isNew = await deps.events.recordOnce(push, deps.now().toISOString());
-      if (!isNew) return 'duplicate';
-      await deps.reactions.authorized(push);
-      return 'recorded';
+      return reactOnce(push, deps, () => deps.reactions.authorized(push));
     }
-    case 'unauthorized': {
-      const isNew = await deps.events.recordOnce(push, deps.now().toISOString());
-      if (!isNew) return 'duplicate';
-      await deps.reactions.unauthorized(push);
-      return 'recorded';
-    }
+    case 'unauthorized':
+      return reactOnce(push, deps, () => deps.reactions.unauthorized(push));
     default:
       return 'ignored';
   }
