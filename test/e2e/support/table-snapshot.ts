@@ -5,13 +5,23 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/db/client.ts';
 
+/** The engine returns map attributes with their keys in any order: sort them at every depth. */
+function sortedDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedDeep);
+  if (value instanceof Set) return [...value].map(sortedDeep).sort();
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedDeep(v)]));
+  }
+  return value;
+}
+
 export async function tableSnapshot(endpoint: string, table: string): Promise<string[]> {
   const client = createDocumentClient(endpoint);
   const items: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) items.push(JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
+    for (const item of page.Items ?? []) items.push(JSON.stringify(sortedDeep(item)));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   client.destroy();
