@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import * as v from 'valibot';
+import { autoOpenPlatformAfterBinding } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
@@ -31,6 +32,9 @@ const deps: CompleteAuthorizationDeps = {
   audit: new DynamoAuditLog(db(), tableName()),
   policy: config().bindingPolicy,
   defaultQuota: config().defaultAccountQuota,
+  // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open
+  // platform account so followers carry a unionid. Never undoes the binding; failures are audited.
+  afterBind: (binding) => autoOpenPlatformAfterBinding(binding),
   now: () => new Date(),
   log: {
     info: (message, fields = {}) => logger.info(message, fields),
