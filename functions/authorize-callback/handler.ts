@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import * as v from 'valibot';
-import { autoOpenPlatformAfterBinding } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { accountLifecycle, autoOpenPlatformAfterBinding } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
@@ -24,17 +24,28 @@ import { observability } from '#shared/http/middleware.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
 
+const audit = new DynamoAuditLog(db(), tableName());
+
 const deps: CompleteAuthorizationDeps = {
   states: new DynamoAuthorizationStates(db(), tableName()),
   wechat: wechatBinding(wechatApiClient(), componentTokenService(), wechatCredentials),
   accounts: new DynamoAccountStore(db(), tableName()),
   fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
-  audit: new DynamoAuditLog(db(), tableName()),
+  audit,
   policy: config().bindingPolicy,
   defaultQuota: config().defaultAccountQuota,
   // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open
   // platform account so followers carry a unionid. Never undoes the binding; failures are audited.
   afterBind: (binding) => autoOpenPlatformAfterBinding(binding),
+  // Another organisation's binding that WeChat revoked ends with the same unbind (and cascade) its
+  // owner would have run, before this tenant takes the account over.
+  endRevokedBinding: async (previous, at) => {
+    const result = await accountLifecycle().unbind({ tenantId: previous.ownerTenantId, appid: previous.appid, at });
+    if (result === 'done') {
+      await audit.record(previous.ownerTenantId, { at, actor: 'system', action: 'account.unbound', appid: previous.appid, details: { reason: 'bound_by_another_organisation' } });
+    }
+    return result;
+  },
   now: () => new Date(),
   log: {
     info: (message, fields = {}) => logger.info(message, fields),

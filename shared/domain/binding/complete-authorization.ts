@@ -52,6 +52,12 @@ export interface CompleteAuthorizationDeps {
   defaultQuota: number;
   now: () => Date;
   log: BindingLog;
+  /**
+   * Ends another tenant's revoked binding before this tenant takes the account over: the full unbind
+   * with its cascade (shares, recipients' community and payment links, codes, grants, default), so
+   * nothing of the old binding outlives it. `changed` when the account moved meanwhile.
+   */
+  endRevokedBinding?: (previous: AccountRecord, at: string) => Promise<'done' | 'changed'>;
   /** Runs after a binding is stored (e.g. the open platform binding); its failure is logged, never undoes the binding. */
   afterBind?: (binding: StoredBinding) => Promise<void>;
   /** Between attempts when concurrent bindings of the same account or tenant collide. */
@@ -139,6 +145,17 @@ export async function completeAuthorization(
     const current = await deps.accounts.getAccount(profile.appid);
     const planned = planBinding(current, state.tenantId);
     if (planned instanceof DomainError) return fail('binding.rejected', planned, profile.appid);
+    if (
+      planned.kind === 'takeover' &&
+      planned.previous.status === 'revoked' &&
+      planned.previous.ownerTenantId !== state.tenantId &&
+      deps.endRevokedBinding
+    ) {
+      // Unbind the old owner first; the next round sees an unbound account and takes it over.
+      await deps.endRevokedBinding(planned.previous, at);
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The revoked binding of ${profile.appid} could not be ended.`);
+      continue;
+    }
     const result = await deps.accounts.writeBinding({ tenantId: state.tenantId, plan: planned, profile, tokens, at, defaultQuota: deps.defaultQuota });
     if (result === 'written') {
       plan = planned;
