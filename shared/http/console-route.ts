@@ -68,12 +68,15 @@ function optionalJsonBody(takesBody: boolean): middy.MiddlewareObj<ConsoleEvent>
   };
 }
 
+/** What a console handler declares about its input, read back by the OpenAPI generator. */
+export type RouteContract = RouteSpec<AnySchema | undefined, AnySchema | undefined, AnySchema | undefined>;
+
 export function consoleRoute<
   P extends AnySchema | undefined = undefined,
   Q extends AnySchema | undefined = undefined,
   B extends AnySchema | undefined = undefined,
 >(spec: RouteSpec<P, Q, B>, run: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>) {
-  return middy<ConsoleEvent, JsonResponse>()
+  const handler = middy<ConsoleEvent, JsonResponse>()
     .use(baseHttpStack() as unknown as middy.MiddlewareObj<ConsoleEvent, JsonResponse>[])
     .use(bodyLimit(CONSOLE_BODY_LIMIT_BYTES))
     .use(optionalJsonBody(spec.body !== undefined))
@@ -88,4 +91,6 @@ export function consoleRoute<
       const result = await run({ caller, event, ...(input as { params: Out<P>; query: Out<Q>; body: Out<B> }) });
       return jsonResponse(result.status, result.body, result.headers);
     });
+  // The route's own schemas travel with its handler: the OpenAPI document is generated from them.
+  return Object.assign(handler, { contract: spec as RouteContract });
 }
