@@ -15,6 +15,7 @@
  * - `unauthorized`: the account is `revoked`: its tokens are dropped and it leaves the refresh
  *   schedule; its data (followers, links) stays until the owner unbinds.
  */
+import { profileFromAuthorizerInfo, type AccountProfile } from '#shared/domain/accounts/profile.ts';
 import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
@@ -24,18 +25,8 @@ import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
 
 /** The account as WeChat describes it at a re-authorization. */
-export interface ReauthorizedProfile {
-  appid: string;
-  userName: string;
-  nickname: string;
-  headImg?: string;
-  principalName?: string;
-  alias?: string;
-  serviceTypeId: number;
-  verifyTypeId: number;
-  openPay: boolean;
-  funcIds: number[];
-}
+/** The account as WeChat describes it after the change. */
+export type ReauthorizedProfile = AccountProfile;
 
 export interface Reauthorization {
   profile: ReauthorizedProfile;
@@ -212,22 +203,9 @@ export function authorizationChangeWeChat(
 ): AuthorizationChangeWeChat {
   return {
     async getAuthorizerInfo(appid) {
-      const { authorizerInfo: info, authorizationInfo } = await client.getAuthorizerInfo(component, {
-        componentAppId: await componentAppId(),
-        authorizerAppId: appid,
-      });
-      const profile: ReauthorizedProfile = {
-        appid,
-        userName: info.userName,
-        nickname: info.nickName,
-        ...(info.headImg ? { headImg: info.headImg } : {}),
-        ...(info.principalName ? { principalName: info.principalName } : {}),
-        ...(info.alias ? { alias: info.alias } : {}),
-        serviceTypeId: info.serviceTypeId,
-        verifyTypeId: info.verifyTypeId,
-        openPay: (info.businessInfo.open_pay ?? 0) === 1,
-        funcIds: authorizationInfo.funcInfo.map((f) => f.id),
-      };
+      const result = await client.getAuthorizerInfo(component, { componentAppId: await componentAppId(), authorizerAppId: appid });
+      const profile = profileFromAuthorizerInfo(appid, result);
+      const authorizationInfo = result.authorizationInfo;
       return { profile, ...(authorizationInfo.authorizerRefreshToken ? { refreshToken: authorizationInfo.authorizerRefreshToken } : {}) };
     },
     async queryAuth(code) {

@@ -26,11 +26,8 @@ export interface AuthorizationStates {
   spend(state: string): Promise<AuthorizationState | undefined>;
 }
 
-/** The account as WeChat describes it now: the part of `AccountRecord` an authorization (re)writes. */
-export type AccountProfile = Pick<
-  AccountRecord,
-  'appid' | 'userName' | 'nickname' | 'headImg' | 'principalName' | 'alias' | 'serviceTypeId' | 'verifyTypeId' | 'openPay' | 'funcIds'
->;
+export type { AccountProfile } from '#shared/domain/accounts/profile.ts';
+import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
 
 /**
  * How a binding is written, chosen from the account as last read. Each kind's write carries a

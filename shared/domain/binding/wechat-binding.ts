@@ -5,6 +5,7 @@
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
 import type { BindingWeChat } from '#shared/domain/binding/ports.ts';
+import { profileFromAuthorizerInfo } from '#shared/domain/accounts/profile.ts';
 import { toDomainError, WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 
 export function wechatBinding(
@@ -29,22 +30,8 @@ export function wechatBinding(
       };
     },
     async getAuthorizerInfo(appid) {
-      const { authorizerInfo: info, authorizationInfo } = await client.getAuthorizerInfo(componentToken, {
-        componentAppId: await componentAppId(),
-        authorizerAppId: appid,
-      });
-      return {
-        appid,
-        userName: info.userName,
-        nickname: info.nickName,
-        ...(info.headImg ? { headImg: info.headImg } : {}),
-        ...(info.principalName ? { principalName: info.principalName } : {}),
-        ...(info.alias ? { alias: info.alias } : {}),
-        serviceTypeId: info.serviceTypeId,
-        verifyTypeId: info.verifyTypeId,
-        openPay: (info.businessInfo.open_pay ?? 0) === 1,
-        funcIds: authorizationInfo.funcInfo.map((f) => f.id),
-      };
+      const result = await client.getAuthorizerInfo(componentToken, { componentAppId: await componentAppId(), authorizerAppId: appid });
+      return profileFromAuthorizerInfo(appid, result);
     },
   };
 }
