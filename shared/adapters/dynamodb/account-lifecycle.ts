@@ -32,7 +32,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey } from '#shared/adapters/dynamodb/account-keys.ts';
-import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
+import { accountFromItem, DynamoAccountStore, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import {
   authorizerTokens,
@@ -40,6 +40,7 @@ import {
   DynamoAccountStatusMarks,
 } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
+import { sharingReleaseCascade, sharingUnbindCascade } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import {
@@ -72,9 +73,9 @@ export interface ReleaseCascade {
 }
 
 /** Registered by the sharing use cases (issue 5): shares, recipients' links, community and payment links, unused share codes. */
-export const unbindCascades: UnbindCascade[] = [];
+export const unbindCascades: UnbindCascade[] = [sharingUnbindCascade];
 /** Registered by the sharing use cases (issue 5): the recipient's community and payment links (or a refusal while any is linked). */
-export const releaseCascades: ReleaseCascade[] = [];
+export const releaseCascades: ReleaseCascade[] = [sharingReleaseCascade];
 
 /** TransactWriteItems' limit of items per transaction. */
 const TRANSACTION_LIMIT = 100;
@@ -89,6 +90,8 @@ export interface AccountLifecycleOptions {
 
 export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindStore, OpenPlatformStore {
   private readonly marks: DynamoAccountStatusMarks;
+  /** The single-item reads are the account store's. */
+  private readonly reads: DynamoAccountStore;
   private readonly unbindHooks: readonly UnbindCascade[];
   private readonly releaseHooks: readonly ReleaseCascade[];
   private readonly transactionLimit: number;
@@ -99,24 +102,22 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
     options: AccountLifecycleOptions = {},
   ) {
     this.marks = new DynamoAccountStatusMarks(client, table);
+    this.reads = new DynamoAccountStore(client, table);
     this.unbindHooks = options.unbindCascades ?? unbindCascades;
     this.releaseHooks = options.releaseCascades ?? releaseCascades;
     this.transactionLimit = options.transactionLimit ?? TRANSACTION_LIMIT;
   }
 
-  async getAccount(appid: string): Promise<AccountRecord | undefined> {
-    const item = await this.get(accountKeys.accountPk(appid), accountKeys.accountSk);
-    return item ? accountFromItem(item) : undefined;
+  getAccount(appid: string): Promise<AccountRecord | undefined> {
+    return this.reads.getAccount(appid);
   }
 
-  async getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid));
-    return item ? linkFromItem(item) : undefined;
+  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
+    return this.reads.getLink(tenantId, appid);
   }
 
-  async getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.tenantSk);
-    return item ? tenantSettingsFromItem(item) : undefined;
+  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    return this.reads.getTenantSettings(tenantId);
   }
 
   markRevoked(appid: string, at: string): Promise<AccountRecord | undefined> {

@@ -1,0 +1,12 @@
+/** GET /v1/communities (any member) — the tenant's communities and what each links to. */
+import { communityDeps } from '#shared/adapters/dynamodb/community-store.ts';
+import { listCommunities } from '#shared/domain/communities/communities.ts';
+import { consoleRoute } from '#shared/http/console-route.ts';
+import { noQuery } from '#shared/http/validation.ts';
+
+const deps = communityDeps();
+
+export const handler = consoleRoute({ who: 'any', query: noQuery }, async ({ caller }) => ({
+  status: 200,
+  body: { communities: await listCommunities(caller.tenantId, deps) },
+}));
