@@ -64,7 +64,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
           [this.table]: {
             Keys: [accountKey(appid), tokenKey(appid)],
             ConsistentRead: true,
-            ProjectionExpression: 'sk, #status, accessToken, expiresAt, refreshToken',
+            ProjectionExpression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken',
             ExpressionAttributeNames: { '#status': 'status' },
           },
         },
@@ -85,6 +85,8 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     if (accessToken) state.accessToken = accessToken;
     if (expiresAt) state.expiresAt = expiresAt;
     if (refreshToken) state.refreshToken = refreshToken;
+    const ownerTenantId = optionalString(account.ownerTenantId);
+    if (ownerTenantId) state.ownerTenantId = ownerTenantId;
     return state;
   }
 
@@ -92,7 +94,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     appid: string,
     tokens: AuthorizerTokens,
     refreshedAt: string,
-    guard: { leaseOwner: string; replacedRefreshToken: string | undefined },
+    guard: { leaseOwner: string; replacedRefreshToken: string | undefined; releaseLease?: boolean },
   ): Promise<boolean> {
     const attributes = authorizerTokenAttributes(appid, tokens, refreshedAt);
     const names: Record<string, string> = {};
@@ -125,7 +127,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
               Update: {
                 TableName: this.table,
                 Key: tokenKey(appid),
-                UpdateExpression: `SET ${sets.join(', ')}`,
+                UpdateExpression: `SET ${sets.join(', ')}${guard.releaseLease ? ' REMOVE leaseOwner, leaseUntil' : ''}`,
                 ConditionExpression: `leaseOwner = :owner AND ${refreshCondition}`,
                 ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,

@@ -13,6 +13,8 @@ export interface AuthorizerTokenState {
   /** ISO. */
   expiresAt?: string;
   refreshToken?: string;
+  /** The tenant whose audit trail records what happens to the account. */
+  ownerTenantId?: string;
 }
 
 export interface AuthorizerTokenStore {
@@ -22,13 +24,14 @@ export interface AuthorizerTokenStore {
    * Stores freshly minted tokens and puts the account back on the refresh schedule — only while
    * `leaseOwner` holds the lease, the account is active and the stored refresh token is still
    * `replacedRefreshToken` (a re-authorization that stored a newer one meanwhile wins). False when
-   * any of these no longer holds.
+   * any of these no longer holds. With `releaseLease` the same write gives the lease up (one request
+   * instead of two: the scheduled refresh counts its requests).
    */
   save(
     appid: string,
     tokens: AuthorizerTokens,
     refreshedAt: string,
-    guard: { leaseOwner: string; replacedRefreshToken: string | undefined },
+    guard: { leaseOwner: string; replacedRefreshToken: string | undefined; releaseLease?: boolean },
   ): Promise<boolean>;
   /** Marks the access token expired at `at`, only if it is still `used`. True when it did. */
   expire(appid: string, used: string, at: string): Promise<boolean>;

@@ -75,6 +75,8 @@ export interface AuthorizerTokenDependencies {
 export interface VendedToken {
   accessToken: string;
   expiresAt: string;
+  /** Whose audit trail records the account's events (absent only for items written before it was stored). */
+  ownerTenantId?: string;
 }
 
 export type ScheduledRefreshOutcome = 'refreshed' | 'not_due' | 'busy';
@@ -136,7 +138,11 @@ export class AuthorizerTokenService {
   async currentWithExpiry(appid: string): Promise<VendedToken> {
     const state = this.requireActive(appid, await this.store.read(appid));
     const usable = hasToken(state) && this.isFresh(state) ? state : await this.refresh(appid, state);
-    return { accessToken: usable.accessToken, expiresAt: usable.expiresAt };
+    return {
+      accessToken: usable.accessToken,
+      expiresAt: usable.expiresAt,
+      ...(state.ownerTenantId ? { ownerTenantId: state.ownerTenantId } : {}),
+    };
   }
 
   /** WeChat rejected `used`: expire it, unless someone already replaced it. */
@@ -161,6 +167,21 @@ export class AuthorizerTokenService {
       return 'refreshed';
     } finally {
       await this.lease.release(key, owner).catch(() => undefined);
+    }
+  }
+
+  /**
+   * For the scheduled refresh, which claimed the lease straight from the due index (`owner` holds it
+   * and `seen` is the TOKEN item the index listed): mints, and stores the new token giving the lease
+   * up in the same write. No read: the index entry already is the item, and the claim proved it
+   * unchanged. Throws what minting throws (`account_not_active` after 61003/61023, WeChat errors).
+   */
+  async refreshClaimed(appid: string, owner: string, seen: Omit<AuthorizerTokenState, 'status'>): Promise<void> {
+    let released = false;
+    try {
+      released = (await this.mint(appid, owner, { ...seen, status: 'active' }, { releaseLease: true })).saved;
+    } finally {
+      if (!released) await this.lease.release(this.store.leaseKey(appid), owner).catch(() => undefined);
     }
   }
 
@@ -196,7 +217,7 @@ export class AuthorizerTokenService {
         read: async () => this.requireActive(appid, await this.store.read(appid)),
         isFresh: (state) => hasToken(state) && this.isFresh(state),
         isAlive: (state) => hasToken(state) && this.isAlive(state),
-        mint: (owner, stored) => this.mint(appid, owner, this.requireActive(appid, stored)),
+        mint: async (owner, stored) => (await this.mint(appid, owner, this.requireActive(appid, stored))).token,
         notReady: () => new WeChatNotReady(`The access token of ${appid} is being refreshed by another caller and is not ready yet. Try again shortly.`),
       },
       seen,
@@ -206,8 +227,13 @@ export class AuthorizerTokenService {
     return usable;
   }
 
-  /** Runs only while `owner` holds the lease. */
-  private async mint(appid: string, owner: string, stored: AuthorizerTokenState): Promise<UsableToken> {
+  /** Runs only while `owner` holds the lease. `saved`: the token was stored (and, with `releaseLease`, the lease given up). */
+  private async mint(
+    appid: string,
+    owner: string,
+    stored: AuthorizerTokenState,
+    options: { releaseLease?: boolean } = {},
+  ): Promise<{ token: UsableToken; saved: boolean }> {
     const componentAppId = await this.componentAppId();
     const requestedAt = this.clock.now();
     let refreshToken = stored.refreshToken;
@@ -237,13 +263,13 @@ export class AuthorizerTokenService {
       refreshToken: minted.authorizerRefreshToken ?? refreshToken,
     };
     // Not saved (lease lapsed, account revoked, or re-authorized meanwhile): the token still works for this caller.
-    await this.store.save(
+    const saved = await this.store.save(
       appid,
       { accessToken: token.accessToken, expiresAt: token.expiresAt, refreshToken: token.refreshToken! },
       new Date(requestedAt).toISOString(),
-      { leaseOwner: owner, replacedRefreshToken: stored.refreshToken },
+      { leaseOwner: owner, replacedRefreshToken: stored.refreshToken, ...(options.releaseLease ? { releaseLease: true } : {}) },
     );
-    return token;
+    return { token, saved };
   }
 
   /** The minted token, or undefined when WeChat refused the refresh token (61023). */
