@@ -264,7 +264,8 @@ export class DynamoCommunityStore implements CommunityStore {
       chunk = [];
     };
     for (const community of sorted) {
-      if (chunk.length + tenantsOf([...chunk, community]) > this.transactionLimit) await flush();
+      // The chunk with this community: its updates plus one counter update per tenant.
+      if (chunk.length + 1 + tenantsOf([...chunk, community]) > this.transactionLimit) await flush();
       chunk.push(community);
     }
     await flush();
