@@ -24,7 +24,6 @@
  * (e.g. `communities_still_linked`) to refuse.
  */
 import {
-  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -32,7 +31,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey } from '#shared/adapters/dynamodb/account-keys.ts';
-import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
+import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import {
   authorizerTokens,
@@ -90,6 +89,8 @@ export interface AccountLifecycleOptions {
 
 export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindStore, OpenPlatformStore {
   private readonly marks: DynamoAccountStatusMarks;
+  /** The single-item reads are the account store's. */
+  private readonly reads: DynamoAccountStore;
   private readonly unbindHooks: readonly UnbindCascade[];
   private readonly releaseHooks: readonly ReleaseCascade[];
   private readonly transactionLimit: number;
@@ -100,24 +101,22 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
     options: AccountLifecycleOptions = {},
   ) {
     this.marks = new DynamoAccountStatusMarks(client, table);
+    this.reads = new DynamoAccountStore(client, table);
     this.unbindHooks = options.unbindCascades ?? unbindCascades;
     this.releaseHooks = options.releaseCascades ?? releaseCascades;
     this.transactionLimit = options.transactionLimit ?? TRANSACTION_LIMIT;
   }
 
-  async getAccount(appid: string): Promise<AccountRecord | undefined> {
-    const item = await this.get(accountKeys.accountPk(appid), accountKeys.accountSk);
-    return item ? accountFromItem(item) : undefined;
+  getAccount(appid: string): Promise<AccountRecord | undefined> {
+    return this.reads.getAccount(appid);
   }
 
-  async getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid));
-    return item ? linkFromItem(item) : undefined;
+  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
+    return this.reads.getLink(tenantId, appid);
   }
 
-  async getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.tenantSk);
-    return item ? tenantSettingsFromItem(item) : undefined;
+  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    return this.reads.getTenantSettings(tenantId);
   }
 
   markRevoked(appid: string, at: string): Promise<AccountRecord | undefined> {
@@ -295,10 +294,6 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
       if (cancelledByCondition(error)) return 'changed';
       throw error;
     }
-  }
-
-  private async get(pk: string, sk: string): Promise<Item | undefined> {
-    return (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }))).Item;
   }
 }
 
