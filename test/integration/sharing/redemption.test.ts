@@ -155,7 +155,7 @@ describe('share codes and their redemption on the embedded engine', () => {
 
       // Assess
       expect(answer).toBe('share_code_invalid');
-      expect(await world.create.store.findCode(shareCodeHash(normalizeShareCode(code!)!))).toBeDefined();
+      expect(await world.redeem.store.findCode(shareCodeHash(normalizeShareCode(code!)!))).toBeDefined();
     });
 
     it('refuses an unknown code with share_code_invalid', async () => {
