@@ -3,7 +3,8 @@
  * (`infra/table.ts`): adding a catalogue entry and its `functions/<name>/handler.ts` is all a new
  * function takes. Nothing in here names a particular function.
  */
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -13,13 +14,17 @@ import { activeQueues, hubFunctions, hubQueues, type HubFunction, type HubQueue 
 import { cognitoClaims, ConsoleUsers } from '#infra/console-users.ts';
 import { EgressNetwork } from '#infra/egress-network.ts';
 import { HubApi } from '#infra/hub-api.ts';
-import { DEFAULT_TIMEOUT_SECONDS, HubLambda } from '#infra/hub-function.ts';
+import { DEFAULT_TIMEOUT_SECONDS, HubLambda, METRICS_NAMESPACE } from '#infra/hub-function.ts';
 import { HubTable } from '#infra/hub-table.ts';
 import { acknowledgeWeChatSecretRotation } from '#infra/nag-suppressions.ts';
 import { hubStackOptions, type HubStackOptions } from '#infra/stack-options.ts';
 import { WorkQueue } from '#infra/work-queue.ts';
 
 export const STACK_NAME = 'OaHub';
+
+/** The function that reports `TicketAgeSeconds` (WECHAT.md §8: alert when no ticket came for 30 minutes). */
+export const TICKET_HEALTH_FUNCTION = 'token-refresh';
+export const TICKET_STALE_AFTER_SECONDS = 30 * 60;
 
 /** The shape operators put into the secret after deploy (API.md §4). */
 const secretTemplate = { componentAppId: '', componentSecret: '', token: '', aesKey: '' };
@@ -56,6 +61,7 @@ export class HubStack extends Stack {
   readonly functions = new Map<string, HubLambda>();
   readonly egress?: EgressNetwork;
   readonly consoleUsers?: ConsoleUsers;
+  readonly ticketAgeAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
@@ -143,7 +149,32 @@ export class HubStack extends Stack {
       );
     }
 
+    if (this.functions.has(TICKET_HEALTH_FUNCTION)) this.ticketAgeAlarm = this.addTicketAgeAlarm();
+
     this.addOutputs(publicBaseUrl);
+  }
+
+  /**
+   * WeChat pushes a ticket every 10 minutes; none for 30 means the component token cannot be
+   * renewed for long (the scheduled refresh has asked WeChat to resume by then). No data at all
+   * means the refresh itself stopped running: that breaches too.
+   */
+  private addTicketAgeAlarm(): cloudwatch.Alarm {
+    const ticketAge = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'TicketAgeSeconds',
+      dimensionsMap: { service: TICKET_HEALTH_FUNCTION },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(5),
+    });
+    return ticketAge.createAlarm(this, 'TicketAgeAlarm', {
+      alarmDescription: `No component_verify_ticket for more than ${TICKET_STALE_AFTER_SECONDS / 60} minutes (or no ticket health reported): check the authorization-event URL answers "success"`,
+      threshold: TICKET_STALE_AFTER_SECONDS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
   }
 
   private addOutputs(publicBaseUrl: string): void {
