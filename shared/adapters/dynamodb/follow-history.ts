@@ -1,29 +1,100 @@
 /**
- * The follow/unfollow history of a follower: `FAN#<appid>#<openid>` / `EVENT#<CreateTime>#<event>`.
- * WeChat retries a push up to three times with the same FromUserName and CreateTime, so a conditional
- * put keeps the first delivery and ignores the rest. Nothing here is ever deleted by an unfollow.
+ * Follow and unfollow events in the table, and their effect applied in one transaction.
+ *
+ * | item | pk | sk | attributes |
+ * |---|---|---|---|
+ * | follow event | `FAN#<appid>#<openid>` | `EVENT#<CreateTime, 12 digits>#<event>` | `appid`, `openid`, `event`, `at` (CreateTime as ISO), `receivedAt`, `eventKey?` |
+ *
+ * WeChat retries a push up to three times with the same FromUserName and CreateTime: the event item
+ * is written only if absent, in the same transaction as the follower (`followers.ts`, written only if
+ * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`), so
+ * a retry changes nothing and a crash leaves nothing half applied. Nothing here is ever deleted by an
+ * unfollow.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FollowEvent, FollowEventSink } from '#shared/domain/messages/account-message.ts';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { followerFromItem, followerItem, followerKeys } from '#shared/adapters/dynamodb/followers.ts';
+import type { FollowEventOutcome, FollowEventSnapshot, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/follow-events.ts';
+import type { FollowEvent } from '#shared/domain/messages/account-message.ts';
 
 export const followHistoryKeys = {
   pk: (appid: string, openid: string) => `FAN#${appid}#${openid}`,
   sk: (createTime: number, event: string) => `EVENT#${String(createTime).padStart(12, '0')}#${event}`,
 };
 
-export class DynamoFollowHistory implements FollowEventSink {
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface FollowHistoryEntry {
+  event: string;
+  at: string;
+  receivedAt: string;
+  eventKey?: string;
+}
+
+export class DynamoFollowEvents implements FollowEventStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Appends the event once. Returns false for a repeated delivery. */
-  async append(event: FollowEvent): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
+  async snapshot(event: FollowEvent): Promise<FollowEventSnapshot> {
+    const keys = {
+      account: { pk: accountKeys.accountPk(event.appid), sk: accountKeys.accountSk },
+      follower: { pk: followerKeys.pk(event.appid), sk: followerKeys.sk(event.openid) },
+      history: { pk: followHistoryKeys.pk(event.appid, event.openid), sk: followHistoryKeys.sk(event.createTime, event.event) },
+    };
+    const found: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] = Object.values(keys);
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round >= 8) throw new Error('BatchGetItem kept leaving keys unprocessed');
+      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+      found.push(...(result.Responses?.[this.table] ?? []));
+      pending = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    const at = (key: { pk: string; sk: string }) => found.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const account = at(keys.account);
+    const follower = at(keys.follower);
+    const snapshot: FollowEventSnapshot = { alreadyRecorded: at(keys.history) !== undefined };
+    if (account) {
+      snapshot.account = {
+        ownerTenantId: String(account.ownerTenantId ?? ''),
+        status: String(account.status ?? ''),
+        hasFanSummary: typeof account.fans === 'object' && account.fans !== null,
+      };
+    }
+    if (follower) snapshot.follower = followerFromItem(follower);
+    return snapshot;
+  }
+
+  async ensureFanSummary(appid: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+          UpdateExpression: 'SET fans = if_not_exists(fans, :zero)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':zero': { total: 0, subscribed: 0 } },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      });
+  }
+
+  async apply(write: FollowEventWrite): Promise<FollowEventOutcome> {
+    const { event } = write;
+    const items: TransactItem[] = [
+      {
+        Put: {
           TableName: this.table,
           Item: {
             pk: followHistoryKeys.pk(event.appid, event.openid),
@@ -33,20 +104,65 @@ export class DynamoFollowHistory implements FollowEventSink {
             openid: event.openid,
             event: event.event,
             at: new Date(event.createTime * 1000).toISOString(),
-            receivedAt: this.now().toISOString(),
-            ...(event.eventKey ? { eventKey: event.eventKey } : {}),
+            receivedAt: write.receivedAt,
+            ...(event.eventKey ? { eventKey: event.eventKey.slice(0, 256) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
+        },
+      },
+    ];
+    if (write.follower) {
+      const { next, previous } = write.follower;
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: followerItem(next),
+          ...(previous
+            ? { ConditionExpression: 'updatedAt = :seen', ExpressionAttributeValues: { ':seen': previous.updatedAt } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      });
+    }
+    if (write.summary) {
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: { pk: accountKeys.accountPk(event.appid), sk: accountKeys.accountSk },
+          UpdateExpression: 'SET #fans.#total = #fans.#total + :total, #fans.#subscribed = #fans.#subscribed + :subscribed',
+          ConditionExpression: 'attribute_exists(#fans.#total) AND attribute_exists(#fans.#subscribed)',
+          ExpressionAttributeNames: { '#fans': 'fans', '#total': 'total', '#subscribed': 'subscribed' },
+          ExpressionAttributeValues: { ':total': write.summary.total, ':subscribed': write.summary.subscribed },
+        },
+      });
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'applied';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (error instanceof Error && error.name === 'TransactionConflictException') return 'stale';
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+      if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+      if (write.summary && codes[items.length - 1] === 'ConditionalCheckFailed') return 'summary_missing';
+      return 'stale';
     }
   }
 
-  async accept(event: FollowEvent): Promise<void> {
-    await this.append(event);
+  /** A follower's events, oldest first. */
+  async history(appid: string, openid: string): Promise<FollowHistoryEntry[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':pk': followHistoryKeys.pk(appid, openid), ':events': 'EVENT#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      event: String(item.event),
+      at: String(item.at),
+      receivedAt: String(item.receivedAt),
+      ...(typeof item.eventKey === 'string' ? { eventKey: item.eventKey } : {}),
+    }));
   }
 }

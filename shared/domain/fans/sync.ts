@@ -1,0 +1,370 @@
+/**
+ * The full follower sync (DESIGN.md §3 "Fans", WECHAT.md §6) as steps carried by queue messages:
+ *
+ * - `start`: the queued job becomes `running` with the owner tenant; then the first page.
+ * - `page`: one `user/get` from the checkpointed `next_openid`; the page is recorded once (its
+ *   ledger: how many openids and chunks), then its chunk messages of 100 openids and the next page
+ *   go out. An empty page, or one without a `next_openid`, ends the listing.
+ * - `chunk`: `user/info/batchget` for 100 openids, the followers written in batches, and the chunk
+ *   counted once on its page's ledger (a marker per chunk makes a second delivery count nothing).
+ *   The chunk that completes a page settles the page on the job, once.
+ * - `finish`: when the listing has ended and every page is settled — the counters decide, never
+ *   timing — the subscribed followers this sync did not list are marked unsubscribed, counted
+ *   exactly, and the job is `done` with the account's fan summary.
+ *
+ * Faults: transient ones (`-1`, network, a token WeChat still refuses after the client's refresh)
+ * throw, so the queue redelivers the step after its visibility timeout; on the step's last receive a
+ * chunk is counted `failed` (its openids are then never marked unsubscribed by this sync) and a page
+ * fails the job. `45009` parks the step with the job `paused_quota` (the daily resume re-queues it);
+ * an account that is no longer active or refuses the follower APIs fails the job with a code.
+ */
+import { DomainError } from '#shared/errors/domain-errors.ts';
+import { isTokenError, isTransient, toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
+import type { FollowerPage, TokenSource, UserInfo } from '#shared/wechat/api-types.ts';
+import type { FanSummary, FanSyncStatus, Follower } from '#shared/domain/fans/model.ts';
+
+/** WeChat lists at most 10 000 openids per `user/get` and describes at most 100 per `batchget`. */
+export const CHUNK_SIZE = 100;
+
+export type FanSyncMessage =
+  | { type: 'start'; appid: string; jobId: string }
+  | { type: 'page'; appid: string; jobId: string; page: number; cursor: string; tenantId: string; merge: boolean }
+  | { type: 'chunk'; appid: string; jobId: string; page: number; chunk: number; openids: string[]; tenantId: string; merge: boolean }
+  | { type: 'finish'; appid: string; jobId: string };
+
+/** What a step needs to know of its job. */
+export interface SyncJobState {
+  appid: string;
+  jobId: string;
+  status: FanSyncStatus;
+  startedAt: string;
+  tenantId?: string;
+  /** Whether followers existed when the job started (the chunks then keep what WeChat does not repeat, e.g. a unionid). */
+  merge?: boolean;
+  listingDone: boolean;
+  pagesTotal?: number;
+  pagesSettled: number;
+}
+
+export interface PageTotals {
+  listed: number;
+  synced: number;
+  failed: number;
+  /** Openids of chunks that failed: the finish leaves them as they are. */
+  failedOpenids: Set<string>;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface FanSyncJobStore {
+  get(appid: string, jobId: string): Promise<SyncJobState | undefined>;
+  /** `queued` → `running`; undefined when the job was not `queued`. */
+  markRunning(appid: string, jobId: string, run: { tenantId: string; merge: boolean; at: string }): Promise<SyncJobState | undefined>;
+  /** Records a listed page once (its ledger) and the checkpoint; false when it was recorded before. */
+  recordPage(appid: string, jobId: string, page: { page: number; listed: number; chunks: number; next: string; at: string }): Promise<boolean>;
+  /** Ends the listing at `pagesTotal` pages (once); the job afterwards. */
+  completeListing(appid: string, jobId: string, pagesTotal: number, at: string): Promise<SyncJobState | undefined>;
+  /** Counts a chunk on its page ledger once; whether the page now has every chunk counted. */
+  recordChunk(appid: string, jobId: string, page: number, chunk: number, outcome: { synced: number; failed: string[] }): Promise<{ pageComplete: boolean }>;
+  /** Counts a complete page on the job once; the job afterwards. */
+  settlePage(appid: string, jobId: string, page: number, at: string): Promise<SyncJobState | undefined>;
+  pageTotals(appid: string, jobId: string): Promise<PageTotals>;
+  /** `paused_quota`, with the step kept for the daily resume. */
+  park(appid: string, jobId: string, message: FanSyncMessage, at: string): Promise<void>;
+  fail(appid: string, jobId: string, error: JobError, at: string): Promise<void>;
+  /** `done` with the final counters and the account's fan summary; releases the account's running-job slot. */
+  complete(appid: string, jobId: string, counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number }, summary: FanSummary, at: string): Promise<void>;
+}
+
+export interface SyncFollowerStore {
+  hasAny(appid: string): Promise<boolean>;
+  /** What a sync keeps of followers already stored (unionid, newest event). */
+  existing(appid: string, openids: readonly string[]): Promise<Map<string, Follower>>;
+  /** Writes every follower (batches of 25, unprocessed items retried). */
+  putAll(followers: readonly Follower[]): Promise<void>;
+  /**
+   * Marks unsubscribed (once each) the subscribed followers that `jobId` did not list, except those in
+   * `skip` and those who followed since `startedAt`.
+   */
+  markUnseen(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<void>;
+  /** Exact counts, read consistently: every follower, the subscribed ones, and those `jobId` marked unsubscribed. */
+  tally(appid: string, jobId: string): Promise<{ total: number; subscribed: number; markedBy: number }>;
+}
+
+export interface FollowerWeChat {
+  listPage(appid: string, cursor: string): Promise<FollowerPage>;
+  profiles(appid: string, openids: readonly string[]): Promise<UserInfo[]>;
+}
+
+export interface AccountLookup {
+  get(appid: string): Promise<{ ownerTenantId: string; status: string } | undefined>;
+}
+
+export interface StepQueue {
+  send(messages: readonly FanSyncMessage[]): Promise<void>;
+}
+
+/** Runs `step` at most once per key (Powertools idempotency in the worker); a throw lets it run again. */
+export type Once = <T>(key: string, step: () => Promise<T>) => Promise<T>;
+
+export interface FanSyncWorkerDeps {
+  jobs: FanSyncJobStore;
+  followers: SyncFollowerStore;
+  wechat: FollowerWeChat;
+  accounts: AccountLookup;
+  queue: StepQueue;
+  once?: Once;
+  now?: () => Date;
+  log?: { info(message: string, extra?: object): void; warn(message: string, extra?: object): void };
+}
+
+export interface Delivery {
+  /** This is the step's last receive before the dead-letter queue. */
+  last: boolean;
+}
+
+/** What a WeChat (or token) failure means for a step. */
+export type FaultKind = 'quota' | 'account' | 'data' | 'transient';
+
+/** `errcode`s that say the account itself may not use the follower APIs now: retrying will not help. */
+const ACCOUNT_REFUSALS = new Set([40013, 48001, 50002, 61003, 61007]);
+
+export function faultKind(error: unknown): FaultKind {
+  if (error instanceof DomainError) return error.code === 'account_not_active' ? 'account' : 'transient';
+  if (error instanceof WeChatApiError) {
+    if (error.errcode === 45009) return 'quota';
+    if (ACCOUNT_REFUSALS.has(error.errcode)) return 'account';
+    if (isTokenError(error) || isTransient(error)) return 'transient';
+    return 'data';
+  }
+  return 'transient';
+}
+
+/** The error a failed job shows (API.md `FanSyncJob.error`): no token, no URL. */
+export function jobErrorOf(error: unknown): JobError {
+  if (error instanceof DomainError && error.code === 'account_not_active') return { code: error.code, message: error.message };
+  const domain = toDomainError(error);
+  return { code: domain.code, message: domain.message };
+}
+
+const passThrough: Once = (_key, step) => step();
+
+export class FanSyncWorker {
+  private readonly once: Once;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FanSyncWorkerDeps) {
+    this.once = deps.once ?? passThrough;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async handle(message: FanSyncMessage, delivery: Delivery = { last: false }): Promise<void> {
+    switch (message.type) {
+      case 'start':
+        return this.start(message, delivery);
+      case 'page':
+        return this.page(message, delivery);
+      case 'chunk':
+        return this.chunk(message, delivery);
+      case 'finish':
+        return this.finish(message);
+    }
+  }
+
+  private at(): string {
+    return this.now().toISOString();
+  }
+
+  private async start(message: Extract<FanSyncMessage, { type: 'start' }>, delivery: Delivery): Promise<void> {
+    const { appid, jobId } = message;
+    const { jobs } = this.deps;
+    let job = await jobs.get(appid, jobId);
+    if (!job) return;
+    if (job.status === 'queued') {
+      const account = await this.deps.accounts.get(appid);
+      if (!account || account.status !== 'active') {
+        await jobs.fail(appid, jobId, { code: 'account_not_active', message: `The account ${appid} is not active.` }, this.at());
+        return;
+      }
+      const merge = await this.deps.followers.hasAny(appid);
+      job = (await jobs.markRunning(appid, jobId, { tenantId: account.ownerTenantId, merge, at: this.at() })) ?? (await jobs.get(appid, jobId));
+    }
+    // A paused job resumes through its parked step; a finished one has nothing left to do.
+    if (!job || job.status !== 'running' || job.tenantId === undefined) return;
+    await this.page({ type: 'page', appid, jobId, page: 0, cursor: '', tenantId: job.tenantId, merge: job.merge ?? true }, delivery);
+  }
+
+  private async page(message: Extract<FanSyncMessage, { type: 'page' }>, delivery: Delivery): Promise<void> {
+    const { appid, jobId, page, cursor } = message;
+    const job = await this.deps.jobs.get(appid, jobId);
+    if (!job || !canProgress(job.status)) return;
+    await this.guarded(message, delivery, () =>
+      this.once(`page#${appid}#${jobId}#${page}#${cursor}`, async () => {
+        const listing = await this.deps.wechat.listPage(appid, cursor);
+        const openids = [...new Set(listing.openIds)];
+        if (openids.length === 0) {
+          await this.endListing(appid, jobId, page);
+          return { listed: 0 };
+        }
+        const chunks: string[][] = [];
+        for (let start = 0; start < openids.length; start += CHUNK_SIZE) chunks.push(openids.slice(start, start + CHUNK_SIZE));
+        const lastPage = listing.nextOpenId === '';
+        await this.deps.jobs.recordPage(appid, jobId, { page, listed: openids.length, chunks: chunks.length, next: listing.nextOpenId, at: this.at() });
+        const { tenantId, merge } = message;
+        const steps: FanSyncMessage[] = chunks.map((ids, chunk) => ({ type: 'chunk', appid, jobId, page, chunk, openids: ids, tenantId, merge }));
+        if (!lastPage) steps.push({ type: 'page', appid, jobId, page: page + 1, cursor: listing.nextOpenId, tenantId, merge });
+        await this.deps.queue.send(steps);
+        if (lastPage) await this.endListing(appid, jobId, page + 1);
+        return { listed: openids.length };
+      }),
+    );
+  }
+
+  private async chunk(message: Extract<FanSyncMessage, { type: 'chunk' }>, delivery: Delivery): Promise<void> {
+    const { appid, jobId, openids } = message;
+    await this.guarded(message, delivery, async () => {
+      let profiles: UserInfo[];
+      try {
+        profiles = await this.deps.wechat.profiles(appid, openids);
+      } catch (error) {
+        // WeChat refused the openids themselves (e.g. 40003): retrying cannot help, so the chunk counts as failed.
+        if (faultKind(error) !== 'data') throw error;
+        this.deps.log?.warn('WeChat refused a chunk of openids; counted as failed', { appid, jobId, errcode: (error as WeChatApiError).errcode });
+        await this.countChunk(message, 0, openids);
+        return;
+      }
+      const at = this.at();
+      const previous = message.merge ? await this.deps.followers.existing(appid, openids) : new Map<string, Follower>();
+      const byOpenid = new Map(profiles.map((profile) => [profile.openId, profile]));
+      const written: Follower[] = [];
+      const missing: string[] = [];
+      for (const openid of openids) {
+        const profile = byOpenid.get(openid);
+        if (profile) written.push(followerFromProfile(profile, { appid, tenantId: message.tenantId, jobId, at, previous: previous.get(openid) }));
+        else missing.push(openid);
+      }
+      await this.deps.followers.putAll(written);
+      await this.countChunk(message, written.length, missing);
+    });
+  }
+
+  private async finish(message: Extract<FanSyncMessage, { type: 'finish' }>): Promise<void> {
+    const { appid, jobId } = message;
+    await this.once(`finish#${appid}#${jobId}`, async () => {
+      const job = await this.deps.jobs.get(appid, jobId);
+      if (!job || !readyToFinish(job)) return { finished: false };
+      const totals = await this.deps.jobs.pageTotals(appid, jobId);
+      const at = this.at();
+      await this.deps.followers.markUnseen(appid, jobId, { startedAt: job.startedAt, skip: totals.failedOpenids, at });
+      const tally = await this.deps.followers.tally(appid, jobId);
+      const unsubscribedMarked = tally.markedBy;
+      await this.deps.jobs.complete(
+        appid,
+        jobId,
+        { listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked },
+        { total: tally.total, subscribed: tally.subscribed, lastSyncAt: at },
+        at,
+      );
+      this.deps.log?.info('Fan sync done', { appid, jobId, listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked });
+      return { finished: true };
+    });
+  }
+
+  private async countChunk(message: Extract<FanSyncMessage, { type: 'chunk' }>, synced: number, failed: string[]): Promise<void> {
+    const { appid, jobId, page, chunk } = message;
+    const { pageComplete } = await this.deps.jobs.recordChunk(appid, jobId, page, chunk, { synced, failed });
+    if (!pageComplete) return;
+    const job = await this.deps.jobs.settlePage(appid, jobId, page, this.at());
+    await this.finishIfReady(job);
+  }
+
+  private async endListing(appid: string, jobId: string, pagesTotal: number): Promise<void> {
+    const job = await this.deps.jobs.completeListing(appid, jobId, pagesTotal, this.at());
+    await this.finishIfReady(job);
+  }
+
+  /** A second finish message is harmless (the finish is idempotent); a missing one would leave the job running. */
+  private async finishIfReady(job: SyncJobState | undefined): Promise<void> {
+    if (job && readyToFinish(job)) await this.deps.queue.send([{ type: 'finish', appid: job.appid, jobId: job.jobId }]);
+  }
+
+  /** Runs a page or chunk step and turns its WeChat failures into the job's state (see the header). */
+  private async guarded(message: Extract<FanSyncMessage, { type: 'page' | 'chunk' }>, delivery: Delivery, step: () => Promise<unknown>): Promise<void> {
+    const { appid, jobId } = message;
+    try {
+      await step();
+    } catch (error) {
+      const kind = faultKind(error);
+      if (kind === 'quota') {
+        this.deps.log?.warn('WeChat daily quota reached; the fan sync is paused until the daily resume', { appid, jobId, step: message.type });
+        await this.deps.jobs.park(appid, jobId, message, this.at());
+        return;
+      }
+      if (kind === 'account' || (kind === 'data' && message.type === 'page')) {
+        await this.deps.jobs.fail(appid, jobId, jobErrorOf(error), this.at());
+        return;
+      }
+      if (delivery.last) {
+        // The message goes to the dead-letter queue; the job must still end, with the loss counted.
+        if (message.type === 'chunk') await this.countChunk(message, 0, message.openids);
+        else await this.deps.jobs.fail(appid, jobId, jobErrorOf(error), this.at());
+      }
+      throw error;
+    }
+  }
+}
+
+const canProgress = (status: FanSyncStatus): boolean => status === 'running' || status === 'paused_quota';
+
+export const readyToFinish = (job: SyncJobState): boolean =>
+  canProgress(job.status) && job.listingDone && job.pagesTotal !== undefined && job.pagesSettled >= job.pagesTotal;
+
+const isoOfSeconds = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+/** A follower as `batchget` describes it now, keeping what WeChat does not repeat (a known unionid, the newest event). */
+export function followerFromProfile(
+  profile: UserInfo,
+  context: { appid: string; tenantId: string; jobId?: string; at: string; previous?: Follower | undefined },
+): Follower {
+  const { previous } = context;
+  const follower: Follower = {
+    appid: context.appid,
+    openid: profile.openId,
+    tenantId: context.tenantId,
+    subscribed: profile.subscribed,
+    tagIds: profile.tagIds,
+    updatedAt: context.at,
+  };
+  const unionid = profile.unionId ?? previous?.unionid;
+  if (unionid) follower.unionid = unionid;
+  if (profile.subscribed) {
+    if (profile.subscribeTime) follower.subscribedAt = isoOfSeconds(profile.subscribeTime);
+    if (profile.subscribeScene) follower.subscribeScene = profile.subscribeScene;
+    if (profile.qrScene) follower.qrScene = profile.qrScene;
+    if (profile.qrSceneStr) follower.qrSceneStr = profile.qrSceneStr;
+    if (profile.remark) follower.remark = profile.remark;
+    if (profile.language) follower.language = profile.language;
+  } else {
+    // WeChat says nothing else about someone who left; keep what was known.
+    if (previous?.subscribedAt) follower.subscribedAt = previous.subscribedAt;
+    follower.unsubscribedAt = previous?.unsubscribedAt ?? context.at;
+    if (previous?.tagIds) follower.tagIds = previous.tagIds;
+  }
+  if (context.jobId) follower.lastSeenSyncId = context.jobId;
+  if (previous?.lastEventAt !== undefined) follower.lastEventAt = previous.lastEventAt;
+  return follower;
+}
+
+/** The follower APIs of the WeChat client, with each account's token source. */
+export function followerWeChat(
+  client: { getFollowers(token: TokenSource, request: { nextOpenId?: string }): Promise<FollowerPage>; batchGetUserInfo(token: TokenSource, request: { openIds: string[] }): Promise<UserInfo[]> },
+  tokens: (appid: string) => TokenSource,
+): FollowerWeChat {
+  return {
+    listPage: (appid, cursor) => client.getFollowers(tokens(appid), cursor ? { nextOpenId: cursor } : {}),
+    profiles: (appid, openids) => client.batchGetUserInfo(tokens(appid), { openIds: [...openids] }),
+  };
+}
