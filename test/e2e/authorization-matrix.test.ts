@@ -47,6 +47,31 @@ interface RouteRule {
 const rules: Record<string, RouteRule> = {
   'GET /v1/accounts': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/accounts' }) },
   'GET /v1/accounts/{appid}': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}` }) },
+  'POST /v1/accounts/{appid}/share-codes': {
+    who: 'admin',
+    namesAccount: true,
+    success: 201,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/share-codes`, body: { count: 1 } }),
+  },
+  'GET /v1/accounts/{appid}/shares': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/shares` }) },
+  // Nothing is shared yet: revoking every share, or one tenant's, holds already (204).
+  'DELETE /v1/accounts/{appid}/shares': { who: 'admin', namesAccount: true, success: 204, request: (f) => ({ path: `/v1/accounts/${f.appid}/shares` }) },
+  'DELETE /v1/accounts/{appid}/shares/{tenantId}': {
+    who: 'admin',
+    namesAccount: true,
+    success: 204,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/shares/${OTHER_TENANT}` }),
+  },
+  // No code is known here: every caller allowed to try gets the one answer for a code that does not work.
+  'POST /v1/shared-accounts': { who: 'admin', namesAccount: false, success: 410, request: () => ({ path: '/v1/shared-accounts', body: { code: 'MATR-IX00-0000-0000-0000-0000-0000' } }) },
+  'GET /v1/communities': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/communities' }) },
+  'PUT /v1/communities/{communityId}': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: '/v1/communities/matrix-court', body: { accountAppId: f.appid } }),
+  },
+  'DELETE /v1/accounts/{appid}/communities': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/communities` }) },
   'PATCH /v1/accounts/{appid}': {
     who: 'admin',
     namesAccount: true,
@@ -178,7 +203,7 @@ describe('the authorization matrix of the console routes', () => {
   }
 });
 
-const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' })[status] ?? String(status);
+const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid' })[status] ?? String(status);
 
 /** A second account of the tenant whose authorization the admin revoked in WeChat, so that DELETE may unbind it. */
 async function revokedAccount(stack: LocalStack, admin: string): Promise<string> {
