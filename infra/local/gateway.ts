@@ -6,8 +6,10 @@
  * turn its answer into the response. Errors the gateway itself produces use the hub's envelope
  * (API.md §1) so that clients see one shape locally.
  *
- * Besides the API it serves `GET /healthz`, the placeholder console page at `/console` and a
- * redirect from `/` to it.
+ * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
+ * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
+ * console token as `npm run token` does), the OpenAPI document at `GET /openapi.json`
+ * (shared/http/openapi.ts) and a redirect from `/` to the console.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +22,12 @@ import {
   verifyConsoleToken,
   verifyServiceToken,
 } from '#infra/local/authorizers.ts';
-import { consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
-import { FunctionTimedOut, type Invoke } from '#infra/local/functions.ts';
+import { consoleAsset, consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
+import { FunctionTimedOut, loadHandler, type Invoke } from '#infra/local/functions.ts';
+import { identifierPattern, mintConsoleToken } from '#infra/local/tokens.ts';
+import { parseConfig } from '#shared/config/config.ts';
+import type { RouteContract } from '#shared/http/console-route.ts';
+import { openApiDocument } from '#shared/http/openapi.ts';
 import {
   buildHttpApiEvent,
   compileRoute,
@@ -46,6 +52,8 @@ export interface GatewayOptions {
   consoleInfo?: () => Partial<ConsolePageInfo>;
   /** Hold requests until `open()` is called (the stack finishes the environment first). */
   startClosed?: boolean;
+  /** The contract a console function's handler carries, for /openapi.json. Default: its handler's `contract`. */
+  contractOf?: (functionName: string) => Promise<RouteContract | undefined>;
 }
 
 export interface LocalGateway {
@@ -109,12 +117,25 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
     if (method === 'GET' && rawPath === '/healthz') return envelopeFree(200, { ok: true });
     if (method === 'GET' && rawPath === '/') return { statusCode: 302, headers: { location: '/console' }, cookies: [], body: Buffer.alloc(0) };
-    if (method === 'GET' && (rawPath === '/console' || rawPath.startsWith('/console/'))) {
+    if (method === 'GET' && (rawPath === '/console' || rawPath === '/console/')) {
       const page = consolePage(new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''), {
         baseUrl,
         ...options.consoleInfo?.(),
       });
       return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, cookies: [], body: Buffer.from(page) };
+    }
+    if (method === 'GET' && rawPath.startsWith('/console/')) {
+      const asset = await consoleAsset(rawPath.slice('/console/'.length));
+      if (!asset) return envelope(404, 'not_found', 'The console has no such file.');
+      return { statusCode: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache' }, cookies: [], body: asset.body };
+    }
+    if (method === 'POST' && rawPath === '/console/token') return mintForConsole(request, body, options.jwtSecret);
+    if (method === 'GET' && rawPath === '/openapi.json') {
+      const contractOf = options.contractOf ?? handlerContract;
+      const contracts = new Map<string, RouteContract | undefined>();
+      for (const { fn, route } of options.routes) if (route.auth === 'jwt' && !contracts.has(fn.name)) contracts.set(fn.name, await contractOf(fn.name));
+      const document = openApiDocument({ routes: options.routes, contractOf: (name) => contracts.get(name), serverUrl: baseUrl });
+      return envelopeFree(200, document);
     }
 
     const match = matchRoute(routes, method, rawPath);
@@ -221,6 +242,52 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
 function envelopeFree(status: number, payload: unknown): GatewayResponse {
   return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, cookies: [], body: Buffer.from(JSON.stringify(payload)) };
+}
+
+async function handlerContract(functionName: string): Promise<RouteContract | undefined> {
+  const handler = (await loadHandler(functionName)) as { contract?: RouteContract };
+  return handler.contract;
+}
+
+/**
+ * `POST /console/token` `{ tenant, admin?, departments? }`: the console's "sign in" on the local
+ * stack. Only a JSON request is accepted, so a page on another origin cannot send one without a
+ * CORS preflight, which the gateway never grants.
+ */
+async function mintForConsole(request: IncomingMessage, body: Buffer, secret: Uint8Array): Promise<GatewayResponse> {
+  if (!/^application\/json\b/i.test(headerValue(request, 'content-type') ?? '')) {
+    return envelope(415, 'validation_failed', 'Send the token request as application/json.');
+  }
+  let input: { tenant?: unknown; admin?: unknown; departments?: unknown };
+  try {
+    input = JSON.parse(body.toString('utf8')) as typeof input;
+  } catch {
+    return envelope(400, 'validation_failed', 'The body is not valid JSON.');
+  }
+  const departments = input?.departments ?? [];
+  if (
+    typeof input?.tenant !== 'string' ||
+    !identifierPattern.test(input.tenant) ||
+    (input.admin !== undefined && typeof input.admin !== 'boolean') ||
+    !Array.isArray(departments) ||
+    departments.length > 50 ||
+    !departments.every((department) => typeof department === 'string' && identifierPattern.test(department))
+  ) {
+    return envelope(400, 'validation_failed', 'The tenant and each department must be 1 to 128 of A-Z a-z 0-9 _ . : @ -; admin must be true or false.');
+  }
+  const admin = input.admin === true;
+  const claimNames = parseConfig({
+    JWT_TENANT_CLAIM: process.env.JWT_TENANT_CLAIM,
+    JWT_ROLES_CLAIM: process.env.JWT_ROLES_CLAIM,
+    JWT_DEPARTMENTS_CLAIM: process.env.JWT_DEPARTMENTS_CLAIM,
+  }).claims;
+  const token = await mintConsoleToken(secret, { tenant: input.tenant, admin, departments: departments as string[], claimNames });
+  return {
+    statusCode: 201,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify({ token, tenant: input.tenant, admin, user: admin ? 'local-admin' : 'local-user' })),
+  };
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -1,0 +1,185 @@
+/**
+ * The console's calls to the hub (API.md §3) with the signed-in token, and the signed-in session.
+ * Every non-2xx answer becomes an `ApiError` carrying the envelope's code, message and details.
+ */
+import { browser } from './browser.ts';
+
+export interface Permission {
+  id: number;
+  name: string;
+}
+
+export interface Account {
+  appid: string;
+  userName: string;
+  nickname: string;
+  headImg?: string;
+  principalName?: string;
+  alias?: string;
+  serviceType: 'service' | 'subscription';
+  verified: boolean;
+  status: 'active' | 'revoked' | 'reauthorization_required' | 'unbound';
+  role: 'owner' | 'shared';
+  permissions: Permission[];
+  capabilities: { qrCodes: boolean; templateMessages: boolean; payment: boolean };
+  isDefault: boolean;
+  plaintextAuthorization: boolean;
+  openAppId?: string;
+  authorizedAt: string;
+  revokedAt?: string;
+  fans?: { total: number; subscribed: number; lastSyncAt?: string };
+}
+
+export interface Share {
+  tenantId: string;
+  linkedAt: string;
+  includePayment: boolean;
+  communities: number;
+}
+
+export interface Community {
+  communityId: string;
+  accountAppId: string | null;
+  paymentAppId: string | null;
+  updatedAt: string;
+}
+
+export interface FanSyncJob {
+  jobId: string;
+  appid: string;
+  status: 'queued' | 'running' | 'paused_quota' | 'done' | 'failed';
+  listed: number;
+  synced: number;
+  failed: number;
+  unsubscribedMarked: number;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  error?: { code: string; message: string };
+}
+
+export interface Fan {
+  openid: string;
+  unionid?: string;
+  subscribed: boolean;
+  subscribedAt?: string;
+  unsubscribedAt?: string;
+  subscribeScene?: string;
+  tagIds: number[];
+  remark?: string;
+  language?: string;
+  updatedAt: string;
+}
+
+export interface AuditEvent {
+  at: string;
+  actor: string;
+  action: string;
+  appid?: string;
+  details?: Record<string, unknown>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface Session {
+  token: string;
+  tenant: string;
+  admin: boolean;
+  user: string;
+}
+
+const SESSION_KEY = 'oa-hub-console-session';
+
+/** Per tab: two tabs can be two tenants, and closing the tab signs out. */
+export function currentSession(): Session | undefined {
+  const stored = browser.sessionStorage.getItem(SESSION_KEY);
+  if (!stored) return undefined;
+  try {
+    return JSON.parse(stored) as Session;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signOut(): void {
+  browser.sessionStorage.removeItem(SESSION_KEY);
+}
+
+/** Reads the tenant and role from the token's payload, for display only: the hub verifies it. */
+export function sessionFromToken(token: string): Session {
+  const payload = token.trim().split('.')[1];
+  if (!payload) throw new ApiError(0, 'malformed', 'This is not a JWT (three base64url parts separated by dots).');
+  let claims: Record<string, unknown>;
+  try {
+    claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+  } catch {
+    throw new ApiError(0, 'malformed', 'This token’s payload cannot be read.');
+  }
+  const roles = Array.isArray(claims.roles) ? claims.roles : [];
+  return {
+    token: token.trim(),
+    tenant: typeof claims.tenant_id === 'string' ? claims.tenant_id : '(unknown tenant)',
+    admin: roles.includes('admin'),
+    user: typeof claims.sub === 'string' ? claims.sub : '',
+  };
+}
+
+export function keepSession(session: Session): void {
+  browser.sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+    if (error?.message) return new ApiError(response.status, error.code ?? 'error', error.message, error.details ?? {});
+  } catch {
+    // Not the hub's envelope: a proxy or a crash page. Say so without showing it.
+  }
+  return new ApiError(response.status, 'http_error', `The hub answered HTTP ${response.status}.`);
+}
+
+/** Signed-out listeners: a 401 ends the session wherever it happens. */
+const unauthorizedListeners: (() => void)[] = [];
+export const onUnauthorized = (listener: () => void): void => void unauthorizedListeners.push(listener);
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const session = currentSession();
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch {
+    throw new ApiError(0, 'network', 'The hub cannot be reached. Is `npm start` still running?');
+  }
+  if (!response.ok) {
+    const error = await failure(response);
+    if (response.status === 401) for (const listener of unauthorizedListeners) listener();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** The local gateway's token minting (local stack only; in AWS tokens come from the identity provider). */
+export async function mintToken(request: { tenant: string; admin: boolean; departments: string[] }): Promise<Session> {
+  let response: Response;
+  try {
+    response = await fetch('/console/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  } catch {
+    throw new ApiError(0, 'network', 'The hub cannot be reached. Is `npm start` still running?');
+  }
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as Session;
+}

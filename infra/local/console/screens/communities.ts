@@ -1,0 +1,86 @@
+/** The tenant's communities and the account and payment interface each is linked to. */
+import { api, type Account, type Community } from '../api.ts';
+import type { DomControl, DomElement } from '../browser.ts';
+import { control, h, when } from '../dom.ts';
+import { feedback } from '../feedback.ts';
+import type { ScreenContext } from './context.ts';
+
+function accountSelect(testid: string, accounts: Account[], selected: string | null): DomControl {
+  return control(
+    'select',
+    { testid },
+    h('option', { value: '' }, '— none —'),
+    ...accounts.map((account) => h('option', { value: account.appid, selected: account.appid === selected }, `${account.nickname} (${account.appid})${account.role === 'shared' ? ' · shared' : ''}`)),
+  );
+}
+
+export async function communitiesScreen(context: ScreenContext): Promise<DomElement> {
+  const status = feedback('communities-feedback');
+  const [{ communities }, { accounts }] = await Promise.all([
+    api<{ communities: Community[] }>('GET', '/v1/communities'),
+    api<{ accounts: Account[] }>('GET', '/v1/accounts'),
+  ]);
+  const usable = accounts.filter((account) => account.status === 'active');
+  const payable = usable.filter((account) => account.capabilities.payment);
+  const nameOf = (appid: string | null) => (appid ? (accounts.find((account) => account.appid === appid)?.nickname ?? appid) : '—');
+
+  const save = async (communityId: string, accountAppId: string, paymentAppId: string) => {
+    status.clear();
+    try {
+      const saved = await api<Community>('PUT', `/v1/communities/${encodeURIComponent(communityId)}`, {
+        accountAppId: accountAppId || null,
+        paymentAppId: paymentAppId || null,
+      });
+      context.notice(`Community ${saved.communityId}: account ${nameOf(saved.accountAppId)}, payment ${nameOf(saved.paymentAppId)}.`);
+      context.go('#/communities');
+    } catch (error) {
+      status.error(error);
+    }
+  };
+
+  const rows = communities.map((community) => {
+    const account = accountSelect('community-row-account', usable, community.accountAppId);
+    const payment = accountSelect('community-row-payment', payable, community.paymentAppId);
+    return h(
+      'tr',
+      { testid: 'community-row', 'data-community': community.communityId },
+      h('td', { class: 'mono' }, community.communityId),
+      h('td', {}, context.session.admin ? account : nameOf(community.accountAppId)),
+      h('td', {}, context.session.admin ? payment : nameOf(community.paymentAppId)),
+      h('td', {}, when(community.updatedAt)),
+      h('td', {}, context.session.admin ? h('button', { class: 'small', testid: 'community-row-save', onClick: () => void save(community.communityId, account.value, payment.value) }, 'Save') : ''),
+    );
+  });
+
+  const newId = control('input', { testid: 'community-id', placeholder: 'community id, e.g. garden-court', maxlength: '128', required: true });
+  const newAccount = accountSelect('community-account', usable, null);
+  const newPayment = accountSelect('community-payment', payable, null);
+
+  return h(
+    'section',
+    { testid: 'communities-screen' },
+    h('h2', {}, 'Communities'),
+    h('p', { class: 'muted' }, 'Each community of your product can be linked to one Official Account (messages, followers) and one payment interface. Shared accounts work too when the owner included them.'),
+    status.element,
+    context.session.admin
+      ? h(
+          'form',
+          {
+            class: 'panel inline',
+            testid: 'community-form',
+            onSubmit: (event) => {
+              event.preventDefault();
+              void save(newId.value.trim(), newAccount.value, newPayment.value);
+            },
+          },
+          h('label', {}, 'Community ', newId),
+          h('label', {}, 'Account ', newAccount),
+          h('label', {}, 'Payment ', newPayment),
+          h('button', { type: 'submit', class: 'primary', testid: 'community-save' }, 'Link'),
+        )
+      : null,
+    communities.length === 0
+      ? h('p', { class: 'empty', testid: 'communities-empty' }, 'No community is linked yet.')
+      : h('table', { testid: 'communities-table' }, h('thead', {}, h('tr', {}, ...['Community', 'Account', 'Payment', 'Updated', ''].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
+  );
+}

@@ -1,0 +1,479 @@
+/**
+ * The OpenAPI 3.1 document of the hub's HTTP contract (API.md), generated rather than written:
+ * - the operations are the catalogue's routes, so the document lists exactly what the CDK stack and
+ *   the local gateway expose;
+ * - a console route's path, query and body schemas are the valibot schemas its handler validates
+ *   with (`handler.contract`, set by `consoleRoute`), converted by `@valibot/to-json-schema` as their
+ *   input type: a pipe is documented up to its first transform (`limit` is the string `"50"` a client
+ *   sends, not the number the handler reads), and custom checks, which JSON Schema cannot say, become
+ *   the schema's description;
+ * - what no schema in the code describes is written here by hand: the answers (API.md §3 shapes), the
+ *   error envelope with its codes (§1), and WeChat's routes and the internal route, which take query
+ *   strings and XML rather than JSON.
+ *
+ * Where it is served: only by the local gateway, at `GET /openapi.json`. It is not a catalogue route,
+ * so AWS exposes nothing unauthenticated beyond WeChat's routes; the document describes the deployed
+ * API all the same (the same catalogue and handlers), with the deployed origin as its server.
+ *
+ * A route the hand-written tables do not know yet is still listed, marked `x-undocumented-response`,
+ * so the served document never breaks; test/e2e/openapi.test.ts fails on the mark.
+ */
+import { toJsonSchema, type ConversionConfig } from '@valibot/to-json-schema';
+import type { HttpMethod, Route, RouteAuth } from '#infra/catalogue.ts';
+import type { ErrorCode } from '#shared/errors/domain-errors.ts';
+import { statusOf } from '#shared/errors/domain-errors.ts';
+import type { RouteContract } from '#shared/http/console-route.ts';
+import type { AnySchema } from '#shared/http/validation.ts';
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface DocumentedFunction {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface OpenApiInput {
+  readonly routes: readonly { fn: DocumentedFunction; route: Route }[];
+  /** The contract a console function's handler carries; undefined when it carries none. */
+  readonly contractOf: (functionName: string) => RouteContract | undefined;
+  /** The origin clients call, e.g. `http://127.0.0.1:3000`. */
+  readonly serverUrl?: string;
+  readonly version?: string;
+}
+
+export const UNDOCUMENTED_MARK = 'x-undocumented-response';
+
+/** Every code the hub answers with; `satisfies` keeps the list complete as codes are added. */
+const errorCodes = Object.keys({
+  validation_failed: 1,
+  unauthorized: 1,
+  forbidden: 1,
+  not_found: 1,
+  method_not_allowed: 1,
+  account_bound_elsewhere: 1,
+  account_quota_exceeded: 1,
+  revoke_in_wechat_first: 1,
+  communities_still_linked: 1,
+  already_linked: 1,
+  cannot_redeem_own_code: 1,
+  share_code_invalid: 1,
+  payload_too_large: 1,
+  not_service_account: 1,
+  not_verified: 1,
+  missing_permissions: 1,
+  account_not_active: 1,
+  rate_limited: 1,
+  internal_error: 1,
+  wechat_error: 1,
+  wechat_not_ready: 1,
+} satisfies Record<ErrorCode, 1>) as ErrorCode[];
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const arrayOf = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
+const isoTime: JsonSchema = { type: 'string', format: 'date-time' };
+const object = (properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties)): JsonSchema => ({
+  type: 'object',
+  properties,
+  required,
+});
+
+/** API.md §3 shapes. */
+const schemas: Record<string, JsonSchema> = {
+  Error: object({
+    error: object(
+      {
+        code: { type: 'string', enum: errorCodes },
+        message: { type: 'string', description: 'Written for a person; safe to show.' },
+        details: {
+          type: 'object',
+          description:
+            'Per code: `fields` (validation_failed), `missing: [{id,name}]` (missing_permissions), `where` and `steps` (revoke_in_wechat_first), `errcode` (wechat_error).',
+        },
+      },
+      ['code', 'message'],
+    ),
+  }),
+  Permission: object({ id: { type: 'integer' }, name: { type: 'string' } }),
+  Account: object(
+    {
+      appid: { type: 'string' },
+      userName: { type: 'string', description: 'The original id, gh_…' },
+      nickname: { type: 'string' },
+      headImg: { type: 'string' },
+      principalName: { type: 'string' },
+      alias: { type: 'string' },
+      serviceType: { type: 'string', enum: ['service', 'subscription'] },
+      verified: { type: 'boolean' },
+      status: { type: 'string', enum: ['active', 'revoked', 'reauthorization_required', 'unbound'] },
+      role: { type: 'string', enum: ['owner', 'shared'] },
+      permissions: arrayOf(ref('Permission')),
+      capabilities: object({ qrCodes: { type: 'boolean' }, templateMessages: { type: 'boolean' }, payment: { type: 'boolean' } }),
+      isDefault: { type: 'boolean' },
+      plaintextAuthorization: { type: 'boolean' },
+      openAppId: { type: 'string' },
+      authorizedAt: isoTime,
+      revokedAt: isoTime,
+      fans: {
+        ...object({ total: { type: 'integer' }, subscribed: { type: 'integer' }, lastSyncAt: isoTime }, ['total', 'subscribed']),
+        description: 'Owner only.',
+      },
+    },
+    ['appid', 'userName', 'nickname', 'serviceType', 'verified', 'status', 'role', 'permissions', 'capabilities', 'isDefault', 'plaintextAuthorization', 'authorizedAt'],
+  ),
+  AuthorizationLink: object({ authorizeUrl: { type: 'string', format: 'uri' }, mobileAuthorizeUrl: { type: 'string', format: 'uri' }, expiresAt: isoTime }),
+  Share: object({ tenantId: { type: 'string' }, linkedAt: isoTime, includePayment: { type: 'boolean' }, communities: { type: 'integer' } }),
+  Community: object({
+    communityId: { type: 'string' },
+    accountAppId: { type: ['string', 'null'] },
+    paymentAppId: { type: ['string', 'null'] },
+    updatedAt: isoTime,
+  }),
+  FanSyncJob: object(
+    {
+      jobId: { type: 'string' },
+      appid: { type: 'string' },
+      status: { type: 'string', enum: ['queued', 'running', 'paused_quota', 'done', 'failed'] },
+      listed: { type: 'integer' },
+      synced: { type: 'integer' },
+      failed: { type: 'integer' },
+      unsubscribedMarked: { type: 'integer' },
+      startedAt: isoTime,
+      updatedAt: isoTime,
+      finishedAt: isoTime,
+      error: object({ code: { type: 'string' }, message: { type: 'string' } }),
+    },
+    ['jobId', 'appid', 'status', 'listed', 'synced', 'failed', 'unsubscribedMarked', 'startedAt', 'updatedAt'],
+  ),
+  Fan: object(
+    {
+      openid: { type: 'string' },
+      unionid: { type: 'string' },
+      subscribed: { type: 'boolean' },
+      subscribedAt: isoTime,
+      unsubscribedAt: isoTime,
+      subscribeScene: { type: 'string' },
+      tagIds: arrayOf({ type: 'integer' }),
+      remark: { type: 'string' },
+      language: { type: 'string' },
+      updatedAt: isoTime,
+    },
+    ['openid', 'subscribed', 'tagIds', 'updatedAt'],
+  ),
+  Contact: object({
+    unionid: { type: 'string' },
+    accounts: arrayOf(
+      object(
+        { appid: { type: 'string' }, openid: { type: 'string' }, subscribed: { type: 'boolean' }, subscribedAt: isoTime, unsubscribedAt: isoTime },
+        ['appid', 'openid', 'subscribed'],
+      ),
+    ),
+  }),
+  DepartmentAccounts: object({ departmentId: { type: 'string' }, appids: arrayOf({ type: 'string' }) }),
+  AuditEvent: object({ at: isoTime, actor: { type: 'string' }, action: { type: 'string' }, appid: { type: 'string' }, details: { type: 'object' } }, ['at', 'actor', 'action']),
+  AccessToken: object({ appid: { type: 'string' }, accessToken: { type: 'string' }, expiresAt: isoTime }),
+};
+
+interface Answer {
+  status: number;
+  description: string;
+  schema?: JsonSchema;
+  /** The error codes this route answers with beyond those every route of its kind has. */
+  errors?: ErrorCode[];
+}
+
+const page = (name: string, items: JsonSchema): JsonSchema => ({
+  ...object({ [name]: arrayOf(items), nextCursor: { type: ['string', 'null'] } }),
+});
+
+/** The success answer and the route's own error codes, per console and internal route (API.md §3). */
+const answers: Record<string, Answer> = {
+  'POST /v1/authorizations': { status: 201, description: 'The PC and mobile authorization links', schema: ref('AuthorizationLink'), errors: ['wechat_not_ready', 'wechat_error'] },
+  'GET /v1/accounts': { status: 200, description: 'Owned and shared accounts', schema: object({ accounts: arrayOf(ref('Account')) }) },
+  'GET /v1/accounts/{appid}': { status: 200, description: 'The account', schema: ref('Account') },
+  'PATCH /v1/accounts/{appid}': { status: 200, description: 'The updated account', schema: ref('Account') },
+  'DELETE /v1/accounts/{appid}': {
+    status: 204,
+    description: 'Unbound (owner) or the share released (recipient)',
+    errors: ['revoke_in_wechat_first', 'communities_still_linked', 'wechat_error'],
+  },
+  'POST /v1/accounts/{appid}/open-platform': {
+    status: 200,
+    description: 'The open platform account it is bound to',
+    schema: object({ openAppId: { type: 'string' }, created: { type: 'boolean' } }),
+    errors: ['account_not_active', 'missing_permissions', 'wechat_error'],
+  },
+  'POST /v1/accounts/{appid}/share-codes': {
+    status: 201,
+    description: 'The codes, shown once and never stored',
+    schema: object({ codes: arrayOf({ type: 'string' }), expiresAt: isoTime }),
+    errors: ['account_not_active'],
+  },
+  'GET /v1/accounts/{appid}/shares': { status: 200, description: 'The recipients', schema: object({ shares: arrayOf(ref('Share')) }) },
+  'DELETE /v1/accounts/{appid}/shares': { status: 204, description: 'Every share, payment share and unused code revoked' },
+  'DELETE /v1/accounts/{appid}/shares/{tenantId}': { status: 204, description: 'The recipient’s share revoked' },
+  'POST /v1/shared-accounts': {
+    status: 201,
+    description: 'The shared account (role `shared`)',
+    schema: ref('Account'),
+    errors: ['share_code_invalid', 'cannot_redeem_own_code', 'already_linked', 'account_not_active', 'rate_limited'],
+  },
+  'GET /v1/communities': { status: 200, description: 'The tenant’s communities', schema: object({ communities: arrayOf(ref('Community')) }) },
+  'PUT /v1/communities/{communityId}': { status: 200, description: 'The community', schema: ref('Community'), errors: ['account_not_active'] },
+  'DELETE /v1/accounts/{appid}/communities': { status: 200, description: 'How many links were removed', schema: object({ unlinked: { type: 'integer' } }) },
+  'POST /v1/accounts/{appid}/fan-syncs': { status: 202, description: 'The queued (or the running) sync job', schema: object({ jobId: { type: 'string' } }), errors: ['account_not_active'] },
+  'GET /v1/accounts/{appid}/fan-syncs/{jobId}': { status: 200, description: 'The job and its progress', schema: ref('FanSyncJob') },
+  'GET /v1/accounts/{appid}/fans': { status: 200, description: 'A page of followers', schema: page('fans', ref('Fan')) },
+  'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
+  'PUT /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
+  'GET /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
+  'GET /v1/audit': { status: 200, description: 'The audit trail, newest first', schema: page('events', ref('AuditEvent')) },
+  'GET /v1/internal/accounts/{appid}/access-token': {
+    status: 200,
+    description: 'The account’s current access token (never a refresh token)',
+    schema: ref('AccessToken'),
+    errors: ['not_found', 'account_not_active', 'wechat_error', 'wechat_not_ready'],
+  },
+};
+
+const signatureQuery = [
+  { name: 'signature', description: 'sha1 of the sorted token, timestamp and nonce' },
+  { name: 'timestamp', description: 'Unix seconds; refused outside WECHAT_MAX_CLOCK_SKEW_SECONDS' },
+  { name: 'nonce', description: 'WeChat’s nonce' },
+];
+const pushQuery = [
+  ...signatureQuery,
+  { name: 'encrypt_type', description: '`aes`', required: false },
+  { name: 'msg_signature', description: 'sha1 over the token, timestamp, nonce and the ciphertext' },
+  { name: 'openid', description: 'Account message pushes: the sender', required: false },
+];
+const echoQuery = [...signatureQuery, { name: 'echostr', description: 'Echoed verbatim when the signature holds' }];
+const xmlPush = { required: true, content: { 'text/xml': { schema: { type: 'string', description: '<xml><ToUserName/><Encrypt/></xml>, at most 64 KiB' } } } };
+const plainText = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+const refusedPush = { description: 'A bad signature, timestamp, ciphertext or XML; nothing changes', content: { 'application/json': { schema: ref('Error') } } };
+
+/** WeChat's routes: signed query strings, XML bodies, plain-text answers (API.md §2). */
+const wechatOperations: Record<string, { summary: string; query: { name: string; description: string; required?: boolean }[]; body?: unknown; responses: Record<string, unknown> }> = {
+  'POST /v1/wechat/component': {
+    summary: '授权事件接收URL: ticket and authorization pushes',
+    query: pushQuery,
+    body: xmlPush,
+    responses: { '200': plainText('`success`'), '400': refusedPush, '401': refusedPush },
+  },
+  'GET /v1/wechat/component': { summary: 'URL check of the authorization-event URL', query: echoQuery, responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush } },
+  'POST /v1/wechat/accounts/{appid}/messages': {
+    summary: '消息与事件接收URL: events, messages, the full-network release test',
+    query: pushQuery,
+    body: xmlPush,
+    responses: {
+      '200': {
+        description: '`success`, empty, or an encrypted passive reply',
+        content: { 'text/plain': { schema: { type: 'string' } }, 'application/xml': { schema: { type: 'string' } } },
+      },
+      '400': refusedPush,
+      '401': refusedPush,
+    },
+  },
+  'GET /v1/wechat/accounts/{appid}/messages': { summary: 'URL check of the message URL', query: echoQuery, responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush } },
+  'GET /v1/wechat/authorized': {
+    summary: 'redirect_uri after the admin’s consent',
+    query: [
+      { name: 'state', description: 'The single-use state of the authorization link', required: false },
+      { name: 'auth_code', description: 'WeChat’s authorization code', required: false },
+      { name: 'expires_in', description: 'Seconds the code is valid', required: false },
+    ],
+    responses: {
+      '302': {
+        description: 'To CONSOLE_URL with `?bind=ok&appid=wx…` or `?bind=error&code=<error code>`',
+        headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+      },
+    },
+  },
+};
+
+const conversion: ConversionConfig = { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore' };
+
+type ValibotNode = { type?: string; wrapped?: ValibotNode; pipe?: readonly { kind?: string; type?: string; message?: unknown }[]; entries?: Record<string, ValibotNode> };
+
+/** Messages of a pipe's `check` actions: rules JSON Schema cannot express. */
+function checkMessages(schema: ValibotNode): string[] {
+  return (schema.pipe ?? []).filter((item) => item.kind === 'validation' && item.type === 'check' && typeof item.message === 'string').map((item) => item.message as string);
+}
+
+/** A valibot schema as JSON Schema (input type), without the `$schema` line that nests badly. */
+export function jsonSchemaOf(schema: AnySchema): JsonSchema {
+  const { $schema: _ignored, ...converted } = toJsonSchema(schema as never, conversion) as JsonSchema;
+  const checks = checkMessages(schema as ValibotNode);
+  if (checks.length > 0) converted.description = [converted.description, ...checks].filter(Boolean).join('; ');
+  return converted;
+}
+
+/** The object schema under `optional(...)`/`pipe(object, check)`, whose entries become parameters. */
+function objectEntries(schema: AnySchema | undefined): { properties: Record<string, JsonSchema>; required: string[] } {
+  if (!schema) return { properties: {}, required: [] };
+  const converted = jsonSchemaOf(schema);
+  return { properties: (converted.properties ?? {}) as Record<string, JsonSchema>, required: (converted.required ?? []) as string[] };
+}
+
+const pathNames = (path: string): string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+
+function pathParameters(route: Route, schema: AnySchema | undefined) {
+  const { properties } = objectEntries(schema);
+  return pathNames(route.path).map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } }));
+}
+
+function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        {
+          description: list.map((code) => `\`${code}\``).join(', '),
+          ...(status === 429 ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
+          content: { 'application/json': { schema: ref('Error') } },
+        },
+      ]),
+  );
+}
+
+function successResponse(answer: Answer): Record<string, unknown> {
+  return {
+    [String(answer.status)]: {
+      description: answer.description,
+      ...(answer.schema ? { content: { 'application/json': { schema: answer.schema } } } : {}),
+    },
+  };
+}
+
+const undocumented = (fn: DocumentedFunction) => ({ '200': { description: fn.description }, [UNDOCUMENTED_MARK]: true });
+
+function consoleOperation(fn: DocumentedFunction, route: Route, contract: RouteContract | undefined, key: string) {
+  if (!contract) throw new Error(`functions/${fn.name}/handler.ts serves the console route ${key} but carries no contract: build it with consoleRoute.`);
+  const answer = answers[key];
+  const query = objectEntries(contract.query);
+  const parameters = [
+    ...pathParameters(route, contract.params),
+    ...Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: query.required.includes(name), schema })),
+  ];
+  const bodySchema = contract.body ? jsonSchemaOf(contract.body) : undefined;
+  const bodyOptional = (contract.body as ValibotNode | undefined)?.type === 'optional';
+  const common: ErrorCode[] = ['validation_failed', 'unauthorized', 'forbidden', ...(pathNames(route.path).length > 0 ? (['not_found'] as const) : [])];
+  const errors = [...new Set([...common, ...(answer?.errors ?? []), 'internal_error' as const])];
+  const responses = answer ? { ...successResponse(answer), ...errorResponses(errors) } : undocumented(fn);
+  return {
+    operationId: operationId(route),
+    summary: summaryOf(fn, key),
+    description: `${contract.who === 'admin' ? 'Admins of the tenant only.' : 'Any member of the tenant (reads are limited to the accounts granted to its departments).'} Function \`${fn.name}\`.`,
+    tags: [tagOf(route.path)],
+    security: [{ consoleJwt: [] }],
+    'x-who': contract.who,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(bodySchema ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: bodySchema } } } } : {}),
+    responses,
+  };
+}
+
+function wechatOperation(fn: DocumentedFunction, route: Route, key: string) {
+  const known = wechatOperations[key];
+  const parameters = [
+    ...pathParameters(route, undefined),
+    ...(known?.query ?? []).map((q) => ({ name: q.name, in: 'query', required: q.required ?? true, description: q.description, schema: { type: 'string' } })),
+  ];
+  return {
+    operationId: operationId(route),
+    summary: known?.summary ?? fn.description,
+    description: `Called by WeChat: no bearer token, every request is signature-verified. Function \`${fn.name}\`.`,
+    tags: ['wechat'],
+    security: [],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(known?.body ? { requestBody: known.body } : {}),
+    responses: known ? known.responses : undocumented(fn),
+  };
+}
+
+function internalOperation(fn: DocumentedFunction, route: Route, key: string) {
+  const answer = answers[key];
+  return {
+    operationId: operationId(route),
+    summary: summaryOf(fn, key),
+    description: `For the product's other services: AWS IAM (SigV4) in AWS; locally a service token from \`npm run token -- --service <name>\`. Function \`${fn.name}\`.`,
+    tags: ['internal'],
+    security: [{ awsSigV4: [] }],
+    parameters: pathParameters(route, undefined),
+    responses: answer ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) } : undocumented(fn),
+  };
+}
+
+/** Catalogue descriptions start with the route key when the function serves one route. */
+const summaryOf = (fn: DocumentedFunction, key: string): string => (fn.description.startsWith(`${key}:`) ? fn.description.slice(key.length + 1).trim() : fn.description);
+
+function tagOf(path: string): string {
+  if (path.startsWith('/v1/authorizations')) return 'binding';
+  if (/\/(share-codes|shares)(\/|$)|^\/v1\/shared-accounts/.test(path)) return 'sharing';
+  if (/communities/.test(path)) return 'communities';
+  if (/fan-syncs|\/fans$|^\/v1\/contacts/.test(path)) return 'fans';
+  if (path.startsWith('/v1/departments')) return 'departments';
+  if (path.startsWith('/v1/audit')) return 'audit';
+  return 'accounts';
+}
+
+function operationId(route: Route): string {
+  const words = route.path
+    .split('/')
+    .filter((part) => part !== '' && part !== 'v1')
+    .map((part) => (part.startsWith('{') ? `by-${part.slice(1, -1)}` : part));
+  return [route.method.toLowerCase(), ...words].join('-').replace(/-([a-zA-Z])/g, (_, c: string) => c.toUpperCase());
+}
+
+const operationOf: Record<RouteAuth, (fn: DocumentedFunction, route: Route, contract: RouteContract | undefined, key: string) => Record<string, unknown>> = {
+  jwt: consoleOperation,
+  wechat: (fn, route, _contract, key) => wechatOperation(fn, route, key),
+  iam: (fn, route, _contract, key) => internalOperation(fn, route, key),
+};
+
+export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
+  const paths: Record<string, Partial<Record<Lowercase<HttpMethod>, unknown>>> = {};
+  const sorted = [...input.routes].sort((a, b) => a.route.path.localeCompare(b.route.path) || a.route.method.localeCompare(b.route.method));
+  for (const { fn, route } of sorted) {
+    const key = `${route.method} ${route.path}`;
+    const contract = route.auth === 'jwt' ? input.contractOf(fn.name) : undefined;
+    (paths[route.path] ??= {})[route.method.toLowerCase() as Lowercase<HttpMethod>] = operationOf[route.auth](fn, route, contract, key);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'oa-hub',
+      version: input.version ?? '1',
+      summary: 'WeChat Open Platform third-party platform (第三方平台): binding, tokens, follower sync, account sharing',
+      description:
+        'Generated from the catalogue of routes and the valibot schemas the handlers validate with. Every non-2xx JSON answer is the `Error` envelope. Console routes take the tenant from the token, never from the path or body.',
+    },
+    ...(input.serverUrl ? { servers: [{ url: input.serverUrl }] } : {}),
+    tags: [
+      { name: 'binding' },
+      { name: 'accounts' },
+      { name: 'sharing' },
+      { name: 'communities' },
+      { name: 'fans' },
+      { name: 'departments' },
+      { name: 'audit' },
+      { name: 'wechat', description: 'Called by WeChat' },
+      { name: 'internal', description: 'Called by the product’s other services' },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        consoleJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Claims: sub, the tenant id, roles (`admin`), departments (claim names configurable).',
+        },
+        awsSigV4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS Signature Version 4 (IAM authorization)' },
+      },
+    },
+  };
+}
