@@ -5,7 +5,12 @@
  */
 import * as v from 'valibot';
 import { handleAccountMessage } from '#shared/domain/messages/account-message.ts';
-import { DynamoFollowHistory } from '#shared/adapters/dynamodb/follow-history.ts';
+import { authorizerTokens } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { DynamoFollowEvents } from '#shared/adapters/dynamodb/follow-history.ts';
+import { config } from '#shared/config/config.ts';
+import { FollowEvents } from '#shared/domain/fans/follow-events.ts';
+import { logger } from '#shared/observability/powertools.ts';
+import { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { ValidationFailed } from '#shared/errors/domain-errors.ts';
@@ -14,8 +19,14 @@ import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
 import { buildEncryptedReply, buildTextReply, parseAccountMessage } from '#shared/wechat/messages.ts';
 
 const releaseTest = queuePublisher('release-test');
+// WeChat waits 5 s for the answer: the new follower's profile gets a short, bounded try of its own.
+const profileClient = new WeChatApiClient({ apiBase: config().wechatApiBase, timeoutMs: 1_500, retries: 1, backoffMs: 100 });
 const deps = {
-  follows: new DynamoFollowHistory(db(), tableName()),
+  follows: new FollowEvents({
+    store: new DynamoFollowEvents(db(), tableName()),
+    profile: (appid: string, openid: string) => profileClient.getUserInfo(authorizerTokens(appid), { openId: openid }),
+    log: { warn: (message: string, extra?: object) => logger.warn(message, { ...extra }) },
+  }),
   releaseTestQueue: { enqueue: async (job: object) => releaseTest.send([{ body: JSON.stringify(job) }]) },
 };
 

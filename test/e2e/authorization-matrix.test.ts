@@ -30,6 +30,8 @@ interface Fixture {
   appid: string;
   /** Owned by TENANT, revoked in WeChat, ready to be unbound. */
   revokedAppid?: string;
+  /** A follower sync of `appid`. */
+  fanSyncJobId?: string;
 }
 
 interface RouteRule {
@@ -92,6 +94,16 @@ const rules: Record<string, RouteRule> = {
     request: () => ({ path: `/v1/departments/${GRANTED_DEPARTMENT}/accounts` }),
   },
   'GET /v1/audit': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/audit' }) },
+  'POST /v1/accounts/{appid}/fan-syncs': { who: 'admin', namesAccount: true, success: 202, request: (f) => ({ path: `/v1/accounts/${f.appid}/fan-syncs` }) },
+  'GET /v1/accounts/{appid}/fan-syncs/{jobId}': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/fan-syncs/${f.fanSyncJobId ?? 'none'}` }),
+  },
+  'GET /v1/accounts/{appid}/fans': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/fans` }) },
+  // Another tenant's or a member's search finds only its own (readable) accounts' followers: 200 either way.
+  'GET /v1/contacts/{unionid}': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/contacts/oMatrixUnionid0000000000000a' }) },
   'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },
   'POST /v1/accounts/{appid}/open-platform': {
     who: 'admin',
@@ -160,6 +172,11 @@ describe('the authorization matrix of the console routes', () => {
     });
     if (grant.status !== 200) throw new Error(`granting the fixture account failed: ${grant.status} ${grant.text}`);
     if (catalogued.includes('DELETE /v1/accounts/{appid}')) fixture.revokedAppid = await revokedAccount(stack, admin);
+    if (catalogued.includes('POST /v1/accounts/{appid}/fan-syncs')) {
+      const sync = await call(stack, { method: 'POST', path: `/v1/accounts/${fixture.appid}/fan-syncs`, token: admin });
+      if (sync.status !== 202) throw new Error(`starting a fan sync of the fixture failed: ${sync.status} ${sync.text}`);
+      fixture.fanSyncJobId = sync.json.jobId;
+    }
 
     tokens['no token'] = undefined;
     tokens['bad signature'] = await mintConsoleToken(new TextEncoder().encode(randomBytes(32).toString('hex')), { tenant: TENANT, admin: true });

@@ -1,0 +1,20 @@
+/**
+ * GET /v1/contacts/{unionid} (owner; a member only for its departments' accounts) — the tenant's
+ * followers with this unionid across the accounts it owns, each with its own openid and
+ * subscription; `accounts` is empty when there is none.
+ */
+import * as v from 'valibot';
+import { fanConsole } from '#shared/adapters/dynamodb/followers.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { consoleRoute } from '#shared/http/console-route.ts';
+import { noQuery } from '#shared/http/validation.ts';
+
+const fans = fanConsole(db(), tableName());
+const params = v.strictObject({
+  unionid: v.pipe(v.string(), v.regex(/^[0-9A-Za-z_-]{1,64}$/, 'must be a WeChat unionid')),
+});
+
+export const handler = consoleRoute({ who: 'any', params, query: noQuery }, async ({ caller, params }) => ({
+  status: 200,
+  body: await fans.contact(caller, params.unionid),
+}));

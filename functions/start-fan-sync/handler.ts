@@ -1,0 +1,18 @@
+/**
+ * POST /v1/accounts/{appid}/fan-syncs (admin, owner) — a full follower sync of an active account:
+ * `202 { jobId }`, the account's running job when one is running (one per account).
+ */
+import * as v from 'valibot';
+import { fanConsole } from '#shared/adapters/dynamodb/followers.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { consoleRoute } from '#shared/http/console-route.ts';
+import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+
+const fans = fanConsole(db(), tableName(), { queue: queuePublisher('fan-sync') });
+const params = v.strictObject({ appid: appIdSchema });
+
+export const handler = consoleRoute({ who: 'admin', params, query: noQuery }, async ({ caller, params }) => ({
+  status: 202,
+  body: await fans.startSync(caller, params.appid),
+}));
