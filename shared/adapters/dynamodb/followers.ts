@@ -1,23 +1,25 @@
 /**
  * Followers in the table: one item per (account, openid), never deleted by an unfollow.
  *
- * | item | pk | sk | gsi1pk / gsi1sk | gsi2pk / gsi2sk |
- * |---|---|---|---|---|
- * | follower | `ACCOUNT#<appid>#FANS` | `FAN#<openid>` | `TENANT#<tenantId>#UNION#<unionid>` / `<appid>#<openid>` (only with a unionid) | `ACCOUNT#<appid>#FANS#S` or `…#U` (subscribed or not) / `FAN#<openid>` |
+ * | item | pk | sk | gsi1pk / gsi1sk |
+ * |---|---|---|---|
+ * | follower | `ACCOUNT#<appid>#FANS` | `FAN#<openid>` | `TENANT#<tenantId>#UNION#<unionid>` / `<appid>#<openid>` (only with a unionid) |
  *
- * - an account's followers page by page: Query `pk` (openid order), or gsi2 for only the subscribed
- *   (`S`) or unsubscribed (`U`) ones;
+ * - an account's followers page by page: Query `pk` (openid order); only the (un)subscribed ones
+ *   with a filter, reading on until the page is full. No index by subscription: it would double
+ *   the cost of every follower write (100 000 a sync of a large account) for a console filter;
  * - a tenant's followers by unionid: Query gsi1 (the tenant is the account's owner when the follower
  *   was written; readers check the ownership is still live);
- * - the sync writes followers with BatchWriteItem (25 a request, unprocessed items retried) and
- *   marks the ones it did not list with conditional updates; its counts read the base table with
- *   consistent reads (gsi reads are eventually consistent).
+ * - the sync writes followers with BatchWriteItem (25 a request, unprocessed items retried); its
+ *   close reads the account's followers once, consistently, marking those it did not list with
+ *   conditional updates and counting as it goes.
  *
  * Attributes are the fields of `Follower` (`shared/domain/fans/model.ts`).
  */
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  GetCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -37,7 +39,6 @@ import type { SyncFollowerStore } from '#shared/domain/fans/sync.ts';
 export const followerKeys = {
   pk: (appid: string) => `ACCOUNT#${appid}#FANS`,
   sk: (openid: string) => `FAN#${openid}`,
-  statePk: (appid: string, subscribed: boolean) => `ACCOUNT#${appid}#FANS#${subscribed ? 'S' : 'U'}`,
   unionPk: (tenantId: string, unionid: string) => `TENANT#${tenantId}#UNION#${unionid}`,
   unionSk: (appid: string, openid: string) => `${appid}#${openid}`,
 };
@@ -48,6 +49,9 @@ const BATCH_WRITE_LIMIT = 25;
 const BATCH_GET_LIMIT = 100;
 const MAX_ROUNDS = 10;
 const MARK_CONCURRENCY = 8;
+/** A filtered page reads at most this many batches of `FILTERED_READ_SIZE` followers. */
+const MAX_FILTERED_READS = 10;
+const FILTERED_READ_SIZE = 1_000;
 
 const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 20 * 2 ** round * (0.5 + Math.random()))));
 
@@ -57,8 +61,6 @@ export function followerItem(follower: Follower): Item {
     sk: followerKeys.sk(follower.openid),
     type: 'Follower',
     ...follower,
-    gsi2pk: followerKeys.statePk(follower.appid, follower.subscribed),
-    gsi2sk: followerKeys.sk(follower.openid),
   };
   if (follower.unionid) {
     item.gsi1pk = followerKeys.unionPk(follower.tenantId, follower.unionid);
@@ -139,96 +141,106 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
     }
   }
 
-  async markUnseen(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<void> {
-    const unseen = '(attribute_not_exists(lastSeenSyncId) OR lastSeenSyncId <> :job) AND (attribute_not_exists(subscribedAt) OR subscribedAt < :startedAt)';
-    let startKey: Item | undefined;
-    do {
-      // The gsi may lag; the update's own condition on the base item decides.
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :state',
-          FilterExpression: unseen,
-          ProjectionExpression: 'openid',
-          ExpressionAttributeValues: { ':state': followerKeys.statePk(appid, true), ':job': jobId, ':startedAt': options.startedAt },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const candidates = (page.Items ?? []).map((item) => String(item.openid)).filter((openid) => !options.skip.has(openid));
-      for (let start = 0; start < candidates.length; start += MARK_CONCURRENCY) {
-        await Promise.all(
-          candidates.slice(start, start + MARK_CONCURRENCY).map((openid) =>
-            this.client
-              .send(
-                new UpdateCommand({
-                  TableName: this.table,
-                  Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) },
-                  UpdateExpression: 'SET subscribed = :false, unsubscribedAt = :at, unsubscribedBySyncId = :job, updatedAt = :at, gsi2pk = :unsubscribed',
-                  ConditionExpression: `subscribed = :true AND ${unseen}`,
-                  ExpressionAttributeValues: {
-                    ':false': false,
-                    ':true': true,
-                    ':at': options.at,
-                    ':job': jobId,
-                    ':startedAt': options.startedAt,
-                    ':unsubscribed': followerKeys.statePk(appid, false),
-                  },
-                }),
-              )
-              .catch((error: unknown) => {
-                // Seen, resubscribed or marked meanwhile: nothing to do.
-                if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-              }),
-          ),
-        );
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-
-  async tally(appid: string, jobId: string): Promise<{ total: number; subscribed: number; markedBy: number }> {
+  async closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }> {
     const counts = { total: 0, subscribed: 0, markedBy: 0 };
+    const unseen = (item: Item) =>
+      item.subscribed === true &&
+      item.lastSeenSyncId !== jobId &&
+      (typeof item.subscribedAt !== 'string' || item.subscribedAt < options.startedAt) &&
+      !options.skip.has(String(item.openid));
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
-          ProjectionExpression: 'subscribed, unsubscribedBySyncId',
+          ProjectionExpression: 'openid, subscribed, subscribedAt, lastSeenSyncId, unsubscribedBySyncId',
           ExpressionAttributeValues: { ':pk': followerKeys.pk(appid) },
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
+      const items = page.Items ?? [];
+      const candidates = items.filter(unseen);
+      const marked = new Set<string>();
+      for (let start = 0; start < candidates.length; start += MARK_CONCURRENCY) {
+        await Promise.all(
+          candidates.slice(start, start + MARK_CONCURRENCY).map(async (item) => {
+            if (await this.markUnsubscribed(appid, String(item.openid), jobId, options)) marked.add(String(item.openid));
+          }),
+        );
+      }
+      for (const item of items) {
+        const openid = String(item.openid);
         counts.total += 1;
-        if (item.subscribed === true) counts.subscribed += 1;
-        if (item.unsubscribedBySyncId === jobId) counts.markedBy += 1;
+        if (marked.has(openid) || item.unsubscribedBySyncId === jobId) counts.markedBy += 1;
+        else if (item.subscribed === true) counts.subscribed += 1;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return counts;
   }
 
+  /**
+   * True when the follower is (now) marked by `jobId`, whether by this call or by a concurrent
+   * close; false when it was seen, resubscribed or changed meanwhile.
+   */
+  private async markUnsubscribed(appid: string, openid: string, jobId: string, options: { startedAt: string; at: string }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) },
+          UpdateExpression: 'SET subscribed = :false, unsubscribedAt = :at, unsubscribedBySyncId = :job, updatedAt = :at',
+          ConditionExpression:
+            'subscribed = :true AND (attribute_not_exists(lastSeenSyncId) OR lastSeenSyncId <> :job) AND (attribute_not_exists(subscribedAt) OR subscribedAt < :startedAt)',
+          ExpressionAttributeValues: { ':false': false, ':true': true, ':at': options.at, ':job': jobId, ':startedAt': options.startedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      const now = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }, ConsistentRead: true, ProjectionExpression: 'unsubscribedBySyncId' }),
+      );
+      return now.Item?.unsubscribedBySyncId === jobId;
+    }
+  }
+
   // ---- reads ---------------------------------------------------------------------------------------
 
   async page(appid: string, request: FanPageRequest): Promise<{ followers: Follower[]; nextCursor: string | null }> {
-    const byState = request.subscribed !== undefined;
-    const partition = byState ? followerKeys.statePk(appid, request.subscribed!) : followerKeys.pk(appid);
-    const startKey = decodeCursor(request.cursor, byState ? ['pk', 'sk', 'gsi2pk', 'gsi2sk'] : ['pk', 'sk']);
-    // A cursor of another account or listing reads nothing of it.
-    if (startKey && (startKey.pk !== followerKeys.pk(appid) || (byState && startKey.gsi2pk !== partition))) return { followers: [], nextCursor: null };
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        ...(byState ? { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk' } : { KeyConditionExpression: 'pk = :pk' }),
-        ExpressionAttributeValues: { ':pk': partition },
-        Limit: request.limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { followers: (result.Items ?? []).map(followerFromItem), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    let startKey: Item | undefined = decodeCursor(request.cursor, ['pk', 'sk']);
+    // A cursor of another account reads nothing of it.
+    if (startKey && startKey.pk !== followerKeys.pk(appid)) return { followers: [], nextCursor: null };
+    const filtered = request.subscribed !== undefined;
+    const followers: Follower[] = [];
+    for (let reads = 0; reads < MAX_FILTERED_READS; reads += 1) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': followerKeys.pk(appid), ...(filtered ? { ':subscribed': request.subscribed } : {}) },
+          ...(filtered ? { FilterExpression: 'subscribed = :subscribed' } : {}),
+          Limit: filtered ? Math.max(request.limit, FILTERED_READ_SIZE) : request.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const items = result.Items ?? [];
+      for (const item of items) {
+        followers.push(followerFromItem(item));
+        if (followers.length === request.limit) {
+          // Full: continue right after this follower (the read may have gone further).
+          const last = { pk: String(item.pk), sk: String(item.sk) };
+          const more = result.LastEvaluatedKey !== undefined || item !== items[items.length - 1];
+          return { followers, nextCursor: more ? encodeCursor(last) : null };
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) return { followers, nextCursor: null };
+    }
+    // Few matches among many followers: a short page, and the cursor goes on from where the reads stopped.
+    return { followers, nextCursor: encodeCursor(startKey) };
   }
 
   async byUnionid(tenantId: string, unionid: string): Promise<Follower[]> {

@@ -87,11 +87,10 @@ export interface SyncFollowerStore {
   putAll(followers: readonly Follower[]): Promise<void>;
   /**
    * Marks unsubscribed (once each) the subscribed followers that `jobId` did not list, except those in
-   * `skip` and those who followed since `startedAt`.
+   * `skip` and those who followed since `startedAt`; then the exact counts, read consistently: every
+   * follower, the subscribed ones, and all those `jobId` marked (in this pass or an earlier one).
    */
-  markUnseen(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<void>;
-  /** Exact counts, read consistently: every follower, the subscribed ones, and those `jobId` marked unsubscribed. */
-  tally(appid: string, jobId: string): Promise<{ total: number; subscribed: number; markedBy: number }>;
+  closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }>;
 }
 
 export interface FollowerWeChat {
@@ -258,8 +257,7 @@ export class FanSyncWorker {
       if (!job || !readyToFinish(job)) return { finished: false };
       const totals = await this.deps.jobs.pageTotals(appid, jobId);
       const at = this.at();
-      await this.deps.followers.markUnseen(appid, jobId, { startedAt: job.startedAt, skip: totals.failedOpenids, at });
-      const tally = await this.deps.followers.tally(appid, jobId);
+      const tally = await this.deps.followers.closeSync(appid, jobId, { startedAt: job.startedAt, skip: totals.failedOpenids, at });
       const unsubscribedMarked = tally.markedBy;
       await this.deps.jobs.complete(
         appid,

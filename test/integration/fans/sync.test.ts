@@ -92,8 +92,7 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
     const dying: SyncFollowerStore = {
       hasAny: (appid) => world.followers.hasAny(appid),
       existing: (appid, openids) => world.followers.existing(appid, openids),
-      markUnseen: (appid, jobId, options) => world.followers.markUnseen(appid, jobId, options),
-      tally: (appid, jobId) => world.followers.tally(appid, jobId),
+      closeSync: (appid, jobId, options) => world.followers.closeSync(appid, jobId, options),
       putAll: async (followers: readonly Follower[]) => {
         if (deaths < 3) {
           deaths += 1;
