@@ -44,7 +44,7 @@ export function explain(error: unknown): Child[] {
   }
   if (Array.isArray(details.steps)) {
     parts.push(
-      h('p', {}, 'How to revoke it in WeChat', ...(typeof details.where === 'string' ? [': ', h('strong', {}, details.where)] : [])),
+      h('p', { class: 'strong' }, 'How to revoke it in WeChat:'),
       h('ol', { testid: 'error-steps' }, ...(details.steps as string[]).map((step) => h('li', {}, step))),
     );
   }

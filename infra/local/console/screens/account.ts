@@ -226,7 +226,7 @@ function sharingPanel(account: Account): DomElement {
       const copyAll = h('button', { testid: 'copy-all-codes', onClick: () => void copy(result.codes.join('\n'), copyAll) }, 'Copy all');
       codesBox.hidden = false;
       codesBox.replaceChildren(
-        h('p', { class: 'warning' }, 'Shown once: the hub keeps only a hash of each code. Copy them now and hand each to one tenant.'),
+        h('p', { class: 'warning' }, 'Shown once: the hub cannot show these codes again. Copy them now and give each to one tenant.'),
         h(
           'ul',
           { class: 'codes', testid: 'share-codes' },

@@ -59,7 +59,7 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
       'tr',
       { testid: `account-row-${account.appid}`, class: account.appid === highlight ? 'highlight' : undefined },
       h('td', {}, h('a', { href: `#/accounts/${account.appid}`, class: 'strong', testid: 'account-link' }, account.nickname), h('div', { class: 'muted mono' }, `${account.appid} · ${account.userName}`)),
-      h('td', {}, serviceTypeWords(account), h('div', { class: 'muted' }, account.verified ? '已认证 verified' : '未认证 not verified')),
+      h('td', { class: 'nowrap' }, serviceTypeWords(account), h('div', { class: 'muted' }, account.verified ? '已认证 verified' : '未认证 not verified')),
       h('td', {}, statusBadge(account), h('div', { class: 'muted' }, account.role === 'owner' ? 'owner' : 'shared with you')),
       h('td', {}, capabilityChips(account)),
       h('td', { title: account.permissions.map((p) => `${p.id} ${p.name}`).join('\n') }, `${account.permissions.length} sets`, h('div', { class: 'muted small' }, account.permissions.slice(0, 3).map((p) => p.name).join('、') + (account.permissions.length > 3 ? ' …' : ''))),
@@ -67,7 +67,7 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
         'td',
         { testid: 'account-followers' },
         account.fans ? `${account.fans.subscribed.toLocaleString('en')} / ${account.fans.total.toLocaleString('en')}` : '—',
-        h('div', { class: 'muted small' }, account.fans ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'owner only'),
+        h('div', { class: 'muted small' }, account.fans?.lastSyncAt ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'the owner’s'),
       ),
       h(
         'td',

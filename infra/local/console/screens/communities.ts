@@ -47,7 +47,7 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
       h('td', { class: 'mono' }, community.communityId),
       h('td', {}, context.session.admin ? account : nameOf(community.accountAppId)),
       h('td', {}, context.session.admin ? payment : nameOf(community.paymentAppId)),
-      h('td', {}, when(community.updatedAt)),
+      h('td', { class: 'nowrap' }, when(community.updatedAt)),
       h('td', {}, context.session.admin ? h('button', { class: 'small', testid: 'community-row-save', onClick: () => void save(community.communityId, account.value, payment.value) }, 'Save') : ''),
     );
   });
@@ -66,7 +66,7 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
       ? h(
           'form',
           {
-            class: 'panel inline',
+            class: 'panel community-form',
             testid: 'community-form',
             onSubmit: (event) => {
               event.preventDefault();
