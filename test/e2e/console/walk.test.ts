@@ -132,11 +132,23 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
     await owner.getByTestId('sharing-panel').screenshot({ path: join(SCREENSHOTS, 'share-codes.png') });
   });
 
-  it('lets a second tenant redeem the code and see the account as shared', async () => {
+  it('shows a second tenant the API’s message, not its JSON, for a code that does not work', async () => {
     // Prepare
     await signIn(recipient, RECIPIENT);
     await recipient.getByTestId('nav-redeem').click();
 
+    // Act
+    await recipient.getByTestId('redeem-code').fill('NOT-A-REAL-CODE');
+    await recipient.getByTestId('redeem-submit').click();
+    await recipient.getByTestId('redeem-feedback').getByTestId('error-message').waitFor();
+
+    // Assess
+    const shown = await text(recipient, 'redeem-feedback');
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown).not.toMatch(/[{}]|share_code_invalid/);
+  });
+
+  it('lets the second tenant redeem the code and see the account as shared', async () => {
     // Act
     await recipient.getByTestId('redeem-code').fill(shareCode);
     await recipient.getByTestId('redeem-submit').click();

@@ -11,7 +11,7 @@ import { capabilityChips, serviceTypeWords, startBinding, statusBadge } from './
 import type { ScreenContext } from './context.ts';
 
 const SYNC_POLL_MS = 400;
-const FANS_PAGE_SIZE = 20;
+const FANS_PAGE_SIZE = 10;
 
 export async function accountScreen(context: ScreenContext, appid: string): Promise<DomElement> {
   const account = await api<Account>('GET', `/v1/accounts/${appid}`);

@@ -67,11 +67,11 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
         'td',
         { testid: 'account-followers' },
         account.fans ? `${account.fans.subscribed.toLocaleString('en')} / ${account.fans.total.toLocaleString('en')}` : '—',
-        h('div', { class: 'muted small' }, account.fans?.lastSyncAt ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'the owner’s'),
+        h('div', { class: 'muted small' }, account.fans?.lastSyncAt ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'kept by the owner'),
       ),
       h(
         'td',
-        {},
+        { class: 'nowrap' },
         account.isDefault
           ? h('span', { class: 'badge default', testid: 'account-default' }, '★ default')
           : context.session.admin && account.status === 'active'
