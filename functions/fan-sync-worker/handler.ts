@@ -13,13 +13,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { hubQueues } from '#infra/catalogue.ts';
 import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { authorizerTokens } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { authorizerTokenService } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { DynamoFanSyncJobs, idempotentSteps, stepQueue } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
 import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { config } from '#shared/config/config.ts';
 import { db, tableName } from '#shared/db/client.ts';
-import { FanSyncWorker, followerWeChat, type FanSyncMessage } from '#shared/domain/fans/sync.ts';
+import { cachedTokens, FanSyncWorker, followerWeChat, type FanSyncMessage } from '#shared/domain/fans/sync.ts';
 import { observed } from '#shared/http/middleware.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
@@ -58,7 +58,7 @@ const directory = new DynamoAccountDirectory(db(), tableName());
 const worker = new FanSyncWorker({
   jobs: new DynamoFanSyncJobs(db(), tableName()),
   followers: new DynamoFollowers(db(), tableName()),
-  wechat: followerWeChat(wechatApiClient(), authorizerTokens),
+  wechat: followerWeChat(wechatApiClient(), cachedTokens(authorizerTokenService())),
   accounts: { get: (id) => directory.account(id) },
   queue: stepQueue(queuePublisher('fan-sync')),
   once: steps.once,

@@ -366,3 +366,31 @@ export function followerWeChat(
     profiles: (appid, openids) => client.batchGetUserInfo(tokens(appid), { openIds: [...openids] }),
   };
 }
+
+/**
+ * An account's token kept in the worker's memory for a minute (and never past its expiry margin):
+ * a sync asks for it before every one of its thousands of calls, and each ask would otherwise be a
+ * table read. A token WeChat rejects is dropped here as well as expired at the source.
+ */
+export function cachedTokens(
+  source: { currentWithExpiry(appid: string): Promise<{ accessToken: string; expiresAt: string }>; expire(appid: string, used: string): Promise<void> },
+  options: { ttlMs?: number; marginMs?: number; now?: () => number } = {},
+): (appid: string) => TokenSource {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const marginMs = options.marginMs ?? 120_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { token: string; until: number }>();
+  return (appid) => ({
+    current: async () => {
+      const hit = cache.get(appid);
+      if (hit && hit.until > now()) return hit.token;
+      const fresh = await source.currentWithExpiry(appid);
+      cache.set(appid, { token: fresh.accessToken, until: Math.min(now() + ttlMs, Date.parse(fresh.expiresAt) - marginMs) });
+      return fresh.accessToken;
+    },
+    expire: async (used) => {
+      if (cache.get(appid)?.token === used) cache.delete(appid);
+      await source.expire(appid, used);
+    },
+  });
+}
