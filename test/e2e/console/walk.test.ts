@@ -31,6 +31,8 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
 
   async function signIn(page: Page, tenant: string): Promise<void> {
     await page.goto(`${stack.baseUrl}/console`);
+    await page.getByTestId('signin-screen').waitFor();
+    if (tenant === OWNER) await shot(page, 'sign-in');
     await page.getByTestId('mint-tenant').fill(tenant);
     await page.getByTestId('mint-admin').check();
     await page.getByTestId('mint-submit').click();
