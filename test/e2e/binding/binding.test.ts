@@ -36,7 +36,11 @@ describe('binding an Official Account through WeChat’s consent', () => {
   let client: DynamoDBDocumentClient;
   let accountCounter = 0;
 
-  const snapshot = async () => bindingItems(await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName));
+  /** Settled state: the follower syncs earlier bindings queued have finished writing. */
+  const snapshot = async () => {
+    await stack.queues.drain('fan-sync');
+    return bindingItems(await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName));
+  };
   const item = async (pk: string, sk: string) =>
     (await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
   /** A fresh account per test, so tests never see each other's bindings. */
@@ -113,12 +117,13 @@ describe('binding an Official Account through WeChat’s consent', () => {
 
     // Act
     await bindThroughSimulator(stack, { tenant: 't-fans', appid });
+    await stack.queues.drain('fan-sync');
 
-    // Assess
+    // Assess: one job for the account, run to the end over its three followers.
     const jobs = (await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName))
       .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .filter((entry) => entry.pk === accountKeys.accountPk(appid) && String(entry.sk).startsWith('FANSYNC#'));
-    expect(jobs).toEqual([expect.objectContaining({ type: 'FanSyncJob', appid, listed: 0, synced: 0, startedAt: expect.any(String) })]);
+      .filter((entry) => entry.pk === accountKeys.accountPk(appid) && /^FANSYNC#\d/.test(String(entry.sk)));
+    expect(jobs).toEqual([expect.objectContaining({ type: 'FanSyncJob', appid, status: 'done', listed: 3, synced: 3, startedAt: expect.any(String) })]);
   });
 
   it('records account.bound in the tenant’s audit trail with the user who asked for the link', async () => {

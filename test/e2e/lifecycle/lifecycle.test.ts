@@ -20,7 +20,11 @@ describe('the account lifecycle over HTTP against the simulator', () => {
     (await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
   const accountItem = (appid: string) => item(accountKeys.accountPk(appid), accountKeys.accountSk);
   /** Everything but WeChat's own bookkeeping of the hub (the component token a WeChat call may mint). */
-  const snapshot = async () => (await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName)).filter((text) => !text.includes('"pk":"COMPONENT#'));
+  /** Settled state: the follower syncs that bindings queued have finished writing. */
+  const snapshot = async () => {
+    await stack.queues.drain('fan-sync');
+    return (await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName)).filter((text) => !text.includes('"pk":"COMPONENT#'));
+  };
 
   /** A fresh account per test, bound to no open platform account. */
   const newAccount = (principalName = 'E2E Lifecycle Co.') => {
