@@ -23,8 +23,8 @@
  * updates) of its own items only, never of the items listed above, and may throw a `DomainError`
  * (e.g. `communities_still_linked`) to refuse.
  */
+import { queryAll } from '#shared/db/query-all.ts';
 import {
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -238,44 +238,25 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
 
   /** The department grants of the account in the owner's and every recipient's tenant. */
   private async grantsOfEveryLinkedTenant(appid: string): Promise<TransactItem[]> {
-    const tenants: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :links',
-          ExpressionAttributeValues: { ':links': accountKeys.linksOfAccount(appid) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      tenants.push(...(page.Items ?? []).map((item) => String(item.tenantId)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const links = await queryAll(this.client, this.table, {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :links',
+      ExpressionAttributeValues: { ':links': accountKeys.linksOfAccount(appid) },
+    });
+    const tenants = links.map((item) => String(item.tenantId));
     const grants = await Promise.all(tenants.map((tenantId) => this.grantsOf(tenantId, appid)));
     return grants.flat();
   }
 
   private async grantsOf(tenantId: string, appid: string): Promise<TransactItem[]> {
-    const deletions: TransactItem[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dept)',
-          FilterExpression: 'appid = :appid',
-          ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':dept': 'DEPT#', ':appid': appid },
-          ProjectionExpression: 'pk, sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) deletions.push({ Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return deletions;
+    const grants = await queryAll(this.client, this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dept)',
+      FilterExpression: 'appid = :appid',
+      ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':dept': 'DEPT#', ':appid': appid },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
+    });
+    return grants.map((item): TransactItem => ({ Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } }));
   }
 
   /** One transaction when everything fits; otherwise the cascade first, in transactions of its own. */

@@ -6,11 +6,11 @@
  * Items are mapped the way the account store maps them (`accountFromItem`, `linkFromItem`,
  * `tenantSettingsFromItem` of `account-store.ts`): attribute names are the model's field names.
  */
+import { queryAll } from '#shared/db/query-all.ts';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
@@ -53,21 +53,11 @@ export class DynamoAccountDirectory implements AccountDirectory {
   ) {}
 
   async linksOf(tenantId: string): Promise<TenantLink[]> {
-    const links: TenantLink[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :links)',
-          ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':links': accountKeys.linkPrefix },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      links.push(...(page.Items ?? []).map(linkFromItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return links;
+    const items = await queryAll(this.client, this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :links)',
+      ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':links': accountKeys.linkPrefix },
+    });
+    return items.map(linkFromItem);
   }
 
   async link(tenantId: string, appid: string): Promise<TenantLink | undefined> {

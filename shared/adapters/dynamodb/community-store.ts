@@ -20,10 +20,10 @@
  * linking transaction in turn checks the tenant's link and the account, so it cannot land after
  * the link is gone.
  */
+import { queryAll, type QueryInput } from '#shared/db/query-all.ts';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
@@ -314,15 +314,8 @@ export class DynamoCommunityStore implements CommunityStore {
     });
   }
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private async queryAll(input: QueryInput): Promise<Item[]> {
+    return queryAll(this.client, this.table, input);
   }
 }
 

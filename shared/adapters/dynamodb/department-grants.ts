@@ -7,7 +7,8 @@
  * Department ids never contain `#` (`^[A-Za-z0-9_.:@-]{1,128}$`), so the prefix `DEPT#<id>#` of
  * one department is never the prefix of another's.
  */
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '#shared/db/query-all.ts';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { batchGetAll } from '#shared/adapters/dynamodb/account-queries.ts';
 import type { GrantLookup } from '#shared/domain/accounts/queries.ts';
@@ -27,23 +28,13 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
 
   async granted(tenantId: string, departmentId: string): Promise<string[]> {
     const prefix = accountKeys.grantPrefix(departmentId);
-    const appids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':prefix': prefix },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      appids.push(...(page.Items ?? []).map((item) => String(item.sk).slice(prefix.length)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return appids;
+    const items = await queryAll(this.client, this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':prefix': prefix },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.sk).slice(prefix.length));
   }
 
   async replace(

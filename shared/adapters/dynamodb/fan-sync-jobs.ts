@@ -13,6 +13,7 @@
  * Progress is the sum of the page ledgers: one Query (the job has `listed`, `synced` and `failed`
  * themselves once it is done).
  */
+import { queryAll } from '#shared/db/query-all.ts';
 import type { Context } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -21,7 +22,6 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -376,24 +376,14 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
   // ---- the daily resume ---------------------------------------------------------------------------
 
   async pausedJobs(): Promise<PausedJob[]> {
-    const jobs: PausedJob[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :paused',
-          ExpressionAttributeValues: { ':paused': fanSyncKeys.pausedGsi },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.status === 'paused_quota') jobs.push({ appid: String(item.appid), jobId: String(item.jobId), parks: Number(item.parks ?? 0) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return jobs;
+    const items = await queryAll(this.client, this.table, {
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :paused',
+      ExpressionAttributeValues: { ':paused': fanSyncKeys.pausedGsi },
+    });
+    return items
+      .filter((item) => item.status === 'paused_quota')
+      .map((item) => ({ appid: String(item.appid), jobId: String(item.jobId), parks: Number(item.parks ?? 0) }));
   }
 
   async parkedSteps(appid: string, jobId: string): Promise<ParkedStep[]> {
@@ -437,22 +427,11 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
   }
 
   private async queryPrefix(appid: string, prefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': fanSyncKeys.pk(appid), ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    return queryAll(this.client, this.table, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': fanSyncKeys.pk(appid), ':prefix': prefix },
+      ConsistentRead: true,
+    });
   }
 
   private async getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {

@@ -16,6 +16,7 @@
  *
  * Attributes are the fields of `Follower` (`shared/domain/fans/model.ts`).
  */
+import { queryAll } from '#shared/db/query-all.ts';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -244,22 +245,17 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
   }
 
   async byUnionid(tenantId: string, unionid: string): Promise<Follower[]> {
-    const followers: Follower[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :union',
-          ExpressionAttributeValues: { ':union': followerKeys.unionPk(tenantId, unionid) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      followers.push(...(page.Items ?? []).map(followerFromItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && followers.length < 1_000);
-    return followers;
+    const items = await queryAll(
+      this.client,
+      this.table,
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :union',
+        ExpressionAttributeValues: { ':union': followerKeys.unionPk(tenantId, unionid) },
+      },
+      { maxItems: 1_000 },
+    );
+    return items.map(followerFromItem);
   }
 }
 

@@ -17,11 +17,11 @@
  * hour as a map `attemptId → epoch ms` with a `version`: every change is a put conditional on the
  * version read, so concurrent attempts cannot together overrun the budget.
  */
+import { queryAll, type QueryInput } from '#shared/db/query-all.ts';
 import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -116,15 +116,8 @@ class AccountReadsOnTable {
     return this.directory.tenantSettings(tenantId);
   }
 
-  protected async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  protected async queryAll(input: QueryInput): Promise<Item[]> {
+    return queryAll(this.client, this.table, input);
   }
 
   /** The recipients' links of an account (gsi1 of the links, `shared#`). */
