@@ -311,6 +311,7 @@ export const hubFunctions: readonly HubFunction[] = [
     name: 'component-events',
     description: 'The authorization-event URL: component_verify_ticket and authorization pushes (re-authorization re-reads the account from WeChat, revocation)',
     table: 'readwrite',
+    sendsTo: ['fan-sync'],
     readsWeChatSecret: true,
     callsWeChat: true,
     routes: [

@@ -32,6 +32,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
+import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import {
   authorizerTokens,
@@ -337,6 +339,7 @@ export function authorizationChangeDeps(): AuthorizationChangeDeps {
     audit: auditLog(),
     now,
     log,
+    fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
   };
 }
 

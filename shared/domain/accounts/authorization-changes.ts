@@ -66,6 +66,11 @@ export interface AuthorizationChangeDeps {
   audit: Pick<AuditLog, 'record'>;
   now: () => Date;
   log: ChangeLog;
+  /**
+   * Queues the full follower sync every re-authorization gets (one running job per account, so the
+   * push and the redirect callback of the same consent queue one job between them).
+   */
+  fanSync?: { queueFullSync(appid: string, at: string): Promise<string> };
 }
 
 /** The actor of audit events WeChat caused. */
@@ -116,6 +121,14 @@ export async function reactToAuthorized(
     appid,
     details: { infoType: push.infoType, previousStatus: account.status, funcIds: change.profile.funcIds },
   });
+  if (deps.fanSync) {
+    try {
+      await deps.fanSync.queueFullSync(appid, change.at);
+    } catch (error) {
+      // The re-authorization stands without it: an admin can start a sync from the console.
+      deps.log.warn('Could not queue the follower sync after a re-authorization', { appid, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
   return 'reauthorized';
 }
 

@@ -48,6 +48,23 @@ describe('authorization pushes for accounts the hub holds', () => {
     expect(exchanged.authorizationInfo.authorizerAppId).toBe(account.appid);
   });
 
+  it('queues a follower sync after a re-authorization, and not after a push it leaves alone', async () => {
+    // Prepare
+    const queued: string[] = [];
+    const withSync: AuthorizationChangeDeps = { ...deps, fanSync: { queueFullSync: async (appid) => (queued.push(appid), 'job') } };
+    const account = await bindAccount(world, { funcIds: [1, 2, 3] });
+    const revoked = await bindAccount(world, { status: 'revoked' });
+    const outcome = await world.simulator.authorize(account.appid, [1, 2, 3, 7]);
+    const ignored = await world.simulator.authorize(revoked.appid, [1, 2, 3]);
+
+    // Act
+    await reactToAuthorized({ authorizerAppid: account.appid, infoType: 'updateauthorized', authorizationCode: outcome.authCode }, withSync);
+    await reactToAuthorized({ authorizerAppid: revoked.appid, infoType: 'authorized', authorizationCode: ignored.authCode }, withSync);
+
+    // Assess
+    expect(queued).toEqual([account.appid]);
+  });
+
   it('brings an account that needed re-authorization back to active and onto the refresh schedule', async () => {
     // Prepare
     const account = await bindAccount(world, { status: 'reauthorization_required' });
