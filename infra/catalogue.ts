@@ -232,7 +232,7 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'delete-account',
-    description: 'DELETE /v1/accounts/{appid}: the owner unbinds once WeChat shows the authorization revoked (cascade in one transaction); a recipient releases the share',
+    description: 'DELETE /v1/accounts/{appid}: the owner unbinds once WeChat shows the authorization revoked (with its cascade: shares, community links, codes, grants); a recipient releases the share',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: true,

@@ -10,7 +10,8 @@
  * | department grant | `TENANT#<tenantId>` | `DEPT#<departmentId>#<appid>` | — | — |
  * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | — | — (with `ttl`) |
  *
- * One Query or GetItem per access pattern: an account by appid (GetItem), by user name (gsi1), a
+ * One Query or GetItem per access pattern: an account by appid (GetItem), by user name (gsi1: kept for
+ * the pattern DESIGN §2 lists; no route needs it yet, since pushes carry the appid in their path), a
  * tenant's accounts (Query `LINK#` + BatchGet of the accounts), the recipients of an account (gsi1,
  * `shared#`), a department's accounts (Query `DEPT#<id>#`), tokens due for refresh (gsi2 per shard).
  */

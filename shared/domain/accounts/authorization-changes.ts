@@ -24,8 +24,7 @@ import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
 
-/** The account as WeChat describes it at a re-authorization. */
-/** The account as WeChat describes it after the change. */
+/** The account as WeChat describes it after the re-authorization. */
 export type ReauthorizedProfile = AccountProfile;
 
 export interface Reauthorization {

@@ -120,7 +120,7 @@ export function toAccountView(
     nickname: account.nickname,
     serviceType: serviceTypeOf(account.serviceTypeId),
     verified: isVerified(account.verifyTypeId),
-    status: link.role === 'shared' && account.status === 'unbound' ? 'unbound' : account.status,
+    status: account.status,
     role: link.role,
     permissions: [...account.funcIds].sort((a, b) => a - b).map(permissionSet),
     capabilities: capabilitiesOf(account),

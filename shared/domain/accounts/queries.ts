@@ -36,8 +36,8 @@ export interface GrantLookup {
 
 /**
  * A link counts while the tenant still holds the account: an owner's link to an account it unbound
- * is gone (the unbinding may leave the item behind for a moment; it is never shown), a recipient's
- * link to an account its owner unbound stays visible as `unbound` so the recipient can release it.
+ * (or another organisation took over) is never shown. A recipient's link is deleted by the owner's
+ * unbinding in the same cascade, so while it exists it counts.
  */
 export function isLive(link: TenantLink, account: AccountRecord | undefined): account is AccountRecord {
   if (!account) return false;

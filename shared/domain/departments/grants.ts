@@ -7,8 +7,8 @@
  * A PUT names the whole set. Every appid must be an account the tenant holds (owned or shared), else
  * the PUT is `not_found` and changes nothing; the details list the appids the tenant does not hold,
  * which are the caller's own input and say nothing about whether another tenant holds them.
- * Reads only return grants of accounts the tenant still holds: a grant outlives an unbinding (no
- * index finds a tenant's grants by account) but never shows or counts once the link is gone.
+ * Unbinding, release and revocation delete the grants of the account with its link; reads still
+ * return only grants of accounts the tenant holds, so a grant left by a concurrent change never shows.
  */
 import type { Caller } from '#shared/auth/caller.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';

@@ -74,7 +74,6 @@ export interface FanSyncJobView {
 }
 
 /** A job counts as running (so a new request returns it) while it can still make progress. */
-export const isActive = (status: FanSyncStatus): boolean => status === 'queued' || status === 'running' || status === 'paused_quota';
 
 /** The fan summary on the owner's Account (API.md §3 `Account.fans`). */
 export interface FanSummary {
