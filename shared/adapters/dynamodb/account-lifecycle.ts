@@ -14,8 +14,9 @@
  * Every change is one transaction whose conditions say "still as read" (the status, the owner, the
  * link's role, the tenant's default), so a concurrent re-authorization or DELETE makes it fail
  * (`changed`) instead of half-applying. An unbinding whose cascade does not fit one transaction
- * first deletes the cascade's items in transactions of their own (deletions are idempotent), then
- * runs the final one.
+ * first deletes the cascade's items in transactions of their own, each carrying a check that the
+ * change is still valid (the account revoked and the tenant's; for a release, the link still
+ * shared), then runs the final one: a re-authorization before the first chunk deletes nothing.
  *
  * The cascade hooks: the sharing use cases register what an unbinding (`unbindCascades`) and a
  * recipient's release (`releaseCascades`) must remove with them — shares, the recipients' links,
@@ -174,11 +175,10 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
     const cascade = [...(await this.grantsOfEveryLinkedTenant(appid))];
     for (const hook of this.unbindHooks) cascade.push(...(await hook.itemsToRemove(appid)));
 
+    const stillRevoked = { expression: '#status = :revoked AND #ownerTenantId = :owner', values: { ':revoked': 'revoked', ':owner': tenantId } };
+    const accountKey = { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk };
     const core: TransactItem[] = [
-      update(this.table, { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, { status: 'unbound', unboundAt: at, updatedAt: at }, [], {
-        expression: '#status = :revoked AND #ownerTenantId = :owner',
-        values: { ':revoked': 'revoked', ':owner': tenantId },
-      }),
+      update(this.table, accountKey, { status: 'unbound', unboundAt: at, updatedAt: at }, [], stillRevoked),
       {
         Delete: {
           TableName: this.table,
@@ -191,25 +191,30 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
       { Delete: { TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk } } },
     ];
     if (tenant) core.push(this.giveBackQuotaSlot(tenantId, appid, tenant));
-    return this.write(core, cascade);
+    const guard: TransactItem = {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: accountKey,
+        ConditionExpression: stillRevoked.expression,
+        ExpressionAttributeNames: { '#status': 'status', '#ownerTenantId': 'ownerTenantId' },
+        ExpressionAttributeValues: stillRevoked.values,
+      },
+    };
+    return this.write(core, cascade, guard);
   }
 
   async release(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult> {
     const { tenantId, appid } = o;
     const cascade = [...(await this.grantsOf(tenantId, appid))];
     for (const hook of this.releaseHooks) cascade.push(...(await hook.itemsToRemove(tenantId, appid)));
-    const core: TransactItem[] = [
-      {
-        Delete: {
-          TableName: this.table,
-          Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) },
-          ConditionExpression: '#role = :shared',
-          ExpressionAttributeNames: { '#role': 'role' },
-          ExpressionAttributeValues: { ':shared': 'shared' },
-        },
-      },
-    ];
-    return this.write(core, cascade);
+    const stillShared = {
+      TableName: this.table,
+      Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) },
+      ConditionExpression: '#role = :shared',
+      ExpressionAttributeNames: { '#role': 'role' },
+      ExpressionAttributeValues: { ':shared': 'shared' },
+    };
+    return this.write([{ Delete: { ...stillShared } }], cascade, { ConditionCheck: { ...stillShared } });
   }
 
   async saveOpenAppId(appid: string, openAppId: string, at: string): Promise<void> {
@@ -261,15 +266,20 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
     return grants.map((item): TransactItem => ({ Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } }));
   }
 
-  /** One transaction when everything fits; otherwise the cascade first, in transactions of its own. */
-  private async write(core: TransactItem[], cascade: TransactItem[]): Promise<UnbindWriteResult> {
+  /**
+   * One transaction when everything fits; otherwise the cascade first, in transactions of its own,
+   * each with `guard` (the core's condition as a check) so that none lands once the change is no
+   * longer valid.
+   */
+  private async write(core: TransactItem[], cascade: TransactItem[], guard: TransactItem): Promise<UnbindWriteResult> {
     try {
       if (core.length + cascade.length <= this.transactionLimit) {
         await this.client.send(new TransactWriteCommand({ TransactItems: [...core, ...cascade] }));
         return 'done';
       }
-      for (let start = 0; start < cascade.length; start += this.transactionLimit) {
-        await this.client.send(new TransactWriteCommand({ TransactItems: cascade.slice(start, start + this.transactionLimit) }));
+      const room = this.transactionLimit - 1;
+      for (let start = 0; start < cascade.length; start += room) {
+        await this.client.send(new TransactWriteCommand({ TransactItems: [guard, ...cascade.slice(start, start + room)] }));
       }
       await this.client.send(new TransactWriteCommand({ TransactItems: core }));
       return 'done';

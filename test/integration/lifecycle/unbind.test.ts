@@ -187,6 +187,43 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     expect((await accountItem(world, account.appid))?.status).toBe('unbound');
   });
 
+  it('deletes nothing of a cascade larger than one transaction when the account was re-authorized before the unbinding', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    const { hook, keys } = markerCascade(account.appid, 12);
+    for (const key of keys) await put({ ...key, type: 'Marker' });
+    const store = deps({ cascades: [hook], transactionLimit: 5 }).store;
+
+    // Act
+    const result = await store.unbind({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
+
+    // Assess
+    expect(result).toBe('changed');
+    const left = await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)));
+    expect(left.filter(Boolean)).toHaveLength(keys.length);
+    expect((await accountItem(world, account.appid))?.status).toBe('active');
+  });
+
+  it('deletes nothing of a release cascade larger than one transaction once the tenant’s link is no longer shared', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    const { keys } = markerCascade(`${account.appid}-release`, 12);
+    for (const key of keys) await put({ ...key, type: 'Marker' });
+    const store = new DynamoAccountLifecycle(world.table.client, world.table.name, {
+      unbindCascades: [],
+      releaseCascades: [{ itemsToRemove: async () => keys.map((Key): TransactItem => ({ Delete: { TableName: world.table.name, Key } })) }],
+      transactionLimit: 5,
+    });
+
+    // Act
+    const result = await store.release({ tenantId: 'recipient-revoked-meanwhile', appid: account.appid, at: new Date().toISOString() });
+
+    // Assess
+    expect(result).toBe('changed');
+    const left = await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)));
+    expect(left.filter(Boolean)).toHaveLength(keys.length);
+  });
+
   it('answers not_found to a tenant that holds no link to the account', async () => {
     // Prepare
     const account = await bindAccount(world, { status: 'revoked' });
