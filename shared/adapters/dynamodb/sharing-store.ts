@@ -64,6 +64,19 @@ export const sharingKeys = {
 const epochSeconds = (iso: string): number => Math.ceil(Date.parse(iso) / 1000);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Deletes share codes by key in BatchWriteItem chunks, again for what DynamoDB leaves unprocessed. */
+async function deleteKeys(client: DynamoDBDocumentClient, table: string, keys: readonly Item[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
+    let pending = keys.slice(start, start + BATCH_WRITE_LIMIT).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > 8) throw new Error(`BatchWriteItem left ${pending.length} share codes undeleted`);
+      if (round > 1) await pause(Math.min(1000, 25 * 2 ** round * Math.random()));
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
+}
+
 export function shareCodeFromItem(item: Item): ShareCodeRecord {
   const record: ShareCodeRecord = {
     codeHash: String(item.codeHash),
@@ -176,8 +189,9 @@ export class DynamoShareCodeStore extends AccountReadsOnTable implements ShareCo
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     }));
-    // Each batch checks the account as it lands: a code is never stored for an account that is
-    // no longer active and the tenant's.
+    // The first transaction checks the account as it lands: no code is stored for an account that
+    // is no longer active and the tenant's. Redemption checks the account again, so later chunks
+    // need no check; if one fails, the codes already stored go again (the caller never sees them).
     const accountCheck: TransactItem = {
       ConditionCheck: {
         TableName: this.table,
@@ -187,13 +201,23 @@ export class DynamoShareCodeStore extends AccountReadsOnTable implements ShareCo
         ExpressionAttributeValues: { ':active': 'active', ':owner': codes.ownerTenantId },
       },
     };
-    for (let start = 0; start < puts.length; start += TRANSACTION_LIMIT - 1) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: [accountCheck, ...puts.slice(start, start + TRANSACTION_LIMIT - 1)] }));
-      } catch (error) {
-        if (isCancellation(error) && cancellationCodes(error)[0] === 'ConditionalCheckFailed') return 'account_changed';
-        throw error;
+    const first = TRANSACTION_LIMIT - 1;
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [accountCheck, ...puts.slice(0, first)] }));
+    } catch (error) {
+      if (isCancellation(error) && cancellationCodes(error)[0] === 'ConditionalCheckFailed') return 'account_changed';
+      throw error;
+    }
+    let stored = Math.min(first, puts.length);
+    try {
+      for (; stored < puts.length; stored += TRANSACTION_LIMIT) {
+        await this.client.send(new TransactWriteCommand({ TransactItems: puts.slice(stored, stored + TRANSACTION_LIMIT) }));
       }
+    } catch (error) {
+      const keys = codes.codeHashes.slice(0, stored).map((codeHash) => ({ pk: sharingKeys.codePk(codeHash), sk: sharingKeys.codeSk }));
+      // Best effort: the write's own error is the one the caller must see.
+      await deleteKeys(this.client, this.table, keys).catch(() => undefined);
+      throw error;
     }
     return 'saved';
   }
@@ -329,15 +353,7 @@ export class DynamoShareStore extends AccountReadsOnTable implements ShareStore 
 
   async deleteUnusedCodes(appid: string): Promise<number> {
     const keys = await this.unusedCodeKeys(appid);
-    for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
-      let pending = keys.slice(start, start + BATCH_WRITE_LIMIT).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let round = 1; pending.length > 0; round++) {
-        if (round > 8) throw new Error(`BatchWriteItem left ${pending.length} share codes undeleted`);
-        if (round > 1) await pause(Math.min(1000, 25 * 2 ** round * Math.random()));
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-        pending = (result.UnprocessedItems?.[this.table] ?? []) as typeof pending;
-      }
-    }
+    await deleteKeys(this.client, this.table, keys);
     return keys.length;
   }
 

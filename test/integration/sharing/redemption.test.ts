@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redeemShareCode } from '#shared/domain/sharing/redeem-share-code.ts';
 import { createShareCodes } from '#shared/domain/sharing/share-codes.ts';
@@ -66,6 +67,38 @@ describe('share codes and their redemption on the embedded engine', () => {
       // Assess
       expect(answer).toBe('account_not_active');
       expect((await world.indexed('gsi1', `ACCOUNT#${appid}#SHARECODES`)).length).toBe(0);
+    });
+
+    it('leaves no code of a batch of 100 behind when its second transaction fails', async () => {
+      // Prepare
+      const owner = newTenant('owner');
+      const appid = await ownedAccount(owner);
+      const otherAppid = await ownedAccount(owner);
+      const taken = randomBytes(32).toString('hex');
+      const batch = (target: string, codeHashes: string[]) => ({
+        appid: target,
+        ownerTenantId: owner,
+        createdBy: 'owner-admin',
+        includePayment: true,
+        codeHashes,
+        createdAt: world.clock.now.toISOString(),
+        expiresAt: new Date(world.clock.now.getTime() + 3600_000).toISOString(),
+      });
+      await world.create.store.saveCodes(batch(otherAppid, [taken]));
+      // The 100th hash is already stored: the transaction that carries it (the second) fails.
+      const hashes = [...Array.from({ length: 99 }, () => randomBytes(32).toString('hex')), taken];
+
+      // Act
+      const answer = await world.create.store.saveCodes(batch(appid, hashes)).then(
+        () => 'saved',
+        () => 'failed',
+      );
+
+      // Assess
+      expect(answer).toBe('failed');
+      const stored = (await world.scan()).filter((item) => item.type === 'ShareCode');
+      expect(stored.filter((item) => item.appid === appid)).toEqual([]);
+      expect(stored.filter((item) => item.appid === otherAppid).map((item) => item.codeHash)).toEqual([taken]);
     });
 
     it('refuses a recipient with forbidden', async () => {
