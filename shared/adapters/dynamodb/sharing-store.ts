@@ -382,17 +382,19 @@ export class DynamoShareStore extends AccountReadsOnTable implements ShareStore 
         // Only while no community links: one linked since the unlinking above sends us round again.
         this.communities.refsDeletion(tenantId, appid, true),
       ];
+      const room = TRANSACTION_LIMIT - core.length;
       try {
-        // Grants beyond what fits go first, in transactions of their own: deleting them is idempotent.
-        const room = TRANSACTION_LIMIT - core.length;
-        for (let start = room; start < grants.length; start += TRANSACTION_LIMIT) {
-          await this.client.send(new TransactWriteCommand({ TransactItems: grants.slice(start, start + TRANSACTION_LIMIT) }));
-        }
         await this.client.send(new TransactWriteCommand({ TransactItems: [...core, ...grants.slice(0, room)] }));
-        return { result: 'revoked', communitiesUnlinked };
       } catch (error) {
         if (!isCancellation(error)) throw error;
+        continue;
       }
+      // Grants beyond what fits go only once the link is gone: a grant without its link gives no
+      // access, while a revocation that gives up must leave the share as it was.
+      for (let start = room; start < grants.length; start += TRANSACTION_LIMIT) {
+        await this.client.send(new TransactWriteCommand({ TransactItems: grants.slice(start, start + TRANSACTION_LIMIT) }));
+      }
+      return { result: 'revoked', communitiesUnlinked };
     }
     throw new Error(`the share of ${appid} with ${tenantId} kept changing while it was being revoked`);
   }

@@ -4,7 +4,10 @@ import { putCommunity, unlinkCommunities } from '#shared/domain/communities/comm
 import { redeemShareCode } from '#shared/domain/sharing/redeem-share-code.ts';
 import { createShareCodes } from '#shared/domain/sharing/share-codes.ts';
 import { listShares, revokeShare, revokeShares } from '#shared/domain/sharing/shares.ts';
-import { seedGrants, seedOwnedAccount } from '#test/support/seed.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { communityKeys } from '#shared/adapters/dynamodb/community-store.ts';
+import { grantItem, putItems, seedGrants, seedOwnedAccount } from '#test/support/seed.ts';
 import { outcome, sharingWorld, type SharingWorld } from '#test/integration/sharing/support.ts';
 
 describe('revocation, release and unbinding of shared accounts on the embedded engine', () => {
@@ -95,6 +98,48 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
     const shares = await listShares({ tenantId: owner, appid }, world.shares);
     expect(shares.map((s) => [s.tenantId, s.communities])).toEqual([[kept, 1]]);
     expect((await world.indexed('gsi1', `ACCOUNT#${appid}#SHARECODES`)).length).toBe(2);
+  });
+
+  it('revokes a recipient with more grants than one transaction holds, taking every grant with the link', async () => {
+    // Prepare
+    const owner = newTenant('owner');
+    const appid = await ownedAccount(owner);
+    const recipient = newTenant('recipient');
+    await share(owner, appid, recipient);
+    await putItems(world.table.client, world.table.name, Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)));
+
+    // Act
+    await revokeShare({ tenantId: owner, userId: 'owner-admin', appid, recipientTenantId: recipient }, world.shares);
+
+    // Assess
+    expect(await world.shares.store.link(recipient, appid)).toBeUndefined();
+    const grants = (await world.scan()).filter((item) => item.type === 'DepartmentGrant' && item.tenantId === recipient && item.appid === appid);
+    expect(grants).toEqual([]);
+  });
+
+  it('leaves the link and every grant of a recipient with more grants than one transaction holds when the revocation gives up', async () => {
+    // Prepare
+    const owner = newTenant('owner');
+    const appid = await ownedAccount(owner);
+    const recipient = newTenant('recipient');
+    await share(owner, appid, recipient);
+    await putItems(world.table.client, world.table.name, Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)));
+    // A counter that says a community still links, though none does: every round's transaction is cancelled.
+    await world.table.client.send(
+      new PutCommand({
+        TableName: world.table.name,
+        Item: { pk: accountKeys.tenantPk(recipient), sk: communityKeys.refsSk(appid), type: 'CommunityRefs', tenantId: recipient, appid, refs: 1 },
+      }),
+    );
+
+    // Act
+    const answer = await outcome(revokeShare({ tenantId: owner, userId: 'owner-admin', appid, recipientTenantId: recipient }, world.shares));
+
+    // Assess
+    expect(answer).toMatch(/^unexpected: /);
+    expect(await world.shares.store.link(recipient, appid)).toBeDefined();
+    const grants = (await world.scan()).filter((item) => item.type === 'DepartmentGrant' && item.tenantId === recipient && item.appid === appid);
+    expect(grants).toHaveLength(120);
   });
 
   it('lists each recipient with the number of its communities linked to the account or its payment interface', async () => {
