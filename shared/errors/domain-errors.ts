@@ -1,7 +1,7 @@
 /**
  * Domain errors: one class per error of the HTTP contract (API.md §1). Use cases throw these; the
- * HTTP layer maps them to a status in one place (`statusOf`). Their `message` is written for a person
- * and is safe to show; `details` never carries a secret.
+ * HTTP layer maps them to a status in one place (`statusOf`; only `PayloadTooLarge` answers 413).
+ * Their `message` is written for a person and is safe to show; `details` never carries a secret.
  */
 export type ErrorCode =
   | 'validation_failed'
@@ -20,8 +20,6 @@ export type ErrorCode =
   | 'missing_permissions'
   | 'account_not_active'
   | 'rate_limited'
-  | 'payload_too_large'
-  | 'method_not_allowed'
   | 'wechat_error'
   | 'wechat_not_ready'
   | 'internal_error';
@@ -31,7 +29,6 @@ const statusByCode: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   account_bound_elsewhere: 409,
   account_quota_exceeded: 409,
   revoke_in_wechat_first: 409,
@@ -39,7 +36,6 @@ const statusByCode: Record<ErrorCode, number> = {
   already_linked: 409,
   cannot_redeem_own_code: 409,
   share_code_invalid: 410,
-  payload_too_large: 413,
   not_service_account: 422,
   not_verified: 422,
   missing_permissions: 422,
@@ -110,9 +106,19 @@ export class NotFound extends DomainError {
   }
 }
 
+/**
+ * A body over the route's limit: a validation failure of the body (API.md §1 has no code of its own
+ * for it), answered with HTTP's own status for it, 413.
+ */
 export class PayloadTooLarge extends DomainError {
   constructor(limitBytes: number) {
-    super('payload_too_large', `The request body is larger than ${limitBytes} bytes.`, { details: { limitBytes } });
+    super('validation_failed', `The request body is larger than ${limitBytes} bytes.`, {
+      details: { fields: [{ field: 'body', message: `is larger than ${limitBytes} bytes` }], limitBytes },
+    });
+  }
+
+  override get statusCode(): number {
+    return 413;
   }
 }
 

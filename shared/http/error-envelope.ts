@@ -1,12 +1,13 @@
 /**
  * Turns any error into the response shape of API.md §1: `{ error: { code, message, details? } }`.
- * Domain errors keep their code and message; middy's HTTP errors from its parsers become
- * `validation_failed`; anything else is logged and answered as a bare `internal_error`, with no stack
+ * Domain errors keep their code and message; a failed WeChat call becomes `502 wechat_error` with
+ * its `errcode` and `rid`; middy's HTTP errors from its parsers become `validation_failed`; anything else is logged and answered as a bare `internal_error`, with no stack
  * trace, SDK text or secret in the response.
  */
 import type middy from '@middy/core';
-import { DomainError, ValidationFailed, statusOf } from '#shared/errors/domain-errors.ts';
+import { DomainError, ValidationFailed } from '#shared/errors/domain-errors.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import { toDomainError as fromWeChatFailure, WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 
 export interface JsonResponse {
   statusCode: number;
@@ -30,6 +31,7 @@ function fromMiddyHttpError(error: unknown): DomainError | undefined {
 
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
+  if (error instanceof WeChatApiError || error instanceof WeChatNetworkError) return fromWeChatFailure(error);
   const fromMiddy = fromMiddyHttpError(error);
   if (fromMiddy) return fromMiddy;
   logger.error('Unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
@@ -46,7 +48,7 @@ export function errorResponse(error: unknown): JsonResponse {
     message: domainError.message,
   };
   if (domainError.details) body.details = domainError.details;
-  return jsonResponse(statusOf(domainError.code), { error: body }, domainError.headers ?? {});
+  return jsonResponse(domainError.statusCode, { error: body }, domainError.headers ?? {});
 }
 
 /** The middleware: the last word on every error of a console route. */

@@ -22,9 +22,12 @@ export function publishRecordedMetrics(): middy.MiddlewareObj {
   return { after: publish, onError: publish };
 }
 
-/** Tracer → logger → metrics: every function's first three middlewares. */
+/**
+ * Tracer → logger → metrics: every function's first three middlewares. Responses are never captured
+ * into the trace: they carry access tokens, share codes and authorization links.
+ */
 export function observability() {
-  return [captureLambdaHandler(tracer), injectLambdaContext(logger, { resetKeys: true }), publishRecordedMetrics()] as const;
+  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger, { resetKeys: true }), publishRecordedMetrics()] as const;
 }
 
 /** Wraps a non-HTTP handler (queue consumer, schedule) in the observability middlewares. */
@@ -54,7 +57,7 @@ export function bodyBytes(event: RawBodyEvent): number {
   return Buffer.byteLength(event.body, 'utf8');
 }
 
-/** Refuses a body over `limitBytes` with `413 payload_too_large` before anything parses it. */
+/** Refuses a body over `limitBytes` with a 413 `validation_failed` naming the body, before anything parses it. */
 export function bodyLimit(limitBytes: number): middy.MiddlewareObj<RawBodyEvent> {
   return {
     before: (request) => {

@@ -15,7 +15,7 @@ import middy from '@middy/core';
 import * as v from 'valibot';
 import { config } from '#shared/config/config.ts';
 import { wechatCredentials, type WeChatCredentials } from '#shared/config/wechat-credentials.ts';
-import { DomainError, Unauthorized, ValidationFailed } from '#shared/errors/domain-errors.ts';
+import { NotFound, Unauthorized, ValidationFailed } from '#shared/errors/domain-errors.ts';
 import type { JsonResponse } from '#shared/http/error-envelope.ts';
 import { baseHttpStack, bodyLimit, rawBody } from '#shared/http/middleware.ts';
 import { issuesOf } from '#shared/http/validation.ts';
@@ -105,7 +105,8 @@ export async function openPush(event: WeChatEvent, nowSeconds = Math.floor(Date.
       throw new ValidationFailed([{ field: 'body', message: `is not a WeChat push envelope (${error.reason})` }]);
     }
     if (error instanceof WeChatCryptoError) {
-      logger.warn('Refused a push that failed verification', { reason: error.reason, path: event.rawPath });
+      // The path is the caller's input: bounded.
+      logger.warn('Refused a push that failed verification', { reason: error.reason, path: event.rawPath.slice(0, 200) });
       if (error.reason === 'bad_signature' || error.reason === 'foreign_appid') {
         throw new Unauthorized('The push is not signed for this component.');
       }
@@ -145,7 +146,7 @@ export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>) 
         }
         return textResponse(200, query.echostr);
       }
-      if (method !== 'POST') throw new DomainError('method_not_allowed', 'WeChat routes accept GET and POST only.');
+      if (method !== 'POST') throw new NotFound('WeChat routes accept GET and POST only.');
       const push = await openPush(event);
       const reply = await onPush(push);
       return textResponse(reply.status ?? 200, reply.body, reply.contentType);

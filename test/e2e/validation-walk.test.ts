@@ -8,7 +8,7 @@
  *
  * What each route must do:
  * - an invalid path parameter → 400 `validation_failed` naming it;
- * - a body over 64 KiB → 413 `payload_too_large`; malformed JSON → 400 `validation_failed`, on
+ * - a body over 64 KiB → 413 `validation_failed` naming the body; malformed JSON → 400 `validation_failed`, on
  *   every route, since the body is parsed before the route looks at it;
  * - routes with a body: a JSON array, string, number, boolean or null instead of an object, an unknown
  *   field, a 10 000-character key → 400; every field refuses most JSON types and refuses a
@@ -90,12 +90,12 @@ describe('the validation walk over every console route', () => {
         });
       }
 
-      it('refuses a body over 64 KiB with 413 payload_too_large', async () => {
+      it('refuses a body over 64 KiB with 413 validation_failed naming the body', async () => {
         // Act
         const answer = await send(method, pathWith(path), JSON.stringify({ [UNKNOWN]: 'x'.repeat(70 * 1024) }));
 
         // Assess
-        expect([answer.status, answer.json?.error?.code]).toEqual([413, 'payload_too_large']);
+        expect([answer.status, answer.json?.error?.code, fieldsOf(answer)]).toEqual([413, 'validation_failed', ['body']]);
       });
 
       it('refuses malformed JSON with 400 validation_failed', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { DomainError, RateLimited } from '#shared/errors/domain-errors.ts';
+import { WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 import { consoleEvent, lambdaContext } from '#test/unit/support/events.ts';
 
 const echo = consoleRoute(
@@ -91,7 +92,11 @@ describe('a console route', () => {
 
     // Assess
     expect(response.statusCode).toBe(413);
-    expect(response.json?.error.code).toBe('payload_too_large');
+    expect(response.json?.error).toEqual({
+      code: 'validation_failed',
+      message: expect.any(String),
+      details: { fields: [{ field: 'body', message: 'is larger than 65536 bytes' }], limitBytes: 65536 },
+    });
   });
 
   it('answers unauthorized when the gateway passed no claims', async () => {
@@ -163,5 +168,33 @@ describe('a console route', () => {
     // Assess
     expect(response.statusCode).toBe(502);
     expect(response.json?.error).toEqual({ code: 'wechat_error', message: 'WeChat refused the request (48001).', details: { errcode: 48001 } });
+  });
+
+  it('answers a WeChat errcode thrown by its use case as 502 wechat_error with the errcode and rid', async () => {
+    // Prepare
+    const failing = consoleRoute({ who: 'any' }, async () => {
+      throw new WeChatApiError('api_get_authorizer_info', 61003, 'component is not authorized by this account rid: 6123abcd-0b1c2d3e-4f5a6b7c');
+    });
+
+    // Act
+    const response = await call(failing, consoleEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(502);
+    expect(response.json?.error).toEqual({ code: 'wechat_error', message: expect.stringContaining('61003'), details: { errcode: 61003, rid: '6123abcd-0b1c2d3e-4f5a6b7c' } });
+  });
+
+  it('answers a WeChat that cannot be reached as 502 wechat_error', async () => {
+    // Prepare
+    const failing = consoleRoute({ who: 'any' }, async () => {
+      throw new WeChatNetworkError('user/get', 'timeout', 'no answer within 5000 ms');
+    });
+
+    // Act
+    const response = await call(failing, consoleEvent());
+
+    // Assess
+    expect(response.statusCode).toBe(502);
+    expect(response.json?.error).toEqual({ code: 'wechat_error', message: expect.any(String), details: { errcode: null, failure: 'timeout' } });
   });
 });
