@@ -46,12 +46,47 @@ export function credentialsFromEnv(env: EnvInput): WeChatCredentials {
 }
 
 /**
+ * The last credentials read and the raw values they were parsed from. The same values give the same
+ * object, so that what is built from the credentials (the MessageCrypto of wechat-route.ts) is
+ * built once per set of credentials, not once per request.
+ */
+let remembered: { source: 'env' | 'secret'; raw: string; credentials: WeChatCredentials } | undefined;
+
+function rememberedOr(source: 'env' | 'secret', raw: string, parse: () => WeChatCredentials): WeChatCredentials {
+  if (remembered?.source === source && remembered.raw === raw) return remembered.credentials;
+  const credentials = parse();
+  remembered = { source, raw, credentials };
+  return credentials;
+}
+
+const envNames = ['WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_SECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_AES_KEY', 'WECHAT_COMPONENT_PREVIOUS_AES_KEY'] as const;
+
+/**
  * The current credentials. From Secrets Manager (cached by Powertools for 5 minutes, so a rotated
  * EncodingAESKey is picked up without a redeploy) when `WECHAT_SECRET_ARN` is set, else from the env.
+ * Parsed again only when the secret's value or the variables changed.
  */
 export async function wechatCredentials(): Promise<WeChatCredentials> {
   const arn = config().wechatSecretArn;
-  if (!arn) return credentialsFromEnv(process.env);
-  const secret = await getSecret(arn, { transform: 'json', maxAge: 300 });
-  return parseCredentials(secret, 'the Secrets Manager secret WECHAT_SECRET_ARN');
+  if (!arn) {
+    const env = process.env;
+    return rememberedOr('env', JSON.stringify(envNames.map((name) => env[name] ?? null)), () => credentialsFromEnv(env));
+  }
+  const secret = await getSecret(arn, { maxAge: 300 });
+  const raw = typeof secret === 'string' ? secret : secret === undefined ? '' : new TextDecoder().decode(secret);
+  return rememberedOr('secret', raw, () => parseCredentials(parseSecretJson(raw), 'the Secrets Manager secret WECHAT_SECRET_ARN'));
+}
+
+function parseSecretJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // Never the text itself: it is the secret.
+    throw new Error('Invalid WeChat component credentials from the Secrets Manager secret WECHAT_SECRET_ARN: its value is not JSON.');
+  }
+}
+
+/** Forgets the remembered credentials (tests that change them in place). */
+export function resetWechatCredentialsForTests(): void {
+  remembered = undefined;
 }
