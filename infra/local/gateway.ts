@@ -8,8 +8,8 @@
  *
  * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
  * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
- * console token as `npm run token` does), the OpenAPI document at `GET /openapi.json`
- * (shared/http/openapi.ts) and a redirect from `/` to the console.
+ * console token as `npm run token` does, for requests sent on this machine only), the OpenAPI
+ * document at `GET /openapi.json` (shared/http/openapi.ts) and a redirect from `/` to the console.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,11 +65,17 @@ export interface LocalGateway {
 
 type Target = { fn: HubFunction; route: Route };
 
-const envelope = (status: number, code: string, message: string, headers: Record<string, string> = {}): GatewayResponse => ({
+const envelope = (
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+  details?: Record<string, unknown>,
+): GatewayResponse => ({
   statusCode: status,
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   cookies: [],
-  body: Buffer.from(JSON.stringify({ error: { code, message } })),
+  body: Buffer.from(JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })),
 });
 
 class BodyTooLarge extends Error {}
@@ -129,7 +135,11 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       if (!asset) return envelope(404, 'not_found', 'The console has no such file.');
       return { statusCode: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache' }, cookies: [], body: asset.body };
     }
-    if (method === 'POST' && rawPath === '/console/token') return mintForConsole(request, body, options.jwtSecret);
+    if (method === 'POST' && rawPath === '/console/token') {
+      // A tunnel (to receive WeChat's pushes) exposes the gateway: only this machine may mint tokens.
+      if (!isFromThisMachine(request)) return envelope(404, 'not_found', 'No route matches this method and path.');
+      return mintForConsole(request, body, options.jwtSecret);
+    }
     if (method === 'GET' && rawPath === '/openapi.json') {
       const contractOf = options.contractOf ?? handlerContract;
       const contracts = new Map<string, RouteContract | undefined>();
@@ -197,7 +207,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       result = await answer(request);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        result = envelope(413, 'payload_too_large', `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`, { connection: 'close' });
+        result = envelope(413, 'validation_failed', `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`, { connection: 'close' }, {
+          fields: [{ field: 'body', message: `is larger than ${MAX_REQUEST_BODY_BYTES} bytes` }],
+          limitBytes: MAX_REQUEST_BODY_BYTES,
+        });
         // Let the client finish sending so that it reads the answer instead of a reset connection.
         request.resume();
       } else {
@@ -247,6 +260,20 @@ function envelopeFree(status: number, payload: unknown): GatewayResponse {
 async function handlerContract(functionName: string): Promise<RouteContract | undefined> {
   const handler = (await loadHandler(functionName)) as { contract?: RouteContract };
   return handler.contract;
+}
+
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOCAL_HOST = /^(?:127\.0\.0\.1|localhost)(?::\d{1,5})?$/i;
+
+/**
+ * Whether a request was sent on this machine, straight to the gateway: from a loopback address, to
+ * a loopback Host, and not relayed by a proxy or tunnel (which run on this machine too but add
+ * `X-Forwarded-For`/`Forwarded`, and keep the public Host).
+ */
+export function isFromThisMachine(request: Pick<IncomingMessage, 'headers'> & { socket: { remoteAddress?: string | undefined } }): boolean {
+  if (!LOOPBACK_ADDRESSES.has(request.socket.remoteAddress ?? '')) return false;
+  if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined) return false;
+  return LOCAL_HOST.test(request.headers.host ?? '');
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HubFunction, Route } from '#infra/catalogue.ts';
-import { startGateway, type LocalGateway } from '#infra/local/gateway.ts';
+import { isFromThisMachine, startGateway, type LocalGateway } from '#infra/local/gateway.ts';
 import { mintConsoleToken, mintServiceToken } from '#infra/local/tokens.ts';
 
 const secret = new TextEncoder().encode('a-local-test-key-that-is-long-enough-0123');
@@ -129,8 +130,78 @@ describe('local gateway over HTTP', () => {
 
     // Assess
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'validation_failed', details: { fields: [{ field: 'body', message: expect.stringContaining('larger than') }], limitBytes: 10 * 1024 * 1024 } },
+    });
     expect(events).toHaveLength(0);
+  });
+
+  /** POSTs a token request with the given extra headers (node:http, so that Host can be set). */
+  const askForToken = (headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; json: { token?: string; error?: { code: string } } }>((resolve, reject) => {
+      const body = JSON.stringify({ tenant: 'acme', admin: true });
+      const outgoing = httpRequest(
+        `${gateway.baseUrl}/console/token`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  it('mints a console token for a request sent on this machine', async () => {
+    // Act
+    const answer = await askForToken();
+
+    // Assess
+    expect(answer.status).toBe(201);
+    expect(answer.json.token).toEqual(expect.any(String));
+  });
+
+  it('mints a console token for a request to localhost', async () => {
+    // Act
+    const answer = await askForToken({ host: `localhost:${gateway.port}` });
+
+    // Assess
+    expect(answer.status).toBe(201);
+  });
+
+  it.each([
+    ['an X-Forwarded-For header', { 'x-forwarded-for': '203.0.113.7' }],
+    ['a Forwarded header', { forwarded: 'for=203.0.113.7;proto=https' }],
+    ['the Host of a tunnel', { host: 'oa-hub-dev.example-tunnel.io' }],
+  ])('answers 404 and mints nothing for a token request relayed with %s', async (_label, headers) => {
+    // Act
+    const answer = await askForToken(headers);
+
+    // Assess
+    expect([answer.status, answer.json.error?.code, answer.json.token]).toEqual([404, 'not_found', undefined]);
+  });
+
+  it('does not count a request from another machine as sent on this one', () => {
+    // Prepare
+    const request = { socket: { remoteAddress: '192.0.2.10' }, headers: { host: '127.0.0.1:3000' } };
+
+    // Act
+    const local = isFromThisMachine(request);
+
+    // Assess
+    expect(local).toBe(false);
+  });
+
+  it('counts a direct loopback request to 127.0.0.1 as sent on this machine', () => {
+    // Prepare
+    const request = { socket: { remoteAddress: '::ffff:127.0.0.1' }, headers: { host: '127.0.0.1:3000' } };
+
+    // Act
+    const local = isFromThisMachine(request);
+
+    // Assess
+    expect(local).toBe(true);
   });
 
   it('answers /healthz', async () => {
