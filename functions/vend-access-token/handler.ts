@@ -37,7 +37,8 @@ export const handler = middy<InternalEvent, JsonResponse>()
     if (typeof arn !== 'string' || arn === '') throw new Unauthorized('The internal route takes IAM-signed calls only.');
     const input = validateParts({ params, query: noQuery }, { params: event.pathParameters ?? {}, query: event.queryStringParameters ?? {} });
     const service = callingService(arn);
-    logger.appendKeys({ callerService: service.name });
+    // The ARN (with the platform's AWS account id) goes to the operator's logs, never to the tenant's audit trail.
+    logger.appendKeys({ callerService: service.name, callerArn: service.arn });
     const token = await vendAccessToken(input.params.appid, service, deps);
     return jsonResponse(200, token);
   });

@@ -6,7 +6,8 @@
  * - An active account: its current access token and expiry, refreshed first (under the lease, so
  *   any number of concurrent requests cause one refresh) when it is expired. Never the refresh token.
  * - An account the hub holds in another status: `422 account_not_active`; one it does not hold: 404.
- * - Every answer about a held account is audited in its owner's trail, with the calling service.
+ * - Every answer about a held account is audited in its owner's trail, with the calling service's
+ *   name only: its full ARN names the platform's AWS account, which is none of the tenant's business.
  */
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
@@ -21,7 +22,7 @@ export interface VendingDependencies {
   clock?: Clock;
 }
 
-/** Who asked: a short name for the trail, and the full caller identity (the SigV4 caller's ARN in AWS). */
+/** Who asked: a short name for the trail, and the full caller identity (the SigV4 caller's ARN in AWS, for the logs only). */
 export interface CallingService {
   name: string;
   arn: string;
@@ -41,7 +42,7 @@ export async function vendAccessToken(appid: string, service: CallingService, de
       actor: `service:${service.name}`,
       action,
       appid,
-      details: { callerArn: service.arn, ...details },
+      details,
     });
 
   let vended: VendedToken;
@@ -61,12 +62,15 @@ export async function vendAccessToken(appid: string, service: CallingService, de
 
 /**
  * The calling service from its IAM identity: `…:user/service/<name>` (the local service tokens) or
- * `…:user/<name>` → the user name; `…:assumed-role/<role>/<session>` → the role; anything else as is.
+ * `…:user/<name>` → the user name; `…:assumed-role/<role>/<session>` → the role; any other ARN → the
+ * last part of its resource (never the account id it holds); anything else as is.
  */
 export function callingService(arn: string): CallingService {
   const assumed = /:assumed-role\/([^/]+)\//.exec(arn);
   if (assumed) return { name: assumed[1]!, arn };
   const user = /:user\/(?:.*\/)?([^/]+)$/.exec(arn);
   if (user) return { name: user[1]!, arn };
+  const resource = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:(.+)$/.exec(arn);
+  if (resource) return { name: resource[1]!.split(/[/:]/).filter(Boolean).pop() ?? 'unknown', arn };
   return { name: arn, arn };
 }

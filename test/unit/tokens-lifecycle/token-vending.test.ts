@@ -25,6 +25,42 @@ describe('token vending', () => {
     expect(caller.name).toBe('qrcode-service');
   });
 
+  it('names a caller with another kind of ARN without its account id', () => {
+    // Act
+    const caller = callingService('arn:aws:iam::111122223333:root');
+
+    // Assess
+    expect(caller.name).toBe('root');
+  });
+
+  it('keeps the caller’s ARN and account id out of the owner’s trail', async () => {
+    // Prepare
+    const { events, audit } = recordingAudit();
+    const caller = callingService('arn:aws:sts::111122223333:assumed-role/qrcode-service/1700000000000');
+    const tokens = { currentWithExpiry: async () => ({ accessToken: 'secret-access-token', expiresAt: '2030-01-01T00:00:00.000Z', ownerTenantId: 'owner' }) };
+
+    // Act
+    await vendAccessToken('wx0000000000000001', caller, { tokens, ownerOf: async () => 'owner', audit });
+
+    // Assess
+    expect(events.map((e) => e.event.actor)).toEqual(['service:qrcode-service']);
+    expect(JSON.stringify(events)).not.toMatch(/111122223333|arn:/);
+  });
+
+  it('keeps the caller’s ARN out of the trail of a refusal', async () => {
+    // Prepare
+    const { events, audit } = recordingAudit();
+    const tokens = { currentWithExpiry: async () => Promise.reject(accountNotActive('wx0000000000000003', 'revoked')) };
+    const caller = callingService('arn:aws:iam::111122223333:user/templates');
+
+    // Act
+    await vendAccessToken('wx0000000000000003', caller, { tokens, ownerOf: async () => 'owner', audit }).catch(() => undefined);
+
+    // Assess
+    expect(events.map((e) => e.event.actor)).toEqual(['service:templates']);
+    expect(JSON.stringify(events)).not.toMatch(/111122223333|arn:/);
+  });
+
   it('audits a vended token in the owner’s trail without the token', async () => {
     // Prepare
     const { events, audit } = recordingAudit();
