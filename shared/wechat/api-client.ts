@@ -5,7 +5,7 @@
  *
  * Tokens travel in the query string (`component_access_token=` for component endpoints,
  * `access_token=` for the account's own endpoints), so a URL is never logged and never put in an
- * error; an `errmsg` that happens to echo the token has it masked.
+ * error; an `errmsg` that happens to echo the token or a secret of the body has it masked.
  */
 import { config } from '#shared/config/config.ts';
 import { logger } from '#shared/observability/powertools.ts';
@@ -72,6 +72,16 @@ type Json = Record<string, unknown>;
 
 const CONNECTION_NEVER_OPENED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_ERRMSG_LENGTH = 500;
+
+/** Body fields whose values are secrets: WeChat sometimes echoes request values in `errmsg`. */
+const SECRET_BODY_FIELDS: ReadonlySet<string> = new Set([
+  'component_appsecret',
+  'appsecret',
+  'component_verify_ticket',
+  'authorization_code',
+  'authorizer_refresh_token',
+  'component_secret',
+]);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -517,7 +527,7 @@ export class WeChatApiClient {
     const errcode = typeof body.errcode === 'number' ? body.errcode : Number(body.errcode ?? 0);
     if (errcode !== 0 && !Number.isNaN(errcode)) {
       const errmsg = typeof body.errmsg === 'string' ? body.errmsg : '';
-      throw new WeChatApiError(call.api, errcode, mask(errmsg, token).slice(0, MAX_ERRMSG_LENGTH));
+      throw new WeChatApiError(call.api, errcode, mask(errmsg, [token, ...secretsOf(call.body)]).slice(0, MAX_ERRMSG_LENGTH));
     }
     return body;
   }
@@ -546,8 +556,23 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function mask(text: string, token: string | undefined): string {
-  return token && token.length >= 8 ? text.split(token).join('***') : text;
+/** The string values of the secret fields of a request body, wherever they are nested. */
+function secretsOf(body: unknown): string[] {
+  if (Array.isArray(body)) return body.flatMap(secretsOf);
+  if (!isObject(body)) return [];
+  return Object.entries(body).flatMap(([name, value]) =>
+    SECRET_BODY_FIELDS.has(name) && typeof value === 'string' ? [value] : secretsOf(value),
+  );
+}
+
+/**
+ * Replaces every occurrence of each secret, longest first (so that a secret holding another is
+ * masked whole). Values under 8 characters are left alone: WeChat's secrets are far longer, and
+ * masking a short value would mangle the rest of the message.
+ */
+function mask(text: string, secrets: readonly (string | undefined)[]): string {
+  const maskable = secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 8).sort((a, b) => b.length - a.length);
+  return maskable.reduce((masked, secret) => masked.split(secret).join('***'), text);
 }
 
 function isObject(value: unknown): value is Json {

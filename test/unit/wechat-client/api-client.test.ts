@@ -277,6 +277,53 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     expect(`${error.message} ${(error as WeChatApiError).errmsg} ${error.stack}`).not.toContain(secretToken);
   });
 
+  it.each([
+    [
+      'api_component_token',
+      (c: WeChatApiClient) =>
+        c.componentToken({ componentAppId: 'wx1234567890abcdef', componentSecret: 'COMPONENT-SECRET-0123456789abcdef', componentVerifyTicket: 'ticket@@@VERIFY-TICKET-0123456789' }),
+      ['COMPONENT-SECRET-0123456789abcdef', 'ticket@@@VERIFY-TICKET-0123456789'],
+    ],
+    [
+      'api_start_push_ticket',
+      (c: WeChatApiClient) => c.startPushTicket({ componentAppId: 'wx1234567890abcdef', componentSecret: 'COMPONENT-SECRET-0123456789abcdef' }),
+      ['COMPONENT-SECRET-0123456789abcdef'],
+    ],
+    [
+      'component/clear_quota/v2',
+      (c: WeChatApiClient) => c.componentClearQuotaV2({ componentAppId: 'wx1234567890abcdef', componentSecret: 'COMPONENT-SECRET-0123456789abcdef' }),
+      ['COMPONENT-SECRET-0123456789abcdef'],
+    ],
+    [
+      'api_query_auth',
+      (c: WeChatApiClient) =>
+        c.queryAuth(new RotatingTokens(['component-token-0123456789']), { componentAppId: 'wx1234567890abcdef', authorizationCode: 'queryauthcode@@@AUTH-CODE-0123456789' }),
+      ['queryauthcode@@@AUTH-CODE-0123456789', 'component-token-0123456789'],
+    ],
+    [
+      'api_authorizer_token',
+      (c: WeChatApiClient) =>
+        c.authorizerToken(new RotatingTokens(['component-token-0123456789']), {
+          componentAppId: 'wx1234567890abcdef',
+          authorizerAppId: 'wx570bc396a51b8ff8',
+          authorizerRefreshToken: 'refreshtoken@@@REFRESH-0123456789',
+        }),
+      ['refreshtoken@@@REFRESH-0123456789', 'component-token-0123456789'],
+    ],
+  ])('masks every secret %s sent when WeChat echoes it in errmsg', async (_api, send, secrets) => {
+    // Prepare
+    wechat.answer = (request) => ({ body: { errcode: 40013, errmsg: `invalid request ${JSON.stringify(request.body)} ${request.query.toString()} rid: ${rid}` } });
+
+    // Act
+    const error = (await send(client()).catch((e: unknown) => e)) as WeChatApiError;
+
+    // Assess
+    expect(error).toBeInstanceOf(WeChatApiError);
+    const text = `${error.message} ${error.errmsg} ${error.stack}`;
+    expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
+    expect(error.rid).toBe(rid);
+  });
+
   it('never puts the token in a network error message', async () => {
     // Prepare
     const secretToken = 'SECRET-TOKEN-abcdef0123456789';
