@@ -37,6 +37,9 @@ export function listClaim(value: unknown): string[] {
 
 const identifier = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
+/** Each department costs a Query on a member's reads: a token naming more is refused, not truncated. */
+export const MAX_DEPARTMENTS = 100;
+
 /** Reads the caller from verified claims. A token without a usable tenant or subject is refused. */
 export function callerFromClaims(claims: Claims | undefined): Caller {
   if (!claims) throw new Unauthorized();
@@ -49,11 +52,15 @@ export function callerFromClaims(claims: Claims | undefined): Caller {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
     throw new Unauthorized('The token has no usable "sub" claim.');
   }
+  const departments = listClaim(claims[names.departments]);
+  if (departments.length > MAX_DEPARTMENTS) {
+    throw new Unauthorized(`The token names ${departments.length} departments in "${names.departments}"; the hub accepts at most ${MAX_DEPARTMENTS}.`);
+  }
   return {
     tenantId,
     userId,
     isAdmin: listClaim(claims[names.roles]).includes('admin'),
-    departments: listClaim(claims[names.departments]).filter((d) => identifier.test(d)),
+    departments: departments.filter((d) => identifier.test(d)),
   };
 }
 

@@ -53,6 +53,28 @@ describe('the caller of a console route', () => {
     expect(read).toThrow(Unauthorized);
   });
 
+  it('is refused with a clear message when the token names more than 100 departments', () => {
+    // Prepare
+    const departments = `[${Array.from({ length: 101 }, (_, i) => `d-${i}`).join(' ')}]`;
+
+    // Act
+    const read = () => callerFromClaims({ sub: 'u-1', tenant_id: 't-1', departments });
+
+    // Assess
+    expect(read).toThrow(new Unauthorized('The token names 101 departments in "departments"; the hub accepts at most 100.'));
+  });
+
+  it('keeps every department of a token naming 100', () => {
+    // Prepare
+    const names = Array.from({ length: 100 }, (_, i) => `d-${i}`);
+
+    // Act
+    const caller = callerFromClaims({ sub: 'u-1', tenant_id: 't-1', departments: `[${names.join(' ')}]` });
+
+    // Assess
+    expect(caller.departments).toEqual(names);
+  });
+
   it('is refused when there are no claims at all', () => {
     // Act
     const read = () => callerFromClaims(undefined);
