@@ -12,10 +12,11 @@ import { componentTokenService } from '#shared/adapters/dynamodb/component-store
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { observed } from '#shared/http/middleware.ts';
+import { appIdSchema } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
 
-const job = v.object({ appid: v.string(), authCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), toUser: v.pipe(v.string(), v.minLength(1)) });
+const job = v.object({ appid: appIdSchema, authCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), toUser: v.pipe(v.string(), v.minLength(1)) });
 
 const events = new DynamoAuthorizationEvents(db(), tableName());
 const deps = {
@@ -27,8 +28,16 @@ const deps = {
 
 const processor = new BatchProcessor(EventType.SQS);
 
+function jsonOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 async function handleRecord(record: SQSRecord): Promise<void> {
-  const parsed = v.safeParse(job, JSON.parse(record.body));
+  const parsed = v.safeParse(job, jsonOf(record.body));
   if (!parsed.success) {
     // A message that can never succeed is dropped with a log line rather than retried into the DLQ.
     logger.error('Dropped a malformed release-test job', { messageId: record.messageId });
