@@ -18,7 +18,7 @@ import {
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
 import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
-import type { AccountDirectory } from '#shared/domain/accounts/queries.ts';
+import type { AccountDirectory, ReadOptions } from '#shared/domain/accounts/queries.ts';
 import type { AccountSettingsStore, DefaultChange, SettingsWriteOutcome } from '#shared/domain/accounts/settings.ts';
 
 type Item = Record<string, unknown>;
@@ -46,6 +46,8 @@ export async function batchGetAll(client: DynamoDBDocumentClient, table: string,
   return found;
 }
 
+const consistency = (read: ReadOptions) => (read.consistent ? { ConsistentRead: true } : {});
+
 export class DynamoAccountDirectory implements AccountDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -60,9 +62,9 @@ export class DynamoAccountDirectory implements AccountDirectory {
     return items.map(linkFromItem);
   }
 
-  async link(tenantId: string, appid: string): Promise<TenantLink | undefined> {
+  async link(tenantId: string, appid: string, read: ReadOptions = {}): Promise<TenantLink | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) } }),
+      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) }, ...consistency(read) }),
     );
     return result.Item ? linkFromItem(result.Item) : undefined;
   }
@@ -73,16 +75,16 @@ export class DynamoAccountDirectory implements AccountDirectory {
     return new Map(items.map((item) => [String(item.appid), accountFromItem(item)]));
   }
 
-  async account(appid: string): Promise<AccountRecord | undefined> {
+  async account(appid: string, read: ReadOptions = {}): Promise<AccountRecord | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk } }),
+      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, ...consistency(read) }),
     );
     return result.Item ? accountFromItem(result.Item) : undefined;
   }
 
-  async tenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
+  async tenantSettings(tenantId: string, read: ReadOptions = {}): Promise<TenantSettings | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk } }),
+      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk }, ...consistency(read) }),
     );
     return result.Item ? tenantSettingsFromItem(result.Item) : undefined;
   }

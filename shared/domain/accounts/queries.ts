@@ -19,11 +19,16 @@ import { toAccountView, type AccountRecord, type AccountView, type TenantLink, t
 export interface AccountDirectory {
   /** Every link of the tenant (owned and shared). */
   linksOf(tenantId: string): Promise<TenantLink[]>;
-  link(tenantId: string, appid: string): Promise<TenantLink | undefined>;
+  link(tenantId: string, appid: string, read?: ReadOptions): Promise<TenantLink | undefined>;
   /** The accounts that exist among `appids`, by appid. */
   accounts(appids: readonly string[]): Promise<Map<string, AccountRecord>>;
-  account(appid: string): Promise<AccountRecord | undefined>;
-  tenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
+  account(appid: string, read?: ReadOptions): Promise<AccountRecord | undefined>;
+  tenantSettings(tenantId: string, read?: ReadOptions): Promise<TenantSettings | undefined>;
+}
+
+/** `consistent`: a strongly consistent read, for the answer to a write that must show what it wrote. */
+export interface ReadOptions {
+  consistent?: boolean;
 }
 
 /** Department grants, as the visibility rule reads them. */
@@ -68,18 +73,18 @@ export class AccountQueries {
   }
 
   /** One account of the caller's tenant; `not_found` or `forbidden` per the rules above. */
-  async get(caller: Caller, appid: string): Promise<AccountView> {
-    const { account, link } = await this.visibleLink(caller.tenantId, appid);
+  async get(caller: Caller, appid: string, read: ReadOptions = {}): Promise<AccountView> {
+    const { account, link } = await this.visibleLink(caller.tenantId, appid, read);
     if (!caller.isAdmin && !(await this.grants.isGrantedToAny(caller.tenantId, caller.departments, appid))) {
       throw new Forbidden('None of your departments was granted this account.');
     }
-    const settings = await this.directory.tenantSettings(caller.tenantId);
+    const settings = await this.directory.tenantSettings(caller.tenantId, read);
     return toAccountView(account, link, settings, this.requiredFuncIds);
   }
 
   /** The tenant's live link to `appid` and the account, or `not_found`. */
-  async visibleLink(tenantId: string, appid: string): Promise<{ link: TenantLink; account: AccountRecord }> {
-    const [link, account] = await Promise.all([this.directory.link(tenantId, appid), this.directory.account(appid)]);
+  async visibleLink(tenantId: string, appid: string, read: ReadOptions = {}): Promise<{ link: TenantLink; account: AccountRecord }> {
+    const [link, account] = await Promise.all([this.directory.link(tenantId, appid, read), this.directory.account(appid, read)]);
     if (!link || !isLive(link, account)) throw accountNotFound();
     return { link, account };
   }

@@ -44,7 +44,8 @@ export class AccountSettings {
 
   async update(caller: Caller, appid: string, change: SettingsChange): Promise<AccountView> {
     for (let attempt = 1; ; attempt += 1) {
-      const before = await this.queries.get(caller, appid);
+      // Strongly consistent: what is left to write, and a retry after `default_moved`, start from the latest state.
+      const before = await this.queries.get(caller, appid, { consistent: true });
       const changes: Record<string, { from: boolean; to: boolean }> = {};
       let defaultChange: DefaultChange = { kind: 'keep' };
       if (change.isDefault !== undefined && change.isDefault !== before.isDefault) {
@@ -70,7 +71,8 @@ export class AccountSettings {
         appid,
         details: changes,
       });
-      return this.queries.get(caller, appid);
+      // Strongly consistent: the answer shows what was just written.
+      return this.queries.get(caller, appid, { consistent: true });
     }
   }
 }
