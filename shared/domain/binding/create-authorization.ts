@@ -6,7 +6,7 @@
  * learns from it whom the authorization is for, and spends it once.
  */
 import { randomBytes } from 'node:crypto';
-import { NotFound } from '#shared/errors/domain-errors.ts';
+import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
 import { callbackRedirectUri, mobileAuthorizeUrl, pcAuthorizeUrl } from '#shared/domain/binding/authorization-urls.ts';
 import type { AccountStore, AuthorizationStates, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
@@ -23,7 +23,7 @@ export interface AuthorizationLink {
 export interface CreateAuthorizationDeps {
   wechat: Pick<BindingWeChat, 'componentAppId' | 'createPreAuthCode'>;
   states: Pick<AuthorizationStates, 'save'>;
-  accounts: Pick<AccountStore, 'getAccount'>;
+  accounts: Pick<AccountStore, 'getAccount' | 'getLink'>;
   publicBaseUrl: string;
   mpBase: string;
   now: () => Date;
@@ -38,8 +38,14 @@ export async function createAuthorizationLink(
   deps: CreateAuthorizationDeps,
 ): Promise<AuthorizationLink> {
   if (request.appid) {
-    // Only the owner re-authorizes; an account of another tenant is "not found" (API.md §1: never reveal which).
+    // Only the owner re-authorizes; an account of another tenant is "not found" (API.md §1: never
+    // reveal which), while a recipient, which sees the account, hears why it may not (as on every
+    // owner-only route).
     const account = await deps.accounts.getAccount(request.appid);
+    if (account && account.status !== 'unbound' && account.ownerTenantId !== request.tenantId) {
+      const link = await deps.accounts.getLink(request.tenantId, request.appid);
+      if (link?.role === 'shared') throw new Forbidden('Only the tenant that owns the account can re-authorize it; it is shared with your organisation.');
+    }
     if (!account || account.ownerTenantId !== request.tenantId || account.status === 'unbound') {
       throw new NotFound('No account with this appid is bound by your organisation.');
     }

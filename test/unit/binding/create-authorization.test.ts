@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRecord } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
 import { createAuthorizationLink, randomState, type CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
 import type { AuthorizationState } from '#shared/domain/binding/ports.ts';
 import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
@@ -7,7 +7,7 @@ import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 
 const NOW = new Date('2026-03-01T08:00:00.000Z');
 
-function setup(options: { accounts?: AccountRecord[]; preAuthExpiresIn?: number; preAuthError?: unknown } = {}) {
+function setup(options: { accounts?: AccountRecord[]; links?: TenantLink[]; preAuthExpiresIn?: number; preAuthError?: unknown } = {}) {
   const saved: { state: string; record: AuthorizationState }[] = [];
   let codes = 0;
   const deps: CreateAuthorizationDeps = {
@@ -20,7 +20,10 @@ function setup(options: { accounts?: AccountRecord[]; preAuthExpiresIn?: number;
       },
     },
     states: { save: async (state, record) => void saved.push({ state, record }) },
-    accounts: { getAccount: async (appid) => options.accounts?.find((account) => account.appid === appid) },
+    accounts: {
+      getAccount: async (appid) => options.accounts?.find((account) => account.appid === appid),
+      getLink: async (tenantId, appid) => options.links?.find((link) => link.tenantId === tenantId && link.appid === appid),
+    },
     publicBaseUrl: 'https://hub.example.com',
     mpBase: 'https://mp.weixin.qq.com',
     now: () => NOW,
@@ -132,6 +135,21 @@ describe('creating an authorization link', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code: 'not_found' });
+    expect(saved).toEqual([]);
+  });
+
+  it('answers forbidden to re-authorizing an account shared with the tenant, and stores no state', async () => {
+    // Prepare
+    const { deps, saved } = setup({
+      accounts: [owned('wxd3e0000000000001', 't-2')],
+      links: [{ tenantId: 't-1', appid: 'wxd3e0000000000001', role: 'shared', linkedAt: NOW.toISOString(), plaintextAuthorization: false }],
+    });
+
+    // Act
+    const attempt = createAuthorizationLink({ tenantId: 't-1', userId: 'alice', appid: 'wxd3e0000000000001' }, deps);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: 'forbidden' });
     expect(saved).toEqual([]);
   });
 
