@@ -187,8 +187,11 @@ describe('binding an Official Account through WeChat’s consent', () => {
       const appid = newAccount();
       await bindThroughSimulator(stack, { tenant: 't-first-owner', appid });
       // WeChat re-issues the authorization on every consent, so the first owner's account and tokens
-      // may legitimately be refreshed by the push that follows; everything else must stay as it was.
-      const outsideAccount = (items: string[]) => items.filter((text) => !text.includes(`"pk":"${accountKeys.accountPk(appid)}"`));
+      // may legitimately be refreshed by the push that follows, and that re-authorization syncs the
+      // owner's followers again (its own partitions and the sync's idempotency records); everything
+      // else must stay as it was.
+      const ownersAccountPartitions = [`"pk":"${accountKeys.accountPk(appid)}"`, `"pk":"${accountKeys.accountPk(appid)}#FANS"`, '"pk":"IDEMPOTENCY#fan-sync"'];
+      const outsideAccount = (items: string[]) => items.filter((text) => !ownersAccountPartitions.some((pk) => text.includes(pk)));
       const before = outsideAccount(await snapshot());
 
       // Act
