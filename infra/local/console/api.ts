@@ -4,80 +4,14 @@
  */
 import { browser } from './browser.ts';
 
-export interface Permission {
-  id: number;
-  name: string;
-}
-
-export interface Account {
-  appid: string;
-  userName: string;
-  nickname: string;
-  headImg?: string;
-  principalName?: string;
-  alias?: string;
-  serviceType: 'service' | 'subscription';
-  verified: boolean;
-  status: 'active' | 'revoked' | 'reauthorization_required' | 'unbound';
-  role: 'owner' | 'shared';
-  permissions: Permission[];
-  capabilities: { qrCodes: boolean; templateMessages: boolean; payment: boolean };
-  isDefault: boolean;
-  plaintextAuthorization: boolean;
-  openAppId?: string;
-  authorizedAt: string;
-  revokedAt?: string;
-  fans?: { total: number; subscribed: number; lastSyncAt?: string };
-}
-
-export interface Share {
-  tenantId: string;
-  linkedAt: string;
-  includePayment: boolean;
-  communities: number;
-}
-
-export interface Community {
-  communityId: string;
-  accountAppId: string | null;
-  paymentAppId: string | null;
-  updatedAt: string;
-}
-
-export interface FanSyncJob {
-  jobId: string;
-  appid: string;
-  status: 'queued' | 'running' | 'paused_quota' | 'done' | 'failed';
-  listed: number;
-  synced: number;
-  failed: number;
-  unsubscribedMarked: number;
-  startedAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  error?: { code: string; message: string };
-}
-
-export interface Fan {
-  openid: string;
-  unionid?: string;
-  subscribed: boolean;
-  subscribedAt?: string;
-  unsubscribedAt?: string;
-  subscribeScene?: string;
-  tagIds: number[];
-  remark?: string;
-  language?: string;
-  updatedAt: string;
-}
-
-export interface AuditEvent {
-  at: string;
-  actor: string;
-  action: string;
-  appid?: string;
-  details?: Record<string, unknown>;
-}
+// The answers' shapes are the hub's own view types (API.md §3), imported as types only: nothing of
+// the server code enters the browser bundle.
+export type { AccountView as Account } from '#shared/domain/accounts/model.ts';
+export type { PermissionSet as Permission } from '#shared/wechat/permission-sets.ts';
+export type { Share } from '#shared/domain/sharing/ports.ts';
+export type { Community } from '#shared/domain/communities/model.ts';
+export type { FanSyncJobView as FanSyncJob, FanView as Fan } from '#shared/domain/fans/model.ts';
+export type { AuditEvent } from '#shared/domain/audit/audit-log.ts';
 
 export class ApiError extends Error {
   constructor(

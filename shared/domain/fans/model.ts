@@ -73,8 +73,6 @@ export interface FanSyncJobView {
   error?: { code: string; message: string };
 }
 
-/** A job counts as running (so a new request returns it) while it can still make progress. */
-
 /** The fan summary on the owner's Account (API.md §3 `Account.fans`). */
 export interface FanSummary {
   total: number;
