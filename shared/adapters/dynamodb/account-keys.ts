@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
+import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
 
 export const accountKeys = {
   accountPk: (appid: string) => `ACCOUNT#${appid}`,
@@ -64,4 +65,28 @@ export function authorizerTokenAttributes(appid: string, tokens: { accessToken: 
     gsi2pk: dueShard(appid),
     gsi2sk: dueSortKey(refreshAtOf(tokens.expiresAt), appid),
   };
+}
+
+/**
+ * What WeChat's description of an account sets on its ACCOUNT item, written the same way by binding
+ * and by a re-authorization push; `absent` names the optional fields WeChat no longer gives, to remove.
+ */
+export function profileAttributes(profile: AccountProfile): { sets: Record<string, unknown>; absent: string[] } {
+  const optional = { headImg: profile.headImg, principalName: profile.principalName, alias: profile.alias };
+  const sets: Record<string, unknown> = {
+    userName: profile.userName,
+    nickname: profile.nickname,
+    serviceTypeId: profile.serviceTypeId,
+    verifyTypeId: profile.verifyTypeId,
+    openPay: profile.openPay,
+    funcIds: profile.funcIds,
+    gsi1pk: accountKeys.userNameGsi(profile.userName),
+    gsi1sk: accountKeys.accountSk,
+  };
+  const absent: string[] = [];
+  for (const [name, value] of Object.entries(optional)) {
+    if (value === undefined) absent.push(name);
+    else sets[name] = value;
+  }
+  return { sets, absent };
 }

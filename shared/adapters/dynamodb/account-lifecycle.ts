@@ -31,7 +31,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey } from '#shared/adapters/dynamodb/account-keys.ts';
+import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey, profileAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
@@ -128,23 +128,8 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
 
   async applyReauthorization(appid: string, expectedStatus: 'active' | 'reauthorization_required', change: Reauthorization): Promise<boolean> {
     const { profile, at } = change;
-    const optional = { headImg: profile.headImg, principalName: profile.principalName, alias: profile.alias };
-    const accountSets: Item = {
-      userName: profile.userName,
-      nickname: profile.nickname,
-      ...optional,
-      serviceTypeId: profile.serviceTypeId,
-      verifyTypeId: profile.verifyTypeId,
-      openPay: profile.openPay,
-      funcIds: profile.funcIds,
-      status: 'active',
-      updatedAt: at,
-      gsi1pk: accountKeys.userNameGsi(profile.userName),
-      gsi1sk: accountKeys.accountSk,
-    };
-    const absent = Object.entries(optional)
-      .filter(([, value]) => value === undefined)
-      .map(([name]) => name);
+    const { sets: profileSets, absent } = profileAttributes(profile);
+    const accountSets: Item = { ...profileSets, status: 'active', updatedAt: at };
 
     let tokenSets: Item | undefined;
     if (change.tokens) tokenSets = authorizerTokenAttributes(appid, change.tokens, at);

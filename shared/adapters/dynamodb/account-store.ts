@@ -20,7 +20,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { accountKeys, authorizerTokenAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
+import { accountKeys, authorizerTokenAttributes, profileAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
 import type { AccountRecord, AccountStatus, LinkRole, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
 import type { AccountStore, BindingWrite, BindingWriteResult } from '#shared/domain/binding/ports.ts';
 
@@ -168,28 +168,18 @@ export class DynamoAccountStore implements AccountStore {
     items[ACCOUNT_INDEX] = {
       role: 'account',
       item: updateOf(this.table, { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, (e) => {
-        const optional = { headImg: profile.headImg, principalName: profile.principalName, alias: profile.alias };
+        const { sets: profileSets, absent } = profileAttributes(profile);
         const set = e.sets({
           type: 'Account',
           appid,
-          userName: profile.userName,
-          nickname: profile.nickname,
-          ...optional,
-          serviceTypeId: profile.serviceTypeId,
-          verifyTypeId: profile.verifyTypeId,
-          openPay: profile.openPay,
-          funcIds: profile.funcIds,
+          ...profileSets,
           status: 'active',
           ownerTenantId: tenantId,
           authorizedAt: at,
           updatedAt: at,
-          gsi1pk: accountKeys.userNameGsi(profile.userName),
-          gsi1sk: accountKeys.accountSk,
         });
         const remove = [
-          ...Object.entries(optional)
-            .filter(([, value]) => value === undefined)
-            .map(([attribute]) => e.name(attribute)),
+          ...absent.map((attribute) => e.name(attribute)),
           e.name('revokedAt'),
           e.name('unboundAt'),
         ];
