@@ -1,7 +1,8 @@
 /**
- * The console in a real browser (Debian's chromium through playwright-core) against an in-process
- * local stack with the WeChat simulator: the walk of issue 8, one step per test, in order, sharing the
- * two tenants' pages. Screenshots of the main screens land in test/e2e/screenshots/ (gitignored).
+ * The console in a real browser (a headless Chromium through playwright-core, picked and given a CJK
+ * font by ./browser.ts) against an in-process local stack with the WeChat simulator: the walk of
+ * issue 8, one step per test, in order, sharing the two tenants' pages. Screenshots of the main
+ * screens land in test/e2e/screenshots/ (gitignored).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { demoAccounts } from '#infra/local/wechat-simulator/simulator.ts';
-import { launchBrowser, type LocalBrowser } from '#test/e2e/console/browser.ts';
+import { CJK_FONT_FAMILY, launchBrowser, type LocalBrowser } from '#test/e2e/console/browser.ts';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 const APPID = demoAccounts.verifiedService.appid;
@@ -89,6 +90,23 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
     expect(row).toContain('已认证 verified');
     expect(row).toContain('payment');
     expect(row).toMatch(/\d+ sets/);
+  });
+
+  it('draws the account’s Chinese name with the CJK font the launcher provides, not as boxes', async () => {
+    // Prepare
+    const cdp = await browser.context.newCDPSession(owner);
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: `[data-testid=account-row-${APPID}] [data-testid=account-link]` });
+
+    // Act
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    await cdp.detach();
+
+    // Assess
+    // One font for every glyph, the launcher's (its bold face here: the name is a strong link).
+    expect(fonts.map((font) => font.familyName)).toEqual([expect.stringMatching(new RegExp(`^${CJK_FONT_FAMILY}`))]);
   });
 
   it('syncs the followers with a progress bar that reaches 100 %', async () => {
