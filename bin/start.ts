@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 // this machine may run Node 20, which the SDK supports but announces on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>]]
+const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>] [--gateway-style hub|aws]]
 
 Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
 every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
@@ -18,6 +18,9 @@ unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and pla
   --fresh             start with an empty database (the token key is kept)
   --data-dir <path>   where data lives (default LOCAL_DATA_DIR or .local)
   --port <n>          gateway port (default PORT or 3000; 0 = any free port)
+  --gateway-style <s> how the gateway words its own refusals (404, 401, 413, …): hub = the hub's
+                      { error: { code, message } } (default), aws = API Gateway's {"message":"…"}
+                      as in AWS (default LOCAL_GATEWAY_STYLE or hub)
   --help              this text`;
 
 let flags;
@@ -30,6 +33,7 @@ try {
       fresh: { type: 'boolean' },
       'data-dir': { type: 'string' },
       port: { type: 'string' },
+      'gateway-style': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -45,6 +49,11 @@ if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) {
   process.stderr.write(`start: --port must be a port number.\n`);
   process.exit(2);
 }
+if (flags['gateway-style'] !== undefined && !['hub', 'aws'].includes(flags['gateway-style'])) {
+  process.stderr.write(`start: --gateway-style must be hub or aws.\n`);
+  process.exit(2);
+}
+if (flags['gateway-style'] !== undefined) process.env.LOCAL_GATEWAY_STYLE = flags['gateway-style'];
 
 const { startLocalStack } = await import('#infra/local/stack.ts');
 const { localDataDir } = await import('#infra/local/tokens.ts');

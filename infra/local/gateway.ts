@@ -3,16 +3,20 @@
  * through the same handlers Lambda runs. Per request it does what an HTTP API does: refuse bodies
  * over 10 MB, match the route (404 otherwise), run the route's authorizer (JWT for console routes,
  * a local stand-in for IAM on internal routes), build the payload 2.0 event, invoke the function and
- * turn its answer into the response. Errors the gateway itself produces use the hub's envelope
- * (API.md §1) so that clients see one shape locally.
+ * turn its answer into the response. The answers the gateway gives itself — no route, no valid
+ * token, a body or headers too large, a request that is not valid HTTP (also a method Node cannot
+ * parse, or `CONNECT`), a function that failed — use the hub's envelope (API.md §1) so that clients
+ * see one shape locally; with the style `aws` (`LOCAL_GATEWAY_STYLE=aws`, `npm start --
+ * --gateway-style aws`) they imitate API Gateway's own `{"message":"…"}` answers instead
+ * (`http-api-event.ts`, `refusalResponse`), so that clients can be tested against both.
  *
  * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
  * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
  * console token as `npm run token` does, for requests sent on this machine only), the OpenAPI
  * document at `GET /openapi.json` (shared/http/openapi.ts) and a redirect from `/` to the console.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { HubFunction, Route } from '#infra/catalogue.ts';
 import {
   bearerToken,
@@ -31,11 +35,16 @@ import { openApiDocument } from '#shared/http/openapi.ts';
 import {
   buildHttpApiEvent,
   compileRoute,
+  gatewayStyleFrom,
   matchRoute,
   newRequestId,
+  rawHttpResponse,
+  refusalResponse,
   toGatewayResponse,
   type CompiledRoute,
   type GatewayResponse,
+  type GatewayStyle,
+  type Refusal,
 } from '#infra/local/http-api-event.ts';
 
 /** API Gateway's payload limit for HTTP APIs. */
@@ -54,6 +63,8 @@ export interface GatewayOptions {
   startClosed?: boolean;
   /** The contract a console function's handler carries, for /openapi.json. Default: its handler's `contract`. */
   contractOf?: (functionName: string) => Promise<RouteContract | undefined>;
+  /** How the gateway's own refusals are worded (see the file header). Default: `LOCAL_GATEWAY_STYLE`, else `hub`. */
+  style?: GatewayStyle;
 }
 
 export interface LocalGateway {
@@ -80,6 +91,33 @@ const envelope = (
 
 class BodyTooLarge extends Error {}
 
+const noRoute: Refusal = { status: 404, code: 'not_found', message: 'No route matches this method and path.' };
+const bodyTooLarge: Refusal = {
+  status: 413,
+  code: 'validation_failed',
+  message: `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`,
+  headers: { connection: 'close' },
+  details: { fields: [{ field: 'body', message: `is larger than ${MAX_REQUEST_BODY_BYTES} bytes` }], limitBytes: MAX_REQUEST_BODY_BYTES },
+};
+const internalError: Refusal = { status: 500, code: 'internal_error', message: 'Something went wrong on our side. It has been logged.' };
+
+/** What Node's parser could not take as an HTTP request (`clientError`): the answer, or none when the client is gone. */
+function parseRefusal(error: NodeJS.ErrnoException): Refusal | undefined {
+  switch (error.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return undefined;
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'validation_failed', message: 'The request headers are too large.', details: { fields: [{ field: 'headers', message: 'are too large' }] } };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'validation_failed', message: 'The request did not arrive in time.' };
+    case 'HPE_INVALID_METHOD':
+      return { status: 400, code: 'validation_failed', message: 'The request method is not one this gateway knows.', details: { fields: [{ field: 'method', message: 'is not a known HTTP method' }] } };
+    default:
+      return { status: 400, code: 'validation_failed', message: 'The request is not valid HTTP/1.1.' };
+  }
+}
+
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -105,6 +143,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const log = options.log ?? (() => {});
+  const style = options.style ?? gatewayStyleFrom(process.env.LOCAL_GATEWAY_STYLE);
+  const refuse = (refusal: Refusal): GatewayResponse => refusalResponse(style, refusal);
   const routes: CompiledRoute<Target>[] = options.routes.map((entry) => compileRoute(entry.route, entry));
   let release!: () => void;
   const opened = new Promise<void>((resolve) => (release = resolve));
@@ -132,12 +172,12 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
     if (method === 'GET' && rawPath.startsWith('/console/')) {
       const asset = await consoleAsset(rawPath.slice('/console/'.length));
-      if (!asset) return envelope(404, 'not_found', 'The console has no such file.');
+      if (!asset) return refuse({ ...noRoute, message: 'The console has no such file.' });
       return { statusCode: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache' }, cookies: [], body: asset.body };
     }
     if (method === 'POST' && rawPath === '/console/token') {
       // A tunnel (to receive WeChat's pushes) exposes the gateway: only this machine may mint tokens.
-      if (!isFromThisMachine(request)) return envelope(404, 'not_found', 'No route matches this method and path.');
+      if (!isFromThisMachine(request)) return refuse(noRoute);
       return mintForConsole(request, body, options.jwtSecret);
     }
     if (method === 'GET' && rawPath === '/openapi.json') {
@@ -149,8 +189,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
 
     const match = matchRoute(routes, method, rawPath);
-    if (match.kind === 'bad_path') return envelope(400, 'validation_failed', 'The request path is not valid URL encoding.');
-    if (match.kind === 'not_found') return envelope(404, 'not_found', 'No route matches this method and path.');
+    if (match.kind === 'bad_path') {
+      return refuse({ status: 400, code: 'validation_failed', message: 'The request path is not valid URL encoding.', details: { fields: [{ field: 'path', message: 'is not valid URL encoding' }] } });
+    }
+    if (match.kind === 'not_found') return refuse(noRoute);
     const { fn, route } = match.compiled.target;
 
     let authorizer: unknown;
@@ -159,14 +201,14 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       const verified = await verifyConsoleToken(token, options.jwtSecret);
       if (!verified.ok) {
         const challenge = verified.reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
-        return envelope(401, 'unauthorized', refusalMessages[verified.reason], { 'www-authenticate': challenge });
+        return refuse({ status: 401, code: 'unauthorized', message: refusalMessages[verified.reason], headers: { 'www-authenticate': challenge } });
       }
       authorizer = jwtAuthorizerContext(verified.payload);
     } else if (route.auth === 'iam') {
       const verified = await verifyServiceToken(token, options.jwtSecret);
       // API Gateway answers 403 to a request without a valid SigV4 signature on an IAM route.
       if (!verified.ok || !verified.service) {
-        return envelope(403, 'forbidden', 'This internal route needs a service token (npm run token -- --service <name>).');
+        return refuse({ status: 403, code: 'forbidden', message: 'This internal route needs a service token (npm run token -- --service <name>).' });
       }
       authorizer = iamAuthorizerContext(verified.service);
     }
@@ -196,7 +238,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       // The local log gets the whole error; the response never carries a stack.
       const detail = error instanceof FunctionTimedOut ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
       log(`function ${fn.name} failed on ${match.compiled.routeKey}: ${detail}`);
-      return envelope(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+      // API Gateway answers a function that timed out with 503, one that failed with 500.
+      return refuse(error instanceof FunctionTimedOut ? { ...internalError, awsStatus: 503 } : internalError);
     }
   }
 
@@ -207,15 +250,12 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       result = await answer(request);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        result = envelope(413, 'validation_failed', `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`, { connection: 'close' }, {
-          fields: [{ field: 'body', message: `is larger than ${MAX_REQUEST_BODY_BYTES} bytes` }],
-          limitBytes: MAX_REQUEST_BODY_BYTES,
-        });
+        result = refuse(bodyTooLarge);
         // Let the client finish sending so that it reads the answer instead of a reset connection.
         request.resume();
       } else {
         log(`gateway error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        result = envelope(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+        result = refuse(internalError);
       }
     }
     const headers: Record<string, string | string[]> = { ...result.headers, 'apigw-requestid': newRequestId() };
@@ -227,9 +267,26 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     log(`${request.method} ${path} ${result.statusCode} ${Date.now() - started}ms`);
   }
 
+  /** An answer written straight to the socket, where Node has no response object to give. */
+  function answerOnSocket(socket: Socket, refusal: Refusal, what: string): void {
+    const response = refuse(refusal);
+    if (socket.writable) socket.end(rawHttpResponse({ ...response, headers: { ...response.headers, 'apigw-requestid': newRequestId() } }, STATUS_CODES[response.statusCode] ?? 'Error'));
+    else socket.destroy();
+    log(`${what} ${response.statusCode}`);
+  }
+
   const server = createServer((request, response) => {
     void handle(request, response);
   });
+  // Requests Node's parser refuses (headers over its limit, not HTTP, an unknown method) are answered
+  // here; without this Node answers them itself, bare (a 431 or 400 with no body).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const refusal = parseRefusal(error);
+    if (!refusal) return socket.destroy();
+    answerOnSocket(socket, refusal, `(unparsed request: ${error.code ?? 'error'})`);
+  });
+  // `CONNECT` is never a route; without a listener Node would drop the connection without an answer.
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => answerOnSocket(socket, noRoute, 'CONNECT'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {

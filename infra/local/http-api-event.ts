@@ -263,3 +263,66 @@ export function toGatewayResponse(result: unknown): GatewayResponse {
 }
 
 export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+// ---------------------------------------------------------------------------------------------
+// The gateway's own refusals
+
+/**
+ * How the local gateway words the answers it gives itself, before or instead of a function: `hub`
+ * (the default) in the hub's envelope `{ error: { code, message } }` with API.md §1 codes, so that a
+ * client sees one shape locally; `aws` as API Gateway itself answers in AWS, `{"message":"…"}` with
+ * its own wording (401 `Unauthorized` from the JWT authorizer, 403 `Forbidden` for IAM, 404
+ * `Not Found`, 413 `Request Entity Too Large`, 500 `Internal Server Error`, 503 `Service
+ * Unavailable` for a function that timed out, …), so that a client can be tested against both.
+ */
+export type GatewayStyle = 'hub' | 'aws';
+export const gatewayStyles: readonly GatewayStyle[] = ['hub', 'aws'];
+
+/** `LOCAL_GATEWAY_STYLE` (`npm start -- --gateway-style`): `hub` when unset; anything else is a mistake. */
+export function gatewayStyleFrom(value: string | undefined): GatewayStyle {
+  if (value === undefined || value === '') return 'hub';
+  if ((gatewayStyles as readonly string[]).includes(value)) return value as GatewayStyle;
+  throw new Error(`LOCAL_GATEWAY_STYLE must be one of ${gatewayStyles.join(', ')}, not ${JSON.stringify(value.slice(0, 40))}`);
+}
+
+/** A refusal the gateway answers itself. */
+export interface Refusal {
+  status: number;
+  /** The API.md §1 code of the hub's envelope. */
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Where API Gateway answers with another status than the hub's envelope (a function timeout: 503). */
+  awsStatus?: number;
+}
+
+/** API Gateway's own bodies, by status: `{"message": …}`. */
+const awsMessages: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function refusalResponse(style: GatewayStyle, refusal: Refusal): GatewayResponse {
+  const headers = { 'content-type': 'application/json; charset=utf-8', ...refusal.headers };
+  if (style === 'aws') {
+    const status = refusal.awsStatus ?? refusal.status;
+    return { statusCode: status, headers, cookies: [], body: Buffer.from(JSON.stringify({ message: awsMessages[status] ?? 'Error' })) };
+  }
+  const error = { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) };
+  return { statusCode: refusal.status, headers, cookies: [], body: Buffer.from(JSON.stringify({ error })) };
+}
+
+/** The whole HTTP/1.1 message of a response, for the answers written straight to a socket (the request could not be parsed). */
+export function rawHttpResponse(response: GatewayResponse, reason: string): Buffer {
+  const head = [`HTTP/1.1 ${response.statusCode} ${reason}`];
+  for (const [name, value] of Object.entries({ ...response.headers, 'content-length': String(response.body.length), connection: 'close' })) head.push(`${name}: ${value}`);
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), response.body]);
+}

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'wechat_error'
   | 'wechat_not_ready'
+  | 'try_again'
   | 'internal_error';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -44,6 +45,7 @@ const statusByCode: Record<ErrorCode, number> = {
   internal_error: 500,
   wechat_error: 502,
   wechat_not_ready: 503,
+  try_again: 503,
 };
 
 export const statusOf = (code: ErrorCode): number => statusByCode[code];
@@ -72,7 +74,7 @@ export class DomainError extends Error {
 
   /** Domain errors are written to be shown to the caller (middy's `expose`). */
   get expose(): boolean {
-    return this.statusCode < 500 || this.code === 'wechat_error' || this.code === 'wechat_not_ready';
+    return this.statusCode < 500 || this.code === 'wechat_error' || this.code === 'wechat_not_ready' || this.code === 'try_again';
   }
 }
 

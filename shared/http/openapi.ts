@@ -64,6 +64,7 @@ const errorCodes = Object.keys({
   internal_error: 1,
   wechat_error: 1,
   wechat_not_ready: 1,
+  try_again: 1,
 } satisfies Record<ErrorCode, 1>) as ErrorCode[];
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });

@@ -3,10 +3,16 @@
  * token: every request proves itself with WeChat's signature. The stack: observability, the error
  * envelope, header normalization, a 64 KiB raw-body limit (WeChat's pushes are a few KB), then:
  *
- * - GET with `echostr`: the URL check, answered with the echostr verbatim after `signature` verifies;
+ * - GET with `echostr`: the URL check, answered with the echostr verbatim (plain text, `nosniff`)
+ *   after `signature` verifies and its `timestamp` is within `WECHAT_MAX_CLOCK_SKEW_SECONDS`;
  * - POST: `encrypt_type=aes` required, `timestamp` within `WECHAT_MAX_CLOCK_SKEW_SECONDS`,
  *   `msg_signature` verified in constant time, decrypted with the current key then the previous one,
- *   the plaintext's appid checked against the component's; the route's function gets the plaintext.
+ *   the plaintext's appid checked against the component's; then the delivery rules of
+ *   `shared/domain/messages/push-delivery.ts`, because the signature does not cover the URL: on an
+ *   account's message URL (the one WeChat route with `{appid}` in its path) the plaintext's
+ *   `ToUserName` must be that account's, and each signature is processed once, on the URL that first
+ *   got it (WeChat re-sending it there is answered `success`; another URL is refused). Only then does
+ *   the route's function get the plaintext.
  *
  * Anything that fails is a 4xx and reaches no use case, so nothing changes.
  */
@@ -15,13 +21,22 @@ import middy from '@middy/core';
 import * as v from 'valibot';
 import { config } from '#shared/config/config.ts';
 import { wechatCredentials, type WeChatCredentials } from '#shared/config/wechat-credentials.ts';
+import { DynamoAccountUserNames, DynamoPushSignatures } from '#shared/adapters/dynamodb/push-deliveries.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import {
+  checkAddressee,
+  deliverOnce,
+  type AccountUserNames,
+  type PushDeliveryDeps,
+  type PushUrl,
+} from '#shared/domain/messages/push-delivery.ts';
 import { NotFound, Unauthorized, ValidationFailed } from '#shared/errors/domain-errors.ts';
 import type { JsonResponse } from '#shared/http/error-envelope.ts';
 import { baseHttpStack, bodyLimit, rawBody } from '#shared/http/middleware.ts';
-import { issuesOf } from '#shared/http/validation.ts';
+import { appIdSchema, issuesOf } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { MessageCrypto, WeChatCryptoError } from '#shared/wechat/crypto.ts';
-import { parseEnvelope } from '#shared/wechat/messages.ts';
+import { parseAccountMessage, parseEnvelope } from '#shared/wechat/messages.ts';
 import { WeChatXmlError } from '#shared/wechat/xml.ts';
 
 export const WECHAT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -128,11 +143,44 @@ export function parsePlaintext<T>(plaintext: string, parse: (xml: string) => T):
   }
 }
 
+/** `nosniff`: the URL check echoes caller input, which must never be taken for HTML. */
 function textResponse(status: number, body: string, contentType = 'text/plain; charset=utf-8'): JsonResponse {
-  return { statusCode: status, headers: { 'content-type': contentType }, body };
+  return { statusCode: status, headers: { 'content-type': contentType, 'x-content-type-options': 'nosniff' }, body };
 }
 
-export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>) {
+/** What the delivery rules read and write: the table, unless a test hands in its own. */
+export interface WeChatRouteDeps {
+  deliveries: PushDeliveryDeps;
+  userNames: AccountUserNames;
+}
+
+let defaultDeps: WeChatRouteDeps | undefined;
+
+/** Built on the first push, so that loading a WeChat handler needs no table. */
+function tableDeps(): WeChatRouteDeps {
+  defaultDeps ??= {
+    deliveries: {
+      signatures: new DynamoPushSignatures(db(), tableName()),
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+      maxClockSkewSeconds: config().maxClockSkewSeconds,
+      log: { warn: (message, extra) => logger.warn(message, { ...extra }) },
+    },
+    userNames: new DynamoAccountUserNames(db(), tableName()),
+  };
+  return defaultDeps;
+}
+
+/** The message URL names its account in the path (`…/accounts/$APPID$/messages`); the component URL names none. */
+function pushUrlOf(event: WeChatEvent): PushUrl {
+  const appid = event.pathParameters?.appid;
+  if (appid === undefined) return { kind: 'component' };
+  const checked = v.safeParse(appIdSchema, appid);
+  if (!checked.success) throw new ValidationFailed(issuesOf('path.appid', checked.issues));
+  return { kind: 'account', appid: checked.output };
+}
+
+export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>, options: { deps?: () => WeChatRouteDeps } = {}) {
+  const deps = options.deps ?? tableDeps;
   return middy<WeChatEvent, JsonResponse>()
     .use(baseHttpStack() as unknown as middy.MiddlewareObj<WeChatEvent, JsonResponse>[])
     .use(bodyLimit(WECHAT_BODY_LIMIT_BYTES))
@@ -140,6 +188,7 @@ export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>) 
       const method = event.requestContext.http.method;
       if (method === 'GET') {
         const query = parseQuery(urlCheckQuery, event);
+        checkClock(query.timestamp, Math.floor(Date.now() / 1000));
         const crypto = await componentCrypto();
         if (!crypto.verifyPlain({ signature: query.signature, timestamp: query.timestamp, nonce: query.nonce })) {
           throw new Unauthorized('The URL check is not signed with the component token.');
@@ -148,7 +197,16 @@ export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>) 
       }
       if (method !== 'POST') throw new NotFound('WeChat routes accept GET and POST only.');
       const push = await openPush(event);
-      const reply = await onPush(push);
+      const url = pushUrlOf(event);
+      const { deliveries, userNames } = deps();
+      if (url.kind === 'account') {
+        const message = parsePlaintext(push.plaintext, parseAccountMessage);
+        await checkAddressee(url.appid, message.toUserName, userNames);
+      }
+      const delivery = await deliverOnce({ signature: push.query.msg_signature, timestamp: Number(push.query.timestamp) }, url, deliveries, () => onPush(push));
+      // WeChat re-sent a push the hub already processed: `success` stops its re-sending.
+      if (delivery.kind === 'duplicate') return textResponse(200, 'success');
+      const reply = delivery.result;
       return textResponse(reply.status ?? 200, reply.body, reply.contentType);
     });
 }

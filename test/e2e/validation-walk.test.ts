@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '#infra/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { call, routeKey, type Answer } from '#test/e2e/accounts/support.ts';
+import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
 
 const LONG = 'x'.repeat(10_000);
 const UNKNOWN = 'walkUnknownField';
@@ -178,4 +179,70 @@ describe('the validation walk over every console route', () => {
       });
     });
   }
+
+  /**
+   * Every paginated console route (its handler declares a `cursor`) refuses a cursor it did not
+   * return: its own cursor, decoded and changed the way a client could change it, is `400
+   * validation_failed` naming `query.cursor`, never handed to DynamoDB (which refuses an empty key
+   * attribute or a start key outside the query: a 500). Issue 17, item 7. (One local stack per
+   * process: this walk runs on the one above.)
+   */
+  describe('the cursor walk over every paginated console route', () => {
+    let appid: string;
+    const paginated = consoleRoutes.filter(({ fn, route }) => route.method === 'GET' && declaredNames(fn.name).includes('cursor'));
+    const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, string>;
+    const encode = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+    const changes: [string, (key: Record<string, string>) => Record<string, unknown>][] = [
+      ['an empty sort key', (key) => ({ ...key, sk: '' })],
+      ['a sort key of another item family', (key) => ({ ...key, sk: 'ACCOUNT' })],
+      ['a partition key of another tenant or account', (key) => ({ ...key, pk: `${key.pk}-other` })],
+      ['an empty partition key', (key) => ({ ...key, pk: '' })],
+      ['no sort key', ({ sk: _dropped, ...key }) => key],
+      ['an index key the query does not use', (key) => ({ ...key, gsi1pk: 'USERNAME#gh_walk' })],
+    ];
+
+    beforeAll(async () => {
+      // The walk's tenant: its audit trail gets the binding's events, its account the synced followers.
+      const account = stack.simulator!.addAccount({ nickname: 'cursor walk', serviceType: 'service', verified: true, followers: 3 });
+      const { location } = await bindThroughSimulator(stack, { tenant: 't-walk', appid: account.appid });
+      if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ${account.appid} ended with ${location.search}`);
+      appid = account.appid;
+      await stack.queues.drain('fan-sync');
+    });
+
+    it('finds the paginated routes', () => {
+      // Assess
+      expect(paginated.map(({ route }) => routeKey(route))).toEqual(expect.arrayContaining(['GET /v1/audit', 'GET /v1/accounts/{appid}/fans']));
+    });
+
+    for (const { route } of paginated) {
+      describe(routeKey(route), () => {
+        const path = () => pathWith(route.path, { appid });
+
+        it.each(changes)('refuses its own cursor changed to %s with 400 validation_failed naming query.cursor', async (_name, change) => {
+          // Prepare
+          const first = await call(stack, { method: 'GET', path: `${path()}?limit=1`, token });
+          expect(first.json?.nextCursor, `${routeKey(route)} returned no cursor to change: ${first.status} ${first.text.slice(0, 200)}`).toEqual(expect.any(String));
+          const cursor = encode(change(decode(first.json.nextCursor as string)));
+
+          // Act
+          const answer = await call(stack, { method: 'GET', path: `${path()}?limit=1&cursor=${cursor}`, token });
+
+          // Assess
+          expect([answer.status, answer.json?.error?.code, fieldsOf(answer)]).toEqual([400, 'validation_failed', ['query.cursor']]);
+        });
+
+        it('continues with its own cursor', async () => {
+          // Prepare
+          const first = await call(stack, { method: 'GET', path: `${path()}?limit=1`, token });
+
+          // Act
+          const next = await call(stack, { method: 'GET', path: `${path()}?limit=1&cursor=${first.json?.nextCursor as string}`, token });
+
+          // Assess
+          expect(next.status).toBe(200);
+        });
+      });
+    }
+  });
 });

@@ -12,6 +12,9 @@ export const auditKeys = {
   sk: (at: string) => `${at}#${randomBytes(6).toString('hex')}`,
 };
 
+/** What `auditKeys.sk` makes: an ISO time, `#`, 12 hex digits. */
+const auditSortKey = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#[0-9a-f]{12}$/;
+
 export class DynamoAuditLog implements AuditLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -29,11 +32,8 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async list(tenantId: string, options: { cursor?: string; limit: number }): Promise<AuditPage> {
-    const startKey = decodeCursor(options.cursor, ['pk', 'sk']);
-    if (startKey && startKey.pk !== auditKeys.pk(tenantId)) {
-      // A cursor from another tenant's trail reads nothing of it.
-      return { events: [], nextCursor: null };
-    }
+    // Only this tenant's trail: a cursor of another tenant's is refused (400), never read.
+    const startKey = decodeCursor(options.cursor, { pk: { equals: auditKeys.pk(tenantId) }, sk: { matches: auditSortKey } });
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.table,

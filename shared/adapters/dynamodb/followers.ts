@@ -211,9 +211,8 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
   // ---- reads ---------------------------------------------------------------------------------------
 
   async page(appid: string, request: FanPageRequest): Promise<{ followers: Follower[]; nextCursor: string | null }> {
-    let startKey: Item | undefined = decodeCursor(request.cursor, ['pk', 'sk']);
-    // A cursor of another account reads nothing of it.
-    if (startKey && startKey.pk !== followerKeys.pk(appid)) return { followers: [], nextCursor: null };
+    // Only this account's followers: a cursor of another account's is refused (400), never read.
+    let startKey: Item | undefined = decodeCursor(request.cursor, { pk: { equals: followerKeys.pk(appid) }, sk: { startsWith: followerKeys.sk('') } });
     const filtered = request.subscribed !== undefined;
     const followers: Follower[] = [];
     for (let reads = 0; reads < MAX_FILTERED_READS; reads += 1) {

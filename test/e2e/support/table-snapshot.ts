@@ -1,6 +1,10 @@
 /**
  * Every item of the local stack's table, in a stable order: what "changes nothing" is checked
  * against. A full Scan is fine here: e2e tables are small and a Scan is never on a request path.
+ *
+ * The replay cache of WeChat push signatures (`PUSHSIG#…`, one item per push the hub accepted, kept
+ * for the clock-skew window: `shared/adapters/dynamodb/push-deliveries.ts`) is delivery bookkeeping
+ * that every accepted push adds, whatever it did; it is left out unless `includePushSignatures`.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/db/client.ts';
@@ -15,13 +19,16 @@ function sortedDeep(value: unknown): unknown {
   return value;
 }
 
-export async function tableSnapshot(endpoint: string, table: string): Promise<string[]> {
+export async function tableSnapshot(endpoint: string, table: string, options: { includePushSignatures?: boolean } = {}): Promise<string[]> {
   const client = createDocumentClient(endpoint);
   const items: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) items.push(JSON.stringify(sortedDeep(item)));
+    for (const item of page.Items ?? []) {
+      if (!options.includePushSignatures && String(item.pk).startsWith('PUSHSIG#')) continue;
+      items.push(JSON.stringify(sortedDeep(item)));
+    }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   client.destroy();
