@@ -69,8 +69,9 @@ export interface LocalQueues {
   /** Starts delivering, for queues created with `paused` (the stack waits until the simulator is up). */
   resume(): void;
   /**
-   * Stops delivering; waits (up to `graceMs`) for running consumer invocations to settle. What is
-   * still in flight then stays received in the journal, and is delivered again at the next start.
+   * Stops delivering; waits (up to `graceMs`) for running consumer invocations to settle, taking the
+   * messages they send meanwhile. What is still in flight then stays received in the journal, and is
+   * delivered again at the next start. Sends after that are refused.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -95,7 +96,10 @@ class LocalQueue {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private drainWaiters: (() => void)[] = [];
+  /** No more deliveries (a stop began); sends are still taken while running invocations settle. */
   private stopped = false;
+  /** The stop is over: sends are refused. */
+  private closed = false;
   private paused: boolean;
   private readonly settled = new Set<Promise<void>>();
 
@@ -138,7 +142,7 @@ class LocalQueue {
   }
 
   send(messages: QueueMessage[]): void {
-    if (this.stopped) throw new Error(`The local "${this.spec.name}" queue is stopped.`);
+    if (this.closed) throw new Error(`The local "${this.spec.name}" queue is stopped.`);
     if (messages.length > MAX_BATCH_ENTRIES) {
       throw new Error(`TooManyEntriesInBatchRequest: at most ${MAX_BATCH_ENTRIES} messages per batch, got ${messages.length}.`);
     }
@@ -194,6 +198,7 @@ class LocalQueue {
     if (this.settled.size > 0) {
       await Promise.race([Promise.allSettled([...this.settled]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     }
+    this.closed = true;
     if (this.journal) {
       const inFlight = [...this.messages.values()].filter((message) => message.inFlight).length;
       if (inFlight > 0) this.log(`queue ${this.spec.name}: ${inFlight} messages still in flight after ${graceMs} ms are delivered again at the next start`);

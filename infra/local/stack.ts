@@ -118,6 +118,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
 
+    // A table kept from a run that did not save the simulator's world yet: its accounts are unknown to the new world.
+    const worldMissing =
+      dataDir !== undefined && !options.fresh && withSimulator && existsSync(join(dataDir, 'dynamodb.sqlite')) && !existsSync(join(dataDir, SIMULATOR_STATE_FILE));
+
     // 1. DynamoDB and the table.
     let dynamoDbEndpoint = process.env.DYNAMODB_ENDPOINT ?? '';
     if (unset(dynamoDbEndpoint)) {
@@ -208,6 +212,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         hubBaseUrl: gateway.baseUrl,
       });
       parts.simulator = simulator;
+      if (worldMissing) {
+        log(`the table in ${dataDir} was kept, but no simulated WeChat was saved beside it (a data directory from an older version): accounts bound before are unknown to the simulator; npm start -- --fresh starts both empty`);
+      }
     }
     queues.resume();
 

@@ -2,6 +2,11 @@
  * Child processes of the local CLIs for the e2e tests. They run the project's `tsx` binary (what
  * `npx tsx` resolves to) directly: `npm exec` does not pass a SIGINT on to its child, so going
  * through npx would test npm's signal handling instead of `bin/start.ts`'s.
+ *
+ * `runner: 'node'` runs the script in one process, `node --import tsx <script>`, instead. The tsx
+ * CLI is a parent process that relays signals to the script's process and SIGKILLs it when it has
+ * not acknowledged a signal within ~60 ms — which a busy process on a loaded machine does not, so a
+ * test of what a Ctrl-C drains must not go through it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +41,9 @@ export interface RunningCli {
 }
 
 /** Starts a long-running CLI in its own process group, so that `stopCli` reaches tsx's child too. */
-export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}, runner: 'tsx' | 'node' = 'tsx'): RunningCli {
+  const [command, prefix] = runner === 'tsx' ? [tsx, []] : [process.execPath, ['--import', 'tsx']];
+  const child = spawn(command, [...prefix, script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];

@@ -112,6 +112,31 @@ describe('local queues across a restart', () => {
     expect(redelivered.Records.map((record) => [record.body, record.attributes.ApproximateReceiveCount])).toEqual([['slow', '2']]);
   });
 
+  it('keeps what a running invocation sends while a stop waits for it', async () => {
+    // Prepare
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = untilCalled();
+    const before = open(async (fn, event) => {
+      void first.invoke(fn, event);
+      await gate;
+      await before.send('work', [{ body: 'follow-up' }]);
+    });
+    await before.send('work', [{ body: 'page' }]);
+    await first.called;
+    const stopping = before.stop(5_000);
+    release();
+    await stopping;
+    const second = untilCalled();
+
+    // Act
+    open(second.invoke);
+    const delivered = await second.called;
+
+    // Assess
+    expect(delivered.Records.map((record) => record.body)).toEqual(['follow-up']);
+  });
+
   it('keeps the dead-letter queue', async () => {
     // Prepare
     const before = open(async () => {
