@@ -1,6 +1,8 @@
 /**
  * `npm start`: the whole hub on this machine (see `infra/local/stack.ts`). Prints each URL, then a
- * line containing `ready`. Ctrl-C or SIGTERM stops everything and exits 0.
+ * line containing `ready`. Ctrl-C or SIGTERM drains and stops everything, prints `stopped` and exits 0
+ * (a second Ctrl-C exits at once, with 1). A second `npm start` on the same data directory exits 1
+ * with a message naming the running one.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +17,11 @@ Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), t
 every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
 unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent.
 
-  --fresh             start with an empty database (the token key is kept)
+The data directory keeps the table, the simulated WeChat's accounts and tokens, and the queued
+messages across restarts: work interrupted by Ctrl-C carries on at the next start. One stack at a
+time may use a data directory. Ctrl-C lets running work finish, then prints "stopped".
+
+  --fresh             start empty: database, simulated WeChat and queues (the token key is kept)
   --data-dir <path>   where data lives (default LOCAL_DATA_DIR or .local)
   --port <n>          gateway port (default PORT or 3000; 0 = any free port)
   --gateway-style <s> how the gateway words its own refusals (404, 401, 413, …): hub = the hub's
@@ -88,7 +94,10 @@ const shutdown = (signal: string) => {
   stopping = true;
   log(`${signal}: stopping`);
   stack.stop().then(
-    () => process.exit(0),
+    () => {
+      log('stopped');
+      process.exit(0);
+    },
     (error: unknown) => {
       process.stderr.write(`start: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
@@ -109,7 +118,7 @@ const lines = [
     ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
     : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
-  `  data                  ${dataDir}${flags.fresh ? '  (fresh database)' : ''}`,
+  `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulator and queues)' : ''}`,
   `ready — mint a console token: npm run token -- --tenant demo --admin`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

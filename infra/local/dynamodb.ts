@@ -21,8 +21,13 @@ import { freePort } from '#infra/local/free-port.ts';
 
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
+  /** The engine's process (the local stack's lock names it, so a stack that crashed does not leave it on the database). */
+  readonly pid: number | undefined;
+  /** SIGTERM, and SIGKILL if it has not exited within 5 s. */
   stop(): Promise<void>;
 }
+
+const STOP_GRACE_MS = 5_000;
 
 /** Local clients need some credentials; the engine ignores them. */
 export const localAwsCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -46,6 +51,10 @@ function dynoxideBinary(): string {
 /**
  * Starts the engine on a free loopback port. With `dataFile` the data survives restarts (a SQLite
  * file); without it the engine keeps everything in memory.
+ *
+ * The engine runs in its own process group (`detached`): a Ctrl-C in the terminal signals the
+ * terminal's foreground group, and the engine must keep serving while the stack drains its workers;
+ * the caller stops it, last. It is still killed when this process exits without stopping it.
  */
 export async function startEmbeddedDynamoDb(options: { dataFile?: string; port?: number } = {}): Promise<EmbeddedDynamoDb> {
   const port = options.port ?? (await freePort());
@@ -54,7 +63,7 @@ export async function startEmbeddedDynamoDb(options: { dataFile?: string; port?:
     mkdirSync(dirname(options.dataFile), { recursive: true });
     args.push('--db-path', options.dataFile);
   }
-  const child: ChildProcess = spawn(dynoxideBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(dynoxideBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -70,10 +79,15 @@ export async function startEmbeddedDynamoDb(options: { dataFile?: string; port?:
   await Promise.race([waitUntilAnswering(endpoint), exited]);
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

@@ -9,10 +9,17 @@
  *   when its visibility timeout ends, with `ApproximateReceiveCount` counting the receives;
  * - a message that failed `maxReceiveCount` receives moves to the queue's dead-letter queue.
  * Durations may be fractions of a second here, so tests can run the semantics quickly.
+ *
+ * With `dataDir` (`npm start`) every queue keeps its messages across a restart in a journal
+ * (`queue-journal.ts`): a message `send` accepted is on disk before `send` returns; deletes, receives
+ * and dead letters are recorded as they happen. At the next start the messages come back with their
+ * receive counts, and those that were in flight when the stack stopped are visible at once, as SQS
+ * makes them visible again once their visibility timeout ends. Without it nothing touches the disk.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { HubQueue } from '#infra/catalogue.ts';
+import { QueueJournal, type JournalState } from '#infra/local/queue-journal.ts';
 import {
   registerLocalQueues,
   unregisterLocalQueues,
@@ -59,7 +66,13 @@ export interface LocalQueues {
   /** Resolves once the queue has nothing visible, delayed or in flight (dead letters do not count). */
   drain(queueName: string): Promise<void>;
   deadLetters(queueName: string): DeadLetter[];
-  /** Stops delivering; waits (up to `graceMs`) for running consumer invocations to settle. */
+  /** Starts delivering, for queues created with `paused` (the stack waits until the simulator is up). */
+  resume(): void;
+  /**
+   * Stops delivering; waits (up to `graceMs`) for running consumer invocations to settle, taking the
+   * messages they send meanwhile. What is still in flight then stays received in the journal, and is
+   * delivered again at the next start. Sends after that are refused.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -83,7 +96,11 @@ class LocalQueue {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private drainWaiters: (() => void)[] = [];
+  /** No more deliveries (a stop began); sends are still taken while running invocations settle. */
   private stopped = false;
+  /** The stop is over: sends are refused. */
+  private closed = false;
+  private paused: boolean;
   private readonly settled = new Set<Promise<void>>();
 
   constructor(
@@ -91,10 +108,41 @@ class LocalQueue {
     private readonly invoke: ConsumerInvoke,
     private readonly region: string,
     private readonly log: (line: string) => void,
-  ) {}
+    private readonly journal: QueueJournal | undefined,
+    paused: boolean,
+  ) {
+    this.paused = paused;
+    if (journal) this.restore(journal.load());
+    this.pump();
+  }
+
+  /** Messages of the previous run: the received ones (in flight when it stopped) are visible again now. */
+  private restore(state: JournalState): void {
+    const now = Date.now();
+    let redelivered = 0;
+    for (const message of state.messages) {
+      if (message.receiveCount > 0 && message.visibleAt > now) {
+        message.visibleAt = now;
+        redelivered += 1;
+      }
+      this.messages.set(message.messageId, { ...message, inFlight: false });
+    }
+    this.dead.push(...state.dead);
+    if (state.messages.length > 0 || state.dead.length > 0) {
+      this.log(
+        `queue ${this.spec.name}: ${state.messages.length} messages kept from the previous run (${redelivered} of them were in flight and are visible again)` +
+          (state.dead.length > 0 ? `, ${state.dead.length} in the dead-letter queue` : ''),
+      );
+    }
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
 
   send(messages: QueueMessage[]): void {
-    if (this.stopped) throw new Error(`The local "${this.spec.name}" queue is stopped.`);
+    if (this.closed) throw new Error(`The local "${this.spec.name}" queue is stopped.`);
     if (messages.length > MAX_BATCH_ENTRIES) {
       throw new Error(`TooManyEntriesInBatchRequest: at most ${MAX_BATCH_ENTRIES} messages per batch, got ${messages.length}.`);
     }
@@ -108,18 +156,18 @@ class LocalQueue {
       }
     }
     const now = Date.now();
-    for (const message of messages) {
-      const stored: StoredMessage = {
-        messageId: randomUUID(),
-        body: message.body,
-        md5OfBody: createHash('md5').update(message.body, 'utf8').digest('hex'),
-        sentAt: now,
-        visibleAt: now + (message.delaySeconds ?? 0) * 1000,
-        receiveCount: 0,
-        inFlight: false,
-      };
-      this.messages.set(stored.messageId, stored);
-    }
+    const stored: StoredMessage[] = messages.map((message) => ({
+      messageId: randomUUID(),
+      body: message.body,
+      md5OfBody: createHash('md5').update(message.body, 'utf8').digest('hex'),
+      sentAt: now,
+      visibleAt: now + (message.delaySeconds ?? 0) * 1000,
+      receiveCount: 0,
+      inFlight: false,
+    }));
+    // On disk before the send is acknowledged: a message accepted is never lost to a restart.
+    this.journal?.sent(stored.map(({ inFlight: _inFlight, ...message }) => message));
+    for (const message of stored) this.messages.set(message.messageId, message);
     this.pump();
   }
 
@@ -150,11 +198,17 @@ class LocalQueue {
     if (this.settled.size > 0) {
       await Promise.race([Promise.allSettled([...this.settled]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     }
+    this.closed = true;
+    if (this.journal) {
+      const inFlight = [...this.messages.values()].filter((message) => message.inFlight).length;
+      if (inFlight > 0) this.log(`queue ${this.spec.name}: ${inFlight} messages still in flight after ${graceMs} ms are delivered again at the next start`);
+      this.journal.close();
+    }
   }
 
   /** Starts as many consumer invocations as visible messages and the concurrency limit allow. */
   private pump(): void {
-    if (this.stopped || this.spec.consumerDeployed === false) return;
+    if (this.stopped || this.paused || this.spec.consumerDeployed === false) return;
     const now = Date.now();
     this.moveExhaustedToDeadLetters(now);
     while (this.running < this.spec.maxConcurrency) {
@@ -170,6 +224,7 @@ class LocalQueue {
         message.firstReceivedAt ??= now;
         message.visibleAt = now + this.spec.visibilityTimeoutSeconds * 1000;
       }
+      this.journal?.received(batch);
       this.running += 1;
       const run = this.deliver(batch).finally(() => {
         this.settled.delete(run);
@@ -190,7 +245,9 @@ class LocalQueue {
     for (const message of this.messages.values()) {
       if (!message.inFlight && message.receiveCount >= this.spec.maxReceiveCount && message.visibleAt <= now) {
         this.messages.delete(message.messageId);
-        this.dead.push({ messageId: message.messageId, body: message.body, receiveCount: message.receiveCount });
+        const letter = { messageId: message.messageId, body: message.body, receiveCount: message.receiveCount };
+        this.journal?.deadLettered(letter);
+        this.dead.push(letter);
         this.log(`queue ${this.spec.name}: message ${message.messageId} moved to the dead-letter queue after ${message.receiveCount} receives`);
       }
     }
@@ -206,11 +263,26 @@ class LocalQueue {
       this.log(`queue ${this.spec.name}: ${this.spec.consumer} failed a batch of ${batch.length}: ${describe(error)}`);
       failedIds = new Set(batch.map((message) => message.messageId));
     }
+    const deleted: string[] = [];
     for (const message of batch) {
       message.inFlight = false;
       // Failed messages keep the visibility timeout set at receive time, as in SQS.
-      if (!failedIds.has(message.messageId)) this.messages.delete(message.messageId);
+      if (!failedIds.has(message.messageId)) {
+        this.messages.delete(message.messageId);
+        deleted.push(message.messageId);
+      }
     }
+    if (this.journal) {
+      this.journal.deleted(deleted);
+      this.journal.compactIfLarge(() => this.journalState());
+    }
+  }
+
+  private journalState(): JournalState {
+    return {
+      messages: [...this.messages.values()].map(({ inFlight: _inFlight, ...message }) => message),
+      dead: this.dead.map((letter) => ({ ...letter })),
+    };
   }
 
   /** Lambda's ReportBatchItemFailures: an unusable answer fails the whole batch. */
@@ -292,10 +364,17 @@ export function createLocalQueues(options: {
   region?: string;
   log?: (line: string) => void;
   register?: boolean;
+  /** Keep every queue's messages in a journal in this folder, across restarts. Absent: memory only. */
+  dataDir?: string;
+  /** Accept messages but deliver none until `resume()`. */
+  paused?: boolean;
 }): LocalQueues {
   const region = options.region ?? process.env.AWS_REGION ?? 'local';
   const log = options.log ?? (() => {});
-  const queues = new Map(options.queues.map((spec) => [spec.name, new LocalQueue(spec, options.invoke, region, log)]));
+  const journal = (name: string) => (options.dataDir ? new QueueJournal(options.dataDir, name) : undefined);
+  const queues = new Map(
+    options.queues.map((spec) => [spec.name, new LocalQueue(spec, options.invoke, region, log, journal(spec.name), options.paused ?? false)]),
+  );
   const queue = (name: string): LocalQueue => {
     const found = queues.get(name);
     if (!found) {
@@ -319,6 +398,9 @@ export function createLocalQueues(options: {
     stats: (name) => queue(name).stats(),
     drain: (name) => queue(name).drain(),
     deadLetters: (name) => queue(name).deadLetters(),
+    resume: () => {
+      for (const q of queues.values()) q.resume();
+    },
     stop: async (graceMs = 5_000) => {
       unregisterLocalQueues(registry);
       await Promise.all([...queues.values()].map((q) => q.stop(graceMs)));

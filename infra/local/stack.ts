@@ -7,6 +7,13 @@
  * The handlers run in this process and read `process.env` once, when first imported; so the
  * environment is complete before the gateway lets the first request through, and a process holds
  * one local stack at a time (a second one would meet handlers already bound to the first).
+ *
+ * With a data directory everything the hub's data relies on survives a restart: the table
+ * (`dynamodb.sqlite`), the simulator's world (`wechat-simulator.json`), the queues' messages
+ * (`queues/*.jsonl`) and the token key (`jwt-secret`); `stack.lock` keeps a second stack off the
+ * directory. `stop()` drains in order: the gateway and the schedules stop taking work and their running
+ * invocations settle, the queues let their workers finish (what is still in flight is delivered again at
+ * the next start), then the simulator saves and stops, then the engine, then the lock is released.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +25,7 @@ import { localInvoker } from '#infra/local/functions.ts';
 import { startGateway, type LocalGateway } from '#infra/local/gateway.ts';
 import { createLocalQueues, type LocalQueues } from '#infra/local/queues.ts';
 import { startLocalSchedules, type LocalSchedules } from '#infra/local/schedules.ts';
+import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
 import {
   DEFAULT_DATA_DIR,
   loadJwtSecret,
@@ -34,9 +42,9 @@ export type { SimulatorOptions, WeChatSimulator };
 export interface LocalStackOptions {
   /** Gateway port; 0 = a free one. Default: `PORT` or 3000. */
   port?: number;
-  /** Where the data lives (`dynamodb.sqlite`, `jwt-secret`). Default: `LOCAL_DATA_DIR` or `.local`. */
+  /** Where the data lives (`dynamodb.sqlite`, `wechat-simulator.json`, `queues/`, `jwt-secret`). Default: `LOCAL_DATA_DIR` or `.local`. */
   dataDir?: string;
-  /** Start with an empty database (the JWT key is kept, so minted tokens stay valid). */
+  /** Start with an empty database, simulator world and queues (the JWT key is kept, so minted tokens stay valid). */
   fresh?: boolean;
   /** Keep nothing on disk: the database in memory, the JWT key from `LOCAL_JWT_SECRET` or random. */
   inMemory?: boolean;
@@ -59,7 +67,24 @@ export interface LocalStack {
   consoleToken(request: ConsoleTokenRequest): Promise<string>;
   /** A service token for the internal routes. */
   serviceToken(service: string): Promise<string>;
+  /** Drains and stops everything, in order (see the top of this file). */
   stop(): Promise<void>;
+}
+
+/** How long running invocations (requests, schedule runs, queue workers) get to finish when the stack stops. */
+const STOP_GRACE_MS = 10_000;
+export const SIMULATOR_STATE_FILE = 'wechat-simulator.json';
+export const QUEUES_DIR = 'queues';
+
+/** What has been started so far, stopped in the order `stopParts` gives. */
+interface StackParts {
+  lock?: StackLock;
+  engine?: EmbeddedDynamoDb;
+  gateway?: LocalGateway;
+  invocations?: InvocationTracker;
+  schedules?: LocalSchedules;
+  queues?: LocalQueues;
+  simulator?: WeChatSimulator;
 }
 
 const unset = (value: string | undefined): boolean => value === undefined || value === '';
@@ -68,7 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? ((line: string) => process.stderr.write(`[local] ${line}\n`));
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? localDataDir() ?? DEFAULT_DATA_DIR);
   const withSimulator = options.withSimulator ?? unset(process.env.WECHAT_API_BASE);
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const parts: StackParts = {};
   const previousEnv = new Map<string, string | undefined>();
   const setEnv = (name: string, value: string, onlyIfUnset = false) => {
     if (onlyIfUnset && !unset(process.env[name])) return;
@@ -85,6 +110,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // 0. The data directory is ours alone (a second stack refuses here, before touching anything).
+    if (dataDir) {
+      parts.lock = await acquireStackLock(dataDir, log);
+      if (options.fresh) {
+        for (const path of [join(dataDir, SIMULATOR_STATE_FILE), join(dataDir, QUEUES_DIR)]) rmSync(path, { recursive: true, force: true });
+      }
+    }
+
+    // A table kept from a run that did not save the simulator's world yet: its accounts are unknown to the new world.
+    const worldMissing =
+      dataDir !== undefined && !options.fresh && withSimulator && existsSync(join(dataDir, 'dynamodb.sqlite')) && !existsSync(join(dataDir, SIMULATOR_STATE_FILE));
+
     // 1. DynamoDB and the table.
     let dynamoDbEndpoint = process.env.DYNAMODB_ENDPOINT ?? '';
     if (unset(dynamoDbEndpoint)) {
@@ -93,7 +130,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         for (const file of [dataFile, `${dataFile}-wal`, `${dataFile}-shm`]) if (existsSync(file)) rmSync(file);
       }
       const engine: EmbeddedDynamoDb = await startEmbeddedDynamoDb(dataFile ? { dataFile } : {});
-      cleanups.push(() => engine.stop());
+      parts.engine = engine;
+      if (engine.pid !== undefined) parts.lock?.update({ enginePid: engine.pid });
       dynamoDbEndpoint = engine.endpoint;
     } else if (options.fresh) {
       log('--fresh has no effect on an external DYNAMODB_ENDPOINT; its data is left alone');
@@ -104,17 +142,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 2. The gateway, listening but holding requests until the environment is complete.
     const jwtSecret = loadJwtSecret({ ...(dataDir ? { dataDir } : {}), persist: !options.inMemory });
     const invoke = localInvoker();
+    // Requests and schedule runs are tracked so that a stop can wait for them; queue workers are tracked by the queues.
+    const invocations = trackInvocations(invoke);
+    parts.invocations = invocations;
     let simulator: WeChatSimulator | undefined;
     const gateway: LocalGateway = await startGateway({
       port: options.port ?? (unset(process.env.PORT) ? 3000 : Number(process.env.PORT)),
       routes: allRoutes(),
-      invoke,
+      invoke: invocations.invoke,
       jwtSecret,
       log,
       startClosed: true,
       consoleInfo: () => (simulator ? { simulatorUrl: simulator.baseUrl } : {}),
     });
-    cleanups.push(() => gateway.stop());
+    parts.gateway = gateway;
+    parts.lock?.update({ gatewayUrl: gateway.baseUrl });
 
     // 3. The environment the handlers read at cold start.
     const simulatorPort = withSimulator ? (options.simulator?.port || (await freePort())) : undefined;
@@ -147,19 +189,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     resetConfigForTests();
 
-    // 4. Queues and schedules, before the first request can send to a queue.
-    const queues = createLocalQueues({ queues: activeQueues().map((queue) => ({ ...queue, consumerDeployed: consumerDeployed(queue) })), invoke, log });
-    cleanups.push(() => queues.stop());
-    const schedules: LocalSchedules = startLocalSchedules({ functions: hubFunctions, invoke, log });
-    cleanups.push(() => schedules.stop());
+    // 4. Queues and schedules, before the first request can send to a queue. The queues hold back
+    //    delivery (of messages kept from the previous run, too) until the simulator answers.
+    const queues = createLocalQueues({
+      queues: activeQueues().map((queue) => ({ ...queue, consumerDeployed: consumerDeployed(queue) })),
+      invoke,
+      log,
+      paused: true,
+      ...(dataDir ? { dataDir: join(dataDir, QUEUES_DIR) } : {}),
+    });
+    parts.queues = queues;
+    const schedules: LocalSchedules = startLocalSchedules({ functions: hubFunctions, invoke: invocations.invoke, log });
+    parts.schedules = schedules;
     gateway.open();
 
     // 5. The simulator, which starts pushing tickets to the hub shortly after it starts.
     if (simulatorModule && simulatorPort) {
-      simulator = await simulatorModule.startWeChatSimulator({ ...options.simulator, port: simulatorPort, hubBaseUrl: gateway.baseUrl });
-      const started = simulator;
-      cleanups.push(() => started.stop());
+      simulator = await simulatorModule.startWeChatSimulator({
+        ...(dataDir ? { stateFile: join(dataDir, SIMULATOR_STATE_FILE) } : {}),
+        ...options.simulator,
+        port: simulatorPort,
+        hubBaseUrl: gateway.baseUrl,
+      });
+      parts.simulator = simulator;
+      if (worldMissing) {
+        log(`the table in ${dataDir} was kept, but no simulated WeChat was saved beside it (a data directory from an older version): accounts bound before are unknown to the simulator; npm start -- --fresh starts both empty`);
+      }
     }
+    queues.resume();
 
     let stopping: Promise<void> | undefined;
     return {
@@ -172,22 +229,61 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       runSchedule: (name) => schedules.run(name),
       consoleToken: (request) => mintConsoleToken(jwtSecret, request),
       serviceToken: (service) => mintServiceToken(jwtSecret, { service }),
-      stop: () => (stopping ??= runCleanups(cleanups, log).finally(restoreEnv)),
+      stop: () => (stopping ??= stopParts(parts, log).finally(restoreEnv)),
     };
   } catch (error) {
-    await runCleanups(cleanups, log);
+    await stopParts(parts, log);
     restoreEnv();
     throw error;
   }
 }
 
-/** Stops in reverse order of starting; one failing part does not keep the others running. */
-async function runCleanups(cleanups: (() => Promise<void> | void)[], log: (line: string) => void): Promise<void> {
-  for (const cleanup of [...cleanups].reverse()) {
+/**
+ * Stops what was started, in the order that loses nothing: no new requests or schedule runs (and
+ * the running ones settle), then the queue workers, then the simulator they call, then the engine
+ * everything writes to, then the lock. One failing part does not keep the others running.
+ */
+async function stopParts(parts: StackParts, log: (line: string) => void): Promise<void> {
+  const steps: [string, (() => Promise<void> | void) | undefined][] = [
+    ['the gateway', parts.gateway && (() => parts.gateway!.stop())],
+    ['the schedules', parts.schedules && (() => parts.schedules!.stop())],
+    ['running requests', parts.invocations && (() => parts.invocations!.settle(STOP_GRACE_MS))],
+    ['the queues', parts.queues && (() => parts.queues!.stop(STOP_GRACE_MS))],
+    ['the simulator', parts.simulator && (() => parts.simulator!.stop())],
+    ['the embedded DynamoDB', parts.engine && (() => parts.engine!.stop())],
+    ['the lock', parts.lock && (() => parts.lock!.release())],
+  ];
+  for (const [what, stop] of steps) {
+    if (!stop) continue;
     try {
-      await cleanup();
+      await stop();
     } catch (error) {
-      log(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
+      log(`while stopping ${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+interface InvocationTracker {
+  invoke: <E>(functionName: string, event: E) => Promise<unknown>;
+  /** Waits (up to `graceMs`) for the invocations running now. */
+  settle(graceMs: number): Promise<void>;
+}
+
+function trackInvocations(invoke: (functionName: string, event: unknown) => Promise<unknown>): InvocationTracker {
+  const running = new Set<Promise<unknown>>();
+  return {
+    invoke: (functionName, event) => {
+      const run = invoke(functionName, event);
+      running.add(run);
+      void run.then(
+        () => running.delete(run),
+        () => running.delete(run),
+      );
+      return run;
+    },
+    settle: async (graceMs) => {
+      if (running.size === 0) return;
+      await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    },
+  };
 }

@@ -44,6 +44,16 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/** A book as plain JSON (the simulator's saved world): only what is not derived from the appid. */
+export interface FollowerBookSnapshot {
+  appid: string;
+  unionidRatio: number;
+  baselineEpoch: number;
+  end: number;
+  removed: number[];
+  joinedAt: [number, number][];
+}
+
 export class FollowerBook {
   readonly #appid: string;
   readonly #tag: string;
@@ -63,6 +73,24 @@ export class FollowerBook {
     this.#unionidRatio = o.unionidRatio;
     this.#baselineEpoch = o.baselineEpoch;
     this.#end = o.baseline;
+  }
+
+  snapshot(): FollowerBookSnapshot {
+    return {
+      appid: this.#appid,
+      unionidRatio: this.#unionidRatio,
+      baselineEpoch: this.#baselineEpoch,
+      end: this.#end,
+      removed: [...this.#removed],
+      joinedAt: [...this.#joinedAt],
+    };
+  }
+
+  static fromSnapshot(snapshot: FollowerBookSnapshot): FollowerBook {
+    const book = new FollowerBook({ appid: snapshot.appid, baseline: snapshot.end, unionidRatio: snapshot.unionidRatio, baselineEpoch: snapshot.baselineEpoch });
+    for (const index of snapshot.removed) book.#removed.add(index);
+    for (const [index, at] of snapshot.joinedAt) book.#joinedAt.set(index, at);
+    return book;
   }
 
   get count(): number {

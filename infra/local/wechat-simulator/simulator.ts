@@ -7,7 +7,13 @@
  *
  * Control surface: the methods of `WeChatSimulator`, mirrored as a JSON admin API under `/__sim/`
  * (see admin-api.ts). Latency and faults apply to API calls only, never to `/__sim/` or the pages.
+ *
+ * With `stateFile` (the local stack's `<dataDir>/wechat-simulator.json`) the world — accounts,
+ * authorizations, tickets, tokens, codes, followers, open platform accounts, quotas, customer-service
+ * messages — is loaded at start when the file exists (instead of seeding), and saved atomically a
+ * moment after each change and at stop. Latency, faults and call counts are per run and not saved.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +24,7 @@ import { redirectWithCode, renderConsentPage, renderErrorPage } from './consent-
 import { HubPusher } from './hub-pusher.ts';
 import { errorBody, SimulatedWeChatError } from './wechat-error.ts';
 import { BodyTooLargeError, readBody, sendHtml, sendJson } from './http-io.ts';
+import { debouncedSave, writeFileAtomic } from '../state-file.ts';
 import {
   SimClock,
   SimulatorInputError,
@@ -26,6 +33,7 @@ import {
   type AuthorizationOutcome,
   type CustomMessageRecord,
   type SimAccount,
+  type WorldSnapshot,
 } from './world.ts';
 
 export { simulatorCredentials, demoAccounts, releaseTestAccounts, permissionSets } from './accounts.ts';
@@ -45,8 +53,10 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** expires_in of component and authorizer tokens (default 7200). */
   tokenLifetimeSeconds?: number;
-  /** Default true: the demo accounts (`demoAccounts`). The five release-test accounts exist regardless. */
+  /** Default true: the demo accounts (`demoAccounts`). The five release-test accounts exist regardless. Ignored when `stateFile` exists. */
   seedAccounts?: boolean;
+  /** Where the world is saved and loaded from (JSON, mode 0600: it holds the simulated tokens). Absent: memory only. */
+  stateFile?: string;
 }
 
 export interface SimFault {
@@ -108,6 +118,17 @@ const CONSENT_PATHS = new Set(['/cgi-bin/componentloginpage', '/safe/bindcompone
 const FIRST_TICKET_DELAY_MS = 250;
 const FIRST_TICKET_RETRY_MS = 1_000;
 const FIRST_TICKET_ATTEMPTS = 30;
+/** A busy simulator changes its quota counters on every call: save at most this often. */
+const SAVE_DELAY_MS = 250;
+
+/** A saved world; a file that cannot be read stops the start rather than silently starting empty. */
+function loadWorld(file: string, o: { credentials: SimulatorCredentials; tokenLifetimeSeconds: number }): SimWorld {
+  try {
+    return SimWorld.restore(JSON.parse(readFileSync(file, 'utf8')) as WorldSnapshot, o);
+  } catch (error) {
+    throw new Error(`the simulated WeChat's saved world ${file} cannot be read (${(error as Error).message}); start with --fresh, or delete the file, to begin again`);
+  }
+}
 
 function log(message: string): void {
   process.stderr.write(`[wechat-simulator] ${message}\n`);
@@ -130,11 +151,27 @@ function absoluteHttpUrl(text: string): boolean {
 
 export async function startWeChatSimulator(options: SimulatorOptions = {}): Promise<WeChatSimulator> {
   const credentials = options.credentials ?? { ...simulatorCredentials };
-  const clock = new SimClock();
-  const world = new SimWorld({ clock, credentials, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 7200 });
+  const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 7200;
+  const stateFile = options.stateFile;
+  let world: SimWorld;
+  if (stateFile && existsSync(stateFile)) {
+    world = loadWorld(stateFile, { credentials, tokenLifetimeSeconds });
+  } else {
+    world = new SimWorld({ clock: new SimClock(), credentials, tokenLifetimeSeconds });
+    for (const spec of releaseTestAccountSpecs) world.addAccount(spec, true);
+    if (options.seedAccounts ?? true) for (const spec of demoAccountSpecs) world.addAccount(spec);
+  }
+  const clock = world.clock;
+  const saver = stateFile
+    ? debouncedSave(() => writeFileAtomic(stateFile, JSON.stringify(world.snapshot())), {
+        delayMs: SAVE_DELAY_MS,
+        onError: (error) => log(`saving the world to ${stateFile} failed: ${(error as Error).message}`),
+      })
+    : undefined;
+  // A new world is on disk from the start: its generated ids (open platform accounts) must not change.
+  saver?.changed();
+  saver?.flush();
   const pusher = new HubPusher(options.hubBaseUrl, credentials);
-  for (const spec of releaseTestAccountSpecs) world.addAccount(spec, true);
-  if (options.seedAccounts ?? true) for (const spec of demoAccountSpecs) world.addAccount(spec);
 
   let latencyMs = options.latencyMs ?? 0;
   let faults: Array<Required<Pick<SimFault, 'path' | 'errcode'>> & { errmsg?: string; remaining?: number; rate?: number }> = [];
@@ -329,6 +366,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      saver?.flush();
     },
     calls: () => ({ ...counts }),
     resetCalls: () => {
@@ -442,12 +480,27 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     customMessages: () => world.customMessages(),
   };
 
+  // Any control call may change the world: mark it for saving once the call is done.
+  if (saver) {
+    const methods = simulator as unknown as Record<string, unknown>;
+    for (const [name, method] of Object.entries(methods)) {
+      if (typeof method !== 'function' || name === 'stop') continue;
+      methods[name] = (...args: unknown[]) => {
+        const result: unknown = (method as (...a: unknown[]) => unknown)(...args);
+        if (result instanceof Promise) return result.finally(() => saver.changed());
+        saver.changed();
+        return result;
+      };
+    }
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let work: Promise<void>;
     if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) work = handleAdmin(req, res, url, simulator);
     else if (CONSENT_PATHS.has(url.pathname)) work = handleConsent(req, res, url);
     else work = handleApi(req, res, url);
+    if (saver) work = work.finally(() => saver.changed());
     work.catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();

@@ -5,9 +5,13 @@
  *
  * Time comes from a clock the tests can move forward (`advance`), so a 12-hour ticket or a 2-hour
  * token can expire without waiting.
+ *
+ * `snapshot()` gives the whole state as plain JSON and `SimWorld.restore` rebuilds it (the simulator
+ * saves it under the local stack's data directory, so a restart keeps every authorization, token,
+ * follower and account the hub's table refers to).
  */
 import { randomBytes } from 'node:crypto';
-import { FollowerBook, type FollowerProfile } from './followers.ts';
+import { FollowerBook, type FollowerBookSnapshot, type FollowerProfile } from './followers.ts';
 import type { SimAccountSpec, SimulatorCredentials } from './accounts.ts';
 import { SimulatedWeChatError, wechatAssert } from './wechat-error.ts';
 
@@ -48,7 +52,16 @@ export class UnknownAccountError extends SimulatorInputError {
 }
 
 export class SimClock {
-  #offsetMs = 0;
+  #offsetMs: number;
+
+  constructor(offsetMs = 0) {
+    this.#offsetMs = offsetMs;
+  }
+
+  /** How far `advance` moved it, in total. */
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
 
   now(): number {
     return Date.now() + this.#offsetMs;
@@ -138,6 +151,31 @@ export interface AuthorizationOutcome {
   authCodeExpiresAt: number;
 }
 
+type OpenAccountSnapshot = Omit<OpenAccount, 'members'> & { members: string[] };
+type AccountSnapshot = Omit<AccountRecord, 'followers'> & { followers: FollowerBookSnapshot };
+
+/** The world as plain JSON. Credentials and the token lifetime are not part of it: they come from the options. */
+export interface WorldSnapshot {
+  version: typeof SNAPSHOT_VERSION;
+  clockOffsetMs: number;
+  tickets: [string, number][];
+  currentTicket?: string;
+  tokens: [string, TokenRecord][];
+  currentComponentToken?: string;
+  currentAuthorizerTokens: [string, string][];
+  preAuthCodes: [string, { expiresAt: number; used: boolean }][];
+  authCodes: [string, { appid: string; generation: number; expiresAt: number; used: boolean }][];
+  accounts: AccountSnapshot[];
+  openAccounts: OpenAccountSnapshot[];
+  usage: [string, { day: number; counts: [string, number][] }][];
+  clears: [string, { month: string; count: number }][];
+  customMessages: CustomMessageRecord[];
+  generation: number;
+  tokenSerial: number;
+}
+
+export const SNAPSHOT_VERSION = 1;
+
 export type TokenOwner = { kind: 'component' } | { kind: 'authorizer'; account: AccountRecord; token: string };
 
 const APPID = /^wx[0-9a-zA-Z]{16}$/;
@@ -175,6 +213,59 @@ export class SimWorld {
     this.clock = o.clock;
     this.credentials = o.credentials;
     this.tokenLifetimeSeconds = o.tokenLifetimeSeconds;
+  }
+
+  // ---- saving and restoring ------------------------------------------------------------------------
+
+  snapshot(): WorldSnapshot {
+    return {
+      version: SNAPSHOT_VERSION,
+      clockOffsetMs: this.clock.offsetMs,
+      tickets: [...this.#tickets],
+      ...(this.#currentTicket !== undefined ? { currentTicket: this.#currentTicket } : {}),
+      tokens: [...this.#tokens].map(([token, record]) => [token, { ...record }]),
+      ...(this.#currentComponentToken !== undefined ? { currentComponentToken: this.#currentComponentToken } : {}),
+      currentAuthorizerTokens: [...this.#currentAuthorizerToken],
+      preAuthCodes: [...this.#preAuthCodes].map(([code, entry]) => [code, { ...entry }]),
+      authCodes: [...this.#authCodes].map(([code, entry]) => [code, { ...entry }]),
+      accounts: [...this.#accounts.values()].map((account) => ({
+        ...account,
+        followers: account.followers.snapshot(),
+        ...(account.grant ? { grant: { ...account.grant, funcIds: [...account.grant.funcIds] } } : {}),
+        options: { ...account.options },
+      })),
+      openAccounts: [...this.#openAccounts.values()].map((open) => ({ ...open, members: [...open.members] })),
+      usage: [...this.#usage].map(([owner, usage]) => [owner, { day: usage.day, counts: [...usage.counts] }]),
+      clears: [...this.#clears].map(([owner, clears]) => [owner, { ...clears }]),
+      customMessages: this.#customMessages.map((message) => ({ ...message })),
+      generation: this.#generation,
+      tokenSerial: this.#tokenSerial,
+    };
+  }
+
+  /** A world as it was saved; its clock carries the saved offset. Throws on a snapshot of another version. */
+  static restore(snapshot: WorldSnapshot, o: { credentials: SimulatorCredentials; tokenLifetimeSeconds: number }): SimWorld {
+    if (snapshot?.version !== SNAPSHOT_VERSION) throw new Error(`a saved simulator world of version ${String(snapshot?.version)}; this simulator reads version ${SNAPSHOT_VERSION}`);
+    const world = new SimWorld({ clock: new SimClock(snapshot.clockOffsetMs), ...o });
+    for (const [ticket, at] of snapshot.tickets) world.#tickets.set(ticket, at);
+    world.#currentTicket = snapshot.currentTicket;
+    for (const [token, record] of snapshot.tokens) world.#tokens.set(token, { ...record });
+    world.#currentComponentToken = snapshot.currentComponentToken;
+    for (const [appid, token] of snapshot.currentAuthorizerTokens) world.#currentAuthorizerToken.set(appid, token);
+    for (const [code, entry] of snapshot.preAuthCodes) world.#preAuthCodes.set(code, { ...entry });
+    for (const [code, entry] of snapshot.authCodes) world.#authCodes.set(code, { ...entry });
+    for (const saved of snapshot.accounts) {
+      const account: AccountRecord = { ...saved, followers: FollowerBook.fromSnapshot(saved.followers), options: { ...saved.options } };
+      world.#accounts.set(account.appid, account);
+      world.#byUserName.set(account.userName, account.appid);
+    }
+    for (const open of snapshot.openAccounts) world.#openAccounts.set(open.openAppid, { ...open, members: new Set(open.members) });
+    for (const [owner, usage] of snapshot.usage) world.#usage.set(owner, { day: usage.day, counts: new Map(usage.counts) });
+    for (const [owner, clears] of snapshot.clears) world.#clears.set(owner, { ...clears });
+    world.#customMessages.push(...snapshot.customMessages);
+    world.#generation = snapshot.generation;
+    world.#tokenSerial = snapshot.tokenSerial;
+    return world;
   }
 
   // ---- tickets and the component token -----------------------------------------------------------

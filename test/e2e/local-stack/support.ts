@@ -1,7 +1,11 @@
 /**
- * Child processes of the local CLIs for the e2e tests. They run the project's `tsx` binary (what
- * `npx tsx` resolves to) directly: `npm exec` does not pass a SIGINT on to its child, so going
- * through npx would test npm's signal handling instead of `bin/start.ts`'s.
+ * Child processes of the local CLIs for the e2e tests, run as `npm start` and `npm run token` run
+ * them: `node --import tsx <script>`, one process (not through npm: `npm exec` does not pass a SIGINT
+ * on to its child, so going through npm would test npm's signal handling instead of `bin/start.ts`'s).
+ *
+ * `runner: 'tsx'` runs the script through the tsx CLI instead, a parent process that relays signals to
+ * the script's process and SIGKILLs it when it has not acknowledged a signal within ~60 ms — which a
+ * busy process on a loaded machine does not; that is why the package scripts do not use it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +21,7 @@ export interface CliResult {
 
 export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -36,8 +40,9 @@ export interface RunningCli {
 }
 
 /** Starts a long-running CLI in its own process group, so that `stopCli` reaches tsx's child too. */
-export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}, runner: 'tsx' | 'node' = 'node'): RunningCli {
+  const [command, prefix] = runner === 'tsx' ? [tsx, []] : [process.execPath, ['--import', 'tsx']];
+  const child = spawn(command, [...prefix, script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
