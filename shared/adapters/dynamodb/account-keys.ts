@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
+import type { TenantLink } from '#shared/domain/accounts/model.ts';
 import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
 
 export const accountKeys = {
@@ -89,4 +90,16 @@ export function profileAttributes(profile: AccountProfile): { sets: Record<strin
     else sets[name] = value;
   }
   return { sets, absent };
+}
+
+/** A recipient's link, laid out as every link is (gsi1 `ACCOUNT#<appid>#LINKS` / `shared#<tenantId>`). */
+export function sharedLinkItem(link: TenantLink): Record<string, unknown> {
+  return {
+    pk: accountKeys.tenantPk(link.tenantId),
+    sk: accountKeys.linkSk(link.appid),
+    gsi1pk: accountKeys.linksOfAccount(link.appid),
+    gsi1sk: accountKeys.linkGsiSk('shared', link.tenantId),
+    type: 'TenantLink',
+    ...link,
+  };
 }

@@ -20,7 +20,7 @@ import type {
   AuthorizerTokenResult,
   TokenSource,
 } from '#shared/wechat/api-types.ts';
-import type { AccountStatus } from '#shared/domain/accounts/model.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { Lease } from '#shared/domain/tokens/lease.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
@@ -89,16 +89,8 @@ interface UsableToken extends AuthorizerTokenState {
 const hasToken = (state: AuthorizerTokenState): state is UsableToken =>
   typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
 
-export function accountNotActive(appid: string, status: AccountStatus | 'unknown'): DomainError {
-  const why: Record<AccountStatus | 'unknown', string> = {
-    active: 'is active',
-    revoked: 'no longer authorizes the platform in WeChat',
-    reauthorization_required: 'must be re-authorized by an admin (WeChat refuses its refresh token)',
-    unbound: 'is unbound',
-    unknown: 'is not bound to the hub',
-  };
-  return new DomainError('account_not_active', `The account ${appid} ${why[status]}.`, { details: { appid, status } });
-}
+// Declared in the account area; named here too for the modules that still import it from the tokens.
+export { accountNotActive };
 
 export class AuthorizerTokenService {
   private readonly store: AuthorizerTokenStore;
