@@ -1,5 +1,5 @@
 /**
- * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`, `api_start_push_ticket` when
+ * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`: the time since the last push; `api_start_push_ticket` when
  * none arrived for 30 minutes), the component token, then every authorizer token due before the
  * next run, with bounded concurrency and a time budget (`shared/domain/tokens/scheduled-refresh.ts`).
  * `TOKEN_REFRESH_CONCURRENCY` (default 32) bounds the refreshes in flight.
