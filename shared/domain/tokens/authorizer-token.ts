@@ -24,6 +24,7 @@ import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { Lease } from '#shared/domain/tokens/lease.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
+import { AUTHORIZER_REFRESH_MARGIN_MS } from '#shared/domain/tokens/refresh-margin.ts';
 import type { AccountStatusChanges, AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
 
 /** The part of the WeChat client this use case needs. */
@@ -35,7 +36,7 @@ export interface AuthorizerTokenApi {
 export interface AuthorizerTokenOptions {
   /** A token this close to its expiry counts as expired on demand (the scheduled refresh renews tokens much earlier). */
   expiryMarginMs: number;
-  /** The scheduled refresh renews a token this close to its expiry. */
+  /** The scheduled refresh renews a token this close to its expiry (`refresh-margin.ts`; tests may shorten it). */
   scheduledMarginMs: number;
   leaseTtlMs: number;
   /** A waiting caller's first pause between reads; it doubles up to `maxPollMs`, with jitter. */
@@ -48,7 +49,7 @@ export interface AuthorizerTokenOptions {
 
 export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
   expiryMarginMs: 60_000,
-  scheduledMarginMs: 20 * 60_000,
+  scheduledMarginMs: AUTHORIZER_REFRESH_MARGIN_MS,
   leaseTtlMs: 30_000,
   pollMs: 25,
   maxPollMs: 400,
