@@ -5,30 +5,13 @@
  */
 import * as v from 'valibot';
 import { handleAccountMessage } from '#shared/domain/messages/account-message.ts';
-import { authorizerTokens } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { DynamoFollowEvents } from '#shared/adapters/dynamodb/follow-history.ts';
-import { config } from '#shared/config/config.ts';
-import { FollowEvents } from '#shared/domain/fans/follow-events.ts';
-import { logger } from '#shared/observability/powertools.ts';
-import { WeChatApiClient } from '#shared/wechat/api-client.ts';
-import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { ValidationFailed } from '#shared/errors/domain-errors.ts';
 import { appIdSchema, issuesOf } from '#shared/http/validation.ts';
 import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
 import { buildEncryptedReply, buildTextReply, parseAccountMessage } from '#shared/wechat/messages.ts';
+import { accountMessageDeps } from '#shared/wiring/messages.ts';
 
-const releaseTest = queuePublisher('release-test');
-// WeChat waits 5 s for the answer: the new follower's profile gets a short, bounded try of its own.
-const profileClient = new WeChatApiClient({ apiBase: config().wechatApiBase, timeoutMs: 1_500, retries: 1, backoffMs: 100 });
-const deps = {
-  follows: new FollowEvents({
-    store: new DynamoFollowEvents(db(), tableName()),
-    profile: (appid: string, openid: string) => profileClient.getUserInfo(authorizerTokens(appid), { openId: openid }),
-    log: { warn: (message: string, extra?: object) => logger.warn(message, { ...extra }) },
-  }),
-  releaseTestQueue: { enqueue: async (job: object) => releaseTest.send([{ body: JSON.stringify(job) }]) },
-};
+const deps = accountMessageDeps();
 
 export const handler = wechatRoute(async ({ plaintext, key, crypto, query, event }) => {
   const path = v.safeParse(v.object({ appid: appIdSchema }), event.pathParameters ?? {});

@@ -3,10 +3,10 @@
  * account `openAppId`, or to a new one → `200 { openAppId, created }`.
  */
 import * as v from 'valibot';
-import { openPlatformDeps } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { bindOpenPlatform } from '#shared/domain/accounts/open-platform.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { openPlatformDeps } from '#shared/wiring/accounts.ts';
 
 const deps = openPlatformDeps();
 const params = v.strictObject({ appid: appIdSchema });

@@ -5,21 +5,12 @@
  * account is the redirect callback's.
  */
 import { handleComponentPush } from '#shared/domain/authorization/component-push.ts';
-import { authorizationChanges } from '#shared/domain/accounts/authorization-changes.ts';
-import { authorizationChangeDeps } from '#shared/adapters/dynamodb/account-lifecycle.ts';
-import { DynamoAuthorizationEvents } from '#shared/adapters/dynamodb/authorization-events.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { parseComponentPush } from '#shared/wechat/messages.ts';
+import { componentPushDeps } from '#shared/wiring/authorization.ts';
 
-const deps = {
-  tickets: componentTokenService(),
-  events: new DynamoAuthorizationEvents(db(), tableName()),
-  reactions: authorizationChanges(authorizationChangeDeps()),
-  now: () => new Date(),
-};
+const deps = componentPushDeps();
 
 export const handler = wechatRoute(async ({ plaintext }) => {
   const push = parsePlaintext(plaintext, parseComponentPush);

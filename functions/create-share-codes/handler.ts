@@ -4,11 +4,11 @@
  * cached, never stored, never logged).
  */
 import * as v from 'valibot';
-import { createShareCodesDeps } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { createShareCodes } from '#shared/domain/sharing/share-codes.ts';
 import { shareCodeCountSchema } from '#shared/domain/sharing/schemas.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { createShareCodesDeps } from '#shared/wiring/sharing.ts';
 
 const deps = createShareCodesDeps();
 const params = v.strictObject({ appid: appIdSchema });

@@ -3,10 +3,10 @@
  * revoked, else `409 revoke_in_wechat_first`), a recipient releases the share. `204` either way.
  */
 import * as v from 'valibot';
-import { unbindDeps } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { deleteAccount } from '#shared/domain/accounts/unbind.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { unbindDeps } from '#shared/wiring/accounts.ts';
 
 const deps = unbindDeps();
 const params = v.strictObject({ appid: appIdSchema });

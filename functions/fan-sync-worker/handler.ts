@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { hubQueues } from '#infra/catalogue.ts';
 import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { authorizerTokenService } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { authorizerTokenService } from '#shared/wiring/tokens.ts';
 import { DynamoFanSyncJobs, idempotentSteps, stepQueue } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
 import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';

@@ -6,19 +6,11 @@
  *   was granted (exact department ids; a parent's grant is not a child's).
  */
 import * as v from 'valibot';
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
-import { config } from '#shared/config/config.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { AccountQueries } from '#shared/domain/accounts/queries.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { accountQueries } from '#shared/wiring/accounts.ts';
 
-const queries = new AccountQueries(
-  new DynamoAccountDirectory(db(), tableName()),
-  new DynamoDepartmentGrants(db(), tableName()),
-  config().bindingPolicy.requiredFuncIds,
-);
+const queries = accountQueries();
 
 const params = v.strictObject({ appid: appIdSchema });
 

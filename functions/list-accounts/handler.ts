@@ -3,19 +3,11 @@
  * all of them; a member only those granted to one of its departments (exact ids). Missing required
  * permission sets show on each account (`missingPermissions`).
  */
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
-import { config } from '#shared/config/config.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { AccountQueries } from '#shared/domain/accounts/queries.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { noQuery } from '#shared/http/validation.ts';
+import { accountQueries } from '#shared/wiring/accounts.ts';
 
-const queries = new AccountQueries(
-  new DynamoAccountDirectory(db(), tableName()),
-  new DynamoDepartmentGrants(db(), tableName()),
-  config().bindingPolicy.requiredFuncIds,
-);
+const queries = accountQueries();
 
 export const handler = consoleRoute({ who: 'any', query: noQuery }, async ({ caller }) => ({
   status: 200,

@@ -1,10 +1,9 @@
 /** GET /v1/audit — the tenant's audit trail, newest first (admin). */
 import * as v from 'valibot';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
+import { auditLog } from '#shared/wiring/audit.ts';
 
-const auditLog = new DynamoAuditLog(db(), tableName());
+const trail = auditLog();
 
 const query = v.strictObject({
   cursor: v.optional(v.pipe(v.string(), v.maxLength(2048))),
@@ -15,6 +14,6 @@ const query = v.strictObject({
 });
 
 export const handler = consoleRoute({ who: 'admin', query }, async ({ caller, query }) => {
-  const page = await auditLog.list(caller.tenantId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+  const page = await trail.list(caller.tenantId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
   return { status: 200, body: page };
 });

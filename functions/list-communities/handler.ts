@@ -1,8 +1,8 @@
 /** GET /v1/communities (any member) — the tenant's communities and what each links to. */
-import { communityDeps } from '#shared/adapters/dynamodb/community-store.ts';
 import { listCommunities } from '#shared/domain/communities/communities.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { noQuery } from '#shared/http/validation.ts';
+import { communityDeps } from '#shared/wiring/communities.ts';
 
 const deps = communityDeps();
 

@@ -1,9 +1,9 @@
 /** GET /v1/accounts/{appid}/shares (admin of the owner) — the recipients with their community counts. */
 import * as v from 'valibot';
-import { sharesDeps } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { listShares } from '#shared/domain/sharing/shares.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { sharesDeps } from '#shared/wiring/sharing.ts';
 
 const deps = sharesDeps();
 const params = v.strictObject({ appid: appIdSchema });

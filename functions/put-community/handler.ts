@@ -4,11 +4,11 @@
  * field stays as it is.
  */
 import * as v from 'valibot';
-import { communityDeps } from '#shared/adapters/dynamodb/community-store.ts';
 import { putCommunity } from '#shared/domain/communities/communities.ts';
 import { communityIdSchema } from '#shared/domain/sharing/schemas.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { communityDeps } from '#shared/wiring/communities.ts';
 
 const deps = communityDeps();
 const params = v.strictObject({ communityId: communityIdSchema });

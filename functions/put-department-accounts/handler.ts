@@ -6,20 +6,13 @@
  * never said). Audited as `department.grants_changed` when the set changed.
  */
 import * as v from 'valibot';
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { DepartmentAccess, MAX_GRANTS_PER_DEPARTMENT } from '#shared/domain/departments/grants.ts';
+import { MAX_GRANTS_PER_DEPARTMENT } from '#shared/domain/departments/grants.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
 import { departmentParams } from '#shared/domain/departments/schemas.ts';
+import { departmentAccess } from '#shared/wiring/departments.ts';
 
-const departments = new DepartmentAccess(
-  new DynamoAccountDirectory(db(), tableName()),
-  new DynamoDepartmentGrants(db(), tableName()),
-  new DynamoAuditLog(db(), tableName()),
-);
+const departments = departmentAccess();
 
 const body = v.strictObject({
   appids: v.pipe(

@@ -5,24 +5,12 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { DynamoAccountStatusMarks } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { DynamoDueIndex } from '#shared/adapters/dynamodb/token-due-index.ts';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
-import { reconcileAuthorizers, reconciliationWeChat, type ReconciliationSummary } from '#shared/domain/tokens/reconciliation.ts';
+import { reconcileAuthorizers, type ReconciliationSummary } from '#shared/domain/tokens/reconciliation.ts';
 import { observed } from '#shared/http/middleware.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { reconciliationDeps } from '#shared/wiring/tokens.ts';
 
-const statusChanges = auditedStatusChanges(new DynamoAccountStatusMarks(db(), tableName()), new DynamoAuditLog(db(), tableName()));
-const deps = {
-  index: new DynamoDueIndex(db(), tableName()),
-  wechat: reconciliationWeChat(wechatApiClient(), componentTokenService(), async () => (await wechatCredentials()).componentAppId),
-  markRevoked: (appid: string, at: string) => statusChanges.markRevoked(appid, at),
-};
+const deps = reconciliationDeps();
 
 export const handler = observed(async (_event: ScheduledEvent): Promise<ReconciliationSummary> => {
   const summary = await reconcileAuthorizers(deps);

@@ -4,11 +4,11 @@
  * 10 such failures within an hour.
  */
 import * as v from 'valibot';
-import { redeemShareCodeDeps } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { redeemShareCode } from '#shared/domain/sharing/redeem-share-code.ts';
 import { typedShareCodeSchema } from '#shared/domain/sharing/schemas.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { noQuery } from '#shared/http/validation.ts';
+import { redeemShareCodeDeps } from '#shared/wiring/sharing.ts';
 
 const deps = redeemShareCodeDeps();
 const body = v.strictObject({ code: typedShareCodeSchema });

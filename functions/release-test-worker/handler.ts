@@ -7,24 +7,14 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import * as v from 'valibot';
 import { completeReleaseTest } from '#shared/domain/release-test/release-test.ts';
-import { DynamoAuthorizationEvents } from '#shared/adapters/dynamodb/authorization-events.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { observed } from '#shared/http/middleware.ts';
 import { appIdSchema } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { releaseTestDeps } from '#shared/wiring/release-test.ts';
 
 const job = v.object({ appid: appIdSchema, authCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), toUser: v.pipe(v.string(), v.minLength(1)) });
 
-const events = new DynamoAuthorizationEvents(db(), tableName());
-const deps = {
-  api: wechatApiClient(),
-  componentToken: componentTokenService(),
-  componentAppId: async () => (await wechatCredentials()).componentAppId,
-  latestPushedCode: (appid: string) => events.latestCode(appid),
-};
+const deps = releaseTestDeps();
 
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -3,11 +3,11 @@
  * with its communities' account and payment links. `204`, also when that tenant holds no share.
  */
 import * as v from 'valibot';
-import { sharesDeps } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { tenantIdSchema } from '#shared/domain/sharing/schemas.ts';
 import { revokeShare } from '#shared/domain/sharing/shares.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { sharesDeps } from '#shared/wiring/sharing.ts';
 
 const deps = sharesDeps();
 const params = v.strictObject({ appid: appIdSchema, tenantId: tenantIdSchema });

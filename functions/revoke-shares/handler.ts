@@ -3,10 +3,10 @@
  * community and payment links, and every unused code. `204`.
  */
 import * as v from 'valibot';
-import { sharesDeps } from '#shared/adapters/dynamodb/sharing-store.ts';
 import { revokeShares } from '#shared/domain/sharing/shares.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { sharesDeps } from '#shared/wiring/sharing.ts';
 
 const deps = sharesDeps();
 const params = v.strictObject({ appid: appIdSchema });

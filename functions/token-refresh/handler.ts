@@ -1,5 +1,5 @@
 /**
- * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`, `api_start_push_ticket` when
+ * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`: the time since the last push; `api_start_push_ticket` when
  * none arrived for 30 minutes), the component token, then every authorizer token due before the
  * next run, with bounded concurrency and a time budget (`shared/domain/tokens/scheduled-refresh.ts`).
  * `TOKEN_REFRESH_CONCURRENCY` (default 32) bounds the refreshes in flight.
@@ -8,37 +8,18 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { DynamoAccountStatusMarks, DynamoAuthorizerTokenStore } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import { DynamoDueIndex } from '#shared/adapters/dynamodb/token-due-index.ts';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
-import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
-import { ReusedComponentToken } from '#shared/domain/tokens/reused-component-token.ts';
 import { runScheduledRefresh, type ScheduledRefreshSummary } from '#shared/domain/tokens/scheduled-refresh.ts';
 import { observability } from '#shared/http/middleware.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { scheduledRefreshDeps } from '#shared/wiring/tokens.ts';
 
 const concurrency = v.parse(
   v.pipe(v.optional(v.string(), '32'), v.transform(Number), v.integer('TOKEN_REFRESH_CONCURRENCY must be a whole number'), v.minValue(1), v.maxValue(512)),
   process.env.TOKEN_REFRESH_CONCURRENCY || undefined,
 );
 
-const component = componentTokenService();
-const tokens = new AuthorizerTokenService({
-  store: new DynamoAuthorizerTokenStore(db(), tableName()),
-  statusChanges: auditedStatusChanges(new DynamoAccountStatusMarks(db(), tableName()), new DynamoAuditLog(db(), tableName())),
-  lease: new DynamoLease(db(), tableName()),
-  api: wechatApiClient(),
-  // One table read of the component token per run instead of one per refresh.
-  component: new ReusedComponentToken(component),
-  componentAppId: async () => (await wechatCredentials()).componentAppId,
-});
-const index = new DynamoDueIndex(db(), tableName());
+// One table read of the component token per run instead of one per refresh (`scheduledRefreshDeps`).
+const deps = scheduledRefreshDeps();
 
 function recordMetrics(summary: ScheduledRefreshSummary): void {
   if (summary.ticketAgeSeconds !== null) metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, summary.ticketAgeSeconds);
@@ -61,9 +42,7 @@ export const handler = middy<ScheduledEvent, ScheduledRefreshSummary>()
   .use(observability() as unknown as middy.MiddlewareObj<ScheduledEvent, ScheduledRefreshSummary>[])
   .handler(async (_event: ScheduledEvent, context: Context) => {
     const summary = await runScheduledRefresh({
-      component,
-      index,
-      tokens,
+      ...deps,
       remainingMs: () => context.getRemainingTimeInMillis(),
       options: { concurrency },
     });

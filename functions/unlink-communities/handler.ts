@@ -3,10 +3,10 @@
  * the account and its payment interface, a recipient only its own. `200 { unlinked }`.
  */
 import * as v from 'valibot';
-import { communityDeps } from '#shared/adapters/dynamodb/community-store.ts';
 import { unlinkCommunities } from '#shared/domain/communities/communities.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { communityDeps } from '#shared/wiring/communities.ts';
 
 const deps = communityDeps();
 const params = v.strictObject({ appid: appIdSchema });

@@ -5,22 +5,11 @@
  * unbind removes while this request runs). Audited as `settings.changed` when something changed.
  */
 import * as v from 'valibot';
-import { DynamoAccountDirectory, DynamoAccountSettingsStore } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
-import { config } from '#shared/config/config.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { AccountQueries } from '#shared/domain/accounts/queries.ts';
-import { AccountSettings } from '#shared/domain/accounts/settings.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { accountSettings } from '#shared/wiring/accounts.ts';
 
-const queries = new AccountQueries(
-  new DynamoAccountDirectory(db(), tableName()),
-  new DynamoDepartmentGrants(db(), tableName()),
-  config().bindingPolicy.requiredFuncIds,
-);
-const settings = new AccountSettings(queries, new DynamoAccountSettingsStore(db(), tableName()), new DynamoAuditLog(db(), tableName()));
+const settings = accountSettings();
 
 const params = v.strictObject({ appid: appIdSchema });
 

@@ -7,25 +7,17 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import middy from '@middy/core';
 import * as v from 'valibot';
-import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { authorizerTokenService } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { callingService, vendAccessToken } from '#shared/domain/tokens/token-vending.ts';
 import { Unauthorized } from '#shared/errors/domain-errors.ts';
 import { jsonResponse, type JsonResponse } from '#shared/http/error-envelope.ts';
 import { baseHttpStack } from '#shared/http/middleware.ts';
 import { appIdSchema, noQuery, validateParts } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import { vendingDeps } from '#shared/wiring/tokens.ts';
 
 type InternalEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
 
-const accounts = new DynamoAccountStore(db(), tableName());
-const deps = {
-  tokens: authorizerTokenService(),
-  ownerOf: async (appid: string) => (await accounts.getAccount(appid))?.ownerTenantId,
-  audit: new DynamoAuditLog(db(), tableName()),
-};
+const deps = vendingDeps();
 
 const params = v.strictObject({ appid: appIdSchema });
 

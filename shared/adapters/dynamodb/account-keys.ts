@@ -17,7 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
+import type { TenantLink } from '#shared/domain/accounts/model.ts';
 import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
+import { refreshAtOf } from '#shared/domain/tokens/refresh-margin.ts';
 
 export const accountKeys = {
   accountPk: (appid: string) => `ACCOUNT#${appid}`,
@@ -44,14 +46,9 @@ export function dueShard(appid: string): string {
 
 export const dueSortKey = (refreshAt: string, appid: string) => `${refreshAt}#${appid}`;
 
-/** Tokens are refreshed this long before they expire (WeChat keeps the old one ~5 min after a refresh). */
-export const AUTHORIZER_REFRESH_MARGIN_MS = 20 * 60_000;
-
-export const refreshAtOf = (expiresAt: string): string => new Date(Date.parse(expiresAt) - AUTHORIZER_REFRESH_MARGIN_MS).toISOString();
-
 /**
  * The TOKEN item of an account: written by binding (in its transaction) and by every refresh. The
- * due-index attributes put it on the refresh schedule; an account that is not active has none, so
+ * due-index attributes put it on the refresh schedule at the domain's refresh margin (`refreshAtOf`); an account that is not active has none, so
  * the scheduled refresh never sees it. Lease attributes (`leaseOwner`, `leaseUntil`) are left alone.
  */
 export function authorizerTokenAttributes(appid: string, tokens: { accessToken: string; expiresAt: string; refreshToken: string }, refreshedAt: string) {
@@ -89,4 +86,16 @@ export function profileAttributes(profile: AccountProfile): { sets: Record<strin
     else sets[name] = value;
   }
   return { sets, absent };
+}
+
+/** A recipient's link, laid out as every link is (gsi1 `ACCOUNT#<appid>#LINKS` / `shared#<tenantId>`). */
+export function sharedLinkItem(link: TenantLink): Record<string, unknown> {
+  return {
+    pk: accountKeys.tenantPk(link.tenantId),
+    sk: accountKeys.linkSk(link.appid),
+    gsi1pk: accountKeys.linksOfAccount(link.appid),
+    gsi1sk: accountKeys.linkGsiSk('shared', link.tenantId),
+    type: 'TenantLink',
+    ...link,
+  };
 }

@@ -18,51 +18,25 @@
  * change is still valid (the account revoked and the tenant's; for a release, the link still
  * shared), then runs the final one: a re-authorization before the first chunk deletes nothing.
  *
- * The cascade hooks: the sharing use cases register what an unbinding (`unbindCascades`) and a
- * recipient's release (`releaseCascades`) must remove with them — shares, the recipients' links,
- * community and payment links, unused share codes. A hook returns deletions (or conditional
- * updates) of its own items only, never of the items listed above, and may throw a `DomainError`
- * (e.g. `communities_still_linked`) to refuse.
+ * The cascade hooks (`unbindCascades`, `releaseCascades` of the options): what else an unbinding or
+ * a recipient's release removes. The wiring hands in the sharing area's (`shared/wiring/accounts.ts`):
+ * the rule is `shared/domain/sharing/cascades.ts` — shares, the recipients' links, community and
+ * payment links, unused share codes — and `sharing-cascade.ts` turns it into items. A hook returns
+ * deletions (or conditional updates) of its own items only, never of the items listed above, and may
+ * throw a `DomainError` (e.g. `communities_still_linked`) to refuse.
  */
-import { queryAll } from '#shared/db/query-all.ts';
-import {
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey, profileAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
-import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
-import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
-import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import {
-  authorizerTokens,
-  cancelledByCondition,
-  DynamoAccountStatusMarks,
-} from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { sharingReleaseCascade, sharingUnbindCascade } from '#shared/adapters/dynamodb/sharing-store.ts';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import {
-  authorizationChangeWeChat,
-  type AuthorizationChangeDeps,
-  type AuthorizationChangeStore,
-  type Reauthorization,
-} from '#shared/domain/accounts/authorization-changes.ts';
-import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
-import {
-  openPlatformAfterBinding,
-  openPlatformWeChat,
-  type OpenPlatformDeps,
-  type OpenPlatformStore,
-} from '#shared/domain/accounts/open-platform.ts';
-import { authorizationCheck, type UnbindDeps, type UnbindStore, type UnbindWriteResult } from '#shared/domain/accounts/unbind.ts';
-import { logger } from '#shared/observability/powertools.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { DynamoAccountStatusMarks } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { refusedByCondition } from '#shared/db/conditions.ts';
+import { queryAll } from '#shared/db/query-all.ts';
+import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
+import type { AuthorizationChangeStore, Reauthorization } from '#shared/domain/accounts/authorization-changes.ts';
+import type { TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { OpenPlatformStore } from '#shared/domain/accounts/open-platform.ts';
+import type { UnbindStore, UnbindWriteResult } from '#shared/domain/accounts/unbind.ts';
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { TransactItem };
 
 /** What an owner's unbinding removes besides the account's own items. */
 export interface UnbindCascade {
@@ -74,14 +48,6 @@ export interface ReleaseCascade {
   itemsToRemove(tenantId: string, appid: string): Promise<TransactItem[]>;
 }
 
-/** Registered by the sharing use cases (issue 5): shares, recipients' links, community and payment links, unused share codes. */
-export const unbindCascades: UnbindCascade[] = [sharingUnbindCascade];
-/** Registered by the sharing use cases (issue 5): the recipient's community and payment links (or a refusal while any is linked). */
-export const releaseCascades: ReleaseCascade[] = [sharingReleaseCascade];
-
-/** TransactWriteItems' limit of items per transaction. */
-const TRANSACTION_LIMIT = 100;
-
 type Item = Record<string, unknown>;
 
 export interface AccountLifecycleOptions {
@@ -90,40 +56,20 @@ export interface AccountLifecycleOptions {
   transactionLimit?: number;
 }
 
-export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindStore, OpenPlatformStore {
-  private readonly marks: DynamoAccountStatusMarks;
-  /** The single-item reads are the account store's. */
-  private readonly reads: DynamoAccountStore;
+/**
+ * The account reads (strongly consistent) and the revocation mark are the status marks' (`authorizer-token-store.ts`);
+ * the cascades are handed in by the wiring (`shared/wiring/accounts.ts`: the sharing area's).
+ */
+export class DynamoAccountLifecycle extends DynamoAccountStatusMarks implements AuthorizationChangeStore, UnbindStore, OpenPlatformStore {
   private readonly unbindHooks: readonly UnbindCascade[];
   private readonly releaseHooks: readonly ReleaseCascade[];
   private readonly transactionLimit: number;
 
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-    options: AccountLifecycleOptions = {},
-  ) {
-    this.marks = new DynamoAccountStatusMarks(client, table);
-    this.reads = new DynamoAccountStore(client, table);
-    this.unbindHooks = options.unbindCascades ?? unbindCascades;
-    this.releaseHooks = options.releaseCascades ?? releaseCascades;
+  constructor(client: DynamoDBDocumentClient, table: string, options: AccountLifecycleOptions = {}) {
+    super(client, table);
+    this.unbindHooks = options.unbindCascades ?? [];
+    this.releaseHooks = options.releaseCascades ?? [];
     this.transactionLimit = options.transactionLimit ?? TRANSACTION_LIMIT;
-  }
-
-  getAccount(appid: string): Promise<AccountRecord | undefined> {
-    return this.reads.getAccount(appid);
-  }
-
-  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
-    return this.reads.getLink(tenantId, appid);
-  }
-
-  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
-    return this.reads.getTenantSettings(tenantId);
-  }
-
-  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined> {
-    return this.marks.markRevoked(appid, at);
   }
 
   async applyReauthorization(appid: string, expectedStatus: 'active' | 'reauthorization_required', change: Reauthorization): Promise<boolean> {
@@ -149,14 +95,14 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
     } catch (error) {
-      if (cancelledByCondition(error)) return false;
+      if (refusedByCondition(error)) return false;
       throw error;
     }
   }
 
   async unbind(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult> {
     const { tenantId, appid, at } = o;
-    const tenant = await this.getTenantSettings(tenantId);
+    const tenant = await this.tenantSettings(tenantId);
     const cascade = [...(await this.grantsOfEveryLinkedTenant(appid))];
     for (const hook of this.unbindHooks) cascade.push(...(await hook.itemsToRemove(appid)));
 
@@ -269,7 +215,7 @@ export class DynamoAccountLifecycle implements AuthorizationChangeStore, UnbindS
       await this.client.send(new TransactWriteCommand({ TransactItems: core }));
       return 'done';
     } catch (error) {
-      if (cancelledByCondition(error)) return 'changed';
+      if (refusedByCondition(error)) return 'changed';
       throw error;
     }
   }
@@ -307,56 +253,4 @@ function update(
       ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
     },
   };
-}
-
-// ---- process-wide wiring for the handlers -----------------------------------------------------------
-
-let lifecycle: DynamoAccountLifecycle | undefined;
-
-export function accountLifecycle(): DynamoAccountLifecycle {
-  lifecycle ??= new DynamoAccountLifecycle(db(), tableName());
-  return lifecycle;
-}
-
-const componentAppId = async () => (await wechatCredentials()).componentAppId;
-const auditLog = () => new DynamoAuditLog(db(), tableName());
-const now = () => new Date();
-const log = {
-  info: (message: string, fields: Record<string, unknown> = {}) => logger.info(message, fields),
-  warn: (message: string, fields: Record<string, unknown> = {}) => logger.warn(message, fields),
-};
-
-/** What `component-events` reacts to authorization pushes with. */
-export function authorizationChangeDeps(): AuthorizationChangeDeps {
-  return {
-    store: accountLifecycle(),
-    wechat: authorizationChangeWeChat(wechatApiClient(), componentTokenService(), componentAppId),
-    audit: auditLog(),
-    now,
-    log,
-    fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
-  };
-}
-
-export function unbindDeps(): UnbindDeps {
-  return {
-    store: accountLifecycle(),
-    wechat: authorizationCheck(wechatApiClient(), componentTokenService(), componentAppId),
-    audit: auditLog(),
-    now,
-  };
-}
-
-export function openPlatformDeps(): OpenPlatformDeps {
-  return { store: accountLifecycle(), wechat: openPlatformWeChat(wechatApiClient(), authorizerTokens), audit: auditLog(), now };
-}
-
-/**
- * For the binding use case's `afterBind`: right after a binding, binds the account to an open
- * platform account (keeps an existing one, or creates one) when the tenant's `autoOpenPlatform` is
- * on and the account granted set 24. Never throws; a failure is logged and audited
- * (`open_platform.failed`).
- */
-export async function autoOpenPlatformAfterBinding(binding: { tenantId: string; userId: string; appid: string }): Promise<void> {
-  await openPlatformAfterBinding(binding, { ...openPlatformDeps(), log });
 }

@@ -4,55 +4,26 @@
  * account, a link's plaintext flag).
  *
  * Items are mapped the way the account store maps them (`accountFromItem`, `linkFromItem`,
- * `tenantSettingsFromItem` of `account-store.ts`): attribute names are the model's field names.
+ * `tenantSettingsFromItem` and the single-item reads of `DynamoAccountReads`, `account-store.ts`):
+ * attribute names are the model's field names. Many accounts are read with the toolkit's
+ * `batchGetAll` (`shared/db/batch.ts`).
  */
-import { queryAll } from '#shared/db/query-all.ts';
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import { accountFromItem, linkFromItem, tenantSettingsFromItem } from '#shared/adapters/dynamodb/account-store.ts';
-import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
-import type { AccountDirectory, ReadOptions } from '#shared/domain/accounts/queries.ts';
+import { accountFromItem, DynamoAccountReads, linkFromItem } from '#shared/adapters/dynamodb/account-store.ts';
+import { batchGetAll } from '#shared/db/batch.ts';
+import { isTransactionCancelled, refusedAt } from '#shared/db/conditions.ts';
+import { queryAll } from '#shared/db/query-all.ts';
+import type { TransactItem } from '#shared/db/transactions.ts';
+import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
+import type { AccountDirectory } from '#shared/domain/accounts/ports.ts';
 import type { AccountSettingsStore, DefaultChange, SettingsWriteOutcome } from '#shared/domain/accounts/settings.ts';
 
-type Item = Record<string, unknown>;
-
-/** BatchGetItem's limit per request. */
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_ROUNDS = 8;
-
-/**
- * Reads items by key in chunks of 100, retrying what DynamoDB leaves unprocessed (throttling or the
- * 16 MB response cap) with a short growing pause.
- */
-export async function batchGetAll(client: DynamoDBDocumentClient, table: string, keys: readonly Item[], consistent = false): Promise<Item[]> {
-  const found: Item[] = [];
-  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-    let pending: Item[] = keys.slice(start, start + BATCH_GET_LIMIT);
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${round} rounds`);
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round * (0.5 + Math.random()))));
-      const result = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }));
-      found.push(...(result.Responses?.[table] ?? []));
-      pending = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
-    }
+/** The single-item reads are `DynamoAccountReads`' (eventually consistent unless asked otherwise). */
+export class DynamoAccountDirectory extends DynamoAccountReads implements AccountDirectory {
+  constructor(client: DynamoDBDocumentClient, table: string) {
+    super(client, table);
   }
-  return found;
-}
-
-const consistency = (read: ReadOptions) => (read.consistent ? { ConsistentRead: true } : {});
-
-export class DynamoAccountDirectory implements AccountDirectory {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
 
   async linksOf(tenantId: string): Promise<TenantLink[]> {
     const items = await queryAll(this.client, this.table, {
@@ -62,35 +33,12 @@ export class DynamoAccountDirectory implements AccountDirectory {
     return items.map(linkFromItem);
   }
 
-  async link(tenantId: string, appid: string, read: ReadOptions = {}): Promise<TenantLink | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.linkSk(appid) }, ...consistency(read) }),
-    );
-    return result.Item ? linkFromItem(result.Item) : undefined;
-  }
-
   async accounts(appids: readonly string[]): Promise<Map<string, AccountRecord>> {
     const keys = [...new Set(appids)].map((appid) => ({ pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }));
     const items = await batchGetAll(this.client, this.table, keys);
     return new Map(items.map((item) => [String(item.appid), accountFromItem(item)]));
   }
-
-  async account(appid: string, read: ReadOptions = {}): Promise<AccountRecord | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, ...consistency(read) }),
-    );
-    return result.Item ? accountFromItem(result.Item) : undefined;
-  }
-
-  async tenantSettings(tenantId: string, read: ReadOptions = {}): Promise<TenantSettings | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk }, ...consistency(read) }),
-    );
-    return result.Item ? tenantSettingsFromItem(result.Item) : undefined;
-  }
 }
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export class DynamoAccountSettingsStore implements AccountSettingsStore {
   constructor(
@@ -142,10 +90,9 @@ export class DynamoAccountSettingsStore implements AccountSettingsStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'written';
     } catch (error) {
-      if ((error as Error).name !== 'TransactionCanceledException') throw error;
-      const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'link_gone';
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'default_moved';
+      if (!isTransactionCancelled(error)) throw error;
+      if (refusedAt(error, 0)) return 'link_gone';
+      if (refusedAt(error, 1)) return 'default_moved';
       throw error;
     }
   }

@@ -18,14 +18,15 @@
  * A takeover of an ended binding removes the previous owner's link in the same transaction, and
  * gives back its quota slot if the binding was only `revoked` (unbinding gives it back itself).
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, profileAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
+import { cancellationCodes, isTransactionCancelled } from '#shared/db/conditions.ts';
+import type { TransactItem } from '#shared/db/transactions.ts';
 import type { AccountRecord, AccountStatus, LinkRole, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { AccountReads, ReadOptions } from '#shared/domain/accounts/ports.ts';
 import type { AccountStore, BindingWrite, BindingWriteResult } from '#shared/domain/binding/ports.ts';
 
 type Item = Record<string, unknown>;
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -75,6 +76,40 @@ export function tenantSettingsFromItem(item: Item): TenantSettings {
   return settings;
 }
 
+/**
+ * "Read an account" on the table, the one way every adapter does it: the ACCOUNT item, the tenant's
+ * link, the tenant's settings, each one GetItem. `defaults` says how an adapter's reads go unless
+ * the caller asks otherwise (the binding and lifecycle stores read strongly consistent).
+ */
+export class DynamoAccountReads implements AccountReads {
+  constructor(
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly table: string,
+    private readonly defaults: ReadOptions = {},
+  ) {}
+
+  async account(appid: string, read: ReadOptions = {}): Promise<AccountRecord | undefined> {
+    const item = await this.getItem(accountKeys.accountPk(appid), accountKeys.accountSk, read);
+    return item ? accountFromItem(item) : undefined;
+  }
+
+  async link(tenantId: string, appid: string, read: ReadOptions = {}): Promise<TenantLink | undefined> {
+    const item = await this.getItem(accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid), read);
+    return item ? linkFromItem(item) : undefined;
+  }
+
+  async tenantSettings(tenantId: string, read: ReadOptions = {}): Promise<TenantSettings | undefined> {
+    const item = await this.getItem(accountKeys.tenantPk(tenantId), accountKeys.tenantSk, read);
+    return item ? tenantSettingsFromItem(item) : undefined;
+  }
+
+  protected async getItem(pk: string, sk: string, read: ReadOptions = {}): Promise<Item | undefined> {
+    const consistent = read.consistent ?? this.defaults.consistent ?? false;
+    const result = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ...(consistent ? { ConsistentRead: true } : {}) }));
+    return result.Item;
+  }
+}
+
 /** Builds an expression with every attribute name aliased (`status`, `role`, `type`, `ttl` are reserved words). */
 class Expression {
   readonly names: Record<string, string> = {};
@@ -122,25 +157,10 @@ function updateOf(
 /** Positions in the transaction whose failed condition means something to the use case. */
 const ACCOUNT_INDEX = 0;
 
-export class DynamoAccountStore implements AccountStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async getAccount(appid: string): Promise<AccountRecord | undefined> {
-    const item = await this.get(accountKeys.accountPk(appid), accountKeys.accountSk);
-    return item ? accountFromItem(item) : undefined;
-  }
-
-  async getLink(tenantId: string, appid: string): Promise<TenantLink | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.linkSk(appid));
-    return item ? linkFromItem(item) : undefined;
-  }
-
-  async getTenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
-    const item = await this.get(accountKeys.tenantPk(tenantId), accountKeys.tenantSk);
-    return item ? tenantSettingsFromItem(item) : undefined;
+/** The binding's store: strongly consistent reads (the plan is made from the latest state) and the binding transaction. */
+export class DynamoAccountStore extends DynamoAccountReads implements AccountStore {
+  constructor(client: DynamoDBDocumentClient, table: string) {
+    super(client, table, { consistent: true });
   }
 
   async writeBinding(write: BindingWrite): Promise<BindingWriteResult> {
@@ -150,8 +170,8 @@ export class DynamoAccountStore implements AccountStore {
       return 'written';
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionConflictException') return 'contended';
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+      if (!isTransactionCancelled(error)) throw error;
+      const codes = cancellationCodes(error);
       const failedRole = (role: 'account' | 'quota') => items.some(({ role: r }, index) => r === role && codes[index] === 'ConditionalCheckFailed');
       if (failedRole('account')) return 'account_changed';
       if (failedRole('quota')) return 'quota_exceeded';
@@ -262,10 +282,5 @@ export class DynamoAccountStore implements AccountStore {
       const condition = `(attribute_not_exists(${quota}) AND ${underDefault}) OR (attribute_exists(${quota}) AND ${underOwn})`;
       return { set, condition };
     });
-  }
-
-  private async get(pk: string, sk: string): Promise<Item | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
-    return result.Item;
   }
 }

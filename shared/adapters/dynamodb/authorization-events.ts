@@ -5,8 +5,8 @@
  * - `ACCOUNT#<appid>` / `AUTHCODE`: the newest authorization code with its expiry (and `ttl`), never
  *   replaced by an older push.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import type { AuthorizationEventLog, AuthorizationPush } from '#shared/domain/authorization/component-push.ts';
 
 export const authorizationKeys = {
@@ -16,7 +16,7 @@ export const authorizationKeys = {
 };
 
 const ignoreConditionFailure = (error: unknown): false => {
-  if (error instanceof ConditionalCheckFailedException) return false;
+  if (isConditionFailure(error)) return false;
   throw error;
 };
 

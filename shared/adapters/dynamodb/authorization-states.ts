@@ -8,8 +8,8 @@
  * Only the hash is stored: a leaked table does not let anyone finish someone else's binding. A state
  * is spent by a conditional DeleteItem that returns the old item, so exactly one callback gets it.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import type { AuthorizationState, AuthorizationStates } from '#shared/domain/binding/ports.ts';
 
@@ -60,7 +60,7 @@ export class DynamoAuthorizationStates implements AuthorizationStates {
         expiresAt: item.expiresAt,
       };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }

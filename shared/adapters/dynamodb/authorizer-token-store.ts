@@ -13,28 +13,16 @@
  * A revoked account's TOKEN item holds no token and no due-index attributes; an account that needs
  * re-authorization keeps its (useless) tokens but leaves the due index.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
-import { accountFromItem } from '#shared/adapters/dynamodb/account-store.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
-import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { auditedStatusChanges, type StatusMarkStore } from '#shared/domain/accounts/authorization-changes.ts';
+import { accountFromItem, DynamoAccountReads } from '#shared/adapters/dynamodb/account-store.ts';
+import { batchGetAll } from '#shared/db/batch.ts';
+import { isConditionFailure, refusedByCondition } from '#shared/db/conditions.ts';
+import type { TransactItem } from '#shared/db/transactions.ts';
 import type { AccountRecord, AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
-import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
+import type { StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
 import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
-import type { TokenSource } from '#shared/wechat/api-types.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
 
 type Item = Record<string, unknown>;
 
@@ -43,14 +31,6 @@ const tokenKey = (appid: string) => ({ pk: accountKeys.accountPk(appid), sk: acc
 
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-/** True when a transaction was cancelled by a failed condition or a concurrent transaction: nothing was written. */
-export function cancelledByCondition(error: unknown): boolean {
-  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
-  if (!(error instanceof TransactionCanceledException)) return false;
-  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-  return codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
-}
-
 export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -58,23 +38,11 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
   ) {}
 
   async read(appid: string): Promise<AuthorizerTokenState | undefined> {
-    const result = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.table]: {
-            Keys: [accountKey(appid), tokenKey(appid)],
-            ConsistentRead: true,
-            ProjectionExpression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken',
-            ExpressionAttributeNames: { '#status': 'status' },
-          },
-        },
-      }),
-    );
-    // Two small items never exceed BatchGet's limits, but the API allows it to hand keys back.
-    let items = result.Responses?.[this.table] ?? [];
-    if (Object.keys(result.UnprocessedKeys ?? {}).length > 0) {
-      items = await Promise.all([this.get(accountKey(appid)), this.get(tokenKey(appid))]).then((found) => found.filter((i): i is Item => !!i));
-    }
+    // Two small items never exceed BatchGet's limits, but the API allows it to hand keys back: the toolkit asks again.
+    const items = await batchGetAll(this.client, this.table, [accountKey(appid), tokenKey(appid)], {
+      consistent: true,
+      projection: { expression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken', names: { '#status': 'status' } },
+    });
     const account = items.find((item) => item.sk === accountKeys.accountSk);
     if (!account) return undefined;
     const token = items.find((item) => item.sk === accountKeys.tokenSk) ?? {};
@@ -138,7 +106,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
       );
       return true;
     } catch (error) {
-      if (cancelledByCondition(error)) return false;
+      if (refusedByCondition(error)) return false;
       throw error;
     }
   }
@@ -156,7 +124,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -164,22 +132,21 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
   leaseKey(appid: string): LeaseKey {
     return tokenKey(appid);
   }
-
-  private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
-    return (await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-  }
 }
 
 /**
  * The status changes WeChat's answers cause, each one transaction on the ACCOUNT and TOKEN items,
- * conditional on the status that was read (a concurrent change is read again).
+ * conditional on the status that was read (a concurrent change is read again). Its account reads
+ * are strongly consistent.
  */
-export class DynamoAccountStatusMarks implements StatusMarkStore {
+export class DynamoAccountStatusMarks extends DynamoAccountReads implements StatusMarkStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
+    client: DynamoDBDocumentClient,
+    table: string,
     private readonly attempts = 3,
-  ) {}
+  ) {
+    super(client, table, { consistent: true });
+  }
 
   /** From `active` or `reauthorization_required`: tokens and due index gone, data kept. */
   markRevoked(appid: string, at: string): Promise<AccountRecord | undefined> {
@@ -209,7 +176,7 @@ export class DynamoAccountStatusMarks implements StatusMarkStore {
   private async mark(
     appid: string,
     from: readonly AccountStatus[],
-    transaction: (before: Item) => NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    transaction: (before: Item) => TransactItem[],
   ): Promise<AccountRecord | undefined> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.client.send(new GetCommand({ TableName: this.table, Key: accountKey(appid), ConsistentRead: true }));
@@ -219,12 +186,12 @@ export class DynamoAccountStatusMarks implements StatusMarkStore {
         await this.client.send(new TransactWriteCommand({ TransactItems: transaction(before) }));
         return accountFromItem(before);
       } catch (error) {
-        if (!cancelledByCondition(error) || attempt >= this.attempts) throw error;
+        if (!refusedByCondition(error) || attempt >= this.attempts) throw error;
       }
     }
   }
 
-  private setStatus(appid: string, before: Item, status: AccountStatus, at: string, extra: Record<string, string>) {
+  private setStatus(appid: string, before: Item, status: AccountStatus, at: string, extra: Record<string, string>): TransactItem {
     const sets = ['#status = :status', 'updatedAt = :at', ...Object.keys(extra).map((name) => `${name} = :${name}`)];
     return {
       Update: {
@@ -242,27 +209,4 @@ export class DynamoAccountStatusMarks implements StatusMarkStore {
       },
     };
   }
-}
-
-let service: AuthorizerTokenService | undefined;
-
-/**
- * The process-wide authorizer token service, wired to the table, WeChat (`WECHAT_API_BASE`), the
- * component token and the audit trail. Handlers use `authorizerTokens(appid)`; tests build their own.
- */
-export function authorizerTokenService(): AuthorizerTokenService {
-  service ??= new AuthorizerTokenService({
-    store: new DynamoAuthorizerTokenStore(db(), tableName()),
-    statusChanges: auditedStatusChanges(new DynamoAccountStatusMarks(db(), tableName()), new DynamoAuditLog(db(), tableName())),
-    lease: new DynamoLease(db(), tableName()),
-    api: wechatApiClient(),
-    component: componentTokenService(),
-    componentAppId: async () => (await wechatCredentials()).componentAppId,
-  });
-  return service;
-}
-
-/** The access token of one account, for the WeChat client (`TokenSource`). */
-export function authorizerTokens(appid: string): TokenSource {
-  return authorizerTokenService().forAccount(appid);
 }

@@ -20,27 +20,15 @@
  * linking transaction in turn checks the tenant's link and the account, so it cannot land after
  * the link is gone.
  */
-import { queryAll, type QueryInput } from '#shared/db/query-all.ts';
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
-import type { CommunityDeps } from '#shared/domain/communities/communities.ts';
-import type { Community, CommunityRecord, CommunityStore, CommunityWrite } from '#shared/domain/communities/model.ts';
+import { DynamoAccountReads } from '#shared/adapters/dynamodb/account-store.ts';
+import { refusedByCondition } from '#shared/db/conditions.ts';
+import { queryAll, type QueryInput } from '#shared/db/query-all.ts';
+import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
+import type { Community, CommunityRecord, CommunityStore, CommunityWrite, LinkedCommunity } from '#shared/domain/communities/model.ts';
 
 type Item = Record<string, unknown>;
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** TransactWriteItems' limit of items per transaction. */
-const TRANSACTION_LIMIT = 100;
 /** Rounds of "read the links again and unlink" before giving up on a table that keeps changing. */
 const UNLINK_ROUNDS = 5;
 
@@ -64,39 +52,20 @@ export function communityFromItem(item: Item): CommunityRecord {
   };
 }
 
-/** A community's links to one appid, found through the indexes. */
-export interface LinkedCommunity {
-  tenantId: string;
-  communityId: string;
-  account: boolean;
-  payment: boolean;
-}
+export type { LinkedCommunity };
 
-export class DynamoCommunityStore implements CommunityStore {
-  private readonly directory: DynamoAccountDirectory;
-
+/** The account reads are `DynamoAccountReads`' (eventually consistent). */
+export class DynamoCommunityStore extends DynamoAccountReads implements CommunityStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
+    client: DynamoDBDocumentClient,
+    table: string,
     private readonly transactionLimit: number = TRANSACTION_LIMIT,
   ) {
-    this.directory = new DynamoAccountDirectory(client, table);
-  }
-
-  account(appid: string): Promise<AccountRecord | undefined> {
-    return this.directory.account(appid);
-  }
-
-  link(tenantId: string, appid: string): Promise<TenantLink | undefined> {
-    return this.directory.link(tenantId, appid);
-  }
-
-  tenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
-    return this.directory.tenantSettings(tenantId);
+    super(client, table);
   }
 
   async communities(tenantId: string): Promise<Community[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, this.table, {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':prefix': communityKeys.communityPrefix },
     });
@@ -182,165 +151,160 @@ export class DynamoCommunityStore implements CommunityStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'written';
     } catch (error) {
-      if (isCancellation(error)) return 'changed';
+      if (refusedByCondition(error)) return 'changed';
       throw error;
     }
   }
 
-  async unlinkAll(appid: string, tenantId?: string): Promise<number> {
-    let unlinked = 0;
-    for (let round = 1; round <= UNLINK_ROUNDS; round++) {
-      const linked = await this.linkedCommunities(appid, tenantId);
-      if (linked.length === 0) return unlinked;
-      const { written, complete } = await this.unlink(appid, linked);
-      unlinked += written;
-      if (complete) return unlinked;
-    }
-    throw new Error(`the communities of ${appid} kept changing while they were being unlinked`);
+  unlinkAll(appid: string, tenantId?: string): Promise<number> {
+    return unlinkAllCommunities(this.client, this.table, appid, tenantId, this.transactionLimit);
   }
 
   /** The communities linked to the account or its payment interface, every tenant's or one tenant's. */
-  async linkedCommunities(appid: string, tenantId?: string): Promise<LinkedCommunity[]> {
-    const [accountLinks, paymentLinks] = await Promise.all([
-      this.indexed('gsi1', 'gsi1pk', 'gsi1sk', communityKeys.accountCommunities(appid), tenantId),
-      this.indexed('gsi2', 'gsi2pk', 'gsi2sk', communityKeys.paymentCommunities(appid), tenantId),
-    ]);
-    const byKey = new Map<string, LinkedCommunity>();
-    const entry = (item: Item) => {
-      const key = `${String(item.tenantId)}#${String(item.communityId)}`;
-      let found = byKey.get(key);
-      if (!found) {
-        found = { tenantId: String(item.tenantId), communityId: String(item.communityId), account: false, payment: false };
-        byKey.set(key, found);
-      }
-      return found;
-    };
-    for (const item of accountLinks) if (item.accountAppId === appid) entry(item).account = true;
-    for (const item of paymentLinks) if (item.paymentAppId === appid) entry(item).payment = true;
-    return [...byKey.values()];
-  }
-
-  /**
-   * The deletions and updates that take every community's links to `appid` away, for a cascade that
-   * also removes the tenants' `COMMUNITYREFS#<appid>` items (so no counter moves here).
-   */
-  unlinkItems(appid: string, linked: readonly LinkedCommunity[], at: string): TransactItem[] {
-    return linked.map((community) => this.unlinkUpdate(appid, community, at));
-  }
-
-  /** The tenant's counter item, for a cascade to delete (optionally only while nothing links). */
-  refsDeletion(tenantId: string, appid: string, onlyIfUnlinked: boolean): TransactItem {
-    return {
-      Delete: {
-        TableName: this.table,
-        Key: { pk: accountKeys.tenantPk(tenantId), sk: communityKeys.refsSk(appid) },
-        ...(onlyIfUnlinked
-          ? { ConditionExpression: 'attribute_not_exists(pk) OR refs <= :zero', ExpressionAttributeValues: { ':zero': 0 } }
-          : {}),
-      },
-    };
-  }
-
-  /** Unlinks in transactions of at most the limit, each moving the counters of what it unlinked. */
-  private async unlink(appid: string, linked: readonly LinkedCommunity[]): Promise<{ written: number; complete: boolean }> {
-    const at = new Date().toISOString();
-    const sorted = [...linked].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
-    let written = 0;
-    let complete = true;
-    let chunk: LinkedCommunity[] = [];
-    const tenantsOf = (communities: LinkedCommunity[]) => new Set(communities.map((c) => c.tenantId)).size;
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      const refs = new Map<string, number>();
-      for (const community of chunk) refs.set(community.tenantId, (refs.get(community.tenantId) ?? 0) - Number(community.account) - Number(community.payment));
-      const items = [...chunk.map((community) => this.unlinkUpdate(appid, community, at)), ...[...refs].map(([tenantId, delta]) => this.moveRefs(tenantId, appid, delta))];
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        written += chunk.length;
-      } catch (error) {
-        if (!isCancellation(error)) throw error;
-        complete = false;
-      }
-      chunk = [];
-    };
-    for (const community of sorted) {
-      // The chunk with this community: its updates plus one counter update per tenant.
-      if (chunk.length + 1 + tenantsOf([...chunk, community]) > this.transactionLimit) await flush();
-      chunk.push(community);
-    }
-    await flush();
-    return { written, complete };
-  }
-
-  private unlinkUpdate(appid: string, community: LinkedCommunity, at: string): TransactItem {
-    const removes: string[] = [];
-    const conditions: string[] = [];
-    if (community.account) {
-      removes.push('accountAppId', 'gsi1pk', 'gsi1sk');
-      conditions.push('accountAppId = :appid');
-    }
-    if (community.payment) {
-      removes.push('paymentAppId', 'gsi2pk', 'gsi2sk');
-      conditions.push('paymentAppId = :appid');
-    }
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: accountKeys.tenantPk(community.tenantId), sk: communityKeys.communitySk(community.communityId) },
-        UpdateExpression: `SET updatedAt = :at ADD version :one REMOVE ${removes.join(', ')}`,
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeValues: { ':appid': appid, ':at': at, ':one': 1 },
-      },
-    };
+  linkedCommunities(appid: string, tenantId?: string): Promise<LinkedCommunity[]> {
+    return linkedCommunities(this.client, this.table, appid, tenantId);
   }
 
   private moveRefs(tenantId: string, appid: string, delta: number): TransactItem {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: { pk: accountKeys.tenantPk(tenantId), sk: communityKeys.refsSk(appid) },
-        UpdateExpression: 'ADD refs :delta SET #type = :type, tenantId = :tenant, appid = :appid',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':delta': delta, ':type': 'CommunityRefs', ':tenant': tenantId, ':appid': appid },
-      },
-    };
+    return moveRefs(this.table, tenantId, appid, delta);
   }
+}
 
-  private indexed(index: string, pkName: string, skName: string, pk: string, tenantId?: string): Promise<Item[]> {
-    return this.queryAll({
+// ---- the community items' translations, for the stores of the items that hang on the same links --------
+// (the sharing store's revocation and the unbinding cascade use these, never a community store of their own)
+
+/** The communities linked to the account or its payment interface, every tenant's or one tenant's. */
+export async function linkedCommunities(client: DynamoDBDocumentClient, table: string, appid: string, tenantId?: string): Promise<LinkedCommunity[]> {
+  const indexed = (index: string, pkName: string, skName: string, pk: string): Promise<Item[]> =>
+    queryAll(client, table, {
       IndexName: index,
       KeyConditionExpression: tenantId ? `${pkName} = :pk AND begins_with(${skName}, :tenant)` : `${pkName} = :pk`,
       ExpressionAttributeValues: { ':pk': pk, ...(tenantId ? { ':tenant': `${tenantId}#` } : {}) },
-    });
+    } satisfies QueryInput);
+  const [accountLinks, paymentLinks] = await Promise.all([
+    indexed('gsi1', 'gsi1pk', 'gsi1sk', communityKeys.accountCommunities(appid)),
+    indexed('gsi2', 'gsi2pk', 'gsi2sk', communityKeys.paymentCommunities(appid)),
+  ]);
+  const byKey = new Map<string, LinkedCommunity>();
+  const entry = (item: Item) => {
+    const key = `${String(item.tenantId)}#${String(item.communityId)}`;
+    let found = byKey.get(key);
+    if (!found) {
+      found = { tenantId: String(item.tenantId), communityId: String(item.communityId), account: false, payment: false };
+      byKey.set(key, found);
+    }
+    return found;
+  };
+  for (const item of accountLinks) if (item.accountAppId === appid) entry(item).account = true;
+  for (const item of paymentLinks) if (item.paymentAppId === appid) entry(item).payment = true;
+  return [...byKey.values()];
+}
+
+/** Unlinks every community (only `tenantId`'s when given) from the account and its payment interface; how many changed. */
+export async function unlinkAllCommunities(
+  client: DynamoDBDocumentClient,
+  table: string,
+  appid: string,
+  tenantId: string | undefined,
+  transactionLimit: number = TRANSACTION_LIMIT,
+): Promise<number> {
+  let unlinked = 0;
+  for (let round = 1; round <= UNLINK_ROUNDS; round++) {
+    const linked = await linkedCommunities(client, table, appid, tenantId);
+    if (linked.length === 0) return unlinked;
+    const { written, complete } = await unlink(client, table, appid, linked, transactionLimit);
+    unlinked += written;
+    if (complete) return unlinked;
   }
+  throw new Error(`the communities of ${appid} kept changing while they were being unlinked`);
+}
 
-  private async queryAll(input: QueryInput): Promise<Item[]> {
-    return queryAll(this.client, this.table, input);
+/**
+ * The updates that take every community's links to `appid` away, for a cascade that also removes the
+ * tenants' `COMMUNITYREFS#<appid>` items (so no counter moves here).
+ */
+export function unlinkItems(table: string, appid: string, linked: readonly LinkedCommunity[], at: string): TransactItem[] {
+  return linked.map((community) => unlinkUpdate(table, appid, community, at));
+}
+
+/** The tenant's counter item, for a cascade to delete (optionally only while nothing links). */
+export function refsDeletion(table: string, tenantId: string, appid: string, onlyIfUnlinked: boolean): TransactItem {
+  return {
+    Delete: {
+      TableName: table,
+      Key: { pk: accountKeys.tenantPk(tenantId), sk: communityKeys.refsSk(appid) },
+      ...(onlyIfUnlinked ? { ConditionExpression: 'attribute_not_exists(pk) OR refs <= :zero', ExpressionAttributeValues: { ':zero': 0 } } : {}),
+    },
+  };
+}
+
+/** Unlinks in transactions of at most the limit, each moving the counters of what it unlinked. */
+async function unlink(
+  client: DynamoDBDocumentClient,
+  table: string,
+  appid: string,
+  linked: readonly LinkedCommunity[],
+  transactionLimit: number,
+): Promise<{ written: number; complete: boolean }> {
+  const at = new Date().toISOString();
+  const sorted = [...linked].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  let written = 0;
+  let complete = true;
+  let chunk: LinkedCommunity[] = [];
+  const tenantsOf = (communities: LinkedCommunity[]) => new Set(communities.map((c) => c.tenantId)).size;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const refs = new Map<string, number>();
+    for (const community of chunk) refs.set(community.tenantId, (refs.get(community.tenantId) ?? 0) - Number(community.account) - Number(community.payment));
+    const items = [...unlinkItems(table, appid, chunk, at), ...[...refs].map(([tenantId, delta]) => moveRefs(table, tenantId, appid, delta))];
+    try {
+      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      written += chunk.length;
+    } catch (error) {
+      if (!refusedByCondition(error)) throw error;
+      complete = false;
+    }
+    chunk = [];
+  };
+  for (const community of sorted) {
+    // The chunk with this community: its updates plus one counter update per tenant.
+    if (chunk.length + 1 + tenantsOf([...chunk, community]) > transactionLimit) await flush();
+    chunk.push(community);
   }
+  await flush();
+  return { written, complete };
 }
 
-/** A transaction cancelled by a condition or by a concurrent transaction: read again and decide again. */
-export function isCancellation(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name;
-  if (name === 'TransactionConflictException') return true;
-  if (name !== 'TransactionCanceledException') return false;
-  return cancellationCodes(error).some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
+function unlinkUpdate(table: string, appid: string, community: LinkedCommunity, at: string): TransactItem {
+  const removes: string[] = [];
+  const conditions: string[] = [];
+  if (community.account) {
+    removes.push('accountAppId', 'gsi1pk', 'gsi1sk');
+    conditions.push('accountAppId = :appid');
+  }
+  if (community.payment) {
+    removes.push('paymentAppId', 'gsi2pk', 'gsi2sk');
+    conditions.push('paymentAppId = :appid');
+  }
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: accountKeys.tenantPk(community.tenantId), sk: communityKeys.communitySk(community.communityId) },
+      UpdateExpression: `SET updatedAt = :at ADD version :one REMOVE ${removes.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeValues: { ':appid': appid, ':at': at, ':one': 1 },
+    },
+  };
 }
 
-/** The reason code of each item of a cancelled transaction, in order (`None` for items that were fine). */
-export function cancellationCodes(error: unknown): string[] {
-  return ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-}
-
-// ---- process-wide wiring for the handlers -----------------------------------------------------------
-
-let store: DynamoCommunityStore | undefined;
-
-export function communityStore(): DynamoCommunityStore {
-  store ??= new DynamoCommunityStore(db(), tableName());
-  return store;
-}
-
-export function communityDeps(): CommunityDeps {
-  return { store: communityStore(), audit: new DynamoAuditLog(db(), tableName()), now: () => new Date() };
+function moveRefs(table: string, tenantId: string, appid: string, delta: number): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: accountKeys.tenantPk(tenantId), sk: communityKeys.refsSk(appid) },
+      UpdateExpression: 'ADD refs :delta SET #type = :type, tenantId = :tenant, appid = :appid',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':delta': delta, ':type': 'CommunityRefs', ':tenant': tenantId, ':appid': appid },
+    },
+  };
 }

@@ -7,15 +7,10 @@
  *   `api_start_push_ticket` to one call per interval.
  * Each is one GetItem; newer-wins and compare-and-expire are conditional writes, never read-then-write.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import { ComponentTokenService } from '#shared/domain/tokens/component-token.ts';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
 import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
 
 export const componentKeys = {
   pk: (componentAppId: string) => `COMPONENT#${componentAppId}`,
@@ -50,7 +45,7 @@ export class DynamoComponentStore implements ComponentStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -92,7 +87,7 @@ export class DynamoComponentStore implements ComponentStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -111,7 +106,7 @@ export class DynamoComponentStore implements ComponentStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -130,20 +125,4 @@ export class DynamoComponentStore implements ComponentStore {
     );
     return result.Item;
   }
-}
-
-let service: ComponentTokenService | undefined;
-
-/**
- * The process-wide component token service, wired to the table, WeChat (`WECHAT_API_BASE`) and the
- * component credentials. Handlers use this; tests build their own `ComponentTokenService`.
- */
-export function componentTokenService(): ComponentTokenService {
-  service ??= new ComponentTokenService({
-    store: new DynamoComponentStore(db(), tableName()),
-    lease: new DynamoLease(db(), tableName()),
-    api: wechatApiClient(),
-    credentials: wechatCredentials,
-  });
-  return service;
 }

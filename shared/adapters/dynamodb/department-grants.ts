@@ -7,23 +7,19 @@
  * Department ids never contain `#` (`^[A-Za-z0-9_.:@-]{1,128}$`), so the prefix `DEPT#<id>#` of
  * one department is never the prefix of another's.
  */
-import { queryAll } from '#shared/db/query-all.ts';
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import { batchGetAll } from '#shared/adapters/dynamodb/account-queries.ts';
-import type { GrantLookup } from '#shared/domain/accounts/queries.ts';
+import { batchGetAll } from '#shared/db/batch.ts';
+import { queryAll } from '#shared/db/query-all.ts';
+import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
+import type { GrantLookup } from '#shared/domain/accounts/ports.ts';
 import type { DepartmentGrantStore } from '#shared/domain/departments/grants.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** TransactWriteItems' limit of items per transaction. */
-export const TRANSACTION_ITEM_LIMIT = 100;
 
 export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly transactionLimit: number = TRANSACTION_ITEM_LIMIT,
+    private readonly transactionLimit: number = TRANSACTION_LIMIT,
   ) {}
 
   async granted(tenantId: string, departmentId: string): Promise<string[]> {
@@ -69,7 +65,7 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
     if (departmentIds.length === 0) return false;
     const pk = accountKeys.tenantPk(tenantId);
     const keys = [...new Set(departmentIds)].map((departmentId) => ({ pk, sk: accountKeys.grantSk(departmentId, appid) }));
-    const found = await batchGetAll(this.client, this.table, keys, true);
+    const found = await batchGetAll(this.client, this.table, keys, { consistent: true });
     return found.length > 0;
   }
 }

@@ -3,8 +3,8 @@
  * (epoch ms) attributes. It creates the item when it does not exist yet, and leaves every other
  * attribute alone, so it can sit on the token item it guards.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { Lease, LeaseKey } from '#shared/domain/tokens/lease.ts';
 
@@ -29,7 +29,7 @@ export class DynamoLease implements Lease {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -47,7 +47,7 @@ export class DynamoLease implements Lease {
       );
     } catch (error) {
       // Someone else holds it now (ours had lapsed): theirs is not ours to release.
-      if (error instanceof ConditionalCheckFailedException) return;
+      if (isConditionFailure(error)) return;
       throw error;
     }
   }

@@ -14,8 +14,8 @@
  * `gsi2sk` is what makes that harmless — a token refreshed (or revoked, unbound, put off the
  * schedule) since the entry was read no longer matches and is skipped.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
@@ -71,8 +71,8 @@ export class DynamoDueIndex implements DueIndex {
       );
       return 'claimed';
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = error.Item as Item | undefined;
+      if (!isConditionFailure(error)) throw error;
+      const current = (error as { Item?: Item }).Item;
       // Without the old item (an engine that does not return it) the safe reading is "someone has it".
       if (current && current.gsi2sk !== token.dueKey) return 'changed';
       return 'busy';
@@ -96,7 +96,7 @@ export class DynamoDueIndex implements DueIndex {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -16,7 +16,8 @@
  *   schedule; its data (followers, links) stays until the owner unbinds.
  */
 import { profileFromAuthorizerInfo, type AccountProfile } from '#shared/domain/accounts/profile.ts';
-import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
+import type { AuthorizerTokens } from '#shared/domain/accounts/model.ts';
+import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
 import type { AccountStatusChanges } from '#shared/domain/tokens/authorizer-token-store.ts';
@@ -36,15 +37,12 @@ export interface Reauthorization {
   at: string;
 }
 
-export interface AuthorizationChangeStore {
-  getAccount(appid: string): Promise<AccountRecord | undefined>;
+export interface AuthorizationChangeStore extends Pick<AccountReads, 'account'>, Pick<StatusMarkStore, 'markRevoked'> {
   /**
    * Stores the re-read profile, permissions and tokens and makes the account `active` — only if it
    * is still in `expectedStatus` (a concurrent revocation or unbinding wins). False when it was not.
    */
   applyReauthorization(appid: string, expectedStatus: 'active' | 'reauthorization_required', change: Reauthorization): Promise<boolean>;
-  /** `revoked`, tokens dropped, off the refresh schedule; the account as it was, or undefined when nothing changed. */
-  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined>;
 }
 
 export interface AuthorizationChangeWeChat {
@@ -83,7 +81,7 @@ export async function reactToAuthorized(
   deps: AuthorizationChangeDeps,
 ): Promise<'reauthorized' | 'ignored' | 'revoked'> {
   const appid = push.authorizerAppid;
-  const account = await deps.store.getAccount(appid);
+  const account = await deps.store.account(appid);
   if (!account || (account.status !== 'active' && account.status !== 'reauthorization_required')) {
     deps.log.info('Authorization push for an account the hub does not hold active; the redirect callback binds it', {
       appid,
@@ -170,13 +168,6 @@ export function authorizationChanges(deps: AuthorizationChangeDeps): Authorizati
       await reactToUnauthorized(push, deps);
     },
   };
-}
-
-/** Where the status marks that WeChat's token answers cause are stored. */
-export interface StatusMarkStore {
-  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined>;
-  /** `reauthorization_required`, off the refresh schedule; the account as it was, or undefined when nothing changed. */
-  markReauthorizationRequired(appid: string, at: string): Promise<AccountRecord | undefined>;
 }
 
 /**

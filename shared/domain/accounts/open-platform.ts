@@ -12,9 +12,9 @@
  *
  * WeChat's refusals become `wechat_error` with the errcode and a message the tenant can act on.
  */
-import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { accountNotActive } from '#shared/domain/tokens/authorizer-token.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { DomainError, Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -23,10 +23,7 @@ import { permissionSet } from '#shared/wechat/permission-sets.ts';
 
 export const OPEN_PLATFORM_FUNC_ID = 24;
 
-export interface OpenPlatformStore {
-  getAccount(appid: string): Promise<AccountRecord | undefined>;
-  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
-  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
+export interface OpenPlatformStore extends AccountReads {
   /** Sets `openAppId` on an account that still exists. */
   saveOpenAppId(appid: string, openAppId: string, at: string): Promise<void>;
 }
@@ -89,8 +86,8 @@ function alreadyBoundElsewhere(appid: string, current: string, asked: string): D
 
 export async function bindOpenPlatform(request: OpenPlatformRequest, deps: OpenPlatformDeps): Promise<OpenPlatformResult> {
   const { tenantId, appid } = request;
-  const link = await deps.store.getLink(tenantId, appid);
-  const account = link ? await deps.store.getAccount(appid) : undefined;
+  const link = await deps.store.link(tenantId, appid);
+  const account = link ? await deps.store.account(appid) : undefined;
   if (!link || !account || account.status === 'unbound') throw new NotFound(`No account ${appid} is bound to this tenant.`);
   if (link.role !== 'owner') throw new Forbidden('Only the tenant that owns the account can bind it to an open platform account.');
   if (account.status !== 'active') throw accountNotActive(appid, account.status);
@@ -162,9 +159,9 @@ export async function openPlatformAfterBinding(
 ): Promise<'bound' | 'skipped' | 'failed'> {
   const { tenantId, appid } = binding;
   try {
-    const settings = await deps.store.getTenantSettings(tenantId);
+    const settings = await deps.store.tenantSettings(tenantId);
     if (settings && !settings.autoOpenPlatform) return 'skipped';
-    const account = await deps.store.getAccount(appid);
+    const account = await deps.store.account(appid);
     if (!account || account.status !== 'active' || !account.funcIds.includes(OPEN_PLATFORM_FUNC_ID)) {
       deps.log.info('No automatic open platform binding: the account did not grant set 24', { appid });
       return 'skipped';

@@ -12,32 +12,13 @@
  *   what is wrong (the role/department rule of API.md §1) rather than pretending the account is gone.
  */
 import type { Caller } from '#shared/auth/caller.ts';
-import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
-import { toAccountView, type AccountRecord, type AccountView, type TenantLink, type TenantSettings } from '#shared/domain/accounts/model.ts';
+import { Forbidden } from '#shared/errors/domain-errors.ts';
+import { accountNotFound } from '#shared/domain/accounts/errors.ts';
+import { toAccountView, type AccountRecord, type AccountView, type TenantLink } from '#shared/domain/accounts/model.ts';
+import type { AccountDirectory, GrantLookup, ReadOptions } from '#shared/domain/accounts/ports.ts';
 
-/** What the reads need from storage. */
-export interface AccountDirectory {
-  /** Every link of the tenant (owned and shared). */
-  linksOf(tenantId: string): Promise<TenantLink[]>;
-  link(tenantId: string, appid: string, read?: ReadOptions): Promise<TenantLink | undefined>;
-  /** The accounts that exist among `appids`, by appid. */
-  accounts(appids: readonly string[]): Promise<Map<string, AccountRecord>>;
-  account(appid: string, read?: ReadOptions): Promise<AccountRecord | undefined>;
-  tenantSettings(tenantId: string, read?: ReadOptions): Promise<TenantSettings | undefined>;
-}
-
-/** `consistent`: a strongly consistent read, for the answer to a write that must show what it wrote. */
-export interface ReadOptions {
-  consistent?: boolean;
-}
-
-/** Department grants, as the visibility rule reads them. */
-export interface GrantLookup {
-  /** The appids granted to any of `departmentIds` (exact ids). */
-  grantedToAny(tenantId: string, departmentIds: readonly string[]): Promise<Set<string>>;
-  /** Whether `appid` is granted to any of `departmentIds`. */
-  isGrantedToAny(tenantId: string, departmentIds: readonly string[], appid: string): Promise<boolean>;
-}
+// The ports the reads use are declared in `ports.ts`; named here too for the modules that import them from the reads.
+export type { AccountDirectory, GrantLookup, ReadOptions };
 
 /**
  * A link counts while the tenant still holds the account: an owner's link to an account it unbound
@@ -89,5 +70,3 @@ export class AccountQueries {
     return { link, account };
   }
 }
-
-export const accountNotFound = (): NotFound => new NotFound('No such account among your accounts.');

@@ -11,7 +11,8 @@ import type { Caller } from '#shared/auth/caller.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AccountView } from '#shared/domain/accounts/model.ts';
-import { accountNotFound, type AccountQueries } from '#shared/domain/accounts/queries.ts';
+import { accountNotFound } from '#shared/domain/accounts/errors.ts';
+import type { AccountQueries } from '#shared/domain/accounts/queries.ts';
 
 export interface SettingsChange {
   isDefault?: boolean;

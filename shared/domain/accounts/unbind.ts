@@ -16,7 +16,8 @@
  * A recipient (role `shared`) releases the share instead: its link and grants go, and the hooks of
  * the sharing use cases may refuse while the recipient still has communities linked.
  */
-import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord } from '#shared/domain/accounts/model.ts';
+import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { DomainError, NotFound } from '#shared/errors/domain-errors.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
@@ -30,10 +31,7 @@ import type { TokenSource } from '#shared/wechat/api-types.ts';
  */
 export type UnbindWriteResult = 'done' | 'changed';
 
-export interface UnbindStore {
-  getAccount(appid: string): Promise<AccountRecord | undefined>;
-  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
-  markRevoked(appid: string, at: string): Promise<AccountRecord | undefined>;
+export interface UnbindStore extends Pick<AccountReads, 'account' | 'link'>, Pick<StatusMarkStore, 'markRevoked'> {
   /** The owner's unbinding with its cascade; only while the account is `revoked` and owned by `tenantId`. */
   unbind(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
   /** A recipient's release of a shared account. */
@@ -86,8 +84,8 @@ export interface DeleteAccountInput {
 export async function deleteAccount(input: DeleteAccountInput, deps: UnbindDeps): Promise<'unbound' | 'released'> {
   const attempts = Math.max(1, deps.attempts ?? 3);
   for (let attempt = 1; ; attempt++) {
-    const link = await deps.store.getLink(input.tenantId, input.appid);
-    const account = link ? await deps.store.getAccount(input.appid) : undefined;
+    const link = await deps.store.link(input.tenantId, input.appid);
+    const account = link ? await deps.store.account(input.appid) : undefined;
     // The same answer for "never here", "another tenant's" and "already unbound": nothing is revealed.
     if (!link || !account) throw new NotFound(`No account ${input.appid} is bound to this tenant.`);
 
@@ -138,6 +136,19 @@ async function release(input: DeleteAccountInput, account: AccountRecord, deps: 
     await deps.audit.record(account.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.released', appid, details: { tenantId } });
   }
   return 'released';
+}
+
+/**
+ * Another organisation's binding that WeChat revoked ends with the same unbinding (and cascade) its
+ * owner would have run, before a new tenant takes the account over (`complete-authorization.ts`
+ * `endRevokedBinding`); the old owner's trail records why. `changed` when the account moved meanwhile.
+ */
+export async function endRevokedBinding(previous: AccountRecord, at: string, deps: Pick<UnbindDeps, 'store' | 'audit'>): Promise<UnbindWriteResult> {
+  const result = await deps.store.unbind({ tenantId: previous.ownerTenantId, appid: previous.appid, at });
+  if (result === 'done') {
+    await deps.audit.record(previous.ownerTenantId, { at, actor: 'system', action: 'account.unbound', appid: previous.appid, details: { reason: 'bound_by_another_organisation' } });
+  }
+  return result;
 }
 
 /** `AuthorizationCheck` on the typed client: `api_get_authorizer_info` answers 61003 once the authorization is gone. */

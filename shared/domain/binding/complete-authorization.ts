@@ -142,7 +142,7 @@ export async function completeAuthorization(
 
   let plan: BindingPlan | undefined;
   for (let attempt = 1; ; attempt += 1) {
-    const current = await deps.accounts.getAccount(profile.appid);
+    const current = await deps.accounts.account(profile.appid);
     const planned = planBinding(current, state.tenantId);
     if (planned instanceof DomainError) return fail('binding.rejected', planned, profile.appid);
     if (

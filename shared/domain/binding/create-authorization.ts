@@ -23,7 +23,7 @@ export interface AuthorizationLink {
 export interface CreateAuthorizationDeps {
   wechat: Pick<BindingWeChat, 'componentAppId' | 'createPreAuthCode'>;
   states: Pick<AuthorizationStates, 'save'>;
-  accounts: Pick<AccountStore, 'getAccount' | 'getLink'>;
+  accounts: Pick<AccountStore, 'account' | 'link'>;
   publicBaseUrl: string;
   mpBase: string;
   now: () => Date;
@@ -41,9 +41,9 @@ export async function createAuthorizationLink(
     // Only the owner re-authorizes; an account of another tenant is "not found" (API.md §1: never
     // reveal which), while a recipient, which sees the account, hears why it may not (as on every
     // owner-only route).
-    const account = await deps.accounts.getAccount(request.appid);
+    const account = await deps.accounts.account(request.appid);
     if (account && account.status !== 'unbound' && account.ownerTenantId !== request.tenantId) {
-      const link = await deps.accounts.getLink(request.tenantId, request.appid);
+      const link = await deps.accounts.link(request.tenantId, request.appid);
       if (link?.role === 'shared') throw new Forbidden('Only the tenant that owns the account can re-authorize it; it is shared with your organisation.');
     }
     if (!account || account.ownerTenantId !== request.tenantId || account.status === 'unbound') {

@@ -3,7 +3,8 @@
  * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`, `fan-sync-requests.ts`)
  * implement them, and the unit tests replace them.
  */
-import type { AccountRecord, AuthorizerTokens, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
+import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** What a `state` stands for while the admin is on WeChat's pages. Stored under the state's SHA-256, never the state. */
 export interface AuthorizationState {
@@ -64,10 +65,8 @@ export interface BindingWrite {
  */
 export type BindingWriteResult = 'written' | 'account_changed' | 'quota_exceeded' | 'contended';
 
-export interface AccountStore {
-  getAccount(appid: string): Promise<AccountRecord | undefined>;
-  getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
-  getTenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
+/** Reads strongly consistent: a plan is made from the latest state. */
+export interface AccountStore extends AccountReads {
   writeBinding(write: BindingWrite): Promise<BindingWriteResult>;
 }
 

@@ -10,7 +10,8 @@
  * was revoked meanwhile until someone unlinks it, which is exactly what release and unbinding need.
  */
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { accountNotActive, heldAccount } from '#shared/domain/sharing/access.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
+import { heldAccount } from '#shared/domain/sharing/access.ts';
 import { toCommunityView, type Community, type CommunityStore, type LinkRequirement } from '#shared/domain/communities/model.ts';
 import { DomainError, Forbidden } from '#shared/errors/domain-errors.ts';
 

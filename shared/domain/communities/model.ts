@@ -3,7 +3,7 @@
  * one Official Account (where its residents follow) and at most one account's payment interface
  * (where they pay). API.md §3 `Community`.
  */
-import type { AccountReads } from '#shared/domain/sharing/ports.ts';
+import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** The console's ids: letters, digits and `_ . : @ -`, as department ids. */
 export const communityIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
@@ -41,6 +41,14 @@ export interface CommunityWrite {
   paymentAppId: string | null;
   at: string;
   requirements: LinkRequirement[];
+}
+
+/** A community's links to one appid (to the account, to its payment interface, or both). */
+export interface LinkedCommunity {
+  tenantId: string;
+  communityId: string;
+  account: boolean;
+  payment: boolean;
 }
 
 export interface CommunityStore extends AccountReads {

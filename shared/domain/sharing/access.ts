@@ -4,12 +4,10 @@
  * it knows the account already, and "only the owner shares" is the answer it needs.
  */
 import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
-import { accountNotFound, isLive } from '#shared/domain/accounts/queries.ts';
-import { DomainError, Forbidden } from '#shared/errors/domain-errors.ts';
-import type { AccountReads } from '#shared/domain/sharing/ports.ts';
-
-export const accountNotActive = (appid: string, status: string): DomainError =>
-  new DomainError('account_not_active', `The account ${appid} is ${status}; this needs an active account.`, { details: { appid, status } });
+import { accountNotActive, accountNotFound } from '#shared/domain/accounts/errors.ts';
+import { isLive } from '#shared/domain/accounts/queries.ts';
+import { Forbidden } from '#shared/errors/domain-errors.ts';
+import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** The tenant's live link to the account, whatever its role; `not_found` otherwise. */
 export async function heldAccount(reads: Pick<AccountReads, 'account' | 'link'>, tenantId: string, appid: string): Promise<{ link: TenantLink; account: AccountRecord }> {

@@ -1,10 +1,10 @@
 /**
- * What the sharing use cases need from storage. The DynamoDB implementation is
- * `shared/adapters/dynamodb/sharing-store.ts`; every invariant that spans items (a code is spent
+ * What the sharing use cases need from storage. The DynamoDB implementations are
+ * `shared/adapters/dynamodb/share-codes.ts`, `shared-links.ts` and `redemption-attempts.ts`; every invariant that spans items (a code is spent
  * once and creates one link; a tenant holds one link per account; the failure budget) lives in its
  * conditional writes, never in a read before them.
  */
-import type { AccountRecord, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** A share code as stored: never the code, only its SHA-256. */
 export interface ShareCodeRecord {
@@ -45,12 +45,6 @@ export interface Redemption {
  * - `account_changed`: the account is no longer active or no longer the code owner's.
  */
 export type RedemptionResult = 'redeemed' | 'code_gone' | 'already_linked' | 'account_changed';
-
-export interface AccountReads {
-  account(appid: string): Promise<AccountRecord | undefined>;
-  link(tenantId: string, appid: string): Promise<TenantLink | undefined>;
-  tenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
-}
 
 export interface ShareCodeStore extends AccountReads {
   /** Stores the hashes; `account_changed` (nothing stored) when the account is not active and the tenant's. */

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { toAccountView, type AccountView } from '#shared/domain/accounts/model.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { accountNotActive } from '#shared/domain/sharing/access.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import type { RedemptionAttempts, ShareCodeStore } from '#shared/domain/sharing/ports.ts';
 import { normalizeShareCode, shareCodeHash } from '#shared/domain/sharing/share-code.ts';
 import { DomainError, RateLimited } from '#shared/errors/domain-errors.ts';

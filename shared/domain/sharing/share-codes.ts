@@ -5,7 +5,8 @@
  * makes new ones. The audit trail says how many were made, never which.
  */
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { accountNotActive, ownedAccount } from '#shared/domain/sharing/access.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
+import { ownedAccount } from '#shared/domain/sharing/access.ts';
 import type { ShareCodeStore } from '#shared/domain/sharing/ports.ts';
 import { generateShareCode, normalizeShareCode, SHARE_CODE_LIFETIME_MS, shareCodeHash } from '#shared/domain/sharing/share-code.ts';
 

@@ -20,10 +20,11 @@ import type {
   AuthorizerTokenResult,
   TokenSource,
 } from '#shared/wechat/api-types.ts';
-import type { AccountStatus } from '#shared/domain/accounts/model.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { Lease } from '#shared/domain/tokens/lease.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
+import { AUTHORIZER_REFRESH_MARGIN_MS } from '#shared/domain/tokens/refresh-margin.ts';
 import type { AccountStatusChanges, AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
 
 /** The part of the WeChat client this use case needs. */
@@ -35,7 +36,7 @@ export interface AuthorizerTokenApi {
 export interface AuthorizerTokenOptions {
   /** A token this close to its expiry counts as expired on demand (the scheduled refresh renews tokens much earlier). */
   expiryMarginMs: number;
-  /** The scheduled refresh renews a token this close to its expiry. */
+  /** The scheduled refresh renews a token this close to its expiry (`refresh-margin.ts`; tests may shorten it). */
   scheduledMarginMs: number;
   leaseTtlMs: number;
   /** A waiting caller's first pause between reads; it doubles up to `maxPollMs`, with jitter. */
@@ -48,7 +49,7 @@ export interface AuthorizerTokenOptions {
 
 export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
   expiryMarginMs: 60_000,
-  scheduledMarginMs: 20 * 60_000,
+  scheduledMarginMs: AUTHORIZER_REFRESH_MARGIN_MS,
   leaseTtlMs: 30_000,
   pollMs: 25,
   maxPollMs: 400,
@@ -89,16 +90,8 @@ interface UsableToken extends AuthorizerTokenState {
 const hasToken = (state: AuthorizerTokenState): state is UsableToken =>
   typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
 
-export function accountNotActive(appid: string, status: AccountStatus | 'unknown'): DomainError {
-  const why: Record<AccountStatus | 'unknown', string> = {
-    active: 'is active',
-    revoked: 'no longer authorizes the platform in WeChat',
-    reauthorization_required: 'must be re-authorized by an admin (WeChat refuses its refresh token)',
-    unbound: 'is unbound',
-    unknown: 'is not bound to the hub',
-  };
-  return new DomainError('account_not_active', `The account ${appid} ${why[status]}.`, { details: { appid, status } });
-}
+// Declared in the account area; named here too for the modules that still import it from the tokens.
+export { accountNotActive };
 
 export class AuthorizerTokenService {
   private readonly store: AuthorizerTokenStore;

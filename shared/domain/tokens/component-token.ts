@@ -7,6 +7,11 @@
  *   or, when there is none, wait briefly for the holder's result.
  * - A token WeChat rejected is expired only if it is still the stored one (compare-and-expire), so a
  *   late failure with an old token never throws away a token someone just refreshed.
+ * - The ticket's age is WeChat's to judge: a token is minted with the newest stored
+ *   `component_verify_ticket` whatever its `CreateTime` (WeChat's own troubleshooting says to reuse
+ *   the last ticket while pushes are out). Only WeChat's 61005 (expired) / 61006 (invalid) mean "no
+ *   valid ticket": `503 wechat_not_ready`, and WeChat is asked to resume pushing
+ *   (`api_start_push_ticket`, at most once per interval among all callers).
  */
 import { randomUUID } from 'node:crypto';
 import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
@@ -19,7 +24,7 @@ import type {
   TokenSource,
 } from '#shared/wechat/api-types.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
+import type { ComponentStore, ComponentToken } from '#shared/domain/tokens/component-store.ts';
 import type { Lease } from '#shared/domain/tokens/lease.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
 
@@ -37,9 +42,7 @@ export interface ComponentCredentials {
 export interface ComponentTokenOptions {
   /** A token this close to its expiry is refreshed (WeChat suggests refreshing after ~1 h 50 min of 2 h). */
   refreshMarginMs: number;
-  /** A ticket older than this cannot mint a token (WeChat: valid 12 h). */
-  ticketMaxAgeMs: number;
-  /** A ticket older than this means WeChat stopped pushing (it pushes every 10 min). */
+  /** No ticket pushed for this long means WeChat stopped pushing (it pushes every 10 min); it says nothing about validity. */
   ticketStaleAfterMs: number;
   /** Longer than the worst WeChat call with its retries, so a live refresher never loses its lease. */
   leaseTtlMs: number;
@@ -53,7 +56,6 @@ export interface ComponentTokenOptions {
 
 export const defaultComponentTokenOptions: ComponentTokenOptions = {
   refreshMarginMs: 10 * 60_000,
-  ticketMaxAgeMs: 12 * 3_600_000,
   ticketStaleAfterMs: 30 * 60_000,
   leaseTtlMs: 30_000,
   pollMs: 50,
@@ -74,7 +76,7 @@ export interface ComponentTokenDependencies {
 }
 
 export interface TicketFreshness {
-  /** Seconds since the newest ticket's `CreateTime`; null when no ticket was ever received. */
+  /** Seconds since the last push (the newest ticket's `CreateTime`); null when no ticket was ever received. */
   ageSeconds: number | null;
   /** True when this call asked WeChat to resume pushing tickets (`api_start_push_ticket`). */
   pushRestarted: boolean;
@@ -126,9 +128,9 @@ export class ComponentTokenService implements TokenSource {
   }
 
   /**
-   * For the scheduled run: when the newest ticket is older than 30 minutes (or there is none), asks
-   * WeChat to resume pushing — once per interval among all concurrent callers. Returns the ticket's
-   * age for a metric.
+   * For the scheduled run: when no ticket was pushed for 30 minutes (or none ever), asks WeChat to
+   * resume pushing — once per interval among all concurrent callers. Returns the time since the last
+   * push for a metric (`TicketAgeSeconds`); it does not decide whether the ticket is still good.
    */
   async ensureTicketFresh(now: number | Date = this.clock.now()): Promise<TicketFreshness> {
     const at = typeof now === 'number' ? now : now.getTime();
@@ -137,21 +139,25 @@ export class ComponentTokenService implements TokenSource {
     const ageMs = ticket ? Math.max(0, at - ticket.createTime * 1000) : null;
     const ageSeconds = ageMs === null ? null : Math.floor(ageMs / 1000);
     if (ageMs !== null && ageMs <= this.options.ticketStaleAfterMs) return { ageSeconds, pushRestarted: false };
+    return { ageSeconds, pushRestarted: await this.askWeChatToResumePushing(credentials) };
+  }
 
+  /**
+   * `api_start_push_ticket`, at most once per interval among all callers (the lease is kept until it
+   * lapses); false when another caller asked within the interval.
+   */
+  private async askWeChatToResumePushing(credentials: ComponentCredentials): Promise<boolean> {
     const key = this.store.pushTicketLeaseKey(credentials.componentAppId);
     const owner = randomUUID();
-    if (!(await this.lease.tryAcquire(key, owner, this.options.pushTicketRestartIntervalMs))) {
-      return { ageSeconds, pushRestarted: false };
-    }
+    if (!(await this.lease.tryAcquire(key, owner, this.options.pushTicketRestartIntervalMs))) return false;
     try {
       await this.api.startPushTicket({ componentAppId: credentials.componentAppId, componentSecret: credentials.componentSecret });
     } catch (error) {
-      // Let the next run try again rather than wait out the interval.
+      // Let the next caller try again rather than wait out the interval.
       await this.lease.release(key, owner);
       throw error;
     }
-    // The lease is kept until it lapses: that is what limits the restarts to one per interval.
-    return { ageSeconds, pushRestarted: true };
+    return true;
   }
 
   private isFresh(token: ComponentToken): boolean {
@@ -185,16 +191,20 @@ export class ComponentTokenService implements TokenSource {
   }
 
   private async mintHoldingLease(componentAppId: string, owner: string): Promise<ComponentToken> {
-    const ticket = this.usableTicket(await this.store.latestTicket(componentAppId));
-    const { componentSecret } = await this.credentials();
+    // The newest stored ticket, whatever its CreateTime: only WeChat says whether it is still good.
+    const ticket = await this.store.latestTicket(componentAppId);
+    if (!ticket) throw new WeChatNotReady();
+    const credentials = await this.credentials();
     const requestedAt = this.clock.now();
     let minted: ComponentTokenResult;
     try {
-      minted = await this.api.componentToken({ componentAppId, componentSecret, componentVerifyTicket: ticket.ticket });
+      minted = await this.api.componentToken({ componentAppId, componentSecret: credentials.componentSecret, componentVerifyTicket: ticket.ticket });
     } catch (error) {
       if (error instanceof WeChatApiError && (error.errcode === 61005 || error.errcode === 61006)) {
+        // Best effort: the caller's answer is "not ready" either way, and the scheduled run asks again.
+        await this.askWeChatToResumePushing(credentials).catch(() => false);
         throw new WeChatNotReady(
-          `WeChat refused the stored component_verify_ticket (errcode ${error.errcode}). The next push (every 10 minutes) brings a new one.`,
+          `WeChat refused the stored component_verify_ticket (errcode ${error.errcode}) and was asked to push a new one. Try again in a few minutes.`,
         );
       }
       throw error;
@@ -207,16 +217,5 @@ export class ComponentTokenService implements TokenSource {
     // A lost lease means someone else refreshed after us; our token still works for a few minutes.
     await this.store.saveToken(componentAppId, token, owner);
     return token;
-  }
-
-  private usableTicket(ticket: ComponentTicket | undefined): ComponentTicket {
-    if (!ticket) throw new WeChatNotReady();
-    if (this.clock.now() - ticket.createTime * 1000 > this.options.ticketMaxAgeMs) {
-      throw new WeChatNotReady(
-        'The newest component_verify_ticket is older than 12 hours, so WeChat will not accept it. ' +
-          'WeChat seems to have stopped pushing tickets (the scheduled token refresh asks it to resume). Try again in a few minutes.',
-      );
-    }
-    return ticket;
   }
 }

@@ -37,7 +37,7 @@ describe('WeChat pushes to the local hub', () => {
 
     // Act
     await simulator.pushTicket();
-    const { componentTokenService } = await import('#shared/adapters/dynamodb/component-store.ts');
+    const { componentTokenService } = await import('#shared/wiring/tokens.ts');
     const token = await componentTokenService().current();
 
     // Assess
@@ -50,7 +50,7 @@ describe('WeChat pushes to the local hub', () => {
     const simulator = stack.simulator!;
     simulator.expireComponentToken();
     simulator.setLatency(50);
-    const { componentTokenService } = await import('#shared/adapters/dynamodb/component-store.ts');
+    const { componentTokenService } = await import('#shared/wiring/tokens.ts');
     const service = componentTokenService();
     const stale = await service.current();
     await service.expire(stale);

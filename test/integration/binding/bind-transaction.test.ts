@@ -83,7 +83,7 @@ describe('the binding transaction on the embedded engine', () => {
       await Promise.all(tenants.map((tenant) => authorize(tenant, appid)));
 
       // Assess
-      const account = await store.getAccount(appid);
+      const account = await store.account(appid);
       const links = await table.client.send(
         new QueryCommand({
           TableName: table.name,
@@ -108,7 +108,7 @@ describe('the binding transaction on the embedded engine', () => {
     // Assess
     const codes = outcomes.map(codeOf);
     expect([codes.filter((c) => c === 'ok').length, codes.filter((c) => c === 'account_quota_exceeded').length]).toEqual([3, 7]);
-    expect((await store.getTenantSettings(tenant))?.ownedCount).toBe(3);
+    expect((await store.tenantSettings(tenant))?.ownedCount).toBe(3);
   });
 
   it('applies the default quota to a tenant without its own', async () => {
@@ -129,7 +129,7 @@ describe('the binding transaction on the embedded engine', () => {
       const tenant = 't-reauth-settings';
       const appid = nextAppid();
       await authorize(tenant, appid, [1, 2, 3]);
-      const linkedAt = (await store.getLink(tenant, appid))?.linkedAt;
+      const linkedAt = (await store.link(tenant, appid))?.linkedAt;
       await table.client.send(
         new UpdateCommand({
           TableName: table.name,
@@ -152,9 +152,9 @@ describe('the binding transaction on the embedded engine', () => {
 
       // Assess
       expect(outcome).toMatchObject({ ok: true, binding: { kind: 'reauthorized' } });
-      expect(await store.getAccount(appid)).toMatchObject({ funcIds: [1, 2, 3, 7], status: 'active' });
-      expect(await store.getLink(tenant, appid)).toMatchObject({ linkedAt, plaintextAuthorization: true, role: 'owner' });
-      expect(await store.getTenantSettings(tenant)).toMatchObject({ ownedCount: 1, defaultAppid: appid });
+      expect(await store.account(appid)).toMatchObject({ funcIds: [1, 2, 3, 7], status: 'active' });
+      expect(await store.link(tenant, appid)).toMatchObject({ linkedAt, plaintextAuthorization: true, role: 'owner' });
+      expect(await store.tenantSettings(tenant)).toMatchObject({ ownedCount: 1, defaultAppid: appid });
     });
 
     it('brings a revoked account back to active without counting it twice', async () => {
@@ -176,9 +176,9 @@ describe('the binding transaction on the embedded engine', () => {
       await authorize(tenant, appid);
 
       // Assess
-      const account = await store.getAccount(appid);
+      const account = await store.account(appid);
       expect([account?.status, account?.revokedAt]).toEqual(['active', undefined]);
-      expect((await store.getTenantSettings(tenant))?.ownedCount).toBe(1);
+      expect((await store.tenantSettings(tenant))?.ownedCount).toBe(1);
     });
   });
 
@@ -205,7 +205,7 @@ describe('the binding transaction on the embedded engine', () => {
 
       // Assess
       expect(outcome).toMatchObject({ ok: true, binding: { kind: 'bound' } });
-      expect(await store.getAccount(appid)).toMatchObject({ ownerTenantId: 't-new-owner-1', status: 'active' });
+      expect(await store.account(appid)).toMatchObject({ ownerTenantId: 't-new-owner-1', status: 'active' });
     });
 
     it('removes the previous owner’s link and gives back its quota slot in the same transaction', async () => {
@@ -218,8 +218,8 @@ describe('the binding transaction on the embedded engine', () => {
       await authorize('t-new-owner-2', appid);
 
       // Assess
-      expect(await store.getLink('t-old-owner-2', appid)).toBeUndefined();
-      expect((await store.getTenantSettings('t-old-owner-2'))?.ownedCount).toBe(0);
+      expect(await store.link('t-old-owner-2', appid)).toBeUndefined();
+      expect((await store.tenantSettings('t-old-owner-2'))?.ownedCount).toBe(0);
     });
   });
 
@@ -264,7 +264,7 @@ describe('the binding transaction on the embedded engine', () => {
       // Assess
       expect(result).toBe('account_changed');
       expect(await Promise.all([item(accountKeys.accountPk(appid), accountKeys.accountSk), item(accountKeys.accountPk(appid), accountKeys.tokenSk)])).toEqual(before);
-      expect(await store.getLink('t-late', appid)).toBeUndefined();
+      expect(await store.link('t-late', appid)).toBeUndefined();
     });
   });
 });

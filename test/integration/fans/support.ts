@@ -21,7 +21,7 @@ import type { Follower } from '#shared/domain/fans/model.ts';
 import { FanSyncWorker, followerWeChat, type FanSyncMessage, type FanSyncWorkerDeps } from '#shared/domain/fans/sync.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import type { SimAccountSpec } from '#infra/local/wechat-simulator/simulator.ts';
-import { startLifecycleWorld, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+import { startLifecycleWorld, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 export interface FanWorld extends LifecycleWorld {
   tokens: AuthorizerTokenService;

@@ -5,7 +5,10 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAccountLifecycle } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { DynamoCommunityStore } from '#shared/adapters/dynamodb/community-store.ts';
-import { DynamoRedemptionAttempts, DynamoShareCodeStore, DynamoShareStore, SharingCascades } from '#shared/adapters/dynamodb/sharing-store.ts';
+import { DynamoRedemptionAttempts } from '#shared/adapters/dynamodb/redemption-attempts.ts';
+import { DynamoShareCodeStore } from '#shared/adapters/dynamodb/share-codes.ts';
+import { DynamoShareStore } from '#shared/adapters/dynamodb/shared-links.ts';
+import { sharingCascadesOn } from '#shared/wiring/sharing.ts';
 import type { UnbindDeps } from '#shared/domain/accounts/unbind.ts';
 import type { CommunityDeps } from '#shared/domain/communities/communities.ts';
 import type { RedeemShareCodeDeps } from '#shared/domain/sharing/redeem-share-code.ts';
@@ -34,7 +37,7 @@ export async function sharingWorld(label: string): Promise<SharingWorld> {
   const clock = { now: new Date('2026-03-01T09:00:00.000Z') };
   const now = () => new Date(clock.now);
   const audit = new DynamoAuditLog(client, name);
-  const cascades = new SharingCascades(client, name);
+  const cascades = sharingCascadesOn(client, name);
   return {
     table,
     clock,
@@ -44,8 +47,8 @@ export async function sharingWorld(label: string): Promise<SharingWorld> {
     communities: { store: new DynamoCommunityStore(client, name), audit, now },
     unbind: {
       store: new DynamoAccountLifecycle(client, name, {
-        unbindCascades: [{ itemsToRemove: (appid) => cascades.unbindItems(appid) }],
-        releaseCascades: [{ itemsToRemove: (tenantId, appid) => cascades.releaseItems(tenantId, appid) }],
+        unbindCascades: [cascades.unbind],
+        releaseCascades: [cascades.release],
       }),
       wechat: { stillAuthorized: async () => false },
       audit,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
+import { componentTokenService } from '#shared/wiring/tokens.ts';
 import { resetConfigForTests } from '#shared/config/config.ts';
 import { freshTable } from '#test/integration/support/table.ts';
 import { startFakeWeChat, type FakeWeChat } from '#test/unit/wechat-client/fake-wechat.ts';

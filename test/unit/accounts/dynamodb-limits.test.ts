@@ -2,7 +2,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchGetAll } from '#shared/adapters/dynamodb/account-queries.ts';
+import { batchGetAll } from '#shared/db/batch.ts';
 import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));

@@ -32,9 +32,9 @@ function setup(options: Setup = {}) {
   const results = [...(options.writes ?? ['written'])];
   let account = options.account;
   const accounts: AccountStore = {
-    getAccount: async () => account,
-    getLink: async () => undefined,
-    getTenantSettings: async () => undefined,
+    account: async () => account,
+    link: async () => undefined,
+    tenantSettings: async () => undefined,
     writeBinding: async (write) => {
       writes.push(write);
       const result = results.shift() ?? 'written';

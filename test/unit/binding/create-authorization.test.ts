@@ -21,8 +21,8 @@ function setup(options: { accounts?: AccountRecord[]; links?: TenantLink[]; preA
     },
     states: { save: async (state, record) => void saved.push({ state, record }) },
     accounts: {
-      getAccount: async (appid) => options.accounts?.find((account) => account.appid === appid),
-      getLink: async (tenantId, appid) => options.links?.find((link) => link.tenantId === tenantId && link.appid === appid),
+      account: async (appid) => options.accounts?.find((account) => account.appid === appid),
+      link: async (tenantId, appid) => options.links?.find((link) => link.tenantId === tenantId && link.appid === appid),
     },
     publicBaseUrl: 'https://hub.example.com',
     mpBase: 'https://mp.weixin.qq.com',

@@ -13,7 +13,7 @@ import {
   startLifecycleWorld,
   tokenItem,
   type LifecycleWorld,
-} from '#test/integration/lifecycle/support/world.ts';
+} from '#test/integration/support/world.ts';
 
 describe('authorizer tokens on demand, on the embedded engine against the WeChat simulator', () => {
   let world: LifecycleWorld;

@@ -5,7 +5,7 @@ import { DynamoAccountLifecycle, type TransactItem, type UnbindCascade } from '#
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { authorizationCheck, deleteAccount, type UnbindDeps } from '#shared/domain/accounts/unbind.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
-import { accountItem, bindAccount, rawItem, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+import { accountItem, bindAccount, rawItem, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 describe('unbinding and releasing accounts on the embedded engine', () => {
   let world: LifecycleWorld;

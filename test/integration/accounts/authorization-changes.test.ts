@@ -7,7 +7,7 @@ import {
   reactToUnauthorized,
   type AuthorizationChangeDeps,
 } from '#shared/domain/accounts/authorization-changes.ts';
-import { accountItem, bindAccount, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+import { accountItem, bindAccount, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 describe('authorization pushes for accounts the hub holds', () => {
   let world: LifecycleWorld;

@@ -33,7 +33,7 @@ function world(wechat: AuthorizationChangeDeps['wechat']) {
   const audited: AuditEvent[] = [];
   const deps: AuthorizationChangeDeps = {
     store: {
-      getAccount: async () => account,
+      account: async () => account,
       applyReauthorization: async (_appid, _status, change) => {
         applied.push(change);
         return true;

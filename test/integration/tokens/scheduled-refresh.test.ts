@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuthorizerTokenStore } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
-import { dueIndex, scheduledRun, setExpiry, tokenService } from '#test/integration/tokens-lifecycle/support.ts';
+import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
+import { dueIndex, scheduledRun, setExpiry, tokenService } from '#test/integration/tokens/support.ts';
 
 describe('the scheduled token refresh, on the embedded engine against the WeChat simulator', () => {
   let world: LifecycleWorld;

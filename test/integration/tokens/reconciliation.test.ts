@@ -3,8 +3,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { reconcileAuthorizers, reconciliationWeChat, type ReconciliationWeChat } from '#shared/domain/tokens/reconciliation.ts';
-import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
-import { dueIndex, statusChangesOf, tokenService } from '#test/integration/tokens-lifecycle/support.ts';
+import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
+import { dueIndex, statusChangesOf, tokenService } from '#test/integration/tokens/support.ts';
 
 describe('the daily reconciliation with the authorizer list, on the embedded engine against the WeChat simulator', () => {
   let world: LifecycleWorld;

@@ -9,7 +9,7 @@ import { auditedStatusChanges } from '#shared/domain/accounts/authorization-chan
 import { bindOpenPlatform, openPlatformAfterBinding, openPlatformWeChat, type OpenPlatformDeps } from '#shared/domain/accounts/open-platform.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
-import { accountItem, bindAccount, startLifecycleWorld, type LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+import { accountItem, bindAccount, startLifecycleWorld, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 describe('binding accounts to open platform accounts', () => {
   let world: LifecycleWorld;

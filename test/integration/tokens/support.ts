@@ -1,6 +1,6 @@
 /**
  * The scheduled refresh and reconciliation wired to a private table and the WeChat simulator the
- * way their handlers wire them to the real ones (`test/integration/lifecycle/support/world.ts`).
+ * way their handlers wire them to the real ones (`test/integration/support/world.ts`).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
@@ -12,7 +12,7 @@ import { auditedStatusChanges } from '#shared/domain/accounts/authorization-chan
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { ReusedComponentToken } from '#shared/domain/tokens/reused-component-token.ts';
 import { runScheduledRefresh, type ScheduledRefreshOptions } from '#shared/domain/tokens/scheduled-refresh.ts';
-import type { LifecycleWorld } from '#test/integration/lifecycle/support/world.ts';
+import type { LifecycleWorld } from '#test/integration/support/world.ts';
 
 export const statusChangesOf = (world: LifecycleWorld) =>
   auditedStatusChanges(new DynamoAccountStatusMarks(world.table.client, world.table.name), new DynamoAuditLog(world.table.client, world.table.name));

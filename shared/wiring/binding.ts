@@ -1,0 +1,53 @@
+/**
+ * The binding area wired to the table, WeChat and the configuration: the authorization link, and
+ * WeChat's redirect after consent (taking over a revoked binding ends it as its owner's unbinding
+ * would, `shared/domain/accounts/unbind.ts` `endRevokedBinding`; the first follower sync is queued).
+ */
+import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
+import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
+import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { config } from '#shared/config/config.ts';
+import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { endRevokedBinding } from '#shared/domain/accounts/unbind.ts';
+import type { CompleteAuthorizationDeps } from '#shared/domain/binding/complete-authorization.ts';
+import type { CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
+import { wechatBinding } from '#shared/domain/binding/wechat-binding.ts';
+import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { accountLifecycle, autoOpenPlatformAfterBinding } from '#shared/wiring/accounts.ts';
+import { auditLog, log, now } from '#shared/wiring/common.ts';
+import { componentTokenService } from '#shared/wiring/tokens.ts';
+
+const bindingWeChat = () => wechatBinding(wechatApiClient(), componentTokenService(), wechatCredentials);
+
+/** `POST /v1/authorizations`. */
+export function createAuthorizationDeps(): CreateAuthorizationDeps {
+  return {
+    wechat: bindingWeChat(),
+    states: new DynamoAuthorizationStates(db(), tableName()),
+    accounts: new DynamoAccountStore(db(), tableName()),
+    publicBaseUrl: config().publicBaseUrl,
+    mpBase: config().wechatMpBase,
+    now,
+  };
+}
+
+/** WeChat's redirect after consent (`GET /v1/wechat/authorized`). */
+export function completeAuthorizationDeps(): CompleteAuthorizationDeps {
+  return {
+    states: new DynamoAuthorizationStates(db(), tableName()),
+    wechat: bindingWeChat(),
+    accounts: new DynamoAccountStore(db(), tableName()),
+    fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
+    audit: auditLog(),
+    policy: config().bindingPolicy,
+    defaultQuota: config().defaultAccountQuota,
+    // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open
+    // platform account so followers carry a unionid. Never undoes the binding; failures are audited.
+    afterBind: (binding) => autoOpenPlatformAfterBinding(binding),
+    endRevokedBinding: (previous, at) => endRevokedBinding(previous, at, { store: accountLifecycle(), audit: auditLog() }),
+    now,
+    log,
+  };
+}
