@@ -1,7 +1,7 @@
 /**
  * What the binding use cases need from the outside world, as small interfaces: the DynamoDB adapters
- * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`, `fan-sync-requests.ts`)
- * implement them, and the unit tests replace them.
+ * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`) implement them, and the unit
+ * tests replace them. Asking for a follower sync is the fans area's `FanSyncRequests` (`shared/domain/fans/ports.ts`).
  */
 import type { AccountRecord, AuthorizerTokens, TenantLink, TenantSettings } from '#shared/domain/accounts/model.ts';
 
@@ -69,11 +69,6 @@ export interface AccountStore {
   getLink(tenantId: string, appid: string): Promise<TenantLink | undefined>;
   getTenantSettings(tenantId: string): Promise<TenantSettings | undefined>;
   writeBinding(write: BindingWrite): Promise<BindingWriteResult>;
-}
-
-export interface FanSyncRequests {
-  /** Records a queued full sync of the account's followers and sends it to the workers; returns the job id. */
-  queueFullSync(appid: string, at: string): Promise<string>;
 }
 
 /** The WeChat calls of binding, with the component token and appid already supplied. */

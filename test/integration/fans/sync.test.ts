@@ -5,7 +5,7 @@ import { followerWeChat } from '#shared/domain/fans/sync.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import { resumePausedSyncs } from '#shared/domain/fans/resume.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-import type { SyncFollowerStore } from '#shared/domain/fans/sync.ts';
+import type { SyncFollowerStore } from '#shared/domain/fans/ports.ts';
 import { accountFans, bindFanAccount, countersOf, drain, jobItem, startFanWorld, storedFollowers, type FanWorld } from '#test/integration/fans/support.ts';
 
 describe('the follower sync on the embedded engine against the WeChat simulator', () => {
