@@ -8,6 +8,9 @@
  * - a complete page is settled on the job by marker (`p<n>`, `pagesSettled + 1`), only if absent;
  * - the listing ends once (`listingDone`).
  *
+ * Steps advance only a job that runs (`running` or `paused_quota`): a late step of a job that ended —
+ * done, failed, or abandoned when a new request replaced it — leaves the job as it is.
+ *
  * A redelivered step whose write was already made reads the job instead, so that what follows
  * (sending the finish) still happens when the first delivery died in between. Live progress is the
  * sum of the page ledgers (the job holds `listed`, `synced` and `failed` itself once it has ended).
@@ -25,6 +28,7 @@ import type { FanSummary, FanSyncJobView, FanSyncMessage, FanSyncStatus } from '
 import type {
   FanSyncJobReads,
   FanSyncJobStore,
+  HeldJob,
   JobError,
   PageTotals,
   ParkedStep,
@@ -62,6 +66,33 @@ export function queuedJobItem(table: string, appid: string, jobId: string, at: s
         parks: 0,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
+ * The end of a job a new request replaced (`shared/domain/fans/sync-requests.ts`): `failed` with
+ * `error` and its counters as its ledgers hold them, only if it has not moved since it was read.
+ */
+export function abandonedJobItem(table: string, appid: string, job: HeldJob, error: JobError, totals: PageTotals, at: string): TransactItem {
+  const seen = job.updatedAt === undefined ? 'attribute_not_exists(updatedAt)' : 'updatedAt = :seen';
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(job.jobId) },
+      UpdateExpression: 'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
+      ConditionExpression: `#status = :status AND ${seen}`,
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#failedCount': 'failed' },
+      ExpressionAttributeValues: {
+        ':status': job.status,
+        ...(job.updatedAt === undefined ? {} : { ':seen': job.updatedAt }),
+        ':failed': 'failed',
+        ':error': { code: error.code, message: error.message.slice(0, 500) },
+        ':at': at,
+        ':listed': totals.listed,
+        ':synced': totals.synced,
+        ':failedCount': totals.failed,
+      },
     },
   };
 }
@@ -149,8 +180,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
           TableName: this.table,
           Key: this.jobKey(appid, jobId),
           UpdateExpression: 'SET listingDone = :true, pagesTotal = :pages, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(listingDone) OR listingDone = :false)',
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':pages': pagesTotal, ':at': at },
+          ConditionExpression: `#status IN (${ACTIVE.join(', ')}) AND (attribute_not_exists(listingDone) OR listingDone = :false)`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...activeValues, ':true': true, ':false': false, ':pages': pagesTotal, ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -172,9 +204,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
           TableName: this.table,
           Key: this.jobKey(appid, jobId),
           UpdateExpression: 'SET #page = :true, updatedAt = :at ADD pagesSettled :one',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#page)',
-          ExpressionAttributeNames: { '#page': `p${page}` },
-          ExpressionAttributeValues: { ':true': true, ':one': 1, ':at': at },
+          ConditionExpression: `#status IN (${ACTIVE.join(', ')}) AND attribute_not_exists(#page)`,
+          ExpressionAttributeNames: { '#status': 'status', '#page': `p${page}` },
+          ExpressionAttributeValues: { ...activeValues, ':true': true, ':one': 1, ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,7 +1,8 @@
 /**
  * Asking for a full follower sync, in the table: the account's slot (`fan-sync-slot.ts`) and the new
  * `queued` job (`fan-sync-jobs.ts`) written in one transaction, the slot only if it still names the
- * job the request read (keys: `fan-sync-keys.ts`). The rule — one sync per account, replaced when
+ * job the request read; a stale job it replaces ends `failed` in the same transaction, only if it
+ * has not moved since it was read (keys: `fan-sync-keys.ts`). The rule — one sync per account, replaced when
  * quiet for too long — is `shared/domain/fans/sync-requests.ts`.
  *
  * `DynamoFanSyncRequests` is that rule over these items and a queue, in one constructor, for the
@@ -9,7 +10,8 @@
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fanSyncKeys, newFanSyncJobId } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
-import { queuedJobItem, type FanSyncTrigger } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
+import { abandonedJobItem, queuedJobItem, type FanSyncTrigger } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
+import { FanSyncPageLedgers } from '#shared/adapters/dynamodb/fan-sync-pages.ts';
 import { releaseSlot, slotHolder, takeSlotItem } from '#shared/adapters/dynamodb/fan-sync-slot.ts';
 import { isTransactionCancelled, refusedByCondition } from '#shared/db/conditions.ts';
 import type { FanSyncStatus } from '#shared/domain/fans/model.ts';
@@ -18,11 +20,15 @@ import { stepQueue } from '#shared/domain/fans/step-queue.ts';
 import { FanSyncRequester } from '#shared/domain/fans/sync-requests.ts';
 
 export class DynamoFanSyncSlots implements FanSyncSlots {
+  private readonly ledgers: FanSyncPageLedgers;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly trigger: FanSyncTrigger = 'binding',
-  ) {}
+  ) {
+    this.ledgers = new FanSyncPageLedgers(client, table);
+  }
 
   async held(appid: string): Promise<HeldJob | undefined> {
     const jobId = await slotHolder(this.client, this.table, appid);
@@ -39,12 +45,14 @@ export class DynamoFanSyncSlots implements FanSyncSlots {
 
   async take(appid: string, take: SlotTake): Promise<string | undefined> {
     const jobId = newFanSyncJobId(take.at);
+    const items = [takeSlotItem(this.table, appid, jobId, take.at, take.replacing?.jobId), queuedJobItem(this.table, appid, jobId, take.at, this.trigger)];
+    if (take.replacing && take.abandon) {
+      // Its counters as far as its ledgers got (a page's ledger moves with its chunks, the job does not).
+      const totals = await this.ledgers.totals(appid, take.replacing.jobId);
+      items.push(abandonedJobItem(this.table, appid, take.replacing, take.abandon, totals, take.at));
+    }
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [takeSlotItem(this.table, appid, jobId, take.at, take.replacing?.jobId), queuedJobItem(this.table, appid, jobId, take.at, this.trigger)],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return jobId;
     } catch (error) {
       if (isTransactionCancelled(error) || refusedByCondition(error)) return undefined;

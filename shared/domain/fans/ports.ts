@@ -30,13 +30,15 @@ export interface HeldJob {
 export interface SlotTake {
   at: string;
   replacing?: HeldJob;
+  /** The replaced job ends `failed` with this error in the same write, only if it is still as read. */
+  abandon?: JobError;
 }
 
 /** The account's one-sync slot and the job items it points at (`sync-requests.ts` holds the rule). */
 export interface FanSyncSlots {
   /** The job in the account's slot, if any. */
   held(appid: string): Promise<HeldJob | undefined>;
-  /** Slot and new job in one write; the new job's id, or undefined when the slot changed since read. */
+  /** Slot and new job (and the abandoned job's end) in one write; the new job's id, or undefined when the slot or the replaced job changed since read. */
   take(appid: string, take: SlotTake): Promise<string | undefined>;
   /** A job still `queued` ends `failed` with `error`, its slot released. */
   failQueued(appid: string, jobId: string, error: JobError, at: string): Promise<void>;

@@ -6,13 +6,15 @@
  *
  * A job counts as running while it makes progress: one whose steps all ended in the dead-letter
  * queue must not block the account's syncs forever, so a job quiet for `STALE_RUNNING_MS` (a paused
- * job waits for the daily resume: `STALE_PAUSED_MS`) is replaced by the next request. The slot is
- * taken with a condition that it still names the job read: of concurrent requests one takes it and
- * the others read again. When the start step cannot be sent, the job is marked failed (`not_queued`)
+ * job waits for the daily resume: `STALE_PAUSED_MS`) is replaced by the next request. The replaced
+ * job ends `failed` (`error.code: abandoned`) in the same write, so it never reads `running` again
+ * and its late steps change nothing (they only advance a job that runs). The slot is taken with a
+ * condition that it still names the job read, and the abandoned job that it is still as read: of
+ * concurrent requests one takes it and the others read again; a job that moved meanwhile is kept. When the start step cannot be sent, the job is marked failed (`not_queued`)
  * rather than left `queued` forever, its slot is released, and the error is thrown for the caller to log.
  */
 import type { FanSyncStatus } from '#shared/domain/fans/model.ts';
-import type { FanSyncRequests, FanSyncSlots, HeldJob, JobError, StepQueue } from '#shared/domain/fans/ports.ts';
+import type { FanSyncRequests, FanSyncSlots, HeldJob, JobError, SlotTake, StepQueue } from '#shared/domain/fans/ports.ts';
 
 /** How long a queued or running job may go without progress before a new request replaces it. */
 export const STALE_RUNNING_MS = 60 * 60_000;
@@ -33,6 +35,11 @@ export function isStillRunning(job: HeldJob, at: string): boolean {
   return quietFor < (job.status === 'paused_quota' ? STALE_PAUSED_MS : STALE_RUNNING_MS);
 }
 
+/** The error an abandoned job shows (API.md `FanSyncJob.error`). */
+export function abandoned(job: HeldJob): JobError {
+  return { code: 'abandoned', message: `The sync made no progress after ${job.updatedAt ?? job.startedAt}; a new request replaced it.` };
+}
+
 export interface FanSyncRequestDeps {
   slots: FanSyncSlots;
   queue: StepQueue;
@@ -51,7 +58,13 @@ export class FanSyncRequester implements FanSyncRequests {
     for (let attempt = 1; ; attempt += 1) {
       const held = await slots.held(appid);
       if (held && isStillRunning(held, at)) return held.jobId;
-      const jobId = await slots.take(appid, held ? { at, replacing: held } : { at });
+      const take: SlotTake = { at };
+      if (held) {
+        take.replacing = held;
+        // A job that still reads as in progress ends here; one that already ended only leaves the slot.
+        if (ACTIVE.has(held.status)) take.abandon = abandoned(held);
+      }
+      const jobId = await slots.take(appid, take);
       if (jobId) {
         await this.start(appid, jobId);
         return jobId;

@@ -104,6 +104,32 @@ describe('a request for a full sync', () => {
     expect(steps.sent).toEqual([{ type: 'start', appid: APPID, jobId: 'fresh' }]);
   });
 
+  it('ends the replaced job as abandoned, naming its last progress', async () => {
+    // Prepare
+    const stale: HeldJob = { jobId: 'stale', status: 'paused_quota', startedAt: ago(3 * STALE_PAUSED_MS), updatedAt: ago(STALE_PAUSED_MS) };
+    const { fake, takes } = slots([stale], ['fresh']);
+    const requests = new FanSyncRequester({ slots: fake, queue: queue() });
+
+    // Act
+    await requests.queueFullSync(APPID, NOW);
+
+    // Assess
+    expect(takes[0]?.abandon).toEqual({ code: 'abandoned', message: expect.stringContaining(stale.updatedAt!) });
+  });
+
+  it('takes the slot from a job that already ended without ending it again', async () => {
+    // Prepare
+    const done: HeldJob = { jobId: 'done', status: 'done', startedAt: NOW, updatedAt: NOW };
+    const { fake, takes } = slots([done], ['fresh']);
+    const requests = new FanSyncRequester({ slots: fake, queue: queue() });
+
+    // Act
+    await requests.queueFullSync(APPID, NOW);
+
+    // Assess
+    expect(takes).toEqual([{ at: NOW, replacing: done }]);
+  });
+
   it('reads the slot again when another request took it first, and answers that job', async () => {
     // Prepare
     const theirs: HeldJob = { jobId: 'theirs', status: 'queued', startedAt: NOW, updatedAt: NOW };
