@@ -8,10 +8,13 @@
  * queue must not block the account's syncs forever, so a job quiet for `STALE_RUNNING_MS` (a paused
  * job waits for the daily resume: `STALE_PAUSED_MS`) is replaced by the next request. The replaced
  * job ends `failed` (`error.code: abandoned`) in the same write, so it never reads `running` again
- * and its late steps change nothing (they only advance a job that runs). The slot is taken with a
- * condition that it still names the job read, and the abandoned job that it is still as read: of
- * concurrent requests one takes it and the others read again; a job that moved meanwhile is kept. When the start step cannot be sent, the job is marked failed (`not_queued`)
- * rather than left `queued` forever, its slot is released, and the error is thrown for the caller to log.
+ * and its late steps change nothing (they only advance a job that runs).
+ *
+ * The slot is taken with a condition that it still names the job read, and the abandoned job that
+ * it is still as read: of concurrent requests one takes it and the others read again; a job that
+ * moved meanwhile is kept. When the start step cannot be sent, the job is marked failed
+ * (`not_queued`) rather than left `queued` forever, its slot is released, and the error is thrown
+ * for the caller to log.
  */
 import type { FanSyncStatus } from '#shared/domain/fans/model.ts';
 import type { FanSyncRequests, FanSyncSlots, HeldJob, JobError, SlotTake, StepQueue } from '#shared/domain/fans/ports.ts';
