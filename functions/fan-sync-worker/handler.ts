@@ -9,20 +9,12 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { hubQueues } from '#infra/catalogue.ts';
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { authorizerTokenService } from '#shared/wiring/tokens.ts';
-import { DynamoFanSyncJobs, idempotentSteps, stepQueue } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
-import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
-import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import { config } from '#shared/config/config.ts';
-import { db, tableName } from '#shared/db/client.ts';
-import { cachedTokens, FanSyncWorker, followerWeChat, type FanSyncMessage } from '#shared/domain/fans/sync.ts';
+import type { FanSyncMessage } from '#shared/domain/fans/model.ts';
 import { observed } from '#shared/http/middleware.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { wechatApiClient } from '#shared/wechat/api-client.ts';
+import { fanSyncWorker } from '#shared/wiring/fans.ts';
 
 const appid = v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/));
 const jobId = v.pipe(v.string(), v.regex(/^[0-9a-z]{1,64}$/));
@@ -47,23 +39,7 @@ const step = v.variant('type', [
 
 const maxReceiveCount = hubQueues.find((queue) => queue.name === 'fan-sync')!.maxReceiveCount;
 
-const endpoint = config().dynamoDbEndpoint;
-const steps = idempotentSteps({
-  client: new DynamoDBClient(
-    endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
-  ),
-  table: tableName(),
-});
-const directory = new DynamoAccountDirectory(db(), tableName());
-const worker = new FanSyncWorker({
-  jobs: new DynamoFanSyncJobs(db(), tableName()),
-  followers: new DynamoFollowers(db(), tableName()),
-  wechat: followerWeChat(wechatApiClient(), cachedTokens(authorizerTokenService())),
-  accounts: { get: (id) => directory.account(id) },
-  queue: stepQueue(queuePublisher('fan-sync')),
-  once: steps.once,
-  log: { info: (message, extra) => logger.info(message, { ...extra }), warn: (message, extra) => logger.warn(message, { ...extra }) },
-});
+const { worker, steps } = fanSyncWorker();
 
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -4,12 +4,11 @@
  * subscription; `accounts` is empty when there is none.
  */
 import * as v from 'valibot';
-import { fanConsole } from '#shared/adapters/dynamodb/followers.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { noQuery } from '#shared/http/validation.ts';
+import { fanConsole } from '#shared/wiring/fans.ts';
 
-const fans = fanConsole(db(), tableName());
+const fans = fanConsole();
 const params = v.strictObject({
   unionid: v.pipe(v.string(), v.regex(/^[0-9A-Za-z_-]{1,64}$/, 'must be a WeChat unionid')),
 });

@@ -4,12 +4,11 @@
  * subscribed (`subscribed=true`) or unsubscribed ones; `nextCursor` continues.
  */
 import * as v from 'valibot';
-import { fanConsole } from '#shared/adapters/dynamodb/followers.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema } from '#shared/http/validation.ts';
+import { fanConsole } from '#shared/wiring/fans.ts';
 
-const fans = fanConsole(db(), tableName());
+const fans = fanConsole();
 const params = v.strictObject({ appid: appIdSchema });
 const query = v.strictObject({
   cursor: v.optional(v.pipe(v.string(), v.maxLength(2048))),

@@ -2,14 +2,12 @@
  * Daily, just after WeChat's quota day turns (midnight Beijing time, 16:00 UTC): every follower sync
  * paused by `45009` goes back on the queue from its parked steps.
  */
-import { DynamoFanSyncJobs, stepQueue } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
-import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { resumePausedSyncs } from '#shared/domain/fans/resume.ts';
 import { observed } from '#shared/http/middleware.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import { pausedSyncResume } from '#shared/wiring/fans.ts';
 
-const deps = { store: new DynamoFanSyncJobs(db(), tableName()), queue: stepQueue(queuePublisher('fan-sync')) };
+const deps = pausedSyncResume();
 
 export const handler = observed(async () => {
   const resumed = await resumePausedSyncs(deps);

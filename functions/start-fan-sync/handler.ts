@@ -3,13 +3,11 @@
  * `202 { jobId }`, the account's running job when one is running (one per account).
  */
 import * as v from 'valibot';
-import { fanConsole } from '#shared/adapters/dynamodb/followers.ts';
-import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import { db, tableName } from '#shared/db/client.ts';
 import { consoleRoute } from '#shared/http/console-route.ts';
 import { appIdSchema, noQuery } from '#shared/http/validation.ts';
+import { fanConsole } from '#shared/wiring/fans.ts';
 
-const fans = fanConsole(db(), tableName(), { queue: queuePublisher('fan-sync') });
+const fans = fanConsole({ startsSyncs: true });
 const params = v.strictObject({ appid: appIdSchema });
 
 export const handler = consoleRoute({ who: 'admin', params, query: noQuery }, async ({ caller, params }) => ({

@@ -16,7 +16,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hubQueues } from '#infra/catalogue.ts';
 import { startLocalStack } from '#infra/local/stack.ts';
 import { DynamoFanSyncJobs } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
-import { fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
+import { fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
 import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
 import { db } from '#shared/db/client.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';

@@ -1,45 +1,101 @@
 /**
- * The fan-sync job as the workers advance it (keys: `fan-sync-requests.ts`). Every counter moves
- * exactly once per step, whatever the number of deliveries:
+ * The fan-sync job item (`FANSYNC#<jobId>`, keys: `fan-sync-keys.ts`) as a request creates it and the
+ * workers advance it, with the page ledgers (`fan-sync-pages.ts`) and parked steps
+ * (`fan-sync-parked.ts`) it is counted and paused by. Every counter moves exactly once per step,
+ * whatever the number of deliveries:
  *
- * - a page is recorded by creating its ledger item (`attribute_not_exists`);
- * - a chunk is counted by one UpdateItem on its page ledger that sets the chunk's marker `c<n>`
- *   only if it is absent, adding its counts in the same expression;
- * - a complete page is settled on the job the same way (marker `p<n>`, `pagesSettled + 1`);
+ * - a page is recorded by creating its ledger, then the job's checkpoint moves forward;
+ * - a complete page is settled on the job by marker (`p<n>`, `pagesSettled + 1`), only if absent;
  * - the listing ends once (`listingDone`).
  *
- * A redelivered step whose write was already made reads the item instead, so that what follows
- * (settling the page, sending the finish) still happens when the first delivery died in between.
- * Progress is the sum of the page ledgers: one Query (the job has `listed`, `synced` and `failed`
- * themselves once it is done).
+ * Steps advance only a job that runs (`running` or `paused_quota`): a late step of a job that ended —
+ * done, failed, or abandoned when a new request replaced it — leaves the job as it is.
+ *
+ * A redelivered step whose write was already made reads the job instead, so that what follows
+ * (sending the finish) still happens when the first delivery died in between. Live progress is the
+ * sum of the page ledgers (the job holds `listed`, `synced` and `failed` itself once it has ended).
  */
-import { queryAll } from '#shared/db/query-all.ts';
-import type { Context } from 'aws-lambda';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import { fanSyncKeys, releaseSlot } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
-import type { FanSummary, FanSyncJobView, FanSyncStatus } from '#shared/domain/fans/model.ts';
-import type { FanSyncJobReads } from '#shared/domain/fans/console.ts';
-import type { PausedJob, PausedSyncStore, ParkedStep } from '#shared/domain/fans/resume.ts';
-import type { FanSyncJobStore, FanSyncMessage, JobError, Once, PageTotals, StepQueue, SyncJobState } from '#shared/domain/fans/sync.ts';
-import type { QueuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
+import { FanSyncPageLedgers } from '#shared/adapters/dynamodb/fan-sync-pages.ts';
+import { FanSyncParkedSteps } from '#shared/adapters/dynamodb/fan-sync-parked.ts';
+import { releaseSlot } from '#shared/adapters/dynamodb/fan-sync-slot.ts';
+import { isConditionFailure, isTransactionCancelled } from '#shared/db/conditions.ts';
+import { queryAll, type Item } from '#shared/db/query-all.ts';
+import type { TransactItem } from '#shared/db/transactions.ts';
+import type { FanSummary, FanSyncJobView, FanSyncMessage, FanSyncStatus } from '#shared/domain/fans/model.ts';
+import type {
+  FanSyncJobReads,
+  FanSyncJobStore,
+  HeldJob,
+  JobError,
+  PageTotals,
+  ParkedStep,
+  PausedJob,
+  PausedSyncStore,
+  SyncJobState,
+} from '#shared/domain/fans/ports.ts';
 
-type Item = Record<string, unknown>;
+export type FanSyncTrigger = 'binding' | 'console';
 
 const ACTIVE = [':running', ':paused'] as const;
 const activeValues = { ':running': 'running', ':paused': 'paused_quota' };
 
-const isConditionFailure = (error: unknown): boolean => error instanceof Error && error.name === 'ConditionalCheckFailedException';
+/** A new job, `queued`, written only if absent (with the account's slot: `fan-sync-requests.ts`). */
+export function queuedJobItem(table: string, appid: string, jobId: string, at: string, trigger: FanSyncTrigger): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: {
+        pk: fanSyncKeys.pk(appid),
+        sk: fanSyncKeys.sk(jobId),
+        type: 'FanSyncJob',
+        jobId,
+        appid,
+        status: 'queued',
+        listed: 0,
+        synced: 0,
+        failed: 0,
+        unsubscribedMarked: 0,
+        startedAt: at,
+        updatedAt: at,
+        trigger,
+        listingDone: false,
+        pagesSettled: 0,
+        parks: 0,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
+ * The end of a job a new request replaced (`shared/domain/fans/sync-requests.ts`): `failed` with
+ * `error` and its counters as its ledgers hold them, only if it has not moved since it was read.
+ */
+export function abandonedJobItem(table: string, appid: string, job: HeldJob, error: JobError, totals: PageTotals, at: string): TransactItem {
+  const seen = job.updatedAt === undefined ? 'attribute_not_exists(updatedAt)' : 'updatedAt = :seen';
+  return {
+    Update: {
+      TableName: table,
+      Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(job.jobId) },
+      UpdateExpression: 'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
+      ConditionExpression: `#status = :status AND ${seen}`,
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#failedCount': 'failed' },
+      ExpressionAttributeValues: {
+        ':status': job.status,
+        ...(job.updatedAt === undefined ? {} : { ':seen': job.updatedAt }),
+        ':failed': 'failed',
+        ':error': { code: error.code, message: error.message.slice(0, 500) },
+        ':at': at,
+        ':listed': totals.listed,
+        ':synced': totals.synced,
+        ':failedCount': totals.failed,
+      },
+    },
+  };
+}
 
 function stateOf(item: Item): SyncJobState {
   const state: SyncJobState = {
@@ -56,34 +112,24 @@ function stateOf(item: Item): SyncJobState {
   return state;
 }
 
-/** The step a parked message is kept under: a second park of the same step overwrites it. */
-function stepKey(message: FanSyncMessage): string {
-  switch (message.type) {
-    case 'chunk':
-      return `chunk#${String(message.page).padStart(6, '0')}#${String(message.chunk).padStart(3, '0')}`;
-    case 'page':
-      return `page#${String(message.page).padStart(6, '0')}`;
-    default:
-      return message.type;
-  }
-}
-
 export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, PausedSyncStore {
+  private readonly ledgers: FanSyncPageLedgers;
+  private readonly parked: FanSyncParkedSteps;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.ledgers = new FanSyncPageLedgers(client, table);
+    this.parked = new FanSyncParkedSteps(client, table);
+  }
 
   private jobKey(appid: string, jobId: string) {
     return { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) };
   }
 
-  private pageKey(appid: string, jobId: string, page: number) {
-    return { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.pageSk(jobId, page) };
-  }
-
   async get(appid: string, jobId: string): Promise<SyncJobState | undefined> {
-    const item = await this.getItem(this.jobKey(appid, jobId));
+    const item = await this.getItem(appid, jobId);
     return item ? stateOf(item) : undefined;
   }
 
@@ -108,31 +154,7 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
   }
 
   async recordPage(appid: string, jobId: string, page: { page: number; listed: number; chunks: number; next: string; at: string }): Promise<boolean> {
-    let created = true;
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...this.pageKey(appid, jobId, page.page),
-            type: 'FanSyncPage',
-            appid,
-            jobId,
-            page: page.page,
-            listed: page.listed,
-            chunksTotal: page.chunks,
-            chunksDone: 0,
-            synced: 0,
-            failed: 0,
-            listedAt: page.at,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      created = false;
-    }
+    const created = await this.ledgers.create(appid, jobId, page);
     // The checkpoint only moves forward: a late duplicate of an earlier page leaves it alone.
     await this.client
       .send(
@@ -158,8 +180,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
           TableName: this.table,
           Key: this.jobKey(appid, jobId),
           UpdateExpression: 'SET listingDone = :true, pagesTotal = :pages, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(listingDone) OR listingDone = :false)',
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':pages': pagesTotal, ':at': at },
+          ConditionExpression: `#status IN (${ACTIVE.join(', ')}) AND (attribute_not_exists(listingDone) OR listingDone = :false)`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...activeValues, ':true': true, ':false': false, ':pages': pagesTotal, ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -170,32 +193,8 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
     }
   }
 
-  async recordChunk(appid: string, jobId: string, page: number, chunk: number, outcome: { synced: number; failed: string[] }): Promise<{ pageComplete: boolean }> {
-    const failedSet = outcome.failed.length > 0;
-    try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.pageKey(appid, jobId, page),
-          UpdateExpression: `SET #chunk = :true ADD chunksDone :one, synced :synced, #failed :failed${failedSet ? ', failedOpenids :openids' : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#chunk)',
-          ExpressionAttributeNames: { '#chunk': `c${chunk}`, '#failed': 'failed' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':one': 1,
-            ':synced': outcome.synced,
-            ':failed': outcome.failed.length,
-            ...(failedSet ? { ':openids': new Set(outcome.failed) } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { pageComplete: isComplete(result.Attributes) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Counted by an earlier delivery (or the page was never recorded): report what the ledger says.
-      return { pageComplete: isComplete(await this.getItem(this.pageKey(appid, jobId, page))) };
-    }
+  recordChunk(appid: string, jobId: string, page: number, chunk: number, outcome: { synced: number; failed: string[] }): Promise<{ pageComplete: boolean }> {
+    return this.ledgers.countChunk(appid, jobId, page, chunk, outcome);
   }
 
   async settlePage(appid: string, jobId: string, page: number, at: string): Promise<SyncJobState | undefined> {
@@ -205,9 +204,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
           TableName: this.table,
           Key: this.jobKey(appid, jobId),
           UpdateExpression: 'SET #page = :true, updatedAt = :at ADD pagesSettled :one',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#page)',
-          ExpressionAttributeNames: { '#page': `p${page}` },
-          ExpressionAttributeValues: { ':true': true, ':one': 1, ':at': at },
+          ConditionExpression: `#status IN (${ACTIVE.join(', ')}) AND attribute_not_exists(#page)`,
+          ExpressionAttributeNames: { '#status': 'status', '#page': `p${page}` },
+          ExpressionAttributeValues: { ...activeValues, ':true': true, ':one': 1, ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -218,51 +217,40 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
     }
   }
 
-  async pageTotals(appid: string, jobId: string): Promise<PageTotals> {
-    const totals: PageTotals = { listed: 0, synced: 0, failed: 0, failedOpenids: new Set() };
-    for (const ledger of await this.ledgers(appid, jobId)) {
-      totals.listed += Number(ledger.listed ?? 0);
-      totals.synced += Number(ledger.synced ?? 0);
-      totals.failed += Number(ledger.failed ?? 0);
-      for (const openid of (ledger.failedOpenids as Set<string> | undefined) ?? []) totals.failedOpenids.add(openid);
-    }
-    return totals;
+  pageTotals(appid: string, jobId: string): Promise<PageTotals> {
+    return this.ledgers.totals(appid, jobId);
   }
 
   async park(appid: string, jobId: string, message: FanSyncMessage, at: string): Promise<void> {
-    const step = stepKey(message);
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.table,
-              Item: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.parkedSk(jobId, step), type: 'FanSyncParkedStep', appid, jobId, step, message, parkedAt: at },
-            },
-          },
-          {
-            Update: {
-              TableName: this.table,
-              Key: this.jobKey(appid, jobId),
-              UpdateExpression:
-                'SET #status = :paused, updatedAt = :at, pausedAt = if_not_exists(pausedAt, :at), gsi2pk = :gsi, gsi2sk = if_not_exists(gsi2sk, :gsiSk) ADD parks :one',
-              ConditionExpression: `#status IN (${ACTIVE.join(', ')})`,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ...activeValues,
-                ':at': at,
-                ':gsi': fanSyncKeys.pausedGsi,
-                ':gsiSk': fanSyncKeys.pausedGsiSk(at, appid, jobId),
-                ':one': 1,
+    await this.client
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.parked.parkItem(appid, jobId, message, at),
+            {
+              Update: {
+                TableName: this.table,
+                Key: this.jobKey(appid, jobId),
+                UpdateExpression:
+                  'SET #status = :paused, updatedAt = :at, pausedAt = if_not_exists(pausedAt, :at), gsi2pk = :gsi, gsi2sk = if_not_exists(gsi2sk, :gsiSk) ADD parks :one',
+                ConditionExpression: `#status IN (${ACTIVE.join(', ')})`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ...activeValues,
+                  ':at': at,
+                  ':gsi': fanSyncKeys.pausedGsi,
+                  ':gsiSk': fanSyncKeys.pausedGsiSk(at, appid, jobId),
+                  ':one': 1,
+                },
               },
             },
-          },
-        ],
-      }),
-    ).catch((error: unknown) => {
-      // A job that failed or finished meanwhile has nothing to resume.
-      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
-    });
+          ],
+        }),
+      )
+      .catch((error: unknown) => {
+        // A job that failed or finished meanwhile has nothing to resume.
+        if (!isTransactionCancelled(error)) throw error;
+      });
   }
 
   async fail(appid: string, jobId: string, error: JobError, at: string): Promise<void> {
@@ -336,7 +324,7 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
         }),
       );
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'TransactionCanceledException')) throw error;
+      if (!isTransactionCancelled(error)) throw error;
     }
     await releaseSlot(this.client, this.table, appid, jobId);
   }
@@ -344,7 +332,7 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
   // ---- reads (API.md FanSyncJob) --------------------------------------------------------------
 
   async view(appid: string, jobId: string): Promise<FanSyncJobView | undefined> {
-    const [item, ledgers] = await Promise.all([this.getItem(this.jobKey(appid, jobId)), this.ledgers(appid, jobId)]);
+    const [item, progress] = await Promise.all([this.getItem(appid, jobId), this.ledgers.totals(appid, jobId)]);
     if (!item) return undefined;
     const status = item.status as FanSyncStatus;
     const view: FanSyncJobView = {
@@ -360,12 +348,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
     };
     if (status !== 'done' && status !== 'failed') {
       // Live progress: the ledgers hold every counted page and chunk.
-      view.listed = view.synced = view.failed = 0;
-      for (const ledger of ledgers) {
-        view.listed += Number(ledger.listed ?? 0);
-        view.synced += Number(ledger.synced ?? 0);
-        view.failed += Number(ledger.failed ?? 0);
-      }
+      view.listed = progress.listed;
+      view.synced = progress.synced;
+      view.failed = progress.failed;
     }
     if (typeof item.finishedAt === 'string') view.finishedAt = item.finishedAt;
     const error = item.error as { code?: unknown; message?: unknown } | undefined;
@@ -386,9 +371,8 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
       .map((item) => ({ appid: String(item.appid), jobId: String(item.jobId), parks: Number(item.parks ?? 0) }));
   }
 
-  async parkedSteps(appid: string, jobId: string): Promise<ParkedStep[]> {
-    const items = await this.queryPrefix(appid, fanSyncKeys.parkedPrefix(jobId));
-    return items.map((item) => ({ key: String(item.sk), message: item.message as FanSyncMessage }));
+  parkedSteps(appid: string, jobId: string): Promise<ParkedStep[]> {
+    return this.parked.list(appid, jobId);
   }
 
   async markResumed(appid: string, jobId: string, parks: number, at: string): Promise<boolean> {
@@ -410,82 +394,11 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
     }
   }
 
-  async dropParked(appid: string, _jobId: string, keys: readonly string[]): Promise<void> {
-    for (let start = 0; start < keys.length; start += 25) {
-      let pending = keys.slice(start, start + 25).map((sk) => ({ DeleteRequest: { Key: { pk: fanSyncKeys.pk(appid), sk } } }));
-      for (let round = 0; pending.length > 0 && round < 8; round += 1) {
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-        pending = (result.UnprocessedItems?.[this.table] ?? []) as typeof pending;
-      }
-    }
+  dropParked(appid: string, _jobId: string, keys: readonly string[]): Promise<void> {
+    return this.parked.drop(appid, keys);
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
-
-  private async ledgers(appid: string, jobId: string): Promise<Item[]> {
-    return this.queryPrefix(appid, fanSyncKeys.pagePrefix(jobId));
+  private async getItem(appid: string, jobId: string): Promise<Item | undefined> {
+    return (await this.client.send(new GetCommand({ TableName: this.table, Key: this.jobKey(appid, jobId), ConsistentRead: true }))).Item;
   }
-
-  private async queryPrefix(appid: string, prefix: string): Promise<Item[]> {
-    return queryAll(this.client, this.table, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': fanSyncKeys.pk(appid), ':prefix': prefix },
-      ConsistentRead: true,
-    });
-  }
-
-  private async getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
-    return (await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-  }
-}
-
-function isComplete(ledger: Item | undefined): boolean {
-  return ledger !== undefined && Number(ledger.chunksDone ?? 0) >= Number(ledger.chunksTotal ?? Infinity);
-}
-
-// ---- Powertools idempotency for the sync's page and finish steps -----------------------------------
-
-/**
- * | item | pk | sk | attributes |
- * |---|---|---|---|
- * | idempotency record of a sync step | `IDEMPOTENCY#fan-sync` | `fan-sync#<md5 of the step key>` | Powertools' `status`, `data`, `in_progress_expiration`; `ttl` |
- *
- * A page step (`user/get`, quota 500 a day, then its chunk messages) runs once per page even when
- * its message is delivered twice; a step that threw leaves no record, so its redelivery runs again;
- * one whose worker died is run again once its invocation's time is up (`registerContext`). The few
- * steps of a sync (pages and the finish) write to one partition; chunks are not wrapped: their
- * counting is exact by its own markers, and two more writes per chunk would double their cost.
- */
-export const IDEMPOTENCY_PK = 'IDEMPOTENCY#fan-sync';
-
-export interface IdempotentSteps {
-  once: Once;
-  /** Bounds a step's "in progress" to the current invocation (Lambda's remaining time). */
-  registerContext(context: Pick<Context, 'getRemainingTimeInMillis'>): void;
-}
-
-export function idempotentSteps(options: { client: DynamoDBClient; table: string; expiresAfterSeconds?: number }): IdempotentSteps {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: options.table,
-    keyAttr: 'pk',
-    sortKeyAttr: 'sk',
-    staticPkValue: IDEMPOTENCY_PK,
-    expiryAttr: 'ttl',
-    awsSdkV3Client: options.client,
-  });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: options.expiresAfterSeconds ?? 3 * 86_400 });
-  const run = makeIdempotent(async (input: { key: string; step: () => Promise<unknown> }) => (await input.step()) ?? null, {
-    persistenceStore,
-    config,
-    keyPrefix: 'fan-sync',
-  });
-  return {
-    once: async <T>(key: string, step: () => Promise<T>) => (await run({ key, step })) as T,
-    registerContext: (context) => config.registerLambdaContext(context as Context),
-  };
-}
-
-/** The `fan-sync` queue as the workers' step queue: one message per step, JSON. */
-export function stepQueue(publisher: QueuePublisher): StepQueue {
-  return { send: (messages) => publisher.send(messages.map((message) => ({ body: JSON.stringify(message) }))) };
 }

@@ -1,149 +1,66 @@
 /**
- * Asking for a full follower sync: a job item the fan-sync workers update as they go, then a `start`
- * message on the `fan-sync` queue (`{ type: 'start', appid, jobId }`). One job runs per account at a
- * time: a second request (another binding, a re-authorization, the console) gets the running job.
+ * Asking for a full follower sync, in the table: the account's slot (`fan-sync-slot.ts`) and the new
+ * `queued` job (`fan-sync-jobs.ts`) written in one transaction, the slot only if it still names the
+ * job the request read; a stale job it replaces ends `failed` in the same transaction, only if it
+ * has not moved since it was read (keys: `fan-sync-keys.ts`). The rule — one sync per account, replaced when
+ * quiet for too long — is `shared/domain/fans/sync-requests.ts`.
  *
- * | item | pk | sk | gsi2pk / gsi2sk | attributes |
- * |---|---|---|---|---|
- * | fan-sync job | `ACCOUNT#<appid>` | `FANSYNC#<jobId>` | `FANSYNC#PAUSED` / `<pausedAt>#<appid>#<jobId>` while `paused_quota` | API.md `FanSyncJob` fields: `jobId`, `appid`, `status`, `listed`, `synced`, `failed`, `unsubscribedMarked`, `startedAt`, `updatedAt`, `finishedAt?`, `error?`; plus `trigger`, and the workers' `tenantId`, `merge`, `checkpoint`, `listingDone`, `pagesTotal`, `pagesSettled`, `parks`, `p<n>` page markers |
- * | running job of an account | `ACCOUNT#<appid>` | `FANSYNC-RUNNING` | — | `jobId`, `since` |
- * | page ledger | `ACCOUNT#<appid>` | `FANSYNC-PAGE#<jobId>#<page, 6 digits>` | — | `listed`, `chunksTotal`, `chunksDone`, `synced`, `failed`, `failedOpenids`, `c<n>` chunk markers |
- * | parked step | `ACCOUNT#<appid>` | `FANSYNC-PARKED#<jobId>#<step>` | — | `message` (the queue message, re-sent by the daily resume) |
- *
- * Job ids start with the time in base 36, so one Query of `FANSYNC#` in reverse order reads the
- * newest job first (the other items' sort keys do not start with `FANSYNC#`). When the message
- * cannot be sent the job is marked `failed` (`not_queued`) rather than left `queued` forever, its slot
- * is released, and the error is thrown for the caller to log.
+ * `DynamoFanSyncRequests` is that rule over these items and a queue, in one constructor, for the
+ * wiring layers that ask for syncs (binding, the console: `shared/wiring/`).
  */
-import { randomBytes } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import type { QueuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
-import type { FanSyncRequests } from '#shared/domain/binding/ports.ts';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fanSyncKeys, newFanSyncJobId } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
+import { abandonedJobItem, queuedJobItem, type FanSyncTrigger } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
+import { FanSyncPageLedgers } from '#shared/adapters/dynamodb/fan-sync-pages.ts';
+import { releaseSlot, slotHolder, takeSlotItem } from '#shared/adapters/dynamodb/fan-sync-slot.ts';
+import { isTransactionCancelled, refusedByCondition } from '#shared/db/conditions.ts';
 import type { FanSyncStatus } from '#shared/domain/fans/model.ts';
+import type { FanSyncSlots, HeldJob, JobError, MessageSender, SlotTake } from '#shared/domain/fans/ports.ts';
+import { stepQueue } from '#shared/domain/fans/step-queue.ts';
+import { FanSyncRequester } from '#shared/domain/fans/sync-requests.ts';
 
-export const fanSyncKeys = {
-  pk: accountKeys.accountPk,
-  sk: (jobId: string) => `FANSYNC#${jobId}`,
-  prefix: 'FANSYNC#',
-  runningSk: 'FANSYNC-RUNNING',
-  pageSk: (jobId: string, page: number) => `FANSYNC-PAGE#${jobId}#${String(page).padStart(6, '0')}`,
-  pagePrefix: (jobId: string) => `FANSYNC-PAGE#${jobId}#`,
-  parkedSk: (jobId: string, step: string) => `FANSYNC-PARKED#${jobId}#${step}`,
-  parkedPrefix: (jobId: string) => `FANSYNC-PARKED#${jobId}#`,
-  pausedGsi: 'FANSYNC#PAUSED',
-  pausedGsiSk: (pausedAt: string, appid: string, jobId: string) => `${pausedAt}#${appid}#${jobId}`,
-};
+export class DynamoFanSyncSlots implements FanSyncSlots {
+  private readonly ledgers: FanSyncPageLedgers;
 
-/** Sortable by creation time, unguessable enough to be an opaque id. */
-export function newFanSyncJobId(at: string): string {
-  return `${Date.parse(at).toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
-}
-
-export type FanSyncTrigger = 'binding' | 'console';
-
-/**
- * How long a job may go without progress before a new request replaces it: a job whose steps all
- * ended in the dead-letter queue must not block the account's syncs forever. A paused job waits for
- * the daily resume, so it gets two days.
- */
-export const STALE_RUNNING_MS = 60 * 60_000;
-export const STALE_PAUSED_MS = 2 * 86_400_000;
-
-const ATTEMPTS = 4;
-
-type Item = Record<string, unknown>;
-
-export class DynamoFanSyncRequests implements FanSyncRequests {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly queue: QueuePublisher,
     private readonly trigger: FanSyncTrigger = 'binding',
-  ) {}
+  ) {
+    this.ledgers = new FanSyncPageLedgers(client, table);
+  }
 
-  async queueFullSync(appid: string, at: string): Promise<string> {
-    for (let attempt = 1; ; attempt += 1) {
-      const running = await this.runningJob(appid);
-      if (running && isStillRunning(running.job, at)) return running.jobId;
-      const jobId = newFanSyncJobId(at);
-      if (await this.create(appid, jobId, at, running?.jobId)) {
-        await this.send(appid, jobId);
-        return jobId;
-      }
-      // Another request took the slot between the read and the write: read again.
-      if (attempt >= ATTEMPTS) throw new Error(`Could not queue a fan sync of ${appid}: the running-job slot kept changing`);
+  async held(appid: string): Promise<HeldJob | undefined> {
+    const jobId = await slotHolder(this.client, this.table, appid);
+    if (!jobId) return undefined;
+    const job = (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) }, ConsistentRead: true }))).Item;
+    const held: HeldJob = { jobId };
+    if (job) {
+      held.status = job.status as FanSyncStatus;
+      if (typeof job.startedAt === 'string') held.startedAt = job.startedAt;
+      if (typeof job.updatedAt === 'string') held.updatedAt = job.updatedAt;
     }
+    return held;
   }
 
-  /** The job in the account's slot, if any. */
-  private async runningJob(appid: string): Promise<{ jobId: string; job: Item | undefined } | undefined> {
-    const slot = await this.get(fanSyncKeys.pk(appid), fanSyncKeys.runningSk);
-    if (!slot || typeof slot.jobId !== 'string') return undefined;
-    return { jobId: slot.jobId, job: await this.get(fanSyncKeys.pk(appid), fanSyncKeys.sk(slot.jobId)) };
-  }
-
-  /** The job and the slot in one transaction; false when the slot is not as read. */
-  private async create(appid: string, jobId: string, at: string, replacing: string | undefined): Promise<boolean> {
+  async take(appid: string, take: SlotTake): Promise<string | undefined> {
+    const jobId = newFanSyncJobId(take.at);
+    const items = [takeSlotItem(this.table, appid, jobId, take.at, take.replacing?.jobId), queuedJobItem(this.table, appid, jobId, take.at, this.trigger)];
+    if (take.replacing && take.abandon) {
+      // Its counters as far as its ledgers got (a page's ledger moves with its chunks, the job does not).
+      const totals = await this.ledgers.totals(appid, take.replacing.jobId);
+      items.push(abandonedJobItem(this.table, appid, take.replacing, take.abandon, totals, take.at));
+    }
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk, type: 'FanSyncSlot', appid, jobId, since: at },
-                ...(replacing
-                  ? { ConditionExpression: 'jobId = :replacing', ExpressionAttributeValues: { ':replacing': replacing } }
-                  : { ConditionExpression: 'attribute_not_exists(pk)' }),
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  pk: fanSyncKeys.pk(appid),
-                  sk: fanSyncKeys.sk(jobId),
-                  type: 'FanSyncJob',
-                  jobId,
-                  appid,
-                  status: 'queued',
-                  listed: 0,
-                  synced: 0,
-                  failed: 0,
-                  unsubscribedMarked: 0,
-                  startedAt: at,
-                  updatedAt: at,
-                  trigger: this.trigger,
-                  listingDone: false,
-                  pagesSettled: 0,
-                  parks: 0,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return jobId;
     } catch (error) {
-      if (error instanceof TransactionCanceledException || (error instanceof Error && error.name === 'TransactionConflictException')) return false;
+      if (isTransactionCancelled(error) || refusedByCondition(error)) return undefined;
       throw error;
     }
   }
 
-  private async send(appid: string, jobId: string): Promise<void> {
-    try {
-      await this.queue.send([{ body: JSON.stringify({ type: 'start', appid, jobId }) }]);
-    } catch (error) {
-      await this.markNotQueued(appid, jobId);
-      throw error;
-    }
-  }
-
-  private async markNotQueued(appid: string, jobId: string): Promise<void> {
-    const now = new Date().toISOString();
+  async failQueued(appid: string, jobId: string, error: JobError, at: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
@@ -154,41 +71,17 @@ export class DynamoFanSyncRequests implements FanSyncRequests {
         ExpressionAttributeValues: {
           ':failed': 'failed',
           ':queued': 'queued',
-          ':now': now,
-          ':error': { code: 'not_queued', message: 'The sync could not be handed to the workers. Start a new one.' },
+          ':now': at,
+          ':error': { code: error.code, message: error.message },
         },
       }),
     );
     await releaseSlot(this.client, this.table, appid, jobId);
   }
-
-  private async get(pk: string, sk: string): Promise<Item | undefined> {
-    return (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }))).Item;
-  }
 }
 
-/** Whether a job in the slot still counts as the account's running job at `at`. */
-export function isStillRunning(job: Item | undefined, at: string): boolean {
-  if (!job) return false;
-  const status = job.status as FanSyncStatus;
-  const quietFor = Date.parse(at) - Date.parse(String(job.updatedAt ?? job.startedAt ?? at));
-  if (status === 'queued' || status === 'running') return quietFor < STALE_RUNNING_MS;
-  if (status === 'paused_quota') return quietFor < STALE_PAUSED_MS;
-  return false;
-}
-
-/** Frees the account's slot if `jobId` still holds it (a newer job may have replaced a stale one). */
-export async function releaseSlot(client: DynamoDBDocumentClient, table: string, appid: string, jobId: string): Promise<void> {
-  try {
-    await client.send(
-      new DeleteCommand({
-        TableName: table,
-        Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk },
-        ConditionExpression: 'jobId = :job',
-        ExpressionAttributeValues: { ':job': jobId },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+export class DynamoFanSyncRequests extends FanSyncRequester {
+  constructor(client: DynamoDBDocumentClient, table: string, queue: MessageSender, trigger: FanSyncTrigger = 'binding') {
+    super({ slots: new DynamoFanSyncSlots(client, table, trigger), queue: stepQueue(queue) });
   }
 }

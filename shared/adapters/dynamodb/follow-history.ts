@@ -11,26 +11,19 @@
  * a retry changes nothing and a crash leaves nothing half applied. Nothing here is ever deleted by an
  * unfollow.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { followerFromItem, followerItem, followerKeys } from '#shared/adapters/dynamodb/followers.ts';
-import type { FollowEventOutcome, FollowEventSnapshot, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/follow-events.ts';
+import { batchGetAll } from '#shared/db/batch.ts';
+import { isConditionFailure, isTransactionCancelled, refusedAt, refusedByCondition } from '#shared/db/conditions.ts';
+import type { TransactItem } from '#shared/db/transactions.ts';
+import type { FollowEventOutcome, FollowEventSnapshot, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
 import type { FollowEvent } from '#shared/domain/messages/account-message.ts';
 
 export const followHistoryKeys = {
   pk: (appid: string, openid: string) => `FAN#${appid}#${openid}`,
   sk: (createTime: number, event: string) => `EVENT#${String(createTime).padStart(12, '0')}#${event}`,
 };
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface FollowHistoryEntry {
   event: string;
@@ -51,14 +44,7 @@ export class DynamoFollowEvents implements FollowEventStore {
       follower: { pk: followerKeys.pk(event.appid), sk: followerKeys.sk(event.openid) },
       history: { pk: followHistoryKeys.pk(event.appid, event.openid), sk: followHistoryKeys.sk(event.createTime, event.event) },
     };
-    const found: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] = Object.values(keys);
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= 8) throw new Error('BatchGetItem kept leaving keys unprocessed');
-      const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-      found.push(...(result.Responses?.[this.table] ?? []));
-      pending = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    const found = await batchGetAll(this.client, this.table, Object.values(keys), { consistent: true });
     const at = (key: { pk: string; sk: string }) => found.find((item) => item.pk === key.pk && item.sk === key.sk);
     const account = at(keys.account);
     const follower = at(keys.follower);
@@ -86,7 +72,7 @@ export class DynamoFollowEvents implements FollowEventStore {
         }),
       )
       .catch((error: unknown) => {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        if (!isConditionFailure(error)) throw error;
       });
   }
 
@@ -139,11 +125,13 @@ export class DynamoFollowEvents implements FollowEventStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'applied';
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionConflictException') return 'stale';
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
-      if (write.summary && codes[items.length - 1] === 'ConditionalCheckFailed') return 'summary_missing';
+      if (!isTransactionCancelled(error)) {
+        // A whole-transaction conflict: read again.
+        if (refusedByCondition(error)) return 'stale';
+        throw error;
+      }
+      if (refusedAt(error, 0)) return 'duplicate';
+      if (write.summary && refusedAt(error, items.length - 1)) return 'summary_missing';
       return 'stale';
     }
   }

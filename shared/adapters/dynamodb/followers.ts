@@ -10,32 +10,19 @@
  *   the cost of every follower write (100 000 a sync of a large account) for a console filter;
  * - a tenant's followers by unionid: Query gsi1 (the tenant is the account's owner when the follower
  *   was written; readers check the ownership is still live);
- * - the sync writes followers with BatchWriteItem (25 a request, unprocessed items retried); its
- *   close reads the account's followers once, consistently, marking those it did not list with
- *   conditional updates and counting as it goes.
+ * - the sync writes followers with BatchWriteItem (25 a request, side by side, unprocessed items
+ *   retried by `shared/db/batch.ts`); its close reads the account's followers once, consistently,
+ *   marking those it did not list with conditional updates and counting as it goes.
  *
  * Attributes are the fields of `Follower` (`shared/domain/fans/model.ts`).
  */
-import { queryAll } from '#shared/db/query-all.ts';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
-import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
-import { DynamoFanSyncJobs } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
-import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
-import type { QueuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { QueryCommand, UpdateCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, batchWriteAll, BATCH_WRITE_LIMIT } from '#shared/db/batch.ts';
+import { isConditionFailure } from '#shared/db/conditions.ts';
 import { decodeCursor, encodeCursor } from '#shared/db/cursor.ts';
-import { AccountQueries } from '#shared/domain/accounts/queries.ts';
-import { FanConsole, type FanPageRequest, type FollowerReads } from '#shared/domain/fans/console.ts';
+import { queryAll } from '#shared/db/query-all.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-import type { SyncFollowerStore } from '#shared/domain/fans/sync.ts';
+import type { FanPageRequest, FollowerReads, SyncFollowerStore } from '#shared/domain/fans/ports.ts';
 
 export const followerKeys = {
   pk: (appid: string) => `ACCOUNT#${appid}#FANS`,
@@ -46,15 +33,10 @@ export const followerKeys = {
 
 type Item = Record<string, unknown>;
 
-const BATCH_WRITE_LIMIT = 25;
-const BATCH_GET_LIMIT = 100;
-const MAX_ROUNDS = 10;
 const MARK_CONCURRENCY = 8;
 /** A filtered page reads at most this many batches of `FILTERED_READ_SIZE` followers. */
 const MAX_FILTERED_READS = 10;
 const FILTERED_READ_SIZE = 1_000;
-
-const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 20 * 2 ** round * (0.5 + Math.random()))));
 
 export function followerItem(follower: Follower): Item {
   const item: Item = {
@@ -107,39 +89,20 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
   }
 
   async existing(appid: string, openids: readonly string[]): Promise<Map<string, Follower>> {
+    const keys = openids.map((openid) => ({ pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }));
     const found = new Map<string, Follower>();
-    for (let start = 0; start < openids.length; start += BATCH_GET_LIMIT) {
-      let keys: Item[] = openids.slice(start, start + BATCH_GET_LIMIT).map((openid) => ({ pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }));
-      for (let round = 0; keys.length > 0; round += 1) {
-        if (round >= MAX_ROUNDS) throw new Error(`BatchGetItem left ${keys.length} followers unread`);
-        if (round > 0) await pause(round);
-        const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of result.Responses?.[this.table] ?? []) {
-          const follower = followerFromItem(item);
-          found.set(follower.openid, follower);
-        }
-        keys = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Item[];
-      }
+    for (const item of await batchGetAll(this.client, this.table, keys, { consistent: true })) {
+      const follower = followerFromItem(item);
+      found.set(follower.openid, follower);
     }
     return found;
   }
 
   async putAll(followers: readonly Follower[]): Promise<void> {
-    const batches: Item[][] = [];
-    for (let start = 0; start < followers.length; start += BATCH_WRITE_LIMIT) {
-      batches.push(followers.slice(start, start + BATCH_WRITE_LIMIT).map((follower) => ({ PutRequest: { Item: followerItem(follower) } })));
-    }
-    await Promise.all(batches.map((batch) => this.writeBatch(batch)));
-  }
-
-  private async writeBatch(requests: Item[]): Promise<void> {
-    let pending = requests;
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= MAX_ROUNDS) throw new Error(`BatchWriteItem left ${pending.length} followers unwritten after ${round} rounds`);
-      if (round > 0) await pause(round);
-      const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-      pending = (result.UnprocessedItems?.[this.table] ?? []) as Item[];
-    }
+    // A request per 25 followers, side by side: a chunk of 100 is four BatchWriteItem calls in flight.
+    const batches: Follower[][] = [];
+    for (let start = 0; start < followers.length; start += BATCH_WRITE_LIMIT) batches.push(followers.slice(start, start + BATCH_WRITE_LIMIT));
+    await Promise.all(batches.map((batch) => batchWriteAll(this.client, this.table, batch.map((follower) => ({ PutRequest: { Item: followerItem(follower) } })))));
   }
 
   async closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }> {
@@ -200,7 +163,7 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
       );
       return true;
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
       const now = await this.client.send(
         new GetCommand({ TableName: this.table, Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }, ConsistentRead: true, ProjectionExpression: 'unsubscribedBySyncId' }),
       );
@@ -256,27 +219,4 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
     );
     return items.map(followerFromItem);
   }
-}
-
-/**
- * The console's follower routes wired to the table (`functions/list-fans`, `get-contact`,
- * `start-fan-sync`, `get-fan-sync`). Only `start-fan-sync` sends to the `fan-sync` queue.
- */
-export function fanConsole(client: DynamoDBDocumentClient, table: string, options: { queue?: QueuePublisher; requiredFuncIds?: readonly number[] } = {}): FanConsole {
-  const directory = new DynamoAccountDirectory(client, table);
-  const grants = new DynamoDepartmentGrants(client, table);
-  const refuse: QueuePublisher = {
-    send: async () => {
-      throw new Error('This function does not send to the fan-sync queue');
-    },
-  };
-  return new FanConsole({
-    accounts: new AccountQueries(directory, grants, options.requiredFuncIds ?? []),
-    directory,
-    grants,
-    followers: new DynamoFollowers(client, table),
-    jobs: new DynamoFanSyncJobs(client, table),
-    starter: new DynamoFanSyncRequests(client, table, options.queue ?? refuse, 'console'),
-    audit: new DynamoAuditLog(client, table),
-  });
 }

@@ -22,8 +22,8 @@ import type {
   AuthorizationStates,
   BindingPlan,
   BindingWeChat,
-  FanSyncRequests,
 } from '#shared/domain/binding/ports.ts';
+import type { FanSyncRequests } from '#shared/domain/fans/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
 

@@ -1,7 +1,7 @@
 /**
  * What the binding use cases need from the outside world, as small interfaces: the DynamoDB adapters
- * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`, `fan-sync-requests.ts`)
- * implement them, and the unit tests replace them.
+ * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`) implement them, and the unit
+ * tests replace them. Asking for a follower sync is the fans area's `FanSyncRequests` (`shared/domain/fans/ports.ts`).
  */
 import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AccountReads } from '#shared/domain/accounts/ports.ts';
@@ -68,11 +68,6 @@ export type BindingWriteResult = 'written' | 'account_changed' | 'quota_exceeded
 /** Reads strongly consistent: a plan is made from the latest state. */
 export interface AccountStore extends AccountReads {
   writeBinding(write: BindingWrite): Promise<BindingWriteResult>;
-}
-
-export interface FanSyncRequests {
-  /** Records a queued full sync of the account's followers and sends it to the workers; returns the job id. */
-  queueFullSync(appid: string, at: string): Promise<string>;
 }
 
 /** The WeChat calls of binding, with the component token and appid already supplied. */

@@ -17,28 +17,8 @@ import { isLive, type AccountDirectory, type AccountQueries, type GrantLookup } 
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { accountNotActive } from '#shared/domain/tokens/authorizer-token.ts';
 import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
-import { toFanView, type FanSyncJobView, type FanView, type Follower } from '#shared/domain/fans/model.ts';
-
-export interface FanPageRequest {
-  limit: number;
-  cursor?: string;
-  subscribed?: boolean;
-}
-
-export interface FollowerReads {
-  page(appid: string, request: FanPageRequest): Promise<{ followers: Follower[]; nextCursor: string | null }>;
-  /** The followers indexed under the tenant and unionid. */
-  byUnionid(tenantId: string, unionid: string): Promise<Follower[]>;
-}
-
-export interface FanSyncJobReads {
-  view(appid: string, jobId: string): Promise<FanSyncJobView | undefined>;
-}
-
-export interface FanSyncStarter {
-  /** A new queued job, or the account's running one; its id. */
-  queueFullSync(appid: string, at: string): Promise<string>;
-}
+import { toFanView, type FanSyncJobView, type FanView } from '#shared/domain/fans/model.ts';
+import type { FanPageRequest, FanSyncJobReads, FanSyncRequests, FollowerReads } from '#shared/domain/fans/ports.ts';
 
 export interface FanConsoleDeps {
   accounts: Pick<AccountQueries, 'visibleLink'>;
@@ -46,7 +26,7 @@ export interface FanConsoleDeps {
   grants: GrantLookup;
   followers: FollowerReads;
   jobs: FanSyncJobReads;
-  starter: FanSyncStarter;
+  starter: FanSyncRequests;
   audit?: AuditLog;
   now?: () => Date;
 }

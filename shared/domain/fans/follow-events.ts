@@ -14,32 +14,7 @@
 import type { FollowEvent, FollowEventSink } from '#shared/domain/messages/account-message.ts';
 import type { UserInfo } from '#shared/wechat/api-types.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-
-export interface FollowEventSnapshot {
-  /** Absent: the hub does not hold the account. */
-  account?: { ownerTenantId: string; status: string; hasFanSummary: boolean };
-  follower?: Follower;
-  /** The history already holds this event: a retry. */
-  alreadyRecorded: boolean;
-}
-
-export interface FollowEventWrite {
-  event: FollowEvent;
-  receivedAt: string;
-  /** The follower's new state, written only if it is still as `previous` (undefined: did not exist). */
-  follower?: { next: Follower; previous?: Follower };
-  /** Changes to the account's fan summary. */
-  summary?: { total: number; subscribed: number };
-}
-
-/** `stale`: the follower changed since it was read; `summary_missing`: the account has no fan summary yet. */
-export type FollowEventOutcome = 'applied' | 'duplicate' | 'stale' | 'summary_missing';
-
-export interface FollowEventStore {
-  snapshot(event: FollowEvent): Promise<FollowEventSnapshot>;
-  ensureFanSummary(appid: string): Promise<void>;
-  apply(write: FollowEventWrite): Promise<FollowEventOutcome>;
-}
+import type { FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
 
 export interface FollowEventsDeps {
   store: FollowEventStore;

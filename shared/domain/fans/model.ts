@@ -1,6 +1,6 @@
 /**
  * Followers (粉丝) of a bound account as the hub keeps them, the sync job's progress, and their HTTP
- * shapes (API.md §3 `Fan`, `FanSyncJob`). Storage shapes live in the adapters.
+ * shapes (API.md §3 `Fan`, `FanSyncJob`), and the sync's step messages. Storage shapes live in the adapters.
  */
 
 /** One person following (or having followed) one account: WeChat's openid is per account. */
@@ -57,6 +57,13 @@ export function toFanView(follower: Follower): FanView {
 }
 
 export type FanSyncStatus = 'queued' | 'running' | 'paused_quota' | 'done' | 'failed';
+
+/** One step of a sync, as the `fan-sync` queue carries it (`sync.ts` runs them). */
+export type FanSyncMessage =
+  | { type: 'start'; appid: string; jobId: string }
+  | { type: 'page'; appid: string; jobId: string; page: number; cursor: string; tenantId: string; merge: boolean }
+  | { type: 'chunk'; appid: string; jobId: string; page: number; chunk: number; openids: string[]; tenantId: string; merge: boolean }
+  | { type: 'finish'; appid: string; jobId: string };
 
 /** API.md §3 `FanSyncJob`. */
 export interface FanSyncJobView {

@@ -8,27 +8,7 @@
  * job running with nothing in flight. A step parked while the resume runs keeps the job paused for
  * the next resume (the job's park count changed).
  */
-import type { FanSyncMessage, StepQueue } from '#shared/domain/fans/sync.ts';
-
-export interface PausedJob {
-  appid: string;
-  jobId: string;
-  /** How many steps have ever parked: the resume marks the job running only if no step parked meanwhile. */
-  parks: number;
-}
-
-export interface ParkedStep {
-  key: string;
-  message: FanSyncMessage;
-}
-
-export interface PausedSyncStore {
-  pausedJobs(): Promise<PausedJob[]>;
-  parkedSteps(appid: string, jobId: string): Promise<ParkedStep[]>;
-  /** `paused_quota` → `running`, only while the park count is still `parks`; false otherwise. */
-  markResumed(appid: string, jobId: string, parks: number, at: string): Promise<boolean>;
-  dropParked(appid: string, jobId: string, keys: readonly string[]): Promise<void>;
-}
+import type { PausedSyncStore, StepQueue } from '#shared/domain/fans/ports.ts';
 
 export interface ResumeDeps {
   store: PausedSyncStore;

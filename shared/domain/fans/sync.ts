@@ -21,93 +21,11 @@
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { isTokenError, isTransient, toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { FollowerPage, TokenSource, UserInfo } from '#shared/wechat/api-types.ts';
-import type { FanSummary, FanSyncStatus, Follower } from '#shared/domain/fans/model.ts';
+import type { FanSyncMessage, FanSyncStatus, Follower } from '#shared/domain/fans/model.ts';
+import type { AccountLookup, FanSyncJobStore, FollowerWeChat, JobError, Once, StepQueue, SyncFollowerStore, SyncJobState } from '#shared/domain/fans/ports.ts';
 
 /** WeChat lists at most 10 000 openids per `user/get` and describes at most 100 per `batchget`. */
 export const CHUNK_SIZE = 100;
-
-export type FanSyncMessage =
-  | { type: 'start'; appid: string; jobId: string }
-  | { type: 'page'; appid: string; jobId: string; page: number; cursor: string; tenantId: string; merge: boolean }
-  | { type: 'chunk'; appid: string; jobId: string; page: number; chunk: number; openids: string[]; tenantId: string; merge: boolean }
-  | { type: 'finish'; appid: string; jobId: string };
-
-/** What a step needs to know of its job. */
-export interface SyncJobState {
-  appid: string;
-  jobId: string;
-  status: FanSyncStatus;
-  startedAt: string;
-  tenantId?: string;
-  /** Whether followers existed when the job started (the chunks then keep what WeChat does not repeat, e.g. a unionid). */
-  merge?: boolean;
-  listingDone: boolean;
-  pagesTotal?: number;
-  pagesSettled: number;
-}
-
-export interface PageTotals {
-  listed: number;
-  synced: number;
-  failed: number;
-  /** Openids of chunks that failed: the finish leaves them as they are. */
-  failedOpenids: Set<string>;
-}
-
-export interface JobError {
-  code: string;
-  message: string;
-}
-
-export interface FanSyncJobStore {
-  get(appid: string, jobId: string): Promise<SyncJobState | undefined>;
-  /** `queued` → `running`; undefined when the job was not `queued`. */
-  markRunning(appid: string, jobId: string, run: { tenantId: string; merge: boolean; at: string }): Promise<SyncJobState | undefined>;
-  /** Records a listed page once (its ledger) and the checkpoint; false when it was recorded before. */
-  recordPage(appid: string, jobId: string, page: { page: number; listed: number; chunks: number; next: string; at: string }): Promise<boolean>;
-  /** Ends the listing at `pagesTotal` pages (once); the job afterwards. */
-  completeListing(appid: string, jobId: string, pagesTotal: number, at: string): Promise<SyncJobState | undefined>;
-  /** Counts a chunk on its page ledger once; whether the page now has every chunk counted. */
-  recordChunk(appid: string, jobId: string, page: number, chunk: number, outcome: { synced: number; failed: string[] }): Promise<{ pageComplete: boolean }>;
-  /** Counts a complete page on the job once; the job afterwards. */
-  settlePage(appid: string, jobId: string, page: number, at: string): Promise<SyncJobState | undefined>;
-  pageTotals(appid: string, jobId: string): Promise<PageTotals>;
-  /** `paused_quota`, with the step kept for the daily resume. */
-  park(appid: string, jobId: string, message: FanSyncMessage, at: string): Promise<void>;
-  fail(appid: string, jobId: string, error: JobError, at: string): Promise<void>;
-  /** `done` with the final counters and the account's fan summary; releases the account's running-job slot. */
-  complete(appid: string, jobId: string, counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number }, summary: FanSummary, at: string): Promise<void>;
-}
-
-export interface SyncFollowerStore {
-  hasAny(appid: string): Promise<boolean>;
-  /** What a sync keeps of followers already stored (unionid, newest event). */
-  existing(appid: string, openids: readonly string[]): Promise<Map<string, Follower>>;
-  /** Writes every follower (batches of 25, unprocessed items retried). */
-  putAll(followers: readonly Follower[]): Promise<void>;
-  /**
-   * Marks unsubscribed (once each) the subscribed followers that `jobId` did not list, except those in
-   * `skip` and those who followed since `startedAt`; then the exact counts, read consistently: every
-   * follower, the subscribed ones, and all those `jobId` marked (in this pass or an earlier one).
-   */
-  closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }>;
-}
-
-export interface FollowerWeChat {
-  listPage(appid: string, cursor: string): Promise<FollowerPage>;
-  profiles(appid: string, openids: readonly string[]): Promise<UserInfo[]>;
-}
-
-export interface AccountLookup {
-  get(appid: string): Promise<{ ownerTenantId: string; status: string } | undefined>;
-}
-
-export interface StepQueue {
-  send(messages: readonly FanSyncMessage[]): Promise<void>;
-}
-
-/** Runs `step` at most once per key (Powertools idempotency in the worker); a throw lets it run again. */
-export type Once = <T>(key: string, step: () => Promise<T>) => Promise<T>;
 
 export interface FanSyncWorkerDeps {
   jobs: FanSyncJobStore;

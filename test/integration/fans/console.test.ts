@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fanConsole, DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
+import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
 import type { Caller } from '#shared/auth/caller.ts';
 import type { FanConsole } from '#shared/domain/fans/console.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { seedGrants, seedOwnedAccount, seedSharedLink, SEED_TIME } from '#test/support/seed.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
+import { fanConsole } from '#shared/wiring/fans.ts';
 
 const admin = (tenantId: string): Caller => ({ tenantId, userId: 'admin', isAdmin: true, departments: [] });
 const member = (tenantId: string, departments: string[]): Caller => ({ tenantId, userId: 'member', isAdmin: false, departments });
@@ -37,7 +38,7 @@ describe('the console follower reads on the embedded engine', () => {
 
   beforeAll(async () => {
     table = await freshTable('fan-console');
-    fans = fanConsole(table.client, table.name);
+    fans = fanConsole({ table: { client: table.client, table: table.name } });
     followers = new DynamoFollowers(table.client, table.name);
   });
 

@@ -5,7 +5,7 @@ import { followerWeChat } from '#shared/domain/fans/sync.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import { resumePausedSyncs } from '#shared/domain/fans/resume.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-import type { SyncFollowerStore } from '#shared/domain/fans/sync.ts';
+import type { SyncFollowerStore } from '#shared/domain/fans/ports.ts';
 import { accountFans, bindFanAccount, countersOf, drain, jobItem, startFanWorld, storedFollowers, type FanWorld } from '#test/integration/fans/support.ts';
 
 describe('the follower sync on the embedded engine against the WeChat simulator', () => {
@@ -250,5 +250,51 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
     expect(second).toBe(first);
     expect(third).not.toBe(first);
     expect((await jobItem(world, account.appid, first))?.status).toBe('done');
+  });
+
+  describe('a job that stopped making progress', () => {
+    const HOURS_2 = 2 * 60 * 60_000;
+
+    /** A job that started, listed its page and then went quiet: its chunk steps are held back, as if dead-lettered. */
+    const stuckJob = async (appid: string) => {
+      const jobId = await world.requests.queueFullSync(appid, new Date().toISOString());
+      await world.worker().handle(world.queue.take(1)[0]!);
+      const heldBack = world.queue.take(world.queue.waiting.length);
+      return { jobId, heldBack };
+    };
+
+    it('ends failed as abandoned when a new request replaces it, and the new job runs to done', async () => {
+      // Prepare
+      const account = await bindFanAccount(world, { followers: 250 });
+      const stuck = await stuckJob(account.appid);
+      const later = new Date(Date.now() + HOURS_2);
+
+      // Act
+      const fresh = await world.requests.queueFullSync(account.appid, later.toISOString());
+      await drain(world, world.worker({ now: () => later }));
+
+      // Assess
+      expect(fresh).not.toBe(stuck.jobId);
+      expect(await world.jobs.view(account.appid, stuck.jobId)).toMatchObject({ status: 'failed', error: { code: 'abandoned' }, finishedAt: later.toISOString() });
+      expect(countersOf(await world.jobs.view(account.appid, fresh))).toEqual({ status: 'done', listed: 250, synced: 250, failed: 0, unsubscribedMarked: 0 });
+    });
+
+    it('stays failed when its held-back steps arrive after it was replaced', async () => {
+      // Prepare
+      const account = await bindFanAccount(world, { followers: 250 });
+      const stuck = await stuckJob(account.appid);
+      await world.requests.queueFullSync(account.appid, new Date(Date.now() + HOURS_2).toISOString());
+      const abandoned = await jobItem(world, account.appid, stuck.jobId);
+
+      // Act
+      world.queue.waiting.length = 0;
+      world.queue.waiting.push(...stuck.heldBack);
+      await drain(world, world.worker());
+
+      // Assess
+      expect(stuck.heldBack.filter((message) => message.type === 'chunk')).toHaveLength(3);
+      expect(abandoned).toMatchObject({ status: 'failed', error: { code: 'abandoned' } });
+      expect(await jobItem(world, account.appid, stuck.jobId)).toEqual(abandoned);
+    });
   });
 });

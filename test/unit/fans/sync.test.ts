@@ -1,14 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DomainError } from '#shared/errors/domain-errors.ts';
-import {
-  cachedTokens,
-  FanSyncWorker,
-  faultKind,
-  followerFromProfile,
-  type FanSyncJobStore,
-  type FanSyncMessage,
-  type SyncFollowerStore,
-} from '#shared/domain/fans/sync.ts';
+import type { FanSyncMessage } from '#shared/domain/fans/model.ts';
+import type { FanSyncJobStore, SyncFollowerStore } from '#shared/domain/fans/ports.ts';
+import { cachedTokens, FanSyncWorker, faultKind, followerFromProfile } from '#shared/domain/fans/sync.ts';
 import { WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 
 const chunk: Extract<FanSyncMessage, { type: 'chunk' }> = {

@@ -152,7 +152,11 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
     progress.value = String(percent);
     progress.setAttribute('data-percent', String(percent));
     progress.setAttribute('data-status', job.status);
-    progressText.textContent = `${syncWords[job.status] ?? job.status} · ${percent} % · ${job.synced.toLocaleString('en')} of ${job.listed.toLocaleString('en')} followers synced${job.failed > 0 ? `, ${job.failed} failed` : ''}${job.unsubscribedMarked > 0 ? `, ${job.unsubscribedMarked} marked unsubscribed` : ''}${job.error ? ` — ${job.error.message}` : ''}`;
+    progressText.textContent =
+      job.error?.code === 'abandoned'
+        ? // It made no progress for too long and a newer request replaced it (README "Followers").
+          `A sync started at ${when(job.startedAt).slice(11)} stopped; start again.`
+        : `${syncWords[job.status] ?? job.status} · ${percent} % · ${job.synced.toLocaleString('en')} of ${job.listed.toLocaleString('en')} followers synced${job.failed > 0 ? `, ${job.failed} failed` : ''}${job.unsubscribedMarked > 0 ? `, ${job.unsubscribedMarked} marked unsubscribed` : ''}${job.error ? ` — ${job.error.message}` : ''}`;
   };
 
   const watch = async (jobId: string) => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoFanSyncRequests, fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
+import { fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
+import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
 import type { QueueMessage, QueuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
 
