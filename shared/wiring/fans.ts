@@ -116,6 +116,7 @@ export function fanSyncRequests(trigger: FanSyncTrigger = 'binding'): FanSyncReq
  */
 export function followEvents(): FollowEvents {
   const { client, table } = liveTable();
+  // WeChat waits 5 s for the answer: the new follower's profile gets a short, bounded try of its own.
   const profileClient = new WeChatApiClient({ apiBase: config().wechatApiBase, timeoutMs: 1_500, retries: 1, backoffMs: 100 });
   return new FollowEvents({
     store: new DynamoFollowEvents(client, table),
