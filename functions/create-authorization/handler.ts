@@ -17,7 +17,6 @@ const deps = {
   states: new DynamoAuthorizationStates(db(), tableName()),
   accounts: new DynamoAccountStore(db(), tableName()),
   publicBaseUrl: config().publicBaseUrl,
-  mpBase: config().wechatMpBase,
   now: () => new Date(),
 };
 

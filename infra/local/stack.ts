@@ -156,7 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 5. The simulator, which starts pushing tickets to the hub shortly after it starts.
     if (simulatorModule && simulatorPort) {
-      simulator = await simulatorModule.startWeChatSimulator({ ...options.simulator, port: simulatorPort, hubBaseUrl: gateway.baseUrl });
+      // The consent page wants the Referer of the hub's authorization page (GET /v1/wechat/authorize), as WeChat does.
+      const authorizationPageOrigin = new URL(process.env.PUBLIC_BASE_URL ?? gateway.baseUrl).origin;
+      simulator = await simulatorModule.startWeChatSimulator({ authorizationPageOrigin, ...options.simulator, port: simulatorPort, hubBaseUrl: gateway.baseUrl });
       const started = simulator;
       cleanups.push(() => started.stop());
     }
