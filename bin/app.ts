@@ -8,6 +8,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { HubStack, STACK_NAME } from '#infra/hub-stack.ts';
 import { contextFlag } from '#infra/stack-options.ts';
 
+// aws-cdk-lib writes "Bundling asset <construct path>..." to stderr before it bundles each function
+// (core/lib/asset-staging.js, unconditionally: neither --quiet nor any option turns it off). That is
+// progress, not a problem, and 30 such lines would bury the warnings `cdk synth --quiet` exists for:
+// drop exactly that line, let everything else through.
+const BUNDLING_NOTICE = /^Bundling asset \S+\.\.\.\n$/;
+const writeStderr = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+  typeof chunk === 'string' && BUNDLING_NOTICE.test(chunk) ? true : writeStderr(chunk, ...rest)) as typeof process.stderr.write;
+
 const app = new App();
 
 const account = process.env.CDK_DEFAULT_ACCOUNT;

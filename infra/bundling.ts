@@ -38,6 +38,11 @@ export const lambdaBundle = {
   sourcemap: true,
   /** The nodejs22.x runtime ships AWS SDK v3; every other dependency goes into the bundle. */
   externalModules: ['@aws-sdk/*'] as string[],
+  /**
+   * esbuild prints warnings and errors only: its per-bundle size table and "Done in" lines would be
+   * ~100 lines of every `cdk synth`, which must print nothing but problems (`npx cdk synth --quiet`).
+   */
+  logLevel: 'warning',
 } as const;
 
 /** esbuild's BuildOptions for one function, the same as NodejsFunction passes on the command line. */
@@ -56,6 +61,6 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     external: [...lambdaBundle.externalModules],
     tsconfig: tsconfigFile,
     absWorkingDir: projectRoot,
-    logLevel: 'warning',
+    logLevel: lambdaBundle.logLevel,
   };
 }

@@ -258,6 +258,14 @@ export const hubFunctions: readonly HubFunction[] = [
     timeoutSeconds: 15,
   },
   {
+    name: 'authorize-page',
+    description: 'GET /v1/wechat/authorize: the authorizeUrl, a page on the hub domain (授权发起页域名) that forwards the browser to WeChat consent page rebuilt from the stored state',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wechat/authorize', auth: 'wechat' }],
+  },
+  {
     name: 'authorize-callback',
     description: 'GET /v1/wechat/authorized: spends the state, exchanges the code, applies the binding policy, binds, queues a fan sync, redirects to the console',
     table: 'readwrite',

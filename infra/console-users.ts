@@ -1,7 +1,7 @@
 /**
  * The default issuer of console tokens: a Cognito user pool and an app client, for tenants that do not
  * bring their own identity provider (context `oa-hub:jwtIssuer` replaces it). A user's tenant is the
- * immutable `custom:tenant_id` attribute, admins are the `admin` group and departments a
+ * immutable `custom:tenant_id` attribute, roles are groups (`admin`, `operator`) and departments a
  * comma-separated `custom:departments`, all set by an administrator, never by the user: the app client
  * may not write them. The console sends the ID token, whose `aud` is the app client.
  */
@@ -18,6 +18,8 @@ export const cognitoClaims = {
 } as const;
 
 export const ADMIN_GROUP = 'admin';
+/** The SaaS's own platform staff (API.md §3 ⁺ operator routes): no tenant data. */
+export const OPERATOR_GROUP = 'operator';
 
 export class ConsoleUsers extends Construct {
   readonly userPool: cognito.UserPool;
@@ -53,6 +55,11 @@ export class ConsoleUsers extends Construct {
       userPoolId: this.userPool.userPoolId,
       groupName: ADMIN_GROUP,
       description: 'Tenant administrators: bind, unbind, share and every other console action',
+    });
+    new cognito.CfnUserPoolGroup(this, 'OperatorGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: OPERATOR_GROUP,
+      description: 'Platform operators: tenant settings through the operator routes, no tenant data',
     });
     this.client = this.userPool.addClient('ConsoleClient', {
       generateSecret: false,

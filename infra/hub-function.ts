@@ -91,6 +91,7 @@ export class HubLambda extends Construct {
         minify: lambdaBundle.minify,
         sourceMap: lambdaBundle.sourcemap,
         externalModules: [...lambdaBundle.externalModules],
+        logLevel: nodejs.LogLevel.WARNING satisfies `${typeof lambdaBundle.logLevel}`,
         tsconfig: tsconfigFile,
       },
       ...(props.egress ? { vpc: props.egress.vpc, vpcSubnets: props.egress.subnets } : {}),

@@ -10,6 +10,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from '#infra/alarm-topic.ts';
 import { activeQueues, hubFunctions, hubQueues, type HubFunction, type HubQueue } from '#infra/catalogue.ts';
 import { cognitoClaims, ConsoleUsers } from '#infra/console-users.ts';
 import { EgressNetwork } from '#infra/egress-network.ts';
@@ -62,6 +63,7 @@ export class HubStack extends Stack {
   readonly egress?: EgressNetwork;
   readonly consoleUsers?: ConsoleUsers;
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
+  readonly alarms: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
@@ -151,6 +153,10 @@ export class HubStack extends Stack {
 
     if (this.functions.has(TICKET_HEALTH_FUNCTION)) this.ticketAgeAlarm = this.addTicketAgeAlarm();
 
+    // Last, so that every alarm above (ticket age, each dead-letter queue) notifies it.
+    this.alarms = new AlarmTopic(this, 'Alarms', options.alarmEmail ? { email: options.alarmEmail } : {});
+    this.alarms.notifyFrom(this);
+
     this.addOutputs(publicBaseUrl);
   }
 
@@ -182,7 +188,11 @@ export class HubStack extends Stack {
     output('ApiUrl', publicBaseUrl, 'The hub’s public base URL (PUBLIC_BASE_URL)');
     output('AuthorizationEventUrl', `${publicBaseUrl}/v1/wechat/component`, 'Open Platform console: 授权事件接收URL');
     output('MessageUrl', `${publicBaseUrl}/v1/wechat/accounts/$APPID$/messages`, 'Open Platform console: 消息与事件接收URL');
-    output('AuthorizationPageDomain', this.api.host, 'Open Platform console: 授权发起页域名 (and the redirect_uri host)');
+    output(
+      'AuthorizationPageDomain',
+      this.api.host,
+      'Open Platform console: 授权发起页域名, exactly this host (the custom domain when oa-hub:domainName is set): authorizeUrl pages (/v1/wechat/authorize) and the redirect_uri are served here',
+    );
     output(
       'WhitelistIps',
       this.egress
@@ -192,6 +202,7 @@ export class HubStack extends Stack {
     );
     output('TableName', this.table.table.tableName, 'The DynamoDB table');
     output('WeChatSecretArn', this.secret.secretArn, 'Put the component credentials (JSON) into this secret');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic every alarm notifies (oa-hub:alarmEmail subscribes an address)');
     if (this.consoleUsers) {
       output('UserPoolId', this.consoleUsers.userPool.userPoolId, 'Cognito user pool of console users');
       output('UserPoolClientId', this.consoleUsers.client.userPoolClientId, 'App client the console signs in with');

@@ -11,6 +11,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 
 const acknowledge = (scope: IConstruct, rule: string, reason: string) =>
@@ -78,5 +79,15 @@ export function acknowledgeWeChatRoute(route: apigw.HttpRoute): void {
     'APIG4',
     'WeChat calls this route and cannot send a bearer token or SigV4; the handler verifies WeChat’s ' +
       'signature / msg_signature (constant time) before it reads anything.',
+  );
+}
+
+export function acknowledgeAlarmTopicEncryption(topic: sns.Topic): void {
+  acknowledge(
+    topic,
+    'SNS2',
+    'The alarm topic carries only alarm names, states and metric values, nothing of tenants or WeChat. CloudWatch ' +
+      'cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key (billed monthly, ' +
+      'with a key policy for cloudwatch.amazonaws.com) would protect nothing secret. Publishing requires TLS (SNS3).',
   );
 }

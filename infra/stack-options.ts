@@ -1,7 +1,7 @@
 /**
  * The deploy-time choices of an oa-hub stack, read from CDK context (`cdk.json` or `-c key=value`).
  * Everything is optional: with no context the stack deploys with a Cognito user pool, fixed NAT
- * egress and the API's own execute-api URL.
+ * egress, the API's own execute-api URL and an alarm topic nobody is subscribed to.
  */
 import type { Node } from 'constructs';
 
@@ -14,6 +14,8 @@ export interface HubStackOptions {
   /** The console's origin, allowed by CORS. */
   readonly consoleOrigin?: string;
   readonly consoleUrl?: string;
+  /** Subscribed by e-mail to the alarm topic. */
+  readonly alarmEmail?: string;
   /** Extra function environment: binding policy, quota, claim names. */
   readonly environment: Record<string, string>;
 }
@@ -29,6 +31,9 @@ export const environmentContext: Readonly<Record<string, string>> = {
   'oa-hub:jwtRolesClaim': 'JWT_ROLES_CLAIM',
   'oa-hub:jwtDepartmentsClaim': 'JWT_DEPARTMENTS_CLAIM',
 };
+
+/** One address: a local part, `@`, a dotted domain; no spaces, commas or second `@` (SNS takes one endpoint). */
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 function text(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
@@ -62,6 +67,11 @@ export function hubStackOptions(node: Node): HubStackOptions {
     throw new Error('Contexts oa-hub:domainName and oa-hub:certificateArn go together');
   }
 
+  const alarmEmail = text(node, 'oa-hub:alarmEmail');
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    throw new Error(`Context oa-hub:alarmEmail must be one e-mail address such as ops@example.com, not "${alarmEmail}"`);
+  }
+
   const consoleOrigin = text(node, 'oa-hub:consoleOrigin');
   const consoleUrl = text(node, 'oa-hub:consoleUrl');
   const environment: Record<string, string> = {};
@@ -76,6 +86,7 @@ export function hubStackOptions(node: Node): HubStackOptions {
     ...(domainName && certificateArn ? { customDomain: { domainName, certificateArn } } : {}),
     ...(consoleOrigin ? { consoleOrigin } : {}),
     ...(consoleUrl ? { consoleUrl } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
     environment,
   };
 }

@@ -205,8 +205,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 5. The simulator, which starts pushing tickets to the hub shortly after it starts.
     if (simulatorModule && simulatorPort) {
+      // The consent page wants the Referer of the hub's authorization page (GET /v1/wechat/authorize), as WeChat does.
+      const authorizationPageOrigin = new URL(process.env.PUBLIC_BASE_URL ?? gateway.baseUrl).origin;
       simulator = await simulatorModule.startWeChatSimulator({
         ...(dataDir ? { stateFile: join(dataDir, SIMULATOR_STATE_FILE) } : {}),
+        authorizationPageOrigin,
         ...options.simulator,
         port: simulatorPort,
         hubBaseUrl: gateway.baseUrl,

@@ -273,6 +273,21 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
     },
   },
   'GET /v1/wechat/accounts/{appid}/messages': { summary: 'URL check of the message URL', query: echoQuery, responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush } },
+  'GET /v1/wechat/authorize': {
+    summary: 'The authorizeUrl: a page on the hub’s domain (授权发起页域名) that forwards the browser to WeChat’s consent page',
+    query: [
+      { name: 'state', description: 'The state of the authorization link (POST /v1/authorizations)' },
+      { name: 'device', description: '`pc` (default): the QR-code page; `mobile`: the page opened inside WeChat', required: false },
+    ],
+    responses: {
+      '200': {
+        description: 'HTML that navigates to WeChat’s consent page, rebuilt from the stored link (never from the query), with a visible link as fallback',
+        content: { 'text/html': { schema: { type: 'string' } } },
+      },
+      '400': { description: 'HTML: the link is incomplete', content: { 'text/html': { schema: { type: 'string' } } } },
+      '410': { description: 'HTML: the link was used, expired or never existed; nothing changes', content: { 'text/html': { schema: { type: 'string' } } } },
+    },
+  },
   'GET /v1/wechat/authorized': {
     summary: 'redirect_uri after the admin’s consent',
     query: [

@@ -11,6 +11,7 @@ import { config } from '#shared/config/config.ts';
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { endRevokedBinding } from '#shared/domain/accounts/unbind.ts';
+import type { AuthorizationPageDeps } from '#shared/domain/binding/authorization-page.ts';
 import type { CompleteAuthorizationDeps } from '#shared/domain/binding/complete-authorization.ts';
 import type { CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
 import { wechatBinding } from '#shared/domain/binding/wechat-binding.ts';
@@ -28,9 +29,13 @@ export function createAuthorizationDeps(): CreateAuthorizationDeps {
     states: new DynamoAuthorizationStates(db(), tableName()),
     accounts: new DynamoAccountStore(db(), tableName()),
     publicBaseUrl: config().publicBaseUrl,
-    mpBase: config().wechatMpBase,
     now,
   };
+}
+
+/** The hub's authorization page (`GET /v1/wechat/authorize`, WeChat's 授权发起页). */
+export function authorizationPageDeps(): AuthorizationPageDeps {
+  return { states: new DynamoAuthorizationStates(db(), tableName()), publicBaseUrl: config().publicBaseUrl, mpBase: config().wechatMpBase, now };
 }
 
 /** WeChat's redirect after consent (`GET /v1/wechat/authorized`). */

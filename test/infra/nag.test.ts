@@ -62,6 +62,7 @@ const variants: [string, SynthOptions][] = [
       context: { 'oa-hub:natEgress': 'false', 'oa-hub:jwtIssuer': 'https://login.example.com', 'oa-hub:jwtAudience': 'console' },
     },
   ],
+  ['an alarm topic with an e-mail subscription', { context: { 'oa-hub:alarmEmail': 'ops@example.com' } }],
   [
     'a custom domain with a console origin',
     {

@@ -82,6 +82,26 @@ ${funcs}
   );
 }
 
+/**
+ * WeChat shows its consent page only to a browser that comes from the platform's registered
+ * 授权发起页域名 (WECHAT.md §4.3): it checks the Referer, and otherwise shows an error naming the
+ * entry page's domain (空 when there is no Referer). `undefined` when the Referer's origin is
+ * `allowedOrigin` (the simulator compares origins: locally the port tells the hub from other pages).
+ */
+export function refererProblem(referer: string | undefined, allowedOrigin: string): string | undefined {
+  let origin: string | undefined;
+  try {
+    origin = referer ? new URL(referer).origin : undefined;
+  } catch {
+    origin = undefined;
+  }
+  if (origin !== undefined && origin === new URL(allowedOrigin).origin) return undefined;
+  return (
+    `请确认授权入口页所在域名，与授权后回调页所在域名相同，并且，此两者都必须与申请第三方平台时填写的授权发起页域名相同。` +
+    `授权入口页所在域名：${origin ?? '空'} (the page that opened this one is not on the authorization page domain ${new URL(allowedOrigin).origin})`
+  );
+}
+
 export function renderErrorPage(message: string): string {
   return page('微信模拟器 · 授权失败 (WeChat simulator error)', `<h1>授权失败 · Authorization failed</h1>\n<p id="error" class="error">${escapeHtml(message)}</p>`);
 }

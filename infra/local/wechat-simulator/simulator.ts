@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { demoAccountSpecs, releaseTestAccountSpecs, simulatorCredentials, type SimAccountSpec, type SimulatorCredentials } from './accounts.ts';
 import { apiRoutes, runApi } from './api.ts';
 import { handleAdmin } from './admin-api.ts';
-import { redirectWithCode, renderConsentPage, renderErrorPage } from './consent-page.ts';
+import { redirectWithCode, refererProblem, renderConsentPage, renderErrorPage } from './consent-page.ts';
 import { HubPusher } from './hub-pusher.ts';
 import { errorBody, SimulatedWeChatError } from './wechat-error.ts';
 import { BodyTooLargeError, readBody, sendHtml, sendJson } from './http-io.ts';
@@ -46,6 +46,11 @@ export interface SimulatorOptions {
   port?: number;
   /** Where pushes go: POST {hubBaseUrl}/v1/wechat/component and {hubBaseUrl}/v1/wechat/accounts/{appid}/messages; absent = no pushes. */
   hubBaseUrl?: string;
+  /**
+   * The platform's 授权发起页域名, as an origin: the consent page is shown only to a browser whose
+   * Referer has this origin, as WeChat does (WECHAT.md §4.3). Absent: no check.
+   */
+  authorizationPageOrigin?: string;
   credentials?: SimulatorCredentials;
   /** Default 600 000 (10 min); 0 = no timer. With a hub, the first push follows shortly after start (retried until the hub answers `success`). */
   ticketIntervalMs?: number;
@@ -263,6 +268,8 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
 
   async function handleConsent(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'GET') {
+      const refused = options.authorizationPageOrigin ? refererProblem(req.headers.referer, options.authorizationPageOrigin) : undefined;
+      if (refused) return sendHtml(res, 200, renderErrorPage(refused));
       const p = Object.fromEntries(url.searchParams) as ConsentParams;
       const choices = consentChoices(p);
       if (typeof choices === 'string') return sendHtml(res, 200, renderErrorPage(choices));

@@ -3,12 +3,14 @@
  *
  * | item | pk | sk | attributes |
  * |---|---|---|---|
- * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | `tenantId`, `userId`, `appid?`, `createdAt`, `expiresAt`, `ttl` |
+ * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | `tenantId`, `userId`, `appid?`, `createdAt`, `expiresAt`, `ttl`, `componentAppId?`, `sealedPreAuthCode?`, `preAuthCodeExpiresAt?` |
  *
- * Only the hash is stored: a leaked table does not let anyone finish someone else's binding. A state
- * is spent by a conditional DeleteItem that returns the old item, so exactly one callback gets it.
+ * Only the hash is stored: a leaked table does not let anyone finish someone else's binding (the
+ * pre-auth code is sealed with the state itself, `authorization-page.ts`). A state is spent by a
+ * conditional DeleteItem that returns the old item, so exactly one callback gets it; the hub's
+ * authorization page reads it without spending it.
  */
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import type { AuthorizationState, AuthorizationStates } from '#shared/domain/binding/ports.ts';
@@ -32,12 +34,20 @@ export class DynamoAuthorizationStates implements AuthorizationStates {
           ...(record.appid ? { appid: record.appid } : {}),
           createdAt: record.createdAt,
           expiresAt: record.expiresAt,
+          ...(record.page ?? {}),
           ttl: Math.ceil(Date.parse(record.expiresAt) / 1000),
         },
         // 128 random bits never collide; if they did, the first admin's link must keep working.
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  async find(state: string): Promise<AuthorizationState | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: accountKeys.statePk(state), sk: accountKeys.stateSk }, ConsistentRead: true }),
+    );
+    return result.Item ? stateOf(result.Item) : undefined;
   }
 
   async spend(state: string): Promise<AuthorizationState | undefined> {
@@ -50,18 +60,27 @@ export class DynamoAuthorizationStates implements AuthorizationStates {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const item = result.Attributes;
-      if (!item || typeof item.tenantId !== 'string' || typeof item.userId !== 'string' || typeof item.expiresAt !== 'string') return undefined;
-      return {
-        tenantId: item.tenantId,
-        userId: item.userId,
-        ...(typeof item.appid === 'string' ? { appid: item.appid } : {}),
-        createdAt: String(item.createdAt),
-        expiresAt: item.expiresAt,
-      };
+      return result.Attributes ? stateOf(result.Attributes) : undefined;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
+}
+
+function stateOf(item: Record<string, unknown>): AuthorizationState | undefined {
+  if (typeof item.tenantId !== 'string' || typeof item.userId !== 'string' || typeof item.expiresAt !== 'string') return undefined;
+  const { componentAppId, sealedPreAuthCode, preAuthCodeExpiresAt } = item;
+  const page =
+    typeof componentAppId === 'string' && typeof sealedPreAuthCode === 'string' && typeof preAuthCodeExpiresAt === 'string'
+      ? { componentAppId, sealedPreAuthCode, preAuthCodeExpiresAt }
+      : undefined;
+  return {
+    tenantId: item.tenantId,
+    userId: item.userId,
+    ...(typeof item.appid === 'string' ? { appid: item.appid } : {}),
+    createdAt: String(item.createdAt),
+    expiresAt: item.expiresAt,
+    ...(page ? { page } : {}),
+  };
 }

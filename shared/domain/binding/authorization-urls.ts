@@ -1,10 +1,28 @@
 /**
- * The URLs of an authorization link (WECHAT.md §4.3) and of the console after the callback
- * (API.md §2). Every value goes through URLSearchParams: an unencoded `redirect_uri` loses all but
- * its first query parameter on WeChat's side.
+ * The URLs of an authorization link: the hub's own page that starts it, WeChat's consent pages
+ * (WECHAT.md §4.3) and the console after the callback (API.md §2). Every value goes through
+ * URLSearchParams: an unencoded `redirect_uri` loses all but its first query parameter on WeChat's side.
  */
 
 export const CALLBACK_PATH = '/v1/wechat/authorized';
+
+/**
+ * The hub's page that forwards the browser to WeChat's consent page. WeChat accepts the consent page
+ * only when it is opened from a page on the registered 授权发起页域名 (it checks the Referer), and
+ * the console may live elsewhere: so the link handed to the console is this page, on the hub's domain.
+ */
+export const AUTHORIZE_PAGE_PATH = '/v1/wechat/authorize';
+
+/** `pc`: the QR-code page (componentloginpage); `mobile`: the page opened inside WeChat (bindcomponent). */
+export type AuthorizeDevice = 'pc' | 'mobile';
+
+/** `PUBLIC_BASE_URL/v1/wechat/authorize?state=…[&device=mobile]`: the authorizeUrl and mobileAuthorizeUrl of POST /v1/authorizations. */
+export function authorizePageUrl(publicBaseUrl: string, state: string, device: AuthorizeDevice): string {
+  const url = new URL(`${publicBaseUrl.replace(/\/+$/, '')}${AUTHORIZE_PAGE_PATH}`);
+  url.searchParams.set('state', state);
+  if (device === 'mobile') url.searchParams.set('device', 'mobile');
+  return url.toString();
+}
 
 /** Where WeChat sends the browser back: the hub's callback, carrying our `state`. */
 export function callbackRedirectUri(publicBaseUrl: string, state: string): string {

@@ -3,11 +3,14 @@
  *
  * Each link gets its own pre-auth code (WeChat accepts one only once) and its own random 128-bit
  * `state`, stored for 30 minutes under its SHA-256 with the tenant and the user: the callback
- * learns from it whom the authorization is for, and spends it once.
+ * learns from it whom the authorization is for, and spends it once. The links handed out are the
+ * hub's own page (`authorization-page.ts`), which rebuilds WeChat's URL from what is stored here: the
+ * component appid and the pre-auth code, sealed with the state.
  */
 import { randomBytes } from 'node:crypto';
 import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
-import { callbackRedirectUri, mobileAuthorizeUrl, pcAuthorizeUrl } from '#shared/domain/binding/authorization-urls.ts';
+import { sealPreAuthCode } from '#shared/domain/binding/authorization-page.ts';
+import { authorizePageUrl } from '#shared/domain/binding/authorization-urls.ts';
 import type { AccountStore, AuthorizationStates, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
 
@@ -25,7 +28,6 @@ export interface CreateAuthorizationDeps {
   states: Pick<AuthorizationStates, 'save'>;
   accounts: Pick<AccountStore, 'account' | 'link'>;
   publicBaseUrl: string;
-  mpBase: string;
   now: () => Date;
   /** 128 random bits, base64url. */
   newState?: () => string;
@@ -59,25 +61,19 @@ export async function createAuthorizationLink(
   const now = deps.now();
   const state = (deps.newState ?? randomState)();
   const stateExpiresAt = new Date(now.getTime() + STATE_LIFETIME_MS);
+  const codeExpiresAt = new Date(now.getTime() + preAuth.expiresIn * 1000);
   await deps.states.save(state, {
     tenantId: request.tenantId,
     userId: request.userId,
     ...(request.appid ? { appid: request.appid } : {}),
     createdAt: now.toISOString(),
     expiresAt: stateExpiresAt.toISOString(),
+    page: { componentAppId, sealedPreAuthCode: sealPreAuthCode(state, preAuth.preAuthCode), preAuthCodeExpiresAt: codeExpiresAt.toISOString() },
   });
 
-  const codeExpiresAt = new Date(now.getTime() + preAuth.expiresIn * 1000);
-  const input = {
-    mpBase: deps.mpBase,
-    componentAppId,
-    preAuthCode: preAuth.preAuthCode,
-    redirectUri: callbackRedirectUri(deps.publicBaseUrl, state),
-    ...(request.appid ? { bizAppid: request.appid } : {}),
-  };
   return {
-    authorizeUrl: pcAuthorizeUrl(input),
-    mobileAuthorizeUrl: mobileAuthorizeUrl(input),
+    authorizeUrl: authorizePageUrl(deps.publicBaseUrl, state, 'pc'),
+    mobileAuthorizeUrl: authorizePageUrl(deps.publicBaseUrl, state, 'mobile'),
     expiresAt: new Date(Math.min(stateExpiresAt.getTime(), codeExpiresAt.getTime())).toISOString(),
   };
 }

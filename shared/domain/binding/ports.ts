@@ -16,10 +16,26 @@ export interface AuthorizationState {
   createdAt: string;
   /** ISO. TTL deletes late: whoever reads a state checks this itself. */
   expiresAt: string;
+  /**
+   * What the hub's authorization page (`GET /v1/wechat/authorize`) rebuilds WeChat's URL from, so
+   * that URL is never taken from the browser. Absent on states stored before the page existed.
+   */
+  page?: AuthorizationPageRecord;
+}
+
+/** The WeChat side of one authorization link, as stored with its state (`authorization-page.ts`). */
+export interface AuthorizationPageRecord {
+  componentAppId: string;
+  /** The pre-auth code sealed with a key derived from the state: the table alone cannot open it. */
+  sealedPreAuthCode: string;
+  /** ISO: when WeChat stops accepting the pre-auth code. */
+  preAuthCodeExpiresAt: string;
 }
 
 export interface AuthorizationStates {
   save(state: string, record: AuthorizationState): Promise<void>;
+  /** What the state stands for, without spending it; `undefined` once spent or never issued. */
+  find(state: string): Promise<AuthorizationState | undefined>;
   /**
    * Deletes the state and returns what it stood for, exactly once: a second spend of the same state
    * (a reload, a replay, a race) gets `undefined`, as does a state that never existed.

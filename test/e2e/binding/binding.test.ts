@@ -331,8 +331,8 @@ describe('binding an Official Account through WeChat’s consent', () => {
 
       // Assess
       expect(status).toBe(201);
-      expect(new URL(String(body.authorizeUrl)).pathname).toBe('/cgi-bin/componentloginpage');
-      expect(new URL(String(body.mobileAuthorizeUrl)).pathname).toBe('/safe/bindcomponent');
+      expect(new URL(String(body.authorizeUrl)).pathname).toBe('/v1/wechat/authorize');
+      expect(new URL(String(body.mobileAuthorizeUrl)).searchParams.get('device')).toBe('mobile');
       expect(Date.parse(String(body.expiresAt))).toBeLessThanOrEqual(latest + 1_000);
     });
 

@@ -1,8 +1,9 @@
 /**
  * Binds an Official Account to a tenant the way a person does it, over real HTTP against the local
- * stack: an admin asks the hub for an authorization link (POST /v1/authorizations), consents on the
- * simulator's page, and the browser follows WeChat's redirect to the hub's callback. What comes back
- * is where the callback sends the browser: CONSOLE_URL?bind=ok&appid=… or CONSOLE_URL?bind=error&code=….
+ * stack: an admin asks the hub for an authorization link (POST /v1/authorizations), the browser opens
+ * it (the hub's page, which forwards to WeChat's consent page with the hub's origin as Referer),
+ * consents on the simulator's page, and follows WeChat's redirect to the hub's callback. What comes
+ * back is where the callback sends the browser: CONSOLE_URL?bind=ok&appid=… or CONSOLE_URL?bind=error&code=….
  */
 import type { LocalStack } from '#infra/local/stack.ts';
 
@@ -40,10 +41,10 @@ export async function consentThroughSimulator(stack: LocalStack, request: BindRe
   const token = await stack.consoleToken({ tenant: request.tenant, admin: true, ...(request.user ? { sub: request.user } : {}) });
 
   const link = await createAuthorizationLink(stack.baseUrl, token, request.reauthorize ? { appid: request.appid } : {});
-  const authorizeUrl = new URL(link.authorizeUrl);
-  const preAuthCode = authorizeUrl.searchParams.get('pre_auth_code');
-  const redirectUri = authorizeUrl.searchParams.get('redirect_uri');
-  if (!preAuthCode || !redirectUri) throw new Error(`authorizeUrl lacks pre_auth_code or redirect_uri: ${link.authorizeUrl}`);
+  const consentPage = await openAuthorizeUrl(link.authorizeUrl);
+  const preAuthCode = consentPage.searchParams.get('pre_auth_code');
+  const redirectUri = consentPage.searchParams.get('redirect_uri');
+  if (!preAuthCode || !redirectUri) throw new Error(`the consent page URL lacks pre_auth_code or redirect_uri: ${consentPage.toString()}`);
 
   const { location: callbackUrl } = await simulator.consent({
     preAuthCode,
@@ -52,6 +53,29 @@ export async function consentThroughSimulator(stack: LocalStack, request: BindRe
     redirectUri,
   });
   return { callbackUrl, link };
+}
+
+/** The forward link of the hub's authorization page (`#continue`, the URL its script navigates to). */
+export function forwardLinkOf(html: string): string {
+  const href = /<a id="continue" href="([^"]+)"/.exec(html)?.[1];
+  if (!href) throw new Error(`the hub's authorization page has no forward link: ${html.slice(0, 300)}`);
+  return href.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name]!);
+}
+
+/**
+ * A browser opening the authorizeUrl: the hub's page, then the consent page it forwards to, sent with
+ * the Referer its `Referrer-Policy: strict-origin` gives (the hub's origin). Returns the consent page's
+ * URL once the simulator showed the consent form for it.
+ */
+export async function openAuthorizeUrl(authorizeUrl: string): Promise<URL> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`the hub's authorization page answered HTTP ${page.status}: ${html.slice(0, 300)}`);
+  const consentUrl = new URL(forwardLinkOf(html));
+  const consent = await fetch(consentUrl, { headers: { referer: `${new URL(authorizeUrl).origin}/` } });
+  const consentHtml = await consent.text();
+  if (!consentHtml.includes('id="authorize"')) throw new Error(`the consent page did not offer to authorize: ${consentHtml.slice(0, 500)}`);
+  return consentUrl;
 }
 
 /** The browser arriving at the hub's callback: where the hub's 302 sends it. */

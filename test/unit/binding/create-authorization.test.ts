@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountRecord, TenantLink } from '#shared/domain/accounts/model.ts';
+import { openPreAuthCode } from '#shared/domain/binding/authorization-page.ts';
 import { createAuthorizationLink, randomState, type CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
 import type { AuthorizationState } from '#shared/domain/binding/ports.ts';
 import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
@@ -25,7 +26,6 @@ function setup(options: { accounts?: AccountRecord[]; links?: TenantLink[]; preA
       link: async (tenantId, appid) => options.links?.find((link) => link.tenantId === tenantId && link.appid === appid),
     },
     publicBaseUrl: 'https://hub.example.com',
-    mpBase: 'https://mp.weixin.qq.com',
     now: () => NOW,
   };
   return { deps, saved };
@@ -45,10 +45,10 @@ const owned = (appid: string, ownerTenantId: string, status: AccountRecord['stat
   updatedAt: NOW.toISOString(),
 });
 
-const stateIn = (authorizeUrl: string) => new URL(new URL(authorizeUrl).searchParams.get('redirect_uri')!).searchParams.get('state');
+const stateIn = (authorizeUrl: string) => new URL(authorizeUrl).searchParams.get('state')!;
 
 describe('creating an authorization link', () => {
-  it('stores the state the link’s redirect_uri carries, bound to the tenant and the user', async () => {
+  it('stores the state the link carries, bound to the tenant and the user', async () => {
     // Prepare
     const { deps, saved } = setup();
 
@@ -57,21 +57,60 @@ describe('creating an authorization link', () => {
 
     // Assess
     expect(saved).toEqual([
-      { state: stateIn(link.authorizeUrl), record: { tenantId: 't-1', userId: 'alice', createdAt: NOW.toISOString(), expiresAt: '2026-03-01T08:30:00.000Z' } },
+      {
+        state: stateIn(link.authorizeUrl),
+        record: {
+          tenantId: 't-1',
+          userId: 'alice',
+          createdAt: NOW.toISOString(),
+          expiresAt: '2026-03-01T08:30:00.000Z',
+          page: { componentAppId: 'wxc0ffee0000000001', sealedPreAuthCode: expect.any(String), preAuthCodeExpiresAt: '2026-03-01T08:30:00.000Z' },
+        },
+      },
     ]);
+  });
+
+  it('points both links at the hub’s own authorization page, which WeChat sees as the Referer', async () => {
+    // Prepare
+    const { deps } = setup();
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    const pc = new URL(link.authorizeUrl);
+    const mobile = new URL(link.mobileAuthorizeUrl);
+    expect(`${pc.origin}${pc.pathname}`).toBe('https://hub.example.com/v1/wechat/authorize');
+    expect([...pc.searchParams.keys()]).toEqual(['state']);
+    expect(`${mobile.origin}${mobile.pathname}`).toBe('https://hub.example.com/v1/wechat/authorize');
+    expect(Object.fromEntries(mobile.searchParams)).toEqual({ state: stateIn(link.authorizeUrl), device: 'mobile' });
+  });
+
+  it('hands out no pre-auth code and stores it only sealed with the state', async () => {
+    // Prepare
+    const { deps, saved } = setup();
+
+    // Act
+    const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
+
+    // Assess
+    const sealed = saved[0]!.record.page!.sealedPreAuthCode;
+    expect(JSON.stringify(link)).not.toContain('preauthcode@@@');
+    expect(sealed).not.toContain('preauthcode');
+    expect(openPreAuthCode(stateIn(link.authorizeUrl), sealed)).toBe('preauthcode@@@1');
   });
 
   it('uses a fresh pre-auth code and a fresh state for every link', async () => {
     // Prepare
-    const { deps } = setup();
+    const { deps, saved } = setup();
 
     // Act
     const first = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
     const second = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice' }, deps);
 
     // Assess
-    const codeOf = (url: string) => new URL(url).searchParams.get('pre_auth_code');
-    expect(codeOf(first.authorizeUrl)).not.toBe(codeOf(second.authorizeUrl));
+    const codes = saved.map(({ state, record }) => openPreAuthCode(state, record.page!.sealedPreAuthCode));
+    expect(codes[0]).not.toBe(codes[1]);
     expect(stateIn(first.authorizeUrl)).not.toBe(stateIn(second.authorizeUrl));
   });
 
@@ -110,7 +149,7 @@ describe('creating an authorization link', () => {
     expect(link.expiresAt).toBe('2026-03-01T08:30:00.000Z');
   });
 
-  it('restricts a re-authorization link to the account and remembers it with the state', async () => {
+  it('remembers the account a re-authorization link is for with the state', async () => {
     // Prepare
     const { deps, saved } = setup({ accounts: [owned('wxd3e0000000000001', 't-1')] });
 
@@ -118,7 +157,7 @@ describe('creating an authorization link', () => {
     const link = await createAuthorizationLink({ tenantId: 't-1', userId: 'alice', appid: 'wxd3e0000000000001' }, deps);
 
     // Assess
-    expect(new URL(link.mobileAuthorizeUrl).searchParams.get('biz_appid')).toBe('wxd3e0000000000001');
+    expect(stateIn(link.mobileAuthorizeUrl)).toBe(saved[0]?.state);
     expect(saved[0]?.record.appid).toBe('wxd3e0000000000001');
   });
 
