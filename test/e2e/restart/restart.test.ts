@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE, processAlive, type LockHolder } from '#infra/local/stack-lock.ts';
 import { loadJwtSecret, mintConsoleToken, mintServiceToken } from '#infra/local/tokens.ts';
-import { DEFAULT_BIND_FUNC_IDS, followCallback } from '#test/e2e/support/binding.ts';
+import { DEFAULT_BIND_FUNC_IDS, followCallback, openAuthorizeUrl } from '#test/e2e/support/binding.ts';
 import { runCli, startCli, stopCli, type RunningCli } from '#test/e2e/local-stack/support.ts';
 
 const TENANT = 't-restart';
@@ -112,7 +112,8 @@ describe('npm start across a restart in the middle of a follower sync', () => {
       else if (response.status === 503) await new Promise((resolve) => setTimeout(resolve, 250));
       else throw new Error(`POST /v1/authorizations answered ${response.status} ${await response.text()}`);
     }
-    const authorizeUrl = new URL(link.authorizeUrl);
+    // The hub's authorization page forwards the browser to the simulator's consent page (WeChat's 授权发起页 rule).
+    const authorizeUrl = await openAuthorizeUrl(link.authorizeUrl);
     const consent = await fetch(`${simulator}/__sim/consent`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
