@@ -11,7 +11,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
-import { hubQueues } from '#infra/catalogue.ts';
+import { hubQueue } from '#shared/queues/contract.ts';
 import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
 import { authorizerTokenService } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { DynamoFanSyncJobs, idempotentSteps, stepQueue } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
@@ -45,7 +45,7 @@ const step = v.variant('type', [
   v.object({ type: v.literal('finish'), appid, jobId }),
 ]);
 
-const maxReceiveCount = hubQueues.find((queue) => queue.name === 'fan-sync')!.maxReceiveCount;
+const maxReceiveCount = hubQueue('fan-sync').maxReceiveCount;
 
 const endpoint = config().dynamoDbEndpoint;
 const steps = idempotentSteps({
