@@ -2,17 +2,18 @@
  * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`, `api_start_push_ticket` when
  * none arrived for 30 minutes), the component token, then every authorizer token due before the
  * next run, with bounded concurrency and a time budget (`shared/domain/tokens/scheduled-refresh.ts`).
- * `TOKEN_REFRESH_CONCURRENCY` (default 32) bounds the refreshes in flight.
+ * `TOKEN_REFRESH_CONCURRENCY` (default 32, parsed with the rest of the configuration) bounds the
+ * refreshes in flight.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as v from 'valibot';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { DynamoAccountStatusMarks, DynamoAuthorizerTokenStore } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { componentTokenService } from '#shared/adapters/dynamodb/component-store.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
 import { DynamoDueIndex } from '#shared/adapters/dynamodb/token-due-index.ts';
+import { config } from '#shared/config/config.ts';
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
@@ -22,11 +23,6 @@ import { runScheduledRefresh, type ScheduledRefreshSummary } from '#shared/domai
 import { observability } from '#shared/http/middleware.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
-
-const concurrency = v.parse(
-  v.pipe(v.optional(v.string(), '32'), v.transform(Number), v.integer('TOKEN_REFRESH_CONCURRENCY must be a whole number'), v.minValue(1), v.maxValue(512)),
-  process.env.TOKEN_REFRESH_CONCURRENCY || undefined,
-);
 
 const component = componentTokenService();
 const tokens = new AuthorizerTokenService({
@@ -65,7 +61,7 @@ export const handler = middy<ScheduledEvent, ScheduledRefreshSummary>()
       index,
       tokens,
       remainingMs: () => context.getRemainingTimeInMillis(),
-      options: { concurrency },
+      options: { concurrency: config().tokenRefreshConcurrency },
     });
     recordMetrics(summary);
     const failed = Object.values(summary.failures).reduce((sum, n) => sum + n, 0);
