@@ -134,7 +134,7 @@ function textResponse(status: number, body: string, contentType = 'text/plain; c
 
 export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>) {
   return middy<WeChatEvent, JsonResponse>()
-    .use(baseHttpStack() as unknown as middy.MiddlewareObj<WeChatEvent, JsonResponse>[])
+    .use(baseHttpStack())
     .use(bodyLimit(WECHAT_BODY_LIMIT_BYTES))
     .handler(async (event) => {
       const method = event.requestContext.http.method;
