@@ -6,12 +6,12 @@ import { DynamoFanSyncJobs, stepQueue } from '#shared/adapters/dynamodb/fan-sync
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { resumePausedSyncs } from '#shared/domain/fans/resume.ts';
-import { observed } from '#shared/http/middleware.ts';
+import { scheduledJob } from '#shared/http/scheduled-job.ts';
 import { logger } from '#shared/observability/powertools.ts';
 
 const deps = { store: new DynamoFanSyncJobs(db(), tableName()), queue: stepQueue(queuePublisher('fan-sync')) };
 
-export const handler = observed(async () => {
+export const handler = scheduledJob(async () => {
   const resumed = await resumePausedSyncs(deps);
   if (resumed.jobs > 0) logger.info('Paused fan syncs resumed', resumed);
   return resumed;
