@@ -4,7 +4,7 @@
  * in AWS they come from Secrets Manager (`WECHAT_SECRET_ARN`), see `shared/config/wechat-credentials.ts`.
  */
 import * as v from 'valibot';
-import { TABLE_DEFAULT_NAME } from '#shared/db/table-keys.ts';
+import { TABLE_DEFAULT_NAME } from '#shared/table/description.ts';
 
 const booleanFlag = (fallback: boolean) =>
   v.pipe(

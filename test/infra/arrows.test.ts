@@ -1,7 +1,7 @@
 /**
  * Arrows point down: what runs in Lambda (`shared/`, `functions/`) imports nothing from `infra/`.
  * `infra/` builds the table and the queues from descriptions that live in `shared/`
- * (`shared/db/table-keys.ts`, `shared/queues/contract.ts`), never the other way round.
+ * (`shared/table/description.ts`, `shared/queues/contract.ts`), never the other way round.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -16,7 +16,7 @@
  * `shared#`), a department's accounts (Query `DEPT#<id>#`), tokens due for refresh (gsi2 per shard).
  */
 import { createHash } from 'node:crypto';
-import { TOKEN_DUE_SHARDS } from '#shared/db/table-keys.ts';
+import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
 
 export const accountKeys = {
