@@ -15,7 +15,7 @@ import { db, tableName } from '#shared/db/client.ts';
 import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { ReusedComponentToken } from '#shared/domain/tokens/reused-component-token.ts';
-import { runScheduledRefresh, type ScheduledRefreshSummary } from '#shared/domain/tokens/scheduled-refresh.ts';
+import { runScheduledRefresh } from '#shared/domain/tokens/scheduled-refresh.ts';
 import { scheduledJob } from '#shared/http/scheduled-job.ts';
 import { recordCounts } from '#shared/observability/counts.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
@@ -33,7 +33,8 @@ const tokens = new AuthorizerTokenService({
 });
 const index = new DynamoDueIndex(db(), tableName());
 
-function recordMetrics(summary: ScheduledRefreshSummary): void {
+export const handler = scheduledJob(async ({ remainingMs }) => {
+  const summary = await runScheduledRefresh({ component, index, tokens, remainingMs, options: { concurrency: config().tokenRefreshConcurrency } });
   if (summary.ticketAgeSeconds !== null) metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, summary.ticketAgeSeconds);
   recordCounts({
     PushTicketRestarts: summary.pushTicketRestarted,
@@ -46,11 +47,6 @@ function recordMetrics(summary: ScheduledRefreshSummary): void {
     TokenRefreshRunsCutShort: !summary.complete,
   });
   for (const [errcode, count] of Object.entries(summary.failures)) recordCounts({ AuthorizerTokenRefreshFailures: count }, { errcode });
-}
-
-export const handler = scheduledJob(async ({ remainingMs }) => {
-  const summary = await runScheduledRefresh({ component, index, tokens, remainingMs, options: { concurrency: config().tokenRefreshConcurrency } });
-  recordMetrics(summary);
   logger.info('Token refresh run', { ...summary, failed: Object.values(summary.failures).reduce((sum, n) => sum + n, 0) });
   // A run that could not even get the component token is a failed invocation (Lambda's error metric).
   if (summary.componentToken === 'failed') throw new Error(`The component token is unavailable: ${summary.componentError}`);
