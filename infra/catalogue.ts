@@ -4,6 +4,8 @@
  * schedules, queue consumers), the local stack (gateway routes, in-process queues and timers) and the
  * route-conformance tests. A function's folder is `functions/<name>/handler.ts`.
  */
+import { hubQueues, type HubQueue } from '#shared/queues/contract.ts';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
@@ -24,47 +26,8 @@ export interface Route {
 /** Table access, mapped to the narrowest CDK grant. */
 export type TableAccess = 'read' | 'write' | 'readwrite';
 
-/**
- * A work queue: SQS with a dead-letter queue in AWS, an in-process queue with the same semantics
- * locally (`infra/local/queues.ts`). Functions name the queues they send to in `sendsTo`; the
- * consumer is wired as an event source with partial batch failures.
- */
-export interface HubQueue {
-  readonly name: string;
-  readonly description: string;
-  /** The function that consumes it (must be in `hubFunctions`). */
-  readonly consumer: string;
-  readonly batchSize: number;
-  readonly visibilityTimeoutSeconds: number;
-  /** Receives before a message moves to the dead-letter queue. */
-  readonly maxReceiveCount: number;
-  /** Upper bound of concurrent consumer invocations (respects WeChat's per-account limits). */
-  readonly maxConcurrency: number;
-}
-
-export const hubQueues: readonly HubQueue[] = [
-  {
-    name: 'fan-sync',
-    description: 'Follower sync steps: list pages, info chunks of 100 openids, finish',
-    consumer: 'fan-sync-worker',
-    batchSize: 5,
-    visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 5,
-    maxConcurrency: 4,
-  },
-  {
-    name: 'release-test',
-    description: 'The asynchronous half of the full-network release test (api_query_auth + customer-service message)',
-    consumer: 'release-test-worker',
-    batchSize: 1,
-    visibilityTimeoutSeconds: 60,
-    maxReceiveCount: 3,
-    maxConcurrency: 2,
-  },
-];
-
-/** The environment variable that carries a queue's URL into the functions that send to it. */
-export const queueUrlVariable = (queueName: string): string => `${queueName.toUpperCase().replace(/-/g, '_')}_QUEUE_URL`;
+/** The work queues (`shared/queues/contract.ts`, read by the functions that send and consume too). */
+export { hubQueues, queueUrlVariable, type HubQueue } from '#shared/queues/contract.ts';
 
 export interface HubFunction {
   readonly name: string;

@@ -1,40 +1,8 @@
 /**
- * The one DynamoDB table, described once. The CDK stack (`infra/hub-stack.ts`) and the local stack
- * (`infra/local/dynamodb.ts`) both build the table from this description, so the two cannot drift.
- *
- * Key design (entity-prefixed; README.md "Data design" lists every access pattern):
- * - `pk` / `sk`: the item's home, e.g. `ACCOUNT#wx…` / `ACCOUNT`.
- * - `gsi1pk` / `gsi1sk`: overloaded secondary lookups (account by `gh_` user name, recipients of an
- *   account, share codes of an account, communities linked to an account, followers by unionid).
- * - `gsi2pk` / `gsi2sk`: the token due-index, spread over `TOKEN_DUE_SHARDS` partitions
- *   (`DUE#<n>` / `<refreshAt ISO>#<appid>`), plus other time-ordered lookups.
- * - `ttl`: epoch seconds; DynamoDB deletes late, so readers always check `expiresAt` themselves.
+ * The one DynamoDB table, as the CDK stack (`infra/hub-table.ts`) and the local stack
+ * (`infra/local/dynamodb.ts`) build it. The description itself lives with the code that reads it
+ * at run time (`shared/table/description.ts`: default name, keys, indexes, due-index shards), so
+ * that runtime code never imports from `infra/`; both stacks build the table from it, so the two
+ * cannot drift.
  */
-export const TABLE_DEFAULT_NAME = 'oa-hub';
-
-export const tableKeys = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ttlAttribute: 'ttl',
-} as const;
-
-export interface GlobalIndex {
-  readonly indexName: string;
-  readonly partitionKey: string;
-  readonly sortKey: string;
-}
-
-export const globalIndexes: readonly GlobalIndex[] = [
-  { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-];
-
-/** Number of partitions the token due-index is spread over (`DUE#0` … `DUE#<n-1>`). */
-export const TOKEN_DUE_SHARDS = 16;
-
-/** Every key attribute is a string. */
-export const keyAttributes: readonly string[] = [
-  tableKeys.partitionKey,
-  tableKeys.sortKey,
-  ...globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-];
+export { globalIndexes, keyAttributes, TABLE_DEFAULT_NAME, tableKeys, TOKEN_DUE_SHARDS, type GlobalIndex } from '#shared/table/description.ts';

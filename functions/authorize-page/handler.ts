@@ -27,7 +27,7 @@ const failurePage: middy.MiddlewareObj<APIGatewayProxyEventV2, HtmlResponse> = {
 };
 
 export const handler = middy<APIGatewayProxyEventV2, HtmlResponse>()
-  .use(observability() as unknown as middy.MiddlewareObj<APIGatewayProxyEventV2, HtmlResponse>[])
+  .use(observability())
   .use(failurePage)
   .handler(async (event) => {
     const parsed = v.safeParse(query, event.queryStringParameters ?? {});

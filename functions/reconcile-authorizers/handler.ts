@@ -3,22 +3,23 @@
  * repaired, accounts WeChat confirms it no longer authorizes are revoked
  * (`shared/domain/tokens/reconciliation.ts`). Reads the due index (gsi2, `DUE#0…15`), never Scans.
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ScheduledEvent } from 'aws-lambda';
-import { reconcileAuthorizers, type ReconciliationSummary } from '#shared/domain/tokens/reconciliation.ts';
-import { observed } from '#shared/http/middleware.ts';
-import { logger, metrics } from '#shared/observability/powertools.ts';
+import { reconcileAuthorizers } from '#shared/domain/tokens/reconciliation.ts';
+import { scheduledJob } from '#shared/http/scheduled-job.ts';
+import { recordCounts } from '#shared/observability/counts.ts';
+import { logger } from '#shared/observability/powertools.ts';
 import { reconciliationDeps } from '#shared/wiring/tokens.ts';
 
 const deps = reconciliationDeps();
 
-export const handler = observed(async (_event: ScheduledEvent): Promise<ReconciliationSummary> => {
+export const handler = scheduledJob(async () => {
   const summary = await reconcileAuthorizers(deps);
-  metrics.addMetric('ReconciledAccounts', MetricUnit.Count, summary.active);
-  metrics.addMetric('ReconciliationRefreshTokensRepaired', MetricUnit.Count, summary.refreshTokensRepaired);
-  metrics.addMetric('ReconciliationAccountsMissing', MetricUnit.Count, summary.missing);
-  metrics.addMetric('ReconciliationAccountsRevoked', MetricUnit.Count, summary.revoked);
-  metrics.addMetric('ReconciliationConfirmationFailures', MetricUnit.Count, summary.confirmationFailures);
+  recordCounts({
+    ReconciledAccounts: summary.active,
+    ReconciliationRefreshTokensRepaired: summary.refreshTokensRepaired,
+    ReconciliationAccountsMissing: summary.missing,
+    ReconciliationAccountsRevoked: summary.revoked,
+    ReconciliationConfirmationFailures: summary.confirmationFailures,
+  });
   logger.info('Authorizer reconciliation', { ...summary });
   return summary;
 });

@@ -1,55 +1,36 @@
 /**
- * Scheduled every 5 minutes: the ticket's health (`TicketAgeSeconds`: the time since the last push; `api_start_push_ticket` when
- * none arrived for 30 minutes), the component token, then every authorizer token due before the
- * next run, with bounded concurrency and a time budget (`shared/domain/tokens/scheduled-refresh.ts`).
- * `TOKEN_REFRESH_CONCURRENCY` (default 32) bounds the refreshes in flight.
+ * Every 5 minutes: the ticket's health (`TicketAgeSeconds`: the time since the last push;
+ * `api_start_push_ticket` after 30 minutes without one), the component token, then every authorizer
+ * token due before the next run, at most `TOKEN_REFRESH_CONCURRENCY` at a time and within a time
+ * budget (`domain/tokens/scheduled-refresh.ts`).
  */
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import middy from '@middy/core';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as v from 'valibot';
-import { runScheduledRefresh, type ScheduledRefreshSummary } from '#shared/domain/tokens/scheduled-refresh.ts';
-import { observability } from '#shared/http/middleware.ts';
+import { config } from '#shared/config/config.ts';
+import { runScheduledRefresh } from '#shared/domain/tokens/scheduled-refresh.ts';
+import { scheduledJob } from '#shared/http/scheduled-job.ts';
+import { recordCounts } from '#shared/observability/counts.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
 import { scheduledRefreshDeps } from '#shared/wiring/tokens.ts';
-
-const concurrency = v.parse(
-  v.pipe(v.optional(v.string(), '32'), v.transform(Number), v.integer('TOKEN_REFRESH_CONCURRENCY must be a whole number'), v.minValue(1), v.maxValue(512)),
-  process.env.TOKEN_REFRESH_CONCURRENCY || undefined,
-);
 
 // One table read of the component token per run instead of one per refresh (`scheduledRefreshDeps`).
 const deps = scheduledRefreshDeps();
 
-function recordMetrics(summary: ScheduledRefreshSummary): void {
+export const handler = scheduledJob(async ({ remainingMs }) => {
+  const summary = await runScheduledRefresh({ ...deps, remainingMs, options: { concurrency: config().tokenRefreshConcurrency } });
   if (summary.ticketAgeSeconds !== null) metrics.addMetric('TicketAgeSeconds', MetricUnit.Seconds, summary.ticketAgeSeconds);
-  if (summary.pushTicketRestarted) metrics.addMetric('PushTicketRestarts', MetricUnit.Count, 1);
-  if (summary.componentToken === 'failed') metrics.addMetric('ComponentTokenFailures', MetricUnit.Count, 1);
-  metrics.addMetric('AuthorizerTokensDue', MetricUnit.Count, summary.due);
-  metrics.addMetric('AuthorizerTokensRefreshed', MetricUnit.Count, summary.refreshed);
-  metrics.addMetric('AuthorizerTokenRefreshesSkipped', MetricUnit.Count, summary.skipped);
-  metrics.addMetric('AccountsNeedingReauthorization', MetricUnit.Count, summary.reauthorizationRequired);
-  metrics.addMetric('AccountsRevoked', MetricUnit.Count, summary.revoked);
-  if (!summary.complete) metrics.addMetric('TokenRefreshRunsCutShort', MetricUnit.Count, 1);
-  for (const [errcode, count] of Object.entries(summary.failures)) {
-    const failure = metrics.singleMetric();
-    failure.addDimension('errcode', errcode);
-    failure.addMetric('AuthorizerTokenRefreshFailures', MetricUnit.Count, count);
-  }
-}
-
-export const handler = middy<ScheduledEvent, ScheduledRefreshSummary>()
-  .use(observability() as unknown as middy.MiddlewareObj<ScheduledEvent, ScheduledRefreshSummary>[])
-  .handler(async (_event: ScheduledEvent, context: Context) => {
-    const summary = await runScheduledRefresh({
-      ...deps,
-      remainingMs: () => context.getRemainingTimeInMillis(),
-      options: { concurrency },
-    });
-    recordMetrics(summary);
-    const failed = Object.values(summary.failures).reduce((sum, n) => sum + n, 0);
-    logger.info('Token refresh run', { ...summary, failed });
-    // A run that could not even get the component token is a failed invocation (Lambda's error metric).
-    if (summary.componentToken === 'failed') throw new Error(`The component token is unavailable: ${summary.componentError}`);
-    return summary;
+  recordCounts({
+    PushTicketRestarts: summary.pushTicketRestarted,
+    ComponentTokenFailures: summary.componentToken === 'failed',
+    AuthorizerTokensDue: summary.due,
+    AuthorizerTokensRefreshed: summary.refreshed,
+    AuthorizerTokenRefreshesSkipped: summary.skipped,
+    AccountsNeedingReauthorization: summary.reauthorizationRequired,
+    AccountsRevoked: summary.revoked,
+    TokenRefreshRunsCutShort: !summary.complete,
   });
+  for (const [errcode, count] of Object.entries(summary.failures)) recordCounts({ AuthorizerTokenRefreshFailures: count }, { errcode });
+  logger.info('Token refresh run', { ...summary, failed: Object.values(summary.failures).reduce((sum, n) => sum + n, 0) });
+  // A run that could not even get the component token is a failed invocation (Lambda's error metric).
+  if (summary.componentToken === 'failed') throw new Error(`The component token is unavailable: ${summary.componentError}`);
+  return summary;
+});

@@ -13,7 +13,7 @@
  * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
  * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
  * console token as `npm run token` does, for requests sent on this machine only), the OpenAPI
- * document at `GET /openapi.json` (shared/http/openapi.ts) and a redirect from `/` to the console.
+ * document at `GET /openapi.json` (infra/local/openapi.ts) and a redirect from `/` to the console.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -28,10 +28,10 @@ import {
 } from '#infra/local/authorizers.ts';
 import { consoleAsset, consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
 import { FunctionTimedOut, loadHandler, type Invoke } from '#infra/local/functions.ts';
+import { openApiDocument } from '#infra/local/openapi.ts';
 import { identifierPattern, mintConsoleToken } from '#infra/local/tokens.ts';
 import { parseConfig } from '#shared/config/config.ts';
 import type { RouteContract } from '#shared/http/console-route.ts';
-import { openApiDocument } from '#shared/http/openapi.ts';
 import {
   buildHttpApiEvent,
   compileRoute,

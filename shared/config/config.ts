@@ -4,7 +4,7 @@
  * in AWS they come from Secrets Manager (`WECHAT_SECRET_ARN`), see `shared/config/wechat-credentials.ts`.
  */
 import * as v from 'valibot';
-import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
+import { TABLE_DEFAULT_NAME } from '#shared/table/description.ts';
 
 const booleanFlag = (fallback: boolean) =>
   v.pipe(
@@ -53,6 +53,7 @@ const envSchema = v.object({
   JWT_TENANT_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'tenant_id'),
   JWT_ROLES_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'roles'),
   JWT_DEPARTMENTS_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'departments'),
+  TOKEN_REFRESH_CONCURRENCY: integer(32, 1, 512),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -71,6 +72,8 @@ export interface HubConfig {
   defaultAccountQuota: number;
   port: number;
   claims: { tenant: string; roles: string; departments: string };
+  /** Authorizer-token refreshes in flight at most during one scheduled run. */
+  tokenRefreshConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +108,7 @@ export function parseConfig(env: EnvInput): HubConfig {
     defaultAccountQuota: e.TENANT_DEFAULT_ACCOUNT_QUOTA,
     port: e.PORT,
     claims: { tenant: e.JWT_TENANT_CLAIM, roles: e.JWT_ROLES_CLAIM, departments: e.JWT_DEPARTMENTS_CLAIM },
+    tokenRefreshConcurrency: e.TOKEN_REFRESH_CONCURRENCY,
   };
 }
 

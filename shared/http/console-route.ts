@@ -77,7 +77,7 @@ export function consoleRoute<
   B extends AnySchema | undefined = undefined,
 >(spec: RouteSpec<P, Q, B>, run: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>) {
   const handler = middy<ConsoleEvent, JsonResponse>()
-    .use(baseHttpStack() as unknown as middy.MiddlewareObj<ConsoleEvent, JsonResponse>[])
+    .use(baseHttpStack())
     .use(bodyLimit(CONSOLE_BODY_LIMIT_BYTES))
     .use(optionalJsonBody(spec.body !== undefined))
     .handler(async (event) => {

@@ -1,7 +1,11 @@
 /**
- * The middleware every HTTP function starts with: tracer → logger → metrics (Powertools), then the
- * error envelope, then header normalization. Console and WeChat stacks add their own parts after it.
+ * The middleware every function starts with: tracer → logger → metrics (Powertools); HTTP functions
+ * add the error envelope and header normalization (`baseHttpStack`). Every wrapper of this folder
+ * (`consoleRoute`, `wechatRoute`, `internalRoute`, `redirectRoute`, `queueWorker`, `scheduledJob`)
+ * builds on these. The stacks are plain `middy.MiddlewareObj[]`: middy's `use` takes them for any
+ * event and result type, so no chain needs a cast.
  */
+import type { Context } from 'aws-lambda';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -26,23 +30,18 @@ export function publishRecordedMetrics(): middy.MiddlewareObj {
  * Tracer → logger → metrics: every function's first three middlewares. Responses are never captured
  * into the trace: they carry access tokens, share codes and authorization links.
  */
-export function observability() {
-  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger, { resetKeys: true }), publishRecordedMetrics()] as const;
+export function observability(): middy.MiddlewareObj[] {
+  return [captureLambdaHandler(tracer, { captureResponse: false }), injectLambdaContext(logger, { resetKeys: true }), publishRecordedMetrics()];
 }
 
-/** Wraps a non-HTTP handler (queue consumer, schedule) in the observability middlewares. */
-export function observed<E, R>(handler: (event: E) => Promise<R>) {
-  return middy<E, R>()
-    .use(observability() as unknown as middy.MiddlewareObj<E, R>[])
-    .handler(handler);
+/** Wraps a non-HTTP handler in the observability middlewares (`queueWorker` and `scheduledJob` use it). */
+export function observed<E, R>(handler: (event: E, context: Context) => Promise<R>) {
+  return middy<E, R>().use(observability()).handler(handler);
 }
 
-export function baseHttpStack() {
-  return [
-    ...observability(),
-    errorEnvelope(),
-    httpHeaderNormalizer({ canonical: false }),
-  ] as const;
+/** Observability, then the error envelope (`{ error: … }` for anything thrown), then header normalization. */
+export function baseHttpStack(): middy.MiddlewareObj[] {
+  return [...observability(), errorEnvelope(), httpHeaderNormalizer({ canonical: false })];
 }
 
 interface RawBodyEvent {

@@ -182,7 +182,7 @@ function pushUrlOf(event: WeChatEvent): PushUrl {
 export function wechatRoute(onPush: (push: OpenedPush) => Promise<WeChatReply>, options: { deps?: () => WeChatRouteDeps } = {}) {
   const deps = options.deps ?? tableDeps;
   return middy<WeChatEvent, JsonResponse>()
-    .use(baseHttpStack() as unknown as middy.MiddlewareObj<WeChatEvent, JsonResponse>[])
+    .use(baseHttpStack())
     .use(bodyLimit(WECHAT_BODY_LIMIT_BYTES))
     .handler(async (event) => {
       const method = event.requestContext.http.method;

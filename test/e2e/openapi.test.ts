@@ -1,5 +1,5 @@
 /**
- * The OpenAPI document the local gateway serves at /openapi.json (shared/http/openapi.ts): it is a
+ * The OpenAPI document the local gateway serves at /openapi.json (infra/local/openapi.ts): it is a
  * valid OpenAPI 3.1 document, and its operations are exactly the routes the CDK stack deploys and the
  * local gateway answers — no route missing, none extra.
  */
@@ -7,7 +7,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '#infra/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
-import { UNDOCUMENTED_MARK } from '#shared/http/openapi.ts';
+import { UNDOCUMENTED_MARK } from '#infra/local/openapi.ts';
 import { synthHub } from '#test/infra/support/synth.ts';
 
 type Operation = {

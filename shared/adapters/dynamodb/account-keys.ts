@@ -16,8 +16,8 @@
  * `shared#`), a department's accounts (Query `DEPT#<id>#`), tokens due for refresh (gsi2 per shard).
  */
 import { createHash } from 'node:crypto';
-import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
 import type { TenantLink } from '#shared/domain/accounts/model.ts';
+import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
 import { refreshAtOf } from '#shared/domain/tokens/refresh-margin.ts';
 

@@ -16,7 +16,7 @@
  */
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
-import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
+import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { ClaimOutcome, DueIndex, DuePage, DueToken } from '#shared/domain/tokens/scheduled-refresh.ts';

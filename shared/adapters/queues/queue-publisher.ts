@@ -1,11 +1,11 @@
 /**
- * Sends work to one of the hub's queues (`infra/catalogue.ts` `hubQueues`). In AWS the queue is SQS
- * (its URL in `<NAME>_QUEUE_URL`); under `npm start` and the e2e tests it is the in-process queue the
- * local stack registered on `globalThis` — the only seam between this adapter and `infra/local/`,
+ * Sends work to one of the hub's queues (`shared/queues/contract.ts` `hubQueues`). In AWS the queue is
+ * SQS (its URL in `<NAME>_QUEUE_URL`); under `npm start` and the e2e tests it is the in-process queue
+ * the local stack registered on `globalThis` — the only seam between this adapter and `infra/local/`,
  * so that no function code imports the local stand-ins.
  */
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { queueUrlVariable } from '#infra/catalogue.ts';
+import { queueUrlVariable } from '#shared/queues/contract.ts';
 
 export interface QueueMessage {
   body: string;

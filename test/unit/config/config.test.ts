@@ -56,6 +56,15 @@ describe('configuration from the environment', () => {
     expect(config.port).toBe(3000);
   });
 
+  it('bounds the scheduled token refresh at 32 refreshes in flight unless TOKEN_REFRESH_CONCURRENCY says otherwise', () => {
+    // Act
+    const defaults = parseConfig({});
+    const configured = parseConfig({ TOKEN_REFRESH_CONCURRENCY: '8' });
+
+    // Assess
+    expect([defaults.tokenRefreshConcurrency, configured.tokenRefreshConcurrency]).toEqual([32, 8]);
+  });
+
   it.each([
     ['PORT', 'eighty', 'PORT'],
     ['PORT', '70000', 'PORT'],
@@ -63,6 +72,9 @@ describe('configuration from the environment', () => {
     ['BIND_REQUIRE_VERIFIED', 'yes', 'BIND_REQUIRE_VERIFIED'],
     ['BIND_REQUIRED_FUNC_IDS', '1,,2', 'BIND_REQUIRED_FUNC_IDS'],
     ['PUBLIC_BASE_URL', 'not a url', 'PUBLIC_BASE_URL'],
+    ['TOKEN_REFRESH_CONCURRENCY', '0', 'TOKEN_REFRESH_CONCURRENCY'],
+    ['TOKEN_REFRESH_CONCURRENCY', '2.5', 'TOKEN_REFRESH_CONCURRENCY'],
+    ['TOKEN_REFRESH_CONCURRENCY', '513', 'TOKEN_REFRESH_CONCURRENCY'],
   ])('fails fast naming %s when it is %j', (name, value, named) => {
     // Act
     const parse = () => parseConfig({ [name]: value });

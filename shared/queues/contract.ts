@@ -1,0 +1,54 @@
+/**
+ * The hub's work queues, as both sides of them read the contract: the functions that send
+ * (`queuePublisher`, through `<NAME>_QUEUE_URL`) and consume (`queueWorker`, whose last receive is
+ * `maxReceiveCount`), and `infra/` that builds them (`infra/catalogue.ts` re-exports this list: the CDK
+ * stack and the local stack create each queue from it). A queue is SQS with a dead-letter queue in
+ * AWS, an in-process queue with the same semantics locally (`infra/local/queues.ts`); the consumer is
+ * wired as an event source with partial batch failures.
+ */
+export interface HubQueue {
+  readonly name: string;
+  readonly description: string;
+  /** The function that consumes it (must be in `hubFunctions` of `infra/catalogue.ts`). */
+  readonly consumer: string;
+  readonly batchSize: number;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Upper bound of concurrent consumer invocations (respects WeChat's per-account limits). */
+  readonly maxConcurrency: number;
+}
+
+const queues = [
+  {
+    name: 'fan-sync',
+    description: 'Follower sync steps: list pages, info chunks of 100 openids, finish',
+    consumer: 'fan-sync-worker',
+    batchSize: 5,
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    maxConcurrency: 4,
+  },
+  {
+    name: 'release-test',
+    description: 'The asynchronous half of the full-network release test (api_query_auth + customer-service message)',
+    consumer: 'release-test-worker',
+    batchSize: 1,
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 3,
+    maxConcurrency: 2,
+  },
+] as const satisfies readonly HubQueue[];
+
+export const hubQueues: readonly HubQueue[] = queues;
+
+/** The name of one of the hub's queues. */
+export type HubQueueName = (typeof queues)[number]['name'];
+
+/** The queue of that name. */
+export function hubQueue(name: HubQueueName): HubQueue {
+  return hubQueues.find((queue) => queue.name === name)!;
+}
+
+/** The environment variable that carries a queue's URL into the functions that send to it. */
+export const queueUrlVariable = (queueName: string): string => `${queueName.toUpperCase().replace(/-/g, '_')}_QUEUE_URL`;
