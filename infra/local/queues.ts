@@ -19,7 +19,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { HubQueue } from '#infra/catalogue.ts';
-import { QueueJournal, type JournalState } from '#infra/local/queue-journal.ts';
+import { QueueJournal, type JournalMessage, type JournalState } from '#infra/local/queue-journal.ts';
 import {
   registerLocalQueues,
   unregisterLocalQueues,
@@ -76,15 +76,8 @@ export interface LocalQueues {
   stop(graceMs?: number): Promise<void>;
 }
 
-interface StoredMessage {
-  messageId: string;
-  body: string;
-  md5OfBody: string;
-  sentAt: number;
-  firstReceivedAt?: number;
-  /** When it may be received (after a delay, or after a failed receive's visibility timeout). */
-  visibleAt: number;
-  receiveCount: number;
+/** A journal message (`visibleAt`: when it may be received, after a delay or a failed receive's visibility timeout). */
+interface StoredMessage extends JournalMessage {
   /** True from a receive until the consumer settled it. */
   inFlight: boolean;
 }
