@@ -13,7 +13,7 @@ import { batchGetAll } from '#shared/db/batch.ts';
 import { queryAll } from '#shared/db/query-all.ts';
 import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
 import type { GrantLookup } from '#shared/domain/accounts/ports.ts';
-import type { DepartmentGrantStore } from '#shared/domain/departments/grants.ts';
+import type { DepartmentGrantStore } from '#shared/domain/departments/ports.ts';
 
 export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup {
   constructor(

@@ -12,7 +12,9 @@
  */
 import type { Caller } from '#shared/auth/caller.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { isLive, type AccountDirectory } from '#shared/domain/accounts/queries.ts';
+import type { AccountDirectory } from '#shared/domain/accounts/ports.ts';
+import { isLive } from '#shared/domain/accounts/queries.ts';
+import type { DepartmentGrantStore } from '#shared/domain/departments/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 
 export const MAX_GRANTS_PER_DEPARTMENT = 100;
@@ -21,16 +23,6 @@ export const departmentIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export interface DepartmentGrants {
   departmentId: string;
   appids: string[];
-}
-
-export interface DepartmentGrantStore {
-  /** The appids granted to the department, as stored (live or not). */
-  granted(tenantId: string, departmentId: string): Promise<string[]>;
-  /**
-   * Revokes `removed` and grants `added` (disjoint). Revocations are written before grants, so a
-   * failure part-way leaves the department with less access, never more; repeating the PUT finishes it.
-   */
-  replace(tenantId: string, departmentId: string, change: { added: readonly string[]; removed: readonly string[]; grantedBy: string; at: string }): Promise<void>;
 }
 
 export class DepartmentAccess {
