@@ -3,7 +3,9 @@
  * accounts the department's members may read (admin). Every appid must be an account the tenant
  * holds (owned or shared): otherwise 404 `not_found`, nothing changes, and `details.appids` lists
  * the ones the tenant does not hold (the caller's own input; whether another tenant holds them is
- * never said). Audited as `department.grants_changed` when the set changed.
+ * never said). Audited as `department.grants_changed` when the set changed. Concurrent PUTs of one
+ * department never merge: the department ends with exactly one of their sets (a PUT that keeps losing
+ * answers `503 try_again`, having changed nothing; `shared/domain/departments/grants.ts`).
  */
 import * as v from 'valibot';
 import { MAX_GRANTS_PER_DEPARTMENT } from '#shared/domain/departments/grants.ts';

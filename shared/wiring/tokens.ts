@@ -11,7 +11,7 @@ import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-querie
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
-import type { AccountStatusChanges } from '#shared/domain/tokens/authorizer-token-store.ts';
+import type { AccountStatusChanges } from '#shared/domain/tokens/ports.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { ComponentTokenService } from '#shared/domain/tokens/component-token.ts';
 import { reconciliationWeChat, type ReconciliationDependencies } from '#shared/domain/tokens/reconciliation.ts';

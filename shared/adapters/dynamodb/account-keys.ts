@@ -8,6 +8,7 @@
  * | tenant link | `TENANT#<tenantId>` | `LINK#<appid>` | `ACCOUNT#<appid>#LINKS` / `<role>#<tenantId>` | — |
  * | tenant settings | `TENANT#<tenantId>` | `TENANT` | — | — |
  * | department grant | `TENANT#<tenantId>` | `DEPT#<departmentId>#<appid>` | — | — |
+ * | department head (its version) | `TENANT#<tenantId>` | `DEPT#<departmentId>` | — | — |
  * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | — | — (with `ttl`) |
  *
  * One Query or GetItem per access pattern: an account by appid (GetItem), by user name (gsi1: kept for
@@ -34,6 +35,7 @@ export const accountKeys = {
   linkGsiSk: (role: 'owner' | 'shared', tenantId: string) => `${role}#${tenantId}`,
   grantSk: (departmentId: string, appid: string) => `DEPT#${departmentId}#${appid}`,
   grantPrefix: (departmentId: string) => `DEPT#${departmentId}#`,
+  departmentSk: (departmentId: string) => `DEPT#${departmentId}`,
   statePk: (state: string) => `AUTHSTATE#${createHash('sha256').update(state).digest('hex')}`,
   stateSk: 'STATE',
 };

@@ -21,8 +21,7 @@ import { isConditionFailure, refusedByCondition } from '#shared/db/conditions.ts
 import type { TransactItem } from '#shared/db/transactions.ts';
 import type { AccountRecord, AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { StatusMarkStore } from '#shared/domain/accounts/ports.ts';
-import type { AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
-import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
+import type { AuthorizerTokenState, AuthorizerTokenStore, LeaseKey } from '#shared/domain/tokens/ports.ts';
 
 type Item = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 /**
  * Communities in the one table (DESIGN.md §2: "a tenant's communities; the communities linked to an
- * account"). Attribute names are the model's (`shared/domain/communities/model.ts`); an unlinked
+ * account"). Attribute names are the model's (`shared/domain/communities/model.ts`, `ports.ts`); an unlinked
  * field is absent rather than null, so the sparse indexes hold only real links.
  *
  * | item | pk | sk | gsi1pk / gsi1sk | gsi2pk / gsi2sk |
@@ -26,7 +26,8 @@ import { DynamoAccountReads } from '#shared/adapters/dynamodb/account-store.ts';
 import { refusedByCondition } from '#shared/db/conditions.ts';
 import { queryAll, type QueryInput } from '#shared/db/query-all.ts';
 import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
-import type { Community, CommunityRecord, CommunityStore, CommunityWrite, LinkedCommunity } from '#shared/domain/communities/model.ts';
+import type { Community } from '#shared/domain/communities/model.ts';
+import type { CommunityRecord, CommunityStore, CommunityWrite, LinkedCommunity } from '#shared/domain/communities/ports.ts';
 
 type Item = Record<string, unknown>;
 /** Rounds of "read the links again and unlink" before giving up on a table that keeps changing. */

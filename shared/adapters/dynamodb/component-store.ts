@@ -9,8 +9,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
-import type { ComponentStore, ComponentTicket, ComponentToken } from '#shared/domain/tokens/component-store.ts';
-import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
+import type { ComponentStore, ComponentTicket, ComponentToken, LeaseKey } from '#shared/domain/tokens/ports.ts';
 
 export const componentKeys = {
   pk: (componentAppId: string) => `COMPONENT#${componentAppId}`,

@@ -6,7 +6,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { Lease, LeaseKey } from '#shared/domain/tokens/lease.ts';
+import type { Lease, LeaseKey } from '#shared/domain/tokens/ports.ts';
 
 export class DynamoLease implements Lease {
   constructor(

@@ -10,7 +10,7 @@ import { linkedCommunities, refsDeletion, unlinkItems } from '#shared/adapters/d
 import { codeDeletion, unusedCodeHashes } from '#shared/adapters/dynamodb/share-codes.ts';
 import { sharedLinkDeletion, sharedLinkItems } from '#shared/adapters/dynamodb/shared-links.ts';
 import type { TransactItem } from '#shared/db/transactions.ts';
-import type { LinkedCommunity } from '#shared/domain/communities/model.ts';
+import type { LinkedCommunity } from '#shared/domain/communities/ports.ts';
 import type { SharingCascadeReads, SharingRemovals } from '#shared/domain/sharing/cascades.ts';
 
 export class DynamoSharingCascadeReads extends DynamoAccountReads implements SharingCascadeReads {

@@ -19,7 +19,7 @@ import { isConditionFailure } from '#shared/db/conditions.ts';
 import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { ClaimOutcome, DueIndex, DuePage, DueToken } from '#shared/domain/tokens/scheduled-refresh.ts';
+import type { ClaimOutcome, DueIndex, DuePage, DueToken } from '#shared/domain/tokens/ports.ts';
 
 type Item = Record<string, unknown>;
 

@@ -20,7 +20,7 @@ import type { AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
-import type { AccountStatusChanges } from '#shared/domain/tokens/authorizer-token-store.ts';
+import type { AccountStatusChanges } from '#shared/domain/tokens/ports.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';

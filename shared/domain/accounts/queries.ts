@@ -17,9 +17,6 @@ import { accountNotFound } from '#shared/domain/accounts/errors.ts';
 import { toAccountView, type AccountRecord, type AccountView, type TenantLink } from '#shared/domain/accounts/model.ts';
 import type { AccountDirectory, GrantLookup, ReadOptions } from '#shared/domain/accounts/ports.ts';
 
-// The ports the reads use are declared in `ports.ts`; named here too for the modules that import them from the reads.
-export type { AccountDirectory, GrantLookup, ReadOptions };
-
 /**
  * A link counts while the tenant still holds the account: an owner's link to an account it unbound
  * (or another organisation took over) is never shown. A recipient's link is deleted by the owner's

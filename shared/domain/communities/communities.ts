@@ -12,7 +12,8 @@
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { heldAccount } from '#shared/domain/sharing/access.ts';
-import { toCommunityView, type Community, type CommunityStore, type LinkRequirement } from '#shared/domain/communities/model.ts';
+import { toCommunityView, type Community } from '#shared/domain/communities/model.ts';
+import type { CommunityStore, LinkRequirement } from '#shared/domain/communities/ports.ts';
 import { DomainError, Forbidden } from '#shared/errors/domain-errors.ts';
 
 export interface CommunityDeps {

@@ -13,9 +13,10 @@
  */
 import type { Caller } from '#shared/auth/caller.ts';
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
-import { isLive, type AccountDirectory, type AccountQueries, type GrantLookup } from '#shared/domain/accounts/queries.ts';
+import type { AccountDirectory, GrantLookup } from '#shared/domain/accounts/ports.ts';
+import { isLive, type AccountQueries } from '#shared/domain/accounts/queries.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import { accountNotActive } from '#shared/domain/tokens/authorizer-token.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
 import { toFanView, type FanSyncJobView, type FanView } from '#shared/domain/fans/model.ts';
 import type { FanPageRequest, FanSyncJobReads, FanSyncRequests, FollowerReads } from '#shared/domain/fans/ports.ts';

@@ -13,7 +13,7 @@
  *   condition that nothing links, so a community linked meanwhile cancels the release.
  */
 import type { AccountReads } from '#shared/domain/accounts/ports.ts';
-import type { LinkedCommunity } from '#shared/domain/communities/model.ts';
+import type { LinkedCommunity } from '#shared/domain/communities/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 
 /** What the rule reads. */

@@ -14,24 +14,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, WeChatNotReady } from '#shared/errors/domain-errors.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
-import type {
-  AuthorizerListResult,
-  AuthorizerTokenRequest,
-  AuthorizerTokenResult,
-  TokenSource,
-} from '#shared/wechat/api-types.ts';
+import type { AuthorizerTokenResult, TokenSource } from '#shared/wechat/api-types.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { Lease } from '#shared/domain/tokens/lease.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
 import { AUTHORIZER_REFRESH_MARGIN_MS } from '#shared/domain/tokens/refresh-margin.ts';
-import type { AccountStatusChanges, AuthorizerTokenState, AuthorizerTokenStore } from '#shared/domain/tokens/authorizer-token-store.ts';
-
-/** The part of the WeChat client this use case needs. */
-export interface AuthorizerTokenApi {
-  authorizerToken(component: TokenSource, request: AuthorizerTokenRequest): Promise<AuthorizerTokenResult>;
-  getAuthorizerList(component: TokenSource, request: { componentAppId: string; offset: number; count: number }): Promise<AuthorizerListResult>;
-}
+import type { AccountStatusChanges, AuthorizerTokenApi, AuthorizerTokenState, AuthorizerTokenStore, Lease } from '#shared/domain/tokens/ports.ts';
 
 export interface AuthorizerTokenOptions {
   /** A token this close to its expiry counts as expired on demand (the scheduled refresh renews tokens much earlier). */
@@ -89,9 +77,6 @@ interface UsableToken extends AuthorizerTokenState {
 
 const hasToken = (state: AuthorizerTokenState): state is UsableToken =>
   typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
-
-// Declared in the account area; named here too for the modules that still import it from the tokens.
-export { accountNotActive };
 
 export class AuthorizerTokenService {
   private readonly store: AuthorizerTokenStore;

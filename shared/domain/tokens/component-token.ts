@@ -16,23 +16,10 @@
 import { randomUUID } from 'node:crypto';
 import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
-import type {
-  ComponentTokenRequest,
-  ComponentTokenResult,
-  StartPushTicketRequest,
-  StartPushTicketResult,
-  TokenSource,
-} from '#shared/wechat/api-types.ts';
+import type { ComponentTokenResult, TokenSource } from '#shared/wechat/api-types.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { ComponentStore, ComponentToken } from '#shared/domain/tokens/component-store.ts';
-import type { Lease } from '#shared/domain/tokens/lease.ts';
+import type { ComponentStore, ComponentToken, ComponentTokenApi, Lease } from '#shared/domain/tokens/ports.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
-
-/** The part of the WeChat client this use case needs. */
-export interface ComponentTokenApi {
-  componentToken(request: ComponentTokenRequest): Promise<ComponentTokenResult>;
-  startPushTicket(request: StartPushTicketRequest): Promise<StartPushTicketResult>;
-}
 
 export interface ComponentCredentials {
   componentAppId: string;

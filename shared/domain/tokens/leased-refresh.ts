@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#shared/domain/tokens/clock.ts';
-import type { Lease, LeaseKey } from '#shared/domain/tokens/lease.ts';
+import type { Lease, LeaseKey } from '#shared/domain/tokens/ports.ts';
 
 export interface LeasedRefreshTiming {
   /** Longer than the worst WeChat call with its retries, so a live refresher never loses its lease. */

@@ -17,21 +17,7 @@
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { AuthorizerListResult, TokenSource } from '#shared/wechat/api-types.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
-import type { DuePage, DueToken } from '#shared/domain/tokens/scheduled-refresh.ts';
-
-export interface ActiveAccountIndex {
-  readonly shards: readonly string[];
-  /** Every active account's TOKEN item of the shard, a page at a time. */
-  allTokens(shard: string, cursor?: unknown): Promise<DuePage>;
-  repairRefreshToken(appid: string, seen: string, listed: string, at: string): Promise<boolean>;
-}
-
-export interface ReconciliationWeChat {
-  /** One page of `api_get_authorizer_list`. */
-  authorizerList(offset: number, count: number): Promise<AuthorizerListResult>;
-  /** True when WeChat still has the account's authorization; false on 61003. */
-  stillAuthorized(appid: string): Promise<boolean>;
-}
+import type { ActiveAccountIndex, DueToken, ReconciliationWeChat } from '#shared/domain/tokens/ports.ts';
 
 export interface ReconciliationDependencies {
   index: ActiveAccountIndex;

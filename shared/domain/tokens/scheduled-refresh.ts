@@ -18,35 +18,7 @@ import { DomainError } from '#shared/errors/domain-errors.ts';
 import { WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { TicketFreshness } from '#shared/domain/tokens/component-token.ts';
-
-/** An authorizer TOKEN item as the due index lists it (the index projects the whole item). */
-export interface DueToken {
-  appid: string;
-  /** The index sort key it was listed under: the claim succeeds only while the item still has it. */
-  dueKey: string;
-  accessToken?: string;
-  expiresAt?: string;
-  refreshToken?: string;
-}
-
-export interface DuePage {
-  tokens: DueToken[];
-  /** Absent on the shard's last page. */
-  cursor?: unknown;
-}
-
-export type ClaimOutcome = 'claimed' | 'busy' | 'changed';
-
-export interface DueIndex {
-  readonly shards: readonly string[];
-  /** Tokens of `shard` due at or before `dueBy` (ISO), oldest first. */
-  page(shard: string, dueBy: string, cursor?: unknown): Promise<DuePage>;
-  /**
-   * Takes the refresh lease of the token for `ttlMs`, only if no one holds it and the TOKEN item is
-   * still the one listed (`changed`: refreshed, revoked or unbound since the index listed it).
-   */
-  claim(token: DueToken, owner: string, ttlMs: number): Promise<ClaimOutcome>;
-}
+import type { DueIndex, DueToken } from '#shared/domain/tokens/ports.ts';
 
 /** The part of `AuthorizerTokenService` a run uses. */
 export interface ClaimedRefresher {

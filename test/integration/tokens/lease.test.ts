@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import type { LeaseKey } from '#shared/domain/tokens/lease.ts';
+import type { LeaseKey } from '#shared/domain/tokens/ports.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
 
 const newKey = (): LeaseKey => ({ pk: `ACCOUNT#wx${randomBytes(8).toString('hex')}`, sk: 'TOKEN' });

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
-import { reconcileAuthorizers, reconciliationWeChat, type ReconciliationWeChat } from '#shared/domain/tokens/reconciliation.ts';
+import type { ReconciliationWeChat } from '#shared/domain/tokens/ports.ts';
+import { reconcileAuthorizers, reconciliationWeChat } from '#shared/domain/tokens/reconciliation.ts';
 import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
 import { dueIndex, statusChangesOf, tokenService } from '#test/integration/tokens/support.ts';
 

@@ -1,9 +1,8 @@
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchGetAll } from '#shared/db/batch.ts';
-import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const dynamo = mockClient(client);
@@ -11,36 +10,6 @@ const appids = (count: number, from = 0) => Array.from({ length: count }, (_, i)
 
 afterEach(() => {
   dynamo.reset();
-});
-
-describe('department grant writes against DynamoDB’s limits', () => {
-  it('never sends a transaction of more than 100 items', async () => {
-    // Prepare
-    dynamo.on(TransactWriteCommand).resolves({});
-    const grants = new DynamoDepartmentGrants(client, 'hub');
-
-    // Act
-    await grants.replace('t', 'ops', { removed: appids(100), added: appids(100, 100), grantedBy: 'u', at: '2026-01-01T00:00:00.000Z' });
-
-    // Assess
-    const sizes = dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!.length);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
-  });
-
-  it('revokes before it grants, so a failure part-way never leaves more access than asked', async () => {
-    // Prepare
-    dynamo.on(TransactWriteCommand).resolvesOnce({}).rejects(new Error('throttled'));
-    const grants = new DynamoDepartmentGrants(client, 'hub');
-
-    // Act
-    const failure = grants.replace('t', 'ops', { removed: appids(100), added: appids(50, 100), grantedBy: 'u', at: '2026-01-01T00:00:00.000Z' });
-
-    // Assess
-    await expect(failure).rejects.toThrow('throttled');
-    const first = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(first.every((item) => item.Delete !== undefined)).toBe(true);
-  });
 });
 
 describe('reading many items by key', () => {

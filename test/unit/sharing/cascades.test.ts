@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
-import type { LinkedCommunity } from '#shared/domain/communities/model.ts';
+import type { LinkedCommunity } from '#shared/domain/communities/ports.ts';
 import { whatReleaseTakes, whatUnbindingTakes, type SharingCascadeReads } from '#shared/domain/sharing/cascades.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
-import { runScheduledRefresh, type ClaimOutcome, type DueIndex, type DueToken } from '#shared/domain/tokens/scheduled-refresh.ts';
+import type { ClaimOutcome, DueIndex, DueToken } from '#shared/domain/tokens/ports.ts';
+import { runScheduledRefresh } from '#shared/domain/tokens/scheduled-refresh.ts';
 
 /** An in-memory due index: `pages[shard]` is the shard's pages in order. */
 function fakeIndex(pages: Record<string, DueToken[][]>, claim: (token: DueToken) => ClaimOutcome = () => 'claimed') {

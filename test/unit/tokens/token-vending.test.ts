@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '#shared/domain/audit/audit-log.ts';
 import { callingService, vendAccessToken } from '#shared/domain/tokens/token-vending.ts';
-import { accountNotActive } from '#shared/domain/tokens/authorizer-token.ts';
+import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 
 const service = callingService('arn:aws:iam::000000000000:user/service/templates');
