@@ -223,6 +223,33 @@ const answers: Record<string, Answer> = {
   'GET /v1/accounts/{appid}/fan-syncs/{jobId}': { status: 200, description: 'The job and its progress', schema: ref('FanSyncJob') },
   'GET /v1/accounts/{appid}/fans': { status: 200, description: 'A page of followers', schema: page('fans', ref('Fan')) },
   'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
+  'GET /v1/accounts/{appid}/auto-replies': {
+    status: 200,
+    description: 'The auto-reply rules in their order; no `updatedAt` before the first PUT',
+    schema: object({ rules: arrayOf({ type: 'object', description: 'AutoReplyRule (API.md §3), as the PUT body takes it' }), updatedAt: isoTime }, ['rules']),
+  },
+  'PUT /v1/accounts/{appid}/auto-replies': {
+    status: 200,
+    description: 'The rules as stored',
+    schema: object({ rules: arrayOf({ type: 'object', description: 'AutoReplyRule (API.md §3)' }), updatedAt: isoTime }),
+  },
+  'GET /v1/accounts/{appid}/menu': {
+    status: 200,
+    description: 'The menu WeChat holds (menu/get), `null` when none was set through the API',
+    schema: object({ menu: { type: ['object', 'null'], description: 'WeChat’s menu JSON (WECHAT.md §15)' } }),
+    errors: ['account_not_active', 'missing_permissions', 'wechat_error', 'wechat_not_ready'],
+  },
+  'PUT /v1/accounts/{appid}/menu': {
+    status: 200,
+    description: 'The menu WeChat now holds',
+    schema: object({ menu: { type: 'object', description: 'WeChat’s menu JSON (WECHAT.md §15)' } }),
+    errors: ['account_not_active', 'missing_permissions', 'wechat_error', 'wechat_not_ready'],
+  },
+  'DELETE /v1/accounts/{appid}/menu': {
+    status: 204,
+    description: 'The menu deleted in WeChat (the default menu and every conditional one)',
+    errors: ['account_not_active', 'missing_permissions', 'wechat_error', 'wechat_not_ready'],
+  },
   'PUT /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/audit': { status: 200, description: 'The audit trail, newest first', schema: page('events', ref('AuditEvent')) },

@@ -26,6 +26,7 @@ import type {
   FollowerPage,
   FuncInfo,
   Lang,
+  MenuJson,
   PreAuthCodeResult,
   QueryAuthResult,
   StartPushTicketRequest,
@@ -435,6 +436,33 @@ export class WeChatApiClient {
     });
   }
 
+  // ---- custom menu (WECHAT.md §15; permission set 15) ----------------------------------------------
+
+  /** `menu/create`: replaces the account's default menu. The body goes as JSON.stringify writes it: non-ASCII literally, never `\uXXXX` (40033). */
+  async menuCreate(authorizer: TokenSource, menu: MenuJson): Promise<void> {
+    await this.call({
+      api: 'menu/create',
+      method: 'POST',
+      path: '/cgi-bin/menu/create',
+      token: { source: authorizer, param: 'access_token' },
+      body: menu,
+    });
+  }
+
+  /** `menu/get`: the default menu set through the API (conditional menus are left out); 46003 when there is none. */
+  async menuGet(authorizer: TokenSource): Promise<MenuJson> {
+    const api = 'menu/get';
+    const raw = await this.call({ api, method: 'GET', path: '/cgi-bin/menu/get', token: { source: authorizer, param: 'access_token' } });
+    const menu = isObject(raw.menu) ? raw.menu : badBody(api, 'menu');
+    if (!Array.isArray(menu.button)) badBody(api, 'menu.button');
+    return { button: (menu.button as unknown[]).filter(isObject).map((button) => menuButton(button)) };
+  }
+
+  /** `menu/delete`: deletes the default menu and every conditional menu. */
+  async menuDelete(authorizer: TokenSource): Promise<void> {
+    await this.call({ api: 'menu/delete', method: 'GET', path: '/cgi-bin/menu/delete', token: { source: authorizer, param: 'access_token' } });
+  }
+
   // ---- the call itself ----------------------------------------------------------------------------
 
   private async call(call: Call): Promise<Json> {
@@ -655,6 +683,16 @@ function authorizerInfo(api: string, raw: unknown): AuthorizerInfo {
   if (qrcodeUrl) info.qrcodeUrl = qrcodeUrl;
   if (raw.account_status !== undefined) info.accountStatus = numberOr(raw.account_status, 1);
   return info;
+}
+
+const MENU_BUTTON_FIELDS = ['type', 'name', 'key', 'url', 'appid', 'pagepath', 'media_id', 'article_id'] as const;
+
+/** A button of `menu/get`'s answer: the known string fields, and its sub-buttons (nested no deeper than WeChat allows). */
+function menuButton(raw: Json, depth = 0): MenuJson['button'][number] {
+  const button: Record<string, unknown> = { name: typeof raw.name === 'string' ? raw.name : '' };
+  for (const field of MENU_BUTTON_FIELDS) if (typeof raw[field] === 'string') button[field] = raw[field];
+  if (depth === 0 && Array.isArray(raw.sub_button)) button.sub_button = raw.sub_button.filter(isObject).map((sub) => menuButton(sub, 1));
+  return button as unknown as MenuJson['button'][number];
 }
 
 function userInfo(raw: Json, fallbackOpenId = ''): UserInfo {

@@ -152,3 +152,23 @@ export interface UserInfo {
 }
 
 export type CustomMessage = { toUser: string; text: string };
+
+// ---- custom menu (WECHAT.md §15; permission set 15) -------------------------------------------------
+
+/** One button of WeChat's menu JSON, with WeChat's own field names (§15.2); `menu/get` adds `sub_button: []` to leaves. */
+export interface MenuButtonJson {
+  type?: string;
+  name: string;
+  key?: string;
+  url?: string;
+  appid?: string;
+  pagepath?: string;
+  media_id?: string;
+  article_id?: string;
+  sub_button?: MenuButtonJson[];
+}
+
+/** The default menu: the body of `menu/create`, the `menu` of `menu/get`. */
+export interface MenuJson {
+  button: MenuButtonJson[];
+}

@@ -132,7 +132,8 @@ export function parseFlatXml(text: string, maxBytes: number = MAX_XML_BYTES): Re
 
 const ELEMENT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-function cdata(value: string): string {
+/** A string as one CDATA section (for the nested elements of a reply, `passive-replies.ts`). */
+export function cdata(value: string): string {
   // `]]>` cannot appear inside a CDATA section: close it after `]]` and reopen before `>`. A raw CR
   // would reach the reader as LF (XML line-end normalization), so it travels as a reference.
   const escaped = value.replaceAll(']]>', ']]]]><![CDATA[>').replaceAll('\r', ']]>&#13;<![CDATA[');

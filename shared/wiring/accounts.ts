@@ -4,6 +4,7 @@
  * cascade) and the open platform account.
  */
 import { DynamoAccountLifecycle } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { autoReplyUnbindCascade } from '#shared/adapters/dynamodb/auto-replies.ts';
 import { DynamoAccountDirectory, DynamoAccountSettingsStore } from '#shared/adapters/dynamodb/account-queries.ts';
 import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
 import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
@@ -22,11 +23,11 @@ import { authorizerTokens, componentTokenService } from '#shared/wiring/tokens.t
 
 let lifecycle: DynamoAccountLifecycle | undefined;
 
-/** The process-wide account lifecycle store, with the sharing area's cascades. */
+/** The process-wide account lifecycle store, with the sharing area's cascades and the auto-reply rules' deletion. */
 export function accountLifecycle(): DynamoAccountLifecycle {
   if (!lifecycle) {
     const sharing = sharingCascadesOn(db(), tableName());
-    lifecycle = new DynamoAccountLifecycle(db(), tableName(), { unbindCascades: [sharing.unbind], releaseCascades: [sharing.release] });
+    lifecycle = new DynamoAccountLifecycle(db(), tableName(), { unbindCascades: [sharing.unbind, autoReplyUnbindCascade(tableName())], releaseCascades: [sharing.release] });
   }
   return lifecycle;
 }

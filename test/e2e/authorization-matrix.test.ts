@@ -111,6 +111,25 @@ const rules: Record<string, RouteRule> = {
     success: 200,
     request: (f) => ({ path: `/v1/accounts/${f.appid}/open-platform`, body: {} }),
   },
+  'GET /v1/accounts/{appid}/auto-replies': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/auto-replies` }) },
+  'PUT /v1/accounts/{appid}/auto-replies': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({
+      path: `/v1/accounts/${f.appid}/auto-replies`,
+      body: { rules: [{ id: 'matrix', trigger: { type: 'keyword', keywords: ['matrix'], match: 'exact' }, reply: { type: 'text', content: 'ok' } }] },
+    }),
+  },
+  'GET /v1/accounts/{appid}/menu': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/menu` }) },
+  'PUT /v1/accounts/{appid}/menu': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/menu`, body: { button: [{ type: 'click', name: 'matrix', key: 'MATRIX' }] } }),
+  },
+  // Deleting a menu holds whether or not one is set (WeChat answers ok either way).
+  'DELETE /v1/accounts/{appid}/menu': { who: 'admin', namesAccount: true, success: 204, request: (f) => ({ path: `/v1/accounts/${f.appid}/menu` }) },
   'DELETE /v1/accounts/{appid}': {
     who: 'admin',
     namesAccount: true,

@@ -25,6 +25,17 @@
  *   POST   /__sim/accounts/{appid}/expire-token
  *   POST   /__sim/accounts/{appid}/invalidate-refresh-token
  *   GET    /__sim/custom-messages               → { messages }
+ *   GET    /__sim/accounts/{appid}/menu         → { menu } (what the hub set with menu/create, or null)
+ *   POST   /__sim/accounts/{appid}/user/text     { openid?, content }                         → UserActionResult
+ *   POST   /__sim/accounts/{appid}/user/click    { openid?, key? | position? }                → UserActionResult
+ *   POST   /__sim/accounts/{appid}/user/scan     { openid?, scene, subscribe? }               → UserActionResult
+ *   POST   /__sim/accounts/{appid}/user/location { openid?, latitude, longitude, scale?, label? } → UserActionResult
+ *   POST   /__sim/accounts/{appid}/user/follow   { openid? }                                  → UserActionResult
+ *   POST   /__sim/accounts/{appid}/user/unfollow { openid? }                                  → UserActionResult
+ *
+ * The user actions (user-actions.ts) answer `{ openid, push, status, body, reply, problem? }`: the push
+ * sent, the hub's HTTP answer and its passive reply, decrypted (null for `success`). `GET /__sim/user`
+ * is the page that drives them (user-page.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
@@ -79,6 +90,28 @@ const schemas = {
     createTime: v.optional(unixSeconds),
     eventKey: v.optional(v.pipe(v.string(), v.maxLength(256))),
   }),
+  userText: v.strictObject({ openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))), content: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)) }),
+  userClick: v.pipe(
+    v.strictObject({
+      openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+      key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+      position: v.optional(v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4))), v.minLength(1), v.maxLength(2))),
+    }),
+    v.check((o) => (o.key === undefined) !== (o.position === undefined), 'give the button by key or by position, not both'),
+  ),
+  userScan: v.strictObject({
+    openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    scene: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+    subscribe: v.optional(v.boolean()),
+  }),
+  userLocation: v.strictObject({
+    openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    latitude: v.pipe(v.number(), v.minValue(-90), v.maxValue(90)),
+    longitude: v.pipe(v.number(), v.minValue(-180), v.maxValue(180)),
+    scale: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20))),
+    label: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  }),
+  userFollow: v.strictObject({ openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))) }),
   text: v.strictObject({
     fromUserName: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
     content: v.pipe(v.string(), v.maxLength(2048)),
@@ -136,6 +169,14 @@ const adminRoutes = [
   'POST /__sim/accounts/{appid}/messages {fromUserName, content, createTime?, msgId?}',
   'POST /__sim/accounts/{appid}/expire-token',
   'POST /__sim/accounts/{appid}/invalidate-refresh-token',
+  'GET /__sim/accounts/{appid}/menu',
+  'POST /__sim/accounts/{appid}/user/text {openid?, content}',
+  'POST /__sim/accounts/{appid}/user/click {openid?, key? | position?}',
+  'POST /__sim/accounts/{appid}/user/scan {openid?, scene, subscribe?}',
+  'POST /__sim/accounts/{appid}/user/location {openid?, latitude, longitude, scale?, label?}',
+  'POST /__sim/accounts/{appid}/user/follow {openid?}',
+  'POST /__sim/accounts/{appid}/user/unfollow {openid?}',
+  'GET /__sim/user (the page)',
 ];
 
 const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, POST, DELETE', 'access-control-allow-headers': 'content-type' };
@@ -228,6 +269,20 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
       case 'POST /accounts/:appid/invalidate-refresh-token':
         sim.invalidateRefreshToken(appid);
         return ok();
+      case 'GET /accounts/:appid/menu':
+        return ok({ menu: sim.menu(appid) });
+      case 'POST /accounts/:appid/user/text':
+        return ok(await sim.userAction(appid, { kind: 'text', ...(await input(req, schemas.userText)) }));
+      case 'POST /accounts/:appid/user/click':
+        return ok(await sim.userAction(appid, { kind: 'click', ...(await input(req, schemas.userClick)) }));
+      case 'POST /accounts/:appid/user/scan':
+        return ok(await sim.userAction(appid, { kind: 'scan', ...(await input(req, schemas.userScan)) }));
+      case 'POST /accounts/:appid/user/location':
+        return ok(await sim.userAction(appid, { kind: 'location', ...(await input(req, schemas.userLocation)) }));
+      case 'POST /accounts/:appid/user/follow':
+        return ok(await sim.userAction(appid, { kind: 'follow', ...(await input(req, schemas.userFollow)) }));
+      case 'POST /accounts/:appid/user/unfollow':
+        return ok(await sim.userAction(appid, { kind: 'unfollow', ...(await input(req, schemas.userFollow)) }));
       default:
         return sendJson(res, 404, { error: `no admin route ${method} ${url.pathname}` });
     }

@@ -1,9 +1,10 @@
 /**
- * The api.weixin.qq.com endpoints the hub calls (WECHAT.md §3.1, §4, §6, §9), as a table from path
+ * The api.weixin.qq.com endpoints the hub calls (WECHAT.md §3.1, §4, §6, §9, §15), as a table from path
  * to handler. A handler gets the query and the JSON body and answers WeChat's JSON, or throws
  * `SimulatedWeChatError`; token checks happen before it runs, from the route's `token` kind.
  */
-import type { AccountRecord, SimWorld, TokenOwner } from './world.ts';
+import { dailyLimits, type AccountRecord, type SimWorld, type TokenOwner } from './world.ts';
+import { checkedMenu, menuGetAnswer, selfMenuAnswer } from './menus.ts';
 import { wechatAssert } from './wechat-error.ts';
 
 export interface ApiRequest {
@@ -56,6 +57,16 @@ function openApi(ctx: ApiContext): AccountRecord {
   ctx.world.requireFunc(account, 24);
   return account;
 }
+
+/** Menu APIs need permission set 15 (`get_current_selfmenu_info`: 1, 3 or 15) and count against their daily limit. */
+function menuApi(ctx: ApiContext, path: string, ...funcIds: number[]): AccountRecord {
+  const account = authorizer(ctx);
+  ctx.world.requireFunc(account, ...(funcIds.length > 0 ? funcIds : [15]));
+  if (path in dailyLimits) ctx.world.consumeQuota(account.appid, path);
+  return account;
+}
+
+let menuSerial = 208_396_938;
 
 function optionName(value: unknown): string {
   wechatAssert(typeof value === 'string' && OPTION_NAMES.has(value), 47001);
@@ -223,6 +234,35 @@ export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
         });
         return { user_info_list: entries.map((entry) => ctx.world.followerProfile(account, entry.openid)) };
       },
+    },
+
+    // ---- custom menu (permission set 15, WECHAT.md §15) -------------------------------------------------
+    '/cgi-bin/menu/create': {
+      token: 'authorizer',
+      handle: (ctx) => {
+        const account = menuApi(ctx, '/cgi-bin/menu/create');
+        account.menu = checkedMenu(ctx.body, (menuSerial += 1));
+        return OK;
+      },
+    },
+    '/cgi-bin/menu/get': {
+      token: 'authorizer',
+      handle: (ctx) => {
+        const account = menuApi(ctx, '/cgi-bin/menu/get');
+        wechatAssert(account.menu, 46003);
+        return menuGetAnswer(account.menu);
+      },
+    },
+    '/cgi-bin/menu/delete': {
+      token: 'authorizer',
+      handle: (ctx) => {
+        delete menuApi(ctx, '/cgi-bin/menu/delete').menu;
+        return OK;
+      },
+    },
+    '/cgi-bin/get_current_selfmenu_info': {
+      token: 'authorizer',
+      handle: (ctx) => selfMenuAnswer(menuApi(ctx, '/cgi-bin/get_current_selfmenu_info', 1, 3, 15).menu),
     },
 
     // ---- customer-service messages (permission set 1) ---------------------------------------------------

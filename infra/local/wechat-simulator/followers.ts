@@ -136,6 +136,17 @@ export class FollowerBook {
     return openids;
   }
 
+  /** The follower at `index` leaves (a simulated user's unfollow). */
+  leave(index: number): void {
+    this.#removed.add(index);
+    this.#joinedAt.delete(index);
+  }
+
+  /** The person at `index`, who left, follows again at `nowSeconds` (WeChat keeps their openid). */
+  rejoin(index: number, nowSeconds: number): void {
+    if (this.#removed.delete(index)) this.#joinedAt.set(index, nowSeconds);
+  }
+
   /** `count` current followers, picked at random, leave; returns their openids. */
   unfollow(count: number): string[] {
     if (count > this.count) throw new RangeError(`only ${this.count} followers can leave`);

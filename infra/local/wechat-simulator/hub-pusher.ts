@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MessageCrypto, plainSignature } from '#shared/wechat/crypto.ts';
-import { buildXml } from '#shared/wechat/xml.ts';
+import { buildXml, parseFlatXml } from '#shared/wechat/xml.ts';
 import type { SimulatorCredentials } from './accounts.ts';
 
 const PUSH_TIMEOUT_MS = 5_000;
@@ -35,6 +35,18 @@ export class HubPusher {
   async pushAccount(appid: string, userName: string, fields: Record<string, string | number>, openid: string): Promise<Response> {
     if (!this.hubBaseUrl) throw new Error('the simulator was started without hubBaseUrl: there is nowhere to push');
     return this.#post(`${this.hubBaseUrl}/v1/wechat/accounts/${encodeURIComponent(appid)}/messages`, fields, { ToUserName: userName }, { openid });
+  }
+
+  /**
+   * A passive reply as WeChat reads it (WECHAT.md §1.6): `<Encrypt>`, `<MsgSignature>`, `<TimeStamp>`,
+   * `<Nonce>`; the signature verified and the ciphertext decrypted with the component's key and appid.
+   * Returns the reply's XML; throws when any of that fails.
+   */
+  openReply(body: string): string {
+    const envelope = parseFlatXml(body);
+    const { Encrypt: encrypt, MsgSignature: msgSignature, TimeStamp: timestamp, Nonce: nonce } = envelope;
+    if (!encrypt || !msgSignature || !timestamp || !nonce) throw new Error('an Encrypt, MsgSignature, TimeStamp or Nonce is missing');
+    return this.#crypto.open({ msgSignature, timestamp, nonce, encrypt }).message;
   }
 
   async #post(url: string, fields: Record<string, string | number>, envelope: Record<string, string>, extraQuery: Record<string, string>): Promise<Response> {

@@ -6,11 +6,12 @@
  * to the hub are encrypted with the component's crypto.
  *
  * Control surface: the methods of `WeChatSimulator`, mirrored as a JSON admin API under `/__sim/`
- * (see admin-api.ts). Latency and faults apply to API calls only, never to `/__sim/` or the pages.
+ * (see admin-api.ts), and a page at `/__sim/user` where a person plays a WeChat user of an account
+ * (user-page.ts, user-actions.ts). Latency and faults apply to API calls only, never to `/__sim/` or the pages.
  *
  * With `stateFile` (the local stack's `<dataDir>/wechat-simulator.json`) the world — accounts,
  * authorizations, tickets, tokens, codes, followers, open platform accounts, quotas, customer-service
- * messages — is loaded at start when the file exists (instead of seeding), and saved atomically a
+ * messages, custom menus — is loaded at start when the file exists (instead of seeding), and saved atomically a
  * moment after each change and at stop. Latency, faults and call counts are per run and not saved.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +23,9 @@ import { apiRoutes, runApi } from './api.ts';
 import { handleAdmin } from './admin-api.ts';
 import { redirectWithCode, refererProblem, renderConsentPage, renderErrorPage } from './consent-page.ts';
 import { HubPusher } from './hub-pusher.ts';
+import type { SimMenuButton } from './menus.ts';
+import { performUserAction, type UserAction, type UserActionResult } from './user-actions.ts';
+import { renderUserPage } from './user-page.ts';
 import { errorBody, SimulatedWeChatError } from './wechat-error.ts';
 import { BodyTooLargeError, readBody, sendHtml, sendJson } from './http-io.ts';
 import { debouncedSave, writeFileAtomic } from '../state-file.ts';
@@ -39,6 +43,7 @@ import {
 export { simulatorCredentials, demoAccounts, releaseTestAccounts, permissionSets } from './accounts.ts';
 export type { SimAccountSpec } from './accounts.ts';
 export type { SimAccount, CustomMessageRecord, AuthorizationOutcome } from './world.ts';
+export type { UserAction, UserActionResult } from './user-actions.ts';
 export { SimulatorInputError, UnknownAccountError } from './world.ts';
 
 export interface SimulatorOptions {
@@ -117,6 +122,10 @@ export interface WeChatSimulator {
   addOpenAccount(o: { principalName: string; verified: boolean; createdByApi?: boolean }): string;
   /** Customer-service messages the hub sent (message/custom/send), oldest first. */
   customMessages(): CustomMessageRecord[];
+  /** The custom menu the hub set for the account (menu/create's shape), or null. */
+  menu(appid: string): { button: SimMenuButton[] } | null;
+  /** A WeChat user of the account acts (`user-actions.ts`): the push goes to its message URL, and the hub's passive reply comes back decrypted. */
+  userAction(appid: string, action: UserAction): Promise<UserActionResult>;
 }
 
 const CONSENT_PATHS = new Set(['/cgi-bin/componentloginpage', '/safe/bindcomponent', '/wxaopen/safe/bindcomponent']);
@@ -485,6 +494,14 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     },
     addOpenAccount: (o) => world.addOpenAccount(o),
     customMessages: () => world.customMessages(),
+    menu: (appid) => {
+      const menu = world.requireAccount(appid).menu;
+      return menu ? { button: structuredClone(menu.button) } : null;
+    },
+    userAction: async (appid, action) => {
+      if (!pusher.hubBaseUrl) throw new Error('the simulator was started without hubBaseUrl: there is nowhere to push');
+      return performUserAction(pusher, authorizedAccount(appid), action, clock);
+    },
   };
 
   // Any control call may change the world: mark it for saving once the call is done.
@@ -504,7 +521,8 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let work: Promise<void>;
-    if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) work = handleAdmin(req, res, url, simulator);
+    if (url.pathname === '/__sim/user' && req.method === 'GET') work = Promise.resolve(sendHtml(res, 200, renderUserPage()));
+    else if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) work = handleAdmin(req, res, url, simulator);
     else if (CONSENT_PATHS.has(url.pathname)) work = handleConsent(req, res, url);
     else work = handleApi(req, res, url);
     if (saver) work = work.finally(() => saver.changed());

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { FollowerBook, type FollowerBookSnapshot, type FollowerProfile } from './followers.ts';
 import type { SimAccountSpec, SimulatorCredentials } from './accounts.ts';
+import type { SimMenu } from './menus.ts';
 import { SimulatedWeChatError, wechatAssert } from './wechat-error.ts';
 
 const TICKET_LIFETIME_MS = 12 * 3600_000;
@@ -34,6 +35,9 @@ export const dailyLimits: Readonly<Record<string, number>> = {
   '/cgi-bin/user/info/batchget': 5_000_000,
   '/cgi-bin/message/custom/send': 500_000,
   '/cgi-bin/component/api_component_token': 10_000,
+  '/cgi-bin/menu/create': 1_000,
+  '/cgi-bin/menu/get': 10_000,
+  '/cgi-bin/menu/delete': 1_000,
 };
 
 /** Misuse of the simulator's own control surface (not a WeChat error): the admin API answers 400. */
@@ -109,6 +113,8 @@ export interface AccountRecord {
   grant?: Grant;
   openAppid: string | null;
   options: Record<string, string>;
+  /** The custom menu set through `menu/create` (`menus.ts`); absent when none. */
+  menu?: SimMenu;
 }
 
 interface OpenAccount {

@@ -2,10 +2,12 @@
  * What the hub does with a verified message or event pushed to an account's message URL
  * (`/v1/wechat/accounts/{appid}/messages`). The release-test accounts are answered first and never
  * reach tenant logic; for every other account, follow and unfollow events go to the follower use
- * cases, and everything else is acknowledged with `success` (WeChat then stops retrying).
+ * cases, then the account's auto-reply rules answer (`shared/domain/replies/`): the first that
+ * matches gives a passive reply, and with none WeChat gets `success` (it then stops retrying).
  */
 import { answerReleaseTest, isReleaseTestAccount, type ReleaseTestFollowUp } from '#shared/domain/release-test/release-test.ts';
 import type { AccountMessage } from '#shared/wechat/messages.ts';
+import type { PassiveReply } from '#shared/wechat/passive-replies.ts';
 
 export interface FollowEvent {
   appid: string;
@@ -21,13 +23,23 @@ export interface FollowEventSink {
   accept(event: FollowEvent): Promise<void>;
 }
 
+/** The reply step: the account's auto-reply that answers the push, with the id of its rule (the push's `autoReplyRuleId`). */
+export interface AutoReplyStep {
+  replyTo(appid: string, message: AccountMessage): Promise<{ ruleId: string; reply: PassiveReply } | undefined>;
+}
+
 export interface AccountMessageDeps {
   follows: FollowEventSink;
   releaseTestQueue: { enqueue(job: ReleaseTestFollowUp): Promise<void> };
+  autoReplies: AutoReplyStep;
 }
 
-/** What to answer WeChat: `success`, an empty body, or a passive text reply (sealed by the caller). */
-export type AccountMessageAnswer = { kind: 'success' } | { kind: 'empty' } | { kind: 'passive_text'; content: string };
+/** What to answer WeChat: `success`, an empty body, or a passive reply (sealed by the caller). */
+export type AccountMessageAnswer =
+  | { kind: 'success' }
+  | { kind: 'empty' }
+  | { kind: 'passive_text'; content: string }
+  | { kind: 'passive'; reply: PassiveReply; autoReplyRuleId: string };
 
 export async function handleAccountMessage(appid: string, message: AccountMessage, deps: AccountMessageDeps): Promise<AccountMessageAnswer> {
   if (isReleaseTestAccount(appid, message.toUserName)) {
@@ -44,5 +56,6 @@ export async function handleAccountMessage(appid: string, message: AccountMessag
       ...(message.eventKey ? { eventKey: message.eventKey } : {}),
     });
   }
-  return { kind: 'success' };
+  const autoReply = await deps.autoReplies.replyTo(appid, message);
+  return autoReply ? { kind: 'passive', reply: autoReply.reply, autoReplyRuleId: autoReply.ruleId } : { kind: 'success' };
 }
