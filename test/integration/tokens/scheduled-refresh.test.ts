@@ -105,6 +105,21 @@ describe('the scheduled token refresh, on the embedded engine against the WeChat
     expect(outcome).toBe('changed');
   });
 
+  it('answers busy, not changed, when it claims a listed token another caller holds the lease of', async () => {
+    // Prepare
+    const account = await bindAccount(world, { expired: true });
+    const index = dueIndex(world);
+    const [listed] = (await index.page(`${(await tokenItem(world, account.appid))?.gsi2pk}`, new Date().toISOString())).tokens;
+    const store = new DynamoAuthorizerTokenStore(world.table.client, world.table.name);
+    await new DynamoLease(world.table.client, world.table.name).tryAcquire(store.leaseKey(account.appid), 'on-demand', 30_000);
+
+    // Act
+    const outcome = await index.claim(listed!, 'scheduled', 30_000);
+
+    // Assess
+    expect(outcome).toBe('busy');
+  });
+
   it('starts no refresh once the time budget is spent, and the next run picks the tokens up', async () => {
     // Prepare
     const account = await bindAccount(world, { expired: true });
