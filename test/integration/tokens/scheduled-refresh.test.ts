@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuthorizerTokenStore } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
 import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
+import type { DueIndex } from '#shared/domain/tokens/scheduled-refresh.ts';
 import { dueIndex, scheduledRun, setExpiry, tokenService } from '#test/integration/tokens/support.ts';
 
 describe('the scheduled token refresh, on the embedded engine against the WeChat simulator', () => {
@@ -66,12 +67,30 @@ describe('the scheduled token refresh, on the embedded engine against the WeChat
     const account = await bindAccount(world, { expired: true });
     world.simulator.setLatency(50);
     world.simulator.resetCalls();
+    // The race is between the run's claim and the on-demand caller's lease, once the run has listed
+    // the token: an on-demand refresh that ends before the run reads the index leaves nothing due.
+    const index = dueIndex(world);
+    let listed!: () => void;
+    const tokenListed = new Promise<void>((resolve) => (listed = resolve));
+    const listing: DueIndex = {
+      shards: index.shards,
+      claim: (token, owner, ttlMs) => index.claim(token, owner, ttlMs),
+      page: async (shard, dueBy, cursor) => {
+        const page = await index.page(shard, dueBy, cursor);
+        if (page.tokens.some((token) => token.appid === account.appid)) listed();
+        return page;
+      },
+    };
 
     // Act
-    const [token, summary] = await Promise.all([tokenService(world).current(account.appid), scheduledRun(world)]);
+    const [summary, token] = await Promise.all([
+      scheduledRun(world, { index: listing }),
+      tokenListed.then(() => tokenService(world).current(account.appid)),
+    ]);
 
     // Assess
     expect(callsTo(world, 'api_authorizer_token')).toBe(1);
+    expect(summary).toMatchObject({ due: 1, failures: {} });
     expect(summary.refreshed + summary.skipped).toBe(1);
     expect((await tokenItem(world, account.appid))?.accessToken).toBe(token);
   });

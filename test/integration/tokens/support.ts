@@ -11,7 +11,7 @@ import { DynamoDueIndex } from '#shared/adapters/dynamodb/token-due-index.ts';
 import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { ReusedComponentToken } from '#shared/domain/tokens/reused-component-token.ts';
-import { runScheduledRefresh, type ScheduledRefreshOptions } from '#shared/domain/tokens/scheduled-refresh.ts';
+import { runScheduledRefresh, type DueIndex, type ScheduledRefreshOptions } from '#shared/domain/tokens/scheduled-refresh.ts';
 import type { LifecycleWorld } from '#test/integration/support/world.ts';
 
 export const statusChangesOf = (world: LifecycleWorld) =>
@@ -33,10 +33,13 @@ export function tokenService(world: LifecycleWorld, component = world.component 
 export const dueIndex = (world: LifecycleWorld) => new DynamoDueIndex(world.table.client, world.table.name);
 
 /** One scheduled run as `functions/token-refresh` runs it. */
-export function scheduledRun(world: LifecycleWorld, options: { remainingMs?: () => number; options?: Partial<ScheduledRefreshOptions> } = {}) {
+export function scheduledRun(
+  world: LifecycleWorld,
+  options: { remainingMs?: () => number; options?: Partial<ScheduledRefreshOptions>; index?: DueIndex } = {},
+) {
   return runScheduledRefresh({
     component: world.component,
-    index: dueIndex(world),
+    index: options.index ?? dueIndex(world),
     tokens: tokenService(world, new ReusedComponentToken(world.component)),
     remainingMs: options.remainingMs ?? (() => 200_000),
     ...(options.options ? { options: options.options } : {}),
