@@ -61,6 +61,17 @@ export const hubQueues: readonly HubQueue[] = [
     maxReceiveCount: 3,
     maxConcurrency: 2,
   },
+  {
+    name: 'token-recovery',
+    description: 'Recoveries of refresh tokens WeChat refused (61023): pages api_get_authorizer_list in the background from a checkpoint, off the request path',
+    consumer: 'recover-authorizer-token',
+    batchSize: 1,
+    // Longer than the consumer's timeout (60 s), so a running job is never delivered twice.
+    visibilityTimeoutSeconds: 90,
+    maxReceiveCount: 5,
+    // api_get_authorizer_list is a component-wide call: a few recoveries at a time.
+    maxConcurrency: 2,
+  },
 ];
 
 /** The environment variable that carries a queue's URL into the functions that send to it. */
@@ -88,7 +99,7 @@ export const hubFunctions: readonly HubFunction[] = [
     name: 'fan-sync-worker',
     description: 'Consumes fan-sync steps: user/get pages, user/info/batchget chunks of 100 written in batches, the finish that marks followers no longer listed unsubscribed',
     table: 'readwrite',
-    sendsTo: ['fan-sync'],
+    sendsTo: ['fan-sync', 'token-recovery'],
     readsWeChatSecret: true,
     callsWeChat: true,
     timeoutSeconds: 30,
@@ -206,6 +217,7 @@ export const hubFunctions: readonly HubFunction[] = [
     name: 'token-refresh',
     description: 'Every 5 minutes: ticket health (api_start_push_ticket after 30 min without one), the component token, every authorizer token due before the next run (due index, leases, time budget)',
     table: 'readwrite',
+    sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
     callsWeChat: true,
     schedule: 'rate(5 minutes)',
@@ -222,9 +234,19 @@ export const hubFunctions: readonly HubFunction[] = [
     timeoutSeconds: 600,
   },
   {
+    name: 'recover-authorizer-token',
+    description: 'Consumes token-recovery jobs: the refused refresh token of one account from api_get_authorizer_list (time budget, checkpoint), minted and stored; not listed → reauthorization_required',
+    table: 'readwrite',
+    sendsTo: ['token-recovery'],
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    timeoutSeconds: 60,
+  },
+  {
     name: 'vend-access-token',
     description: 'GET /v1/internal/accounts/{appid}/access-token: the current access token of an active account for the product\'s other services (IAM), audited',
     table: 'readwrite',
+    sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
     callsWeChat: true,
     routes: [{ method: 'GET', path: '/v1/internal/accounts/{appid}/access-token', auth: 'iam' }],
@@ -243,6 +265,7 @@ export const hubFunctions: readonly HubFunction[] = [
     name: 'bind-open-platform',
     description: 'POST /v1/accounts/{appid}/open-platform: binds the account to the named open platform account, or creates one',
     table: 'readwrite',
+    sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
     callsWeChat: true,
     routes: [{ method: 'POST', path: '/v1/accounts/{appid}/open-platform', auth: 'jwt' }],
@@ -332,7 +355,7 @@ export const hubFunctions: readonly HubFunction[] = [
     name: 'account-events',
     description: 'The message-and-event URL of every authorized account: release test, follow and unfollow events',
     table: 'readwrite',
-    sendsTo: ['release-test'],
+    sendsTo: ['release-test', 'token-recovery'],
     readsWeChatSecret: true,
     callsWeChat: true,
     routes: [

@@ -20,6 +20,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { TOKEN_DUE_SHARDS } from '#infra/table.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { recoveryMarkOf } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { ClaimOutcome, DueIndex, DuePage, DueToken } from '#shared/domain/tokens/scheduled-refresh.ts';
 
@@ -38,6 +39,8 @@ function dueTokenOf(item: Item): DueToken {
   if (accessToken) token.accessToken = accessToken;
   if (expiresAt) token.expiresAt = expiresAt;
   if (refreshToken) token.refreshToken = refreshToken;
+  const recovery = recoveryMarkOf(item);
+  if (recovery) token.recovery = recovery;
   return token;
 }
 

@@ -15,6 +15,16 @@ export interface AuthorizerTokenState {
   refreshToken?: string;
   /** The tenant whose audit trail records what happens to the account. */
   ownerTenantId?: string;
+  /** WeChat refused the refresh token (61023) and a background recovery is under way (`token-recovery.ts`). */
+  recovery?: RecoveryMark;
+}
+
+/** A recovery under way: when it was (last) requested, and how far it paged WeChat's authorizer list. */
+export interface RecoveryMark {
+  /** ISO. */
+  requestedAt: string;
+  /** The list offset to resume from (the checkpoint). */
+  offset: number;
 }
 
 export interface AuthorizerTokenStore {
@@ -25,7 +35,8 @@ export interface AuthorizerTokenStore {
    * `leaseOwner` holds the lease, the account is active and the stored refresh token is still
    * `replacedRefreshToken` (a re-authorization that stored a newer one meanwhile wins). False when
    * any of these no longer holds. With `releaseLease` the same write gives the lease up (one request
-   * instead of two: the scheduled refresh counts its requests).
+   * instead of two: the scheduled refresh counts its requests). A stored token ends any recovery mark:
+   * its refresh token works.
    */
   save(
     appid: string,
@@ -45,3 +56,22 @@ export interface AccountStatusChanges {
   /** WeChat says the account no longer authorizes the platform (61003, or an `unauthorized` push). */
   markRevoked(appid: string, at: string): Promise<void>;
 }
+
+/**
+ * The recovery mark on an account's TOKEN item (`token-recovery.ts`): set by the request that met
+ * 61023, the checkpoint of the background recovery, ended by a stored token, a status change, or
+ * `clear`.
+ */
+export interface RecoveryMarks {
+  /**
+   * Marks the account as needing recovery, unless a recovery requested after `staleBefore` (ISO) is
+   * still under way. `marked`: this caller set (or renewed) it and queues the job; `pending`: one is
+   * under way. A renewed mark keeps its checkpoint, so the new job resumes where the old one stopped.
+   */
+  markPending(appid: string, at: string, staleBefore: string): Promise<'marked' | 'pending'>;
+  /** Stores how far the list was paged; nothing when the mark is gone meanwhile. */
+  checkpoint(appid: string, offset: number): Promise<void>;
+  /** Ends the mark (the refresh token was replaced by someone else meanwhile). */
+  clear(appid: string): Promise<void>;
+}
+

@@ -155,22 +155,6 @@ describe('the scheduled token refresh, on the embedded engine against the WeChat
     expect((await tokenItem(world, account.appid))?.accessToken).not.toBe(account.accessToken);
   });
 
-  it('counts an account whose refresh token WeChat refuses for good and takes it off the schedule', async () => {
-    // Prepare
-    const account = await bindAccount(world, { expired: true });
-    world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
-
-    // Act
-    const summary = await scheduledRun(world);
-    world.simulator.clearFaults();
-    const again = await scheduledRun(world);
-
-    // Assess
-    expect(summary.reauthorizationRequired).toBe(1);
-    expect((await accountItem(world, account.appid))?.status).toBe('reauthorization_required');
-    expect(again.due).toBe(0);
-  });
-
   it('counts an account WeChat says is no longer authorized as revoked', async () => {
     // Prepare
     const account = await bindAccount(world, { expired: true });
