@@ -226,7 +226,7 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'reconcile-authorizers',
-    description: 'Daily: active accounts against api_get_authorizer_list; repairs differing refresh tokens, revokes accounts WeChat confirms gone',
+    description: 'Daily: every account not unbound against api_get_authorizer_list; repairs differing refresh tokens, reactivates listed accounts waiting for re-authorization, revokes accounts WeChat confirms gone',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: true,

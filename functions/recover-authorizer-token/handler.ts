@@ -16,20 +16,14 @@ import { appIdSchema } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { tokenRecoveryDeps } from '#shared/wiring/tokens.ts';
 
-const job = v.object({ appid: appIdSchema });
+/** The message body: JSON `{ appid }`. */
+const job = v.pipe(v.string(), v.parseJson(), v.object({ appid: appIdSchema }));
 const maxReceiveCount = hubQueues.find((queue) => queue.name === 'token-recovery')!.maxReceiveCount;
 const deps = tokenRecoveryDeps();
 
-const jsonOf = (body: string): unknown => {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-};
 
 async function recover(record: SQSRecord, context: Context): Promise<void> {
-  const parsed = v.safeParse(job, jsonOf(record.body));
+  const parsed = v.safeParse(job, record.body);
   if (!parsed.success) return logger.error('Dropped a malformed token-recovery job', { messageId: record.messageId });
   const last = Number(record.attributes?.ApproximateReceiveCount ?? '1') >= maxReceiveCount;
   const outcome = await recoverAuthorizerToken(parsed.output, { last }, { ...deps, remainingMs: () => context.getRemainingTimeInMillis() });
