@@ -38,6 +38,17 @@ const queues = [
     maxReceiveCount: 3,
     maxConcurrency: 2,
   },
+  {
+    name: 'token-recovery',
+    description: 'Recoveries of refresh tokens WeChat refused (61023): pages api_get_authorizer_list in the background from a checkpoint, off the request path',
+    consumer: 'recover-authorizer-token',
+    batchSize: 1,
+    // Longer than the consumer's timeout (60 s), so a running job is never delivered twice.
+    visibilityTimeoutSeconds: 90,
+    maxReceiveCount: 5,
+    // api_get_authorizer_list is a component-wide call: a few recoveries at a time.
+    maxConcurrency: 2,
+  },
 ] as const satisfies readonly HubQueue[];
 
 export const hubQueues: readonly HubQueue[] = queues;

@@ -1,13 +1,15 @@
 /**
  * The tokens area wired to the table, WeChat (`WECHAT_API_BASE`) and the component's credentials:
- * the component token, every account's authorizer token, the scheduled refresh, the reconciliation
- * and the vending route. Handlers and other wirings use these; tests build their own services.
+ * the component token, every account's authorizer token (a refused refresh token queues its recovery
+ * on the `token-recovery` queue), the scheduled refresh, the recovery job, the reconciliation and the
+ * vending route. Handlers and other wirings use these; tests build their own services.
  */
-import { DynamoAccountStatusMarks, DynamoAuthorizerTokenStore } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
+import { DynamoAccountStatusMarks, DynamoAuthorizerTokenStore, DynamoRecoveryMarks } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { DynamoComponentStore } from '#shared/adapters/dynamodb/component-store.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
 import { DynamoDueIndex } from '#shared/adapters/dynamodb/token-due-index.ts';
 import { DynamoAccountDirectory } from '#shared/adapters/dynamodb/account-queries.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { wechatCredentials } from '#shared/config/wechat-credentials.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { auditedStatusChanges } from '#shared/domain/accounts/authorization-changes.ts';
@@ -18,9 +20,10 @@ import { reconciliationWeChat, type ReconciliationDependencies } from '#shared/d
 import { ReusedComponentToken } from '#shared/domain/tokens/reused-component-token.ts';
 import type { ScheduledRefreshDependencies } from '#shared/domain/tokens/scheduled-refresh.ts';
 import type { VendingDependencies } from '#shared/domain/tokens/token-vending.ts';
+import { TokenRecoveryRequests, type RecoveryJobDependencies, type RecoveryQueue } from '#shared/domain/tokens/token-recovery.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
-import { auditLog, componentAppId } from '#shared/wiring/common.ts';
+import { auditLog, componentAppId, log } from '#shared/wiring/common.ts';
 
 let component: ComponentTokenService | undefined;
 
@@ -40,12 +43,25 @@ export function accountStatusChanges(): AccountStatusChanges {
   return auditedStatusChanges(new DynamoAccountStatusMarks(db(), tableName()), auditLog());
 }
 
+/** The `token-recovery` queue: one `{ appid }` message per recovery (`recover-authorizer-token` consumes it). */
+function recoveryQueue(): RecoveryQueue {
+  const queue = queuePublisher('token-recovery');
+  return { send: (appid: string) => queue.send([{ body: JSON.stringify({ appid }) }]) };
+}
+
 function authorizerTokenServiceWith(componentToken: TokenSource): AuthorizerTokenService {
   return new AuthorizerTokenService({
     store: new DynamoAuthorizerTokenStore(db(), tableName()),
     statusChanges: accountStatusChanges(),
     lease: new DynamoLease(db(), tableName()),
     api: wechatApiClient(),
+    recovery: new TokenRecoveryRequests({
+      marks: new DynamoRecoveryMarks(db(), tableName()),
+      queue: recoveryQueue(),
+      // The mark stays: it goes stale and a later caller (or the scheduled refresh) queues the job again.
+      onQueueFailure: (appid, error) =>
+        log.error('Could not queue the recovery of a refused refresh token', { appid, error: error instanceof Error ? error.message : String(error) }),
+    }),
     component: componentToken,
     componentAppId,
   });
@@ -74,12 +90,28 @@ export function scheduledRefreshDeps(): Omit<ScheduledRefreshDependencies, 'rema
   };
 }
 
+/** The recovery job's parts (`recover-authorizer-token`); the handler adds the invocation's remaining time. */
+export function tokenRecoveryDeps(): Omit<RecoveryJobDependencies, 'remainingMs' | 'options'> {
+  const component = componentTokenService();
+  const client = wechatApiClient();
+  return {
+    store: new DynamoAuthorizerTokenStore(db(), tableName()),
+    marks: new DynamoRecoveryMarks(db(), tableName()),
+    authorizerList: async (offset, count) => client.getAuthorizerList(component, { componentAppId: await componentAppId(), offset, count }),
+    tokens: authorizerTokenService(),
+    statusChanges: accountStatusChanges(),
+    queue: recoveryQueue(),
+  };
+}
+
 export function reconciliationDeps(): ReconciliationDependencies {
   const statusChanges = accountStatusChanges();
   return {
     index: new DynamoDueIndex(db(), tableName()),
     wechat: reconciliationWeChat(wechatApiClient(), componentTokenService(), componentAppId),
+    held: new DynamoAccountStatusMarks(db(), tableName()),
     markRevoked: (appid: string, at: string) => statusChanges.markRevoked(appid, at),
+    audit: auditLog(),
   };
 }
 

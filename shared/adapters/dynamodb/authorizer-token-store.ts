@@ -4,7 +4,7 @@
  * | item | pk | sk | used here |
  * |---|---|---|---|
  * | account | `ACCOUNT#<appid>` | `ACCOUNT` | `status` read, and set by the status marks (`revokedAt`, `updatedAt`) |
- * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` + the lease (`leaseOwner`, `leaseUntil`) |
+ * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` + the lease (`leaseOwner`, `leaseUntil`) + the recovery mark (`recoveryRequestedAt` ISO, `recoveryOffset`: the authorizer-list checkpoint) |
  *
  * A read is one BatchGetItem of both items, strongly consistent. A refresh is stored by one
  * transaction: a condition check that the account is still active, and the TOKEN update conditional
@@ -12,6 +12,10 @@
  * revoked meanwhile, or a re-authorization that stored a newer refresh token all win over it.
  * A revoked account's TOKEN item holds no token and no due-index attributes; an account that needs
  * re-authorization keeps its (useless) tokens but leaves the due index.
+ *
+ * The recovery mark (`DynamoRecoveryMarks`, `shared/domain/tokens/token-recovery.ts`) stays on the due
+ * index: the scheduled refresh sees it there and leaves the token to the recovery. A stored token, a
+ * revocation (the item is replaced) and the move to `reauthorization_required` all end it.
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
@@ -21,7 +25,7 @@ import { isConditionFailure, refusedByCondition } from '#shared/db/conditions.ts
 import type { TransactItem } from '#shared/db/transactions.ts';
 import type { AccountRecord, AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { StatusMarkStore } from '#shared/domain/accounts/ports.ts';
-import type { AuthorizerTokenState, AuthorizerTokenStore, LeaseKey } from '#shared/domain/tokens/ports.ts';
+import type { AuthorizerTokenState, AuthorizerTokenStore, LeaseKey, RecoveryMark, RecoveryMarks } from '#shared/domain/tokens/ports.ts';
 
 type Item = Record<string, unknown>;
 
@@ -29,6 +33,17 @@ const accountKey = (appid: string) => ({ pk: accountKeys.accountPk(appid), sk: a
 const tokenKey = (appid: string) => ({ pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk });
 
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The recovery mark's attributes on the TOKEN item. */
+const RECOVERY_ATTRIBUTES = 'recoveryRequestedAt, recoveryOffset';
+
+/** The recovery mark of a TOKEN item (also what the due index projects). */
+export function recoveryMarkOf(item: Item): RecoveryMark | undefined {
+  const requestedAt = optionalString(item.recoveryRequestedAt);
+  if (!requestedAt) return undefined;
+  const offset = Number(item.recoveryOffset ?? 0);
+  return { requestedAt, offset: Number.isInteger(offset) && offset > 0 ? offset : 0 };
+}
 
 export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
   constructor(
@@ -40,7 +55,10 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     // Two small items never exceed BatchGet's limits, but the API allows it to hand keys back: the toolkit asks again.
     const items = await batchGetAll(this.client, this.table, [accountKey(appid), tokenKey(appid)], {
       consistent: true,
-      projection: { expression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken', names: { '#status': 'status' } },
+      projection: {
+        expression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken, recoveryRequestedAt, recoveryOffset',
+        names: { '#status': 'status' },
+      },
     });
     const account = items.find((item) => item.sk === accountKeys.accountSk);
     if (!account) return undefined;
@@ -54,6 +72,8 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     if (refreshToken) state.refreshToken = refreshToken;
     const ownerTenantId = optionalString(account.ownerTenantId);
     if (ownerTenantId) state.ownerTenantId = ownerTenantId;
+    const recovery = recoveryMarkOf(token);
+    if (recovery) state.recovery = recovery;
     return state;
   }
 
@@ -94,7 +114,8 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
               Update: {
                 TableName: this.table,
                 Key: tokenKey(appid),
-                UpdateExpression: `SET ${sets.join(', ')}${guard.releaseLease ? ' REMOVE leaseOwner, leaseUntil' : ''}`,
+                // A token minted with the stored refresh token ends any recovery of it.
+                UpdateExpression: `SET ${sets.join(', ')} REMOVE ${guard.releaseLease ? 'leaseOwner, leaseUntil, ' : ''}${RECOVERY_ATTRIBUTES}`,
                 ConditionExpression: `leaseOwner = :owner AND ${refreshCondition}`,
                 ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,
@@ -165,11 +186,43 @@ export class DynamoAccountStatusMarks extends DynamoAccountReads implements Stat
         Update: {
           TableName: this.table,
           Key: tokenKey(appid),
-          UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
+          UpdateExpression: `REMOVE gsi2pk, gsi2sk, ${RECOVERY_ATTRIBUTES}`,
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
     ]);
+  }
+
+  /**
+   * From `reauthorization_required` back to `active` with `tokens` minted from the refresh token
+   * WeChat lists (the reconciliation): the TOKEN item gets them and its due-index attributes, as a
+   * refresh stores them. The account as it was, or undefined when it was no longer waiting.
+   */
+  markRestored(appid: string, tokens: AuthorizerTokens, at: string): Promise<AccountRecord | undefined> {
+    const attributes = authorizerTokenAttributes(appid, tokens, at);
+    const names = Object.fromEntries(Object.keys(attributes).map((name, index) => [`#a${index}`, name]));
+    const values = Object.fromEntries(Object.values(attributes).map((value, index) => [`:a${index}`, value]));
+    return this.mark(appid, ['reauthorization_required'], (before) => [
+      this.setStatus(appid, before, 'active', at, {}),
+      {
+        Update: {
+          TableName: this.table,
+          Key: tokenKey(appid),
+          UpdateExpression: `SET ${Object.keys(names).map((name, index) => `${name} = :a${index}`).join(', ')} REMOVE leaseOwner, leaseUntil, ${RECOVERY_ATTRIBUTES}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ]);
+  }
+
+  /** The status of each of `appids` the hub holds (eventually consistent: the reconciliation re-checks in its writes). */
+  async statusesOf(appids: readonly string[]): Promise<Map<string, AccountStatus>> {
+    if (appids.length === 0) return new Map();
+    const items = await batchGetAll(this.client, this.table, appids.map(accountKey), {
+      projection: { expression: 'appid, #status', names: { '#status': 'status' } },
+    });
+    return new Map(items.map((item) => [String(item.appid), String(item.status) as AccountStatus]));
   }
 
   private async mark(
@@ -209,3 +262,56 @@ export class DynamoAccountStatusMarks extends DynamoAccountReads implements Stat
     };
   }
 }
+
+/** The recovery mark on the TOKEN item: each change one conditional UpdateItem. */
+export class DynamoRecoveryMarks implements RecoveryMarks {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async markPending(appid: string, at: string, staleBefore: string): Promise<'marked' | 'pending'> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: tokenKey(appid),
+          // A renewed (stale) mark keeps its checkpoint.
+          UpdateExpression: 'SET recoveryRequestedAt = :at, recoveryOffset = if_not_exists(recoveryOffset, :zero)',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(recoveryRequestedAt) OR recoveryRequestedAt < :staleBefore)',
+          ExpressionAttributeValues: { ':at': at, ':zero': 0, ':staleBefore': staleBefore },
+        }),
+      );
+      return 'marked';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'pending';
+      throw error;
+    }
+  }
+
+  async checkpoint(appid: string, offset: number): Promise<void> {
+    await this.onlyWhileMarked(appid, 'SET recoveryOffset = :offset', { ':offset': offset });
+  }
+
+  async clear(appid: string): Promise<void> {
+    await this.onlyWhileMarked(appid, `REMOVE ${RECOVERY_ATTRIBUTES}`, undefined);
+  }
+
+  private async onlyWhileMarked(appid: string, update: string, values: Record<string, unknown> | undefined): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: tokenKey(appid),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(recoveryRequestedAt)',
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    } catch (error) {
+      // The mark ended meanwhile (a stored token, a status change): nothing to record.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+

@@ -14,10 +14,13 @@
  * `gsi2sk` is what makes that harmless — a token refreshed (or revoked, unbound, put off the
  * schedule) since the entry was read no longer matches and is skipped.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { recoveryMarkOf } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { ClaimOutcome, DueIndex, DuePage, DueToken } from '#shared/domain/tokens/ports.ts';
 
@@ -36,6 +39,8 @@ function dueTokenOf(item: Item): DueToken {
   if (accessToken) token.accessToken = accessToken;
   if (expiresAt) token.expiresAt = expiresAt;
   if (refreshToken) token.refreshToken = refreshToken;
+  const recovery = recoveryMarkOf(item);
+  if (recovery) token.recovery = recovery;
   return token;
 }
 
@@ -72,7 +77,11 @@ export class DynamoDueIndex implements DueIndex {
       return 'claimed';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const current = (error as { Item?: Item }).Item;
+      // The document client does not unmarshall the item a failed condition returns (aws-sdk-js-v3
+      // #6723): it arrives as raw AttributeValues (`{ gsi2sk: { S: '…' } }`).
+      const raw = (error as { Item?: Record<string, AttributeValue> }).Item;
+      // (Should a later SDK unmarshall it, the plain item is taken as it is.)
+      const current: Item | undefined = raw && typeof raw.pk === 'object' ? unmarshall(raw) : raw;
       // Without the old item (an engine that does not return it) the safe reading is "someone has it".
       if (current && current.gsi2sk !== token.dueKey) return 'changed';
       return 'busy';

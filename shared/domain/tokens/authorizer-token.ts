@@ -6,13 +6,15 @@
  *   the holder of the lease on the account's TOKEN item; the others wait briefly and re-read.
  *   Whatever refresh token WeChat returns is stored.
  * - A token WeChat rejected is expired only if it is still the stored one (compare-and-expire).
- * - `61023` (refresh token refused): the refresh token is recovered from `api_get_authorizer_list`
- *   and the refresh tried once more; still refused → the account needs re-authorization.
- *   `61003` (authorization gone) → the account is revoked. Both end in `account_not_active`.
+ * - `61023` (refresh token refused), or no refresh token stored: the request never pages WeChat's
+ *   authorizer list. The account is marked for a background recovery (`token-recovery.ts`) and the
+ *   caller gets `503 try_again` with `Retry-After` (`TokenRecoveryPending`); while the recovery is
+ *   under way no refresh of the account calls WeChat. The account stays active.
+ * - `61003` (authorization gone) → the account is revoked: `account_not_active`.
  * - An account that is not active never reaches WeChat.
  */
 import { randomUUID } from 'node:crypto';
-import { DomainError, WeChatNotReady } from '#shared/errors/domain-errors.ts';
+import { WeChatNotReady } from '#shared/errors/domain-errors.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { AuthorizerTokenResult, TokenSource } from '#shared/wechat/api-types.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
@@ -20,6 +22,8 @@ import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/toke
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
 import { AUTHORIZER_REFRESH_MARGIN_MS } from '#shared/domain/tokens/refresh-margin.ts';
 import type { AccountStatusChanges, AuthorizerTokenApi, AuthorizerTokenState, AuthorizerTokenStore, Lease } from '#shared/domain/tokens/ports.ts';
+import { TokenRecoveryPending } from '#shared/domain/tokens/errors.ts';
+import { recoveryUnderWay, type AdoptOutcome, type RecoveryRequester } from '#shared/domain/tokens/token-recovery.ts';
 
 export interface AuthorizerTokenOptions {
   /** A token this close to its expiry counts as expired on demand (the scheduled refresh renews tokens much earlier). */
@@ -31,8 +35,6 @@ export interface AuthorizerTokenOptions {
   pollMs: number;
   maxPollMs: number;
   waitForRefreshMs: number;
-  /** `api_get_authorizer_list` page size (WeChat allows at most 500). */
-  authorizerListPageSize: number;
 }
 
 export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
@@ -42,7 +44,6 @@ export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
   pollMs: 25,
   maxPollMs: 400,
   waitForRefreshMs: 8_000,
-  authorizerListPageSize: 500,
 };
 
 export interface AuthorizerTokenDependencies {
@@ -50,7 +51,12 @@ export interface AuthorizerTokenDependencies {
   statusChanges: AccountStatusChanges;
   lease: Lease;
   api: AuthorizerTokenApi;
-  /** The component token, for `api_authorizer_token` and `api_get_authorizer_list`. */
+  /**
+   * Queues the background recovery of a refused refresh token (`TokenRecoveryRequests`). Without it
+   * (tests that never meet 61023) a refused refresh token still answers `try_again`, and nothing is queued.
+   */
+  recovery?: RecoveryRequester;
+  /** The component token, for `api_authorizer_token`. */
   component: TokenSource;
   componentAppId: () => Promise<string>;
   clock?: Clock;
@@ -83,6 +89,7 @@ export class AuthorizerTokenService {
   private readonly statusChanges: AccountStatusChanges;
   private readonly lease: Lease;
   private readonly api: AuthorizerTokenApi;
+  private readonly recovery: RecoveryRequester | undefined;
   private readonly component: TokenSource;
   private readonly componentAppId: () => Promise<string>;
   private readonly clock: Clock;
@@ -95,6 +102,7 @@ export class AuthorizerTokenService {
     this.statusChanges = dependencies.statusChanges;
     this.lease = dependencies.lease;
     this.api = dependencies.api;
+    this.recovery = dependencies.recovery;
     this.component = dependencies.component;
     this.componentAppId = dependencies.componentAppId;
     this.clock = dependencies.clock ?? systemClock;
@@ -115,7 +123,10 @@ export class AuthorizerTokenService {
 
   async currentWithExpiry(appid: string): Promise<VendedToken> {
     const state = this.requireActive(appid, await this.store.read(appid));
-    const usable = hasToken(state) && this.isFresh(state) ? state : await this.refresh(appid, state);
+    const fresh = hasToken(state) && this.isFresh(state);
+    // A recovery under way: no lease, no WeChat call, the caller asks again after Retry-After.
+    if (!fresh && state.recovery && recoveryUnderWay(state.recovery.requestedAt, this.clock.now())) throw new TokenRecoveryPending(appid);
+    const usable = fresh ? state : await this.refresh(appid, state);
     return {
       accessToken: usable.accessToken,
       expiresAt: usable.expiresAt,
@@ -160,6 +171,37 @@ export class AuthorizerTokenService {
       released = (await this.mint(appid, owner, { ...seen, status: 'active' }, { releaseLease: true })).saved;
     } finally {
       if (!released) await this.lease.release(this.store.leaseKey(appid), owner).catch(() => undefined);
+    }
+  }
+
+  /**
+   * For the background recovery (`token-recovery.ts`): mints with the refresh token WeChat's
+   * authorizer list holds, under the account's lease, and stores the result (which ends the
+   * recovery mark) giving the lease up in the same write. Never waits for the lease.
+   */
+  async adoptRefreshToken(appid: string, refreshToken: string): Promise<AdoptOutcome> {
+    const key = this.store.leaseKey(appid);
+    const owner = randomUUID();
+    if (!(await this.lease.tryAcquire(key, owner, this.options.leaseTtlMs))) return 'busy';
+    let released = false;
+    try {
+      const stored = this.requireActive(appid, await this.store.read(appid));
+      const requestedAt = this.clock.now();
+      const minted = await this.callWeChat(appid, await this.componentAppId(), refreshToken);
+      if (!minted) return 'refused';
+      released = await this.store.save(
+        appid,
+        {
+          accessToken: minted.authorizerAccessToken,
+          expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
+          refreshToken: minted.authorizerRefreshToken ?? refreshToken,
+        },
+        new Date(requestedAt).toISOString(),
+        { leaseOwner: owner, replacedRefreshToken: stored.refreshToken, releaseLease: true },
+      );
+      return released ? 'adopted' : 'changed';
+    } finally {
+      if (!released) await this.lease.release(key, owner).catch(() => undefined);
     }
   }
 
@@ -212,26 +254,16 @@ export class AuthorizerTokenService {
     stored: AuthorizerTokenState,
     options: { releaseLease?: boolean } = {},
   ): Promise<{ token: UsableToken; saved: boolean }> {
+    // A recovery under way: WeChat refused this refresh token; asking again would only repeat that.
+    if (stored.recovery && recoveryUnderWay(stored.recovery.requestedAt, this.clock.now())) throw new TokenRecoveryPending(appid);
     const componentAppId = await this.componentAppId();
     const requestedAt = this.clock.now();
-    let refreshToken = stored.refreshToken;
-    let minted: AuthorizerTokenResult | undefined;
-    if (refreshToken !== undefined) {
-      minted = await this.callWeChat(appid, componentAppId, refreshToken);
-    }
-    if (!minted) {
-      // 61023, or no refresh token stored: WeChat's authorizer list holds the current one.
-      const recovered = await this.recoverRefreshToken(appid, componentAppId);
-      if (recovered === undefined || recovered === refreshToken) {
-        await this.statusChanges.markReauthorizationRequired(appid, new Date(this.clock.now()).toISOString());
-        throw accountNotActive(appid, 'reauthorization_required');
-      }
-      refreshToken = recovered;
-      minted = await this.callWeChat(appid, componentAppId, refreshToken);
-      if (!minted) {
-        await this.statusChanges.markReauthorizationRequired(appid, new Date(this.clock.now()).toISOString());
-        throw accountNotActive(appid, 'reauthorization_required');
-      }
+    const refreshToken = stored.refreshToken;
+    // No refresh token, a refused one (61023), or a recovery whose job was lost: recover in the background.
+    const minted = refreshToken === undefined || stored.recovery ? undefined : await this.callWeChat(appid, componentAppId, refreshToken);
+    if (!minted || refreshToken === undefined) {
+      await this.recovery?.request(appid);
+      throw new TokenRecoveryPending(appid);
     }
     const token: UsableToken = {
       status: 'active',
@@ -265,18 +297,6 @@ export class AuthorizerTokenService {
         throw accountNotActive(appid, 'revoked');
       }
       throw error;
-    }
-  }
-
-  /** Pages through `api_get_authorizer_list` for `appid`'s refresh token. */
-  private async recoverRefreshToken(appid: string, componentAppId: string): Promise<string | undefined> {
-    const count = Math.min(500, Math.max(1, this.options.authorizerListPageSize));
-    for (let offset = 0; ; ) {
-      const page = await this.api.getAuthorizerList(this.component, { componentAppId, offset, count });
-      const entry = page.list.find((candidate) => candidate.authorizerAppId === appid);
-      if (entry) return entry.refreshToken;
-      offset += page.list.length;
-      if (page.list.length === 0 || offset >= page.totalCount) return undefined;
     }
   }
 }

@@ -4,7 +4,7 @@
  * parts of the WeChat client they call. The unit tests replace them. Tokens, tickets and refresh
  * tokens are secrets: never log or return them (the access token only to the caller that needs it).
  */
-import type { AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord, AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type {
   AuthorizerListResult,
   AuthorizerTokenRequest,
@@ -96,6 +96,16 @@ export interface AuthorizerTokenState {
   refreshToken?: string;
   /** The tenant whose audit trail records what happens to the account. */
   ownerTenantId?: string;
+  /** WeChat refused the refresh token (61023) and a background recovery is under way (`token-recovery.ts`). */
+  recovery?: RecoveryMark;
+}
+
+/** A recovery under way: when it was (last) requested, and how far it paged WeChat's authorizer list. */
+export interface RecoveryMark {
+  /** ISO. */
+  requestedAt: string;
+  /** The list offset to resume from (the checkpoint). */
+  offset: number;
 }
 
 export interface AuthorizerTokenStore {
@@ -106,7 +116,8 @@ export interface AuthorizerTokenStore {
    * `leaseOwner` holds the lease, the account is active and the stored refresh token is still
    * `replacedRefreshToken` (a re-authorization that stored a newer one meanwhile wins). False when
    * any of these no longer holds. With `releaseLease` the same write gives the lease up (one request
-   * instead of two: the scheduled refresh counts its requests).
+   * instead of two: the scheduled refresh counts its requests). A stored token ends any recovery mark:
+   * its refresh token works.
    */
   save(
     appid: string,
@@ -127,6 +138,24 @@ export interface AccountStatusChanges {
   markRevoked(appid: string, at: string): Promise<void>;
 }
 
+/**
+ * The recovery mark on an account's TOKEN item (`token-recovery.ts`): set by the request that met
+ * 61023, the checkpoint of the background recovery, ended by a stored token, a status change, or
+ * `clear`.
+ */
+export interface RecoveryMarks {
+  /**
+   * Marks the account as needing recovery, unless a recovery requested after `staleBefore` (ISO) is
+   * still under way. `marked`: this caller set (or renewed) it and queues the job; `pending`: one is
+   * under way. A renewed mark keeps its checkpoint, so the new job resumes where the old one stopped.
+   */
+  markPending(appid: string, at: string, staleBefore: string): Promise<'marked' | 'pending'>;
+  /** Stores how far the list was paged; nothing when the mark is gone meanwhile. */
+  checkpoint(appid: string, offset: number): Promise<void>;
+  /** Ends the mark (the refresh token was replaced by someone else meanwhile). */
+  clear(appid: string): Promise<void>;
+}
+
 /** The part of the WeChat client the authorizer tokens need. */
 export interface AuthorizerTokenApi {
   authorizerToken(component: TokenSource, request: AuthorizerTokenRequest): Promise<AuthorizerTokenResult>;
@@ -143,6 +172,8 @@ export interface DueToken {
   accessToken?: string;
   expiresAt?: string;
   refreshToken?: string;
+  /** WeChat refused the refresh token and its recovery was requested (`token-recovery.ts`). */
+  recovery?: RecoveryMark;
 }
 
 export interface DuePage {
@@ -176,4 +207,14 @@ export interface ReconciliationWeChat {
   authorizerList(offset: number, count: number): Promise<AuthorizerListResult>;
   /** True when WeChat still has the account's authorization; false on 61003. */
   stillAuthorized(appid: string): Promise<boolean>;
+  /** `api_authorizer_token` with a listed refresh token: the tokens, or what WeChat said (61023 refused, 61003 revoked). */
+  mint(appid: string, refreshToken: string): Promise<AuthorizerTokens | 'refused' | 'revoked'>;
+}
+
+/** The accounts the hub holds in other statuses than active, as the reconciliation sees them. */
+export interface HeldAccounts {
+  /** The status of each of `appids` the hub holds (absent: not held). */
+  statusesOf(appids: readonly string[]): Promise<Map<string, AccountStatus>>;
+  /** `reauthorization_required` → `active` with `tokens`; the account as it was, or undefined when it no longer waited. */
+  markRestored(appid: string, tokens: AuthorizerTokens, at: string): Promise<AccountRecord | undefined>;
 }

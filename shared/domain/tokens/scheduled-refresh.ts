@@ -12,6 +12,8 @@
  *   lease or has already changed the item, and the token is skipped rather than refreshed twice.
  * - A refresh costs two table requests: the claim, and the write that stores the token and gives
  *   the lease up. The component token is read once per run, not once per refresh.
+ * - A token whose refresh token WeChat refused (61023) is left to its background recovery
+ *   (`token-recovery.ts`): one under way is not claimed; a refresh that meets 61023 queues one.
  */
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '#shared/errors/domain-errors.ts';
@@ -19,6 +21,8 @@ import { WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts
 import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { TicketFreshness } from '#shared/domain/tokens/component-token.ts';
 import type { DueIndex, DueToken } from '#shared/domain/tokens/ports.ts';
+import { recoveryUnderWay } from '#shared/domain/tokens/token-recovery.ts';
+import { TokenRecoveryPending } from '#shared/domain/tokens/errors.ts';
 
 /** The part of `AuthorizerTokenService` a run uses. */
 export interface ClaimedRefresher {
@@ -73,6 +77,10 @@ export interface ScheduledRefreshSummary {
   failures: Record<string, number>;
   reauthorizationRequired: number;
   revoked: number;
+  /** Refreshes that met 61023 (or a lost recovery): their background recovery was requested. */
+  recoveriesRequested: number;
+  /** Due tokens left alone because their recovery is under way. */
+  recoveriesUnderWay: number;
   /** False when the time budget ended the run before the index was read to the end. */
   complete: boolean;
 }
@@ -99,6 +107,8 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
     failures: {},
     reauthorizationRequired: 0,
     revoked: 0,
+    recoveriesRequested: 0,
+    recoveriesUnderWay: 0,
     complete: true,
   };
 
@@ -128,6 +138,10 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
 
   const refreshOne = async (token: DueToken) => {
     summary.due += 1;
+    if (token.recovery && recoveryUnderWay(token.recovery.requestedAt, clock.now())) {
+      summary.recoveriesUnderWay += 1;
+      return;
+    }
     const owner = randomUUID();
     if ((await deps.index.claim(token, owner, options.leaseTtlMs)) !== 'claimed') {
       summary.skipped += 1;
@@ -139,7 +153,8 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
       summary.refreshed += 1;
     } catch (error) {
       const status = error instanceof DomainError && error.code === 'account_not_active' ? error.details?.status : undefined;
-      if (status === 'reauthorization_required') summary.reauthorizationRequired += 1;
+      if (error instanceof TokenRecoveryPending) summary.recoveriesRequested += 1;
+      else if (status === 'reauthorization_required') summary.reauthorizationRequired += 1;
       else if (status === 'revoked') summary.revoked += 1;
       else {
         const key = failureKey(error);

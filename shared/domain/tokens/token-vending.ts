@@ -5,6 +5,8 @@
  *
  * - An active account: its current access token and expiry, refreshed first (under the lease, so
  *   any number of concurrent requests cause one refresh) when it is expired. Never the refresh token.
+ * - WeChat refused the account's refresh token (61023): `503 try_again` with `Retry-After` while the
+ *   hub recovers it in the background (`token-recovery.ts`); the account stays active.
  * - An account the hub holds in another status: `422 account_not_active`; one it does not hold: 404.
  * - Every answer about a held account is audited in its owner's trail, with the calling service's
  *   name only: its full ARN names the platform's AWS account, which is none of the tenant's business.

@@ -126,6 +126,32 @@ describe('GET /v1/internal/accounts/{appid}/access-token over HTTP against the s
     expect(answer.body?.error?.code).toBe('account_not_active');
   });
 
+  it('answers one 61023 with 503 try_again and Retry-After, recovers in the background and vends the next request', async () => {
+    // Prepare
+    const appid = await boundAccount('tenant-vend-recovery');
+    await expireStoredToken(appid);
+    stack.simulator!.invalidateRefreshToken(appid);
+    const refused = String((await tokenItem(appid))?.refreshToken);
+
+    // Act
+    const first = await fetch(`${stack.baseUrl}/v1/internal/accounts/${appid}/access-token`, { headers: { authorization: `Bearer ${serviceToken}` } });
+    const firstBody = (await first.json()) as { error?: { code?: string } };
+    let next = await vend(appid);
+    for (let attempt = 0; next.status === 503 && attempt < 100; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      next = await vend(appid);
+    }
+
+    // Assess
+    expect([first.status, firstBody.error?.code]).toEqual([503, 'try_again']);
+    expect(first.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(next.status).toBe(200);
+    const stored = await tokenItem(appid);
+    expect(stored?.accessToken).toBe(next.body?.accessToken);
+    expect(stored?.refreshToken).not.toBe(refused);
+    expect(stored?.recoveryRequestedAt).toBeUndefined();
+  });
+
   it('answers 404 for an account the hub does not hold', async () => {
     // Act
     const answer = await vend('wx0000000000000404');

@@ -135,67 +135,6 @@ describe('authorizer tokens on demand, on the embedded engine against the WeChat
     expect(callsTo(world, 'api_authorizer_token')).toBe(1);
   });
 
-  it('recovers a refused refresh token (61023) from the authorizer list and stores it', async () => {
-    // Prepare
-    const account = await bindAccount(world, { expired: true });
-    world.simulator.invalidateRefreshToken(account.appid);
-    world.simulator.resetCalls();
-
-    // Act
-    const token = await service().current(account.appid);
-
-    // Assess
-    const stored = await tokenItem(world, account.appid);
-    expect(stored?.accessToken).toBe(token);
-    expect(stored?.refreshToken).not.toBe(account.refreshToken);
-    expect(callsTo(world, 'api_get_authorizer_list')).toBe(1);
-    expect(callsTo(world, 'api_authorizer_token')).toBe(2);
-    expect((await accountItem(world, account.appid))?.status).toBe('active');
-  });
-
-  it('marks the account reauthorization_required when the recovered refresh token is refused too', async () => {
-    // Prepare
-    const account = await bindAccount(world, { expired: true });
-    world.simulator.invalidateRefreshToken(account.appid);
-    world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
-
-    // Act
-    const error = await service().current(account.appid).catch((e: unknown) => e);
-
-    // Assess
-    expect(notActive(error)).toBe(true);
-    expect((await accountItem(world, account.appid))?.status).toBe('reauthorization_required');
-    expect((await tokenItem(world, account.appid))?.gsi2pk).toBeUndefined();
-  });
-
-  it('marks the account reauthorization_required when the authorizer list only repeats the refused refresh token', async () => {
-    // Prepare
-    const account = await bindAccount(world, { expired: true });
-    world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
-    world.simulator.resetCalls();
-
-    // Act
-    const error = await service().current(account.appid).catch((e: unknown) => e);
-
-    // Assess
-    expect(notActive(error)).toBe(true);
-    expect(callsTo(world, 'api_authorizer_token')).toBe(1);
-    expect((await accountItem(world, account.appid))?.status).toBe('reauthorization_required');
-  });
-
-  it('records the need for re-authorization in the owner’s audit trail', async () => {
-    // Prepare
-    const account = await bindAccount(world, { expired: true });
-    world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
-
-    // Act
-    await service().current(account.appid).catch(() => undefined);
-
-    // Assess
-    const { events } = await new DynamoAuditLog(world.table.client, world.table.name).list(account.tenantId, { limit: 10 });
-    expect(events.map((e) => e.action)).toEqual(['account.reauthorization_required']);
-  });
-
   it('marks the account revoked, without its tokens, when WeChat says the authorization is gone (61003)', async () => {
     // Prepare
     const account = await bindAccount(world, { expired: true });

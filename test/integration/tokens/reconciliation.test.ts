@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
+import { DynamoAccountStatusMarks } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
 import type { ReconciliationWeChat } from '#shared/domain/tokens/ports.ts';
 import { reconcileAuthorizers, reconciliationWeChat } from '#shared/domain/tokens/reconciliation.ts';
 import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
@@ -10,6 +11,28 @@ import { dueIndex, statusChangesOf, tokenService } from '#test/integration/token
 describe('the daily reconciliation with the authorizer list, on the embedded engine against the WeChat simulator', () => {
   let world: LifecycleWorld;
 
+  const auditLog = () => new DynamoAuditLog(world.table.client, world.table.name);
+
+  /** As `markReauthorizationRequired` leaves an account: the status, and off the due index. */
+  const strand = async (appid: string) => {
+    await world.table.client.send(
+      new UpdateCommand({
+        TableName: world.table.name,
+        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+        UpdateExpression: 'SET #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': 'reauthorization_required' },
+      }),
+    );
+    await world.table.client.send(
+      new UpdateCommand({
+        TableName: world.table.name,
+        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk },
+        UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
+      }),
+    );
+  };
+
   const wechat = () => reconciliationWeChat(world.client, world.component, async () => world.componentAppId);
 
   const reconcile = (overrides: { wechat?: ReconciliationWeChat } = {}) => {
@@ -17,7 +40,9 @@ describe('the daily reconciliation with the authorizer list, on the embedded eng
     return reconcileAuthorizers({
       index: dueIndex(world),
       wechat: overrides.wechat ?? wechat(),
+      held: new DynamoAccountStatusMarks(world.table.client, world.table.name),
       markRevoked: (appid, at) => changes.markRevoked(appid, at),
+      audit: auditLog(),
       pageSize: 2,
     });
   };
@@ -88,6 +113,7 @@ describe('the daily reconciliation with the authorizer list, on the embedded eng
         return { ...page, list: page.list.filter((entry) => entry.authorizerAppId !== account.appid) };
       },
       stillAuthorized: (appid) => real.stillAuthorized(appid),
+      mint: (appid, refreshToken) => real.mint(appid, refreshToken),
     };
 
     // Act
@@ -98,26 +124,57 @@ describe('the daily reconciliation with the authorizer list, on the embedded eng
     expect((await accountItem(world, account.appid))?.status).toBe('active');
   });
 
-  it('leaves an account that needs re-authorization alone', async () => {
+  it('brings a listed account that needs re-authorization back to active with the listed refresh token, audited', async () => {
     // Prepare
-    const account = await bindAccount(world, { status: 'reauthorization_required' });
+    const account = await bindAccount(world);
+    await bindAccount(world);
     world.simulator.invalidateRefreshToken(account.appid);
-    // As markReauthorizationRequired leaves it: off the due index.
-    await world.table.client.send(
-      new UpdateCommand({
-        TableName: world.table.name,
-        Key: { pk: accountKeys.accountPk(account.appid), sk: accountKeys.tokenSk },
-        UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
-      }),
-    );
+    await strand(account.appid);
+    world.simulator.resetCalls();
+
+    // Act
+    const summary = await reconcile();
+    const token = await tokenService(world).current(account.appid);
+
+    // Assess
+    expect(summary).toMatchObject({ active: 1, waitingListed: 1, reactivated: 1 });
+    expect((await accountItem(world, account.appid))?.status).toBe('active');
+    const stored = await tokenItem(world, account.appid);
+    expect(stored?.refreshToken).not.toBe(account.refreshToken);
+    expect(stored?.accessToken).toBe(token);
+    expect(stored?.gsi2pk).toBeDefined();
+    expect(callsTo(world, 'api_authorizer_token')).toBe(1);
+    const { events } = await auditLog().list(account.tenantId, { limit: 10 });
+    expect(events.map((e) => e.action)).toEqual(['account.reactivated']);
+  });
+
+  it('leaves an account that needs re-authorization as it is when WeChat refuses the listed refresh token', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    await strand(account.appid);
+    world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
 
     // Act
     const summary = await reconcile();
 
     // Assess
-    expect(summary.active).toBe(0);
-    expect((await tokenItem(world, account.appid))?.refreshToken).toBe(account.refreshToken);
+    expect(summary).toMatchObject({ waitingListed: 1, reactivated: 0, reactivationsSkipped: 1 });
     expect((await accountItem(world, account.appid))?.status).toBe('reauthorization_required');
+  });
+
+  it('leaves a revoked account WeChat lists revoked and counts it', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    await new DynamoAccountStatusMarks(world.table.client, world.table.name).markRevoked(account.appid, new Date().toISOString());
+    world.simulator.resetCalls();
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ active: 0, revokedButListed: 1, reactivated: 0 });
+    expect((await accountItem(world, account.appid))?.status).toBe('revoked');
+    expect(callsTo(world, 'api_authorizer_token')).toBe(0);
   });
 
   it('does not overwrite a refresh token that changed after it was read', async () => {
