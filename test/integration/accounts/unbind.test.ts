@@ -105,6 +105,53 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     expect((await accountItem(world, account.appid))?.status).toBe('unbound');
   });
 
+  it('records account.unbinding and then account.unbound, both by the admin, in the owner’s trail', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    const events = (await new DynamoAuditLog(world.table.client, world.table.name).list(account.tenantId, { limit: 5 })).events.reverse();
+    expect(events.map((event) => [event.action, event.actor])).toEqual([
+      ['account.unbinding', 'admin'],
+      ['account.unbound', 'admin'],
+    ]);
+  });
+
+  it('queues the continuation before it starts the unbinding', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const seen: (string | undefined)[] = [];
+    const withContinuation: UnbindDeps = {
+      ...deps(),
+      continuation: { schedule: async () => void seen.push(String((await accountItem(world, account.appid))?.status)) },
+    };
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, withContinuation);
+
+    // Assess
+    expect(seen).toEqual(['revoked']);
+  });
+
+  it('finishes an unbinding an earlier request left half done when the admin deletes again', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'unbinding' });
+    const { hook, keys } = markerCascade(account.appid, 7);
+    for (const key of keys.slice(0, 3)) await put({ ...key, type: 'Marker' });
+
+    // Act
+    const result = await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps({ cascades: [hook], transactionLimit: 5 }));
+
+    // Assess
+    expect(result).toBe('unbound');
+    expect((await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)))).filter(Boolean)).toHaveLength(0);
+    expect((await accountItem(world, account.appid))?.status).toBe('unbound');
+    expect(await linkItem(account.tenantId, account.appid)).toBeUndefined();
+  });
+
   it('clears the tenant’s default account when it was the unbound one', async () => {
     // Prepare
     const account = await bindAccount(world, { status: 'revoked' });
