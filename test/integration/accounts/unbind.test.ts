@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountLifecycle, type TransactItem, type UnbindCascade } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { authorizationCheck, deleteAccount, type UnbindDeps } from '#shared/domain/accounts/unbind.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
@@ -150,6 +151,28 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     expect((await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)))).filter(Boolean)).toHaveLength(0);
     expect((await accountItem(world, account.appid))?.status).toBe('unbound');
     expect(await linkItem(account.tenantId, account.appid)).toBeUndefined();
+  });
+
+  it('refuses a re-authorization planned while the account was revoked once its unbinding has started', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const planned = await new DynamoAccountStore(world.table.client, world.table.name).account(account.appid);
+    await deps().store.startUnbinding({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+
+    // Act
+    const result = await new DynamoAccountStore(world.table.client, world.table.name).writeBinding({
+      tenantId: account.tenantId,
+      plan: { kind: 'reauthorize', previous: planned! },
+      profile: { appid: account.appid, userName: 'gh_000000000001', nickname: 'Again', serviceTypeId: 2, verifyTypeId: 0, openPay: false, funcIds: [1, 2, 3] },
+      tokens: { accessToken: 'access-again', refreshToken: 'refresh-again', expiresAt: at },
+      at,
+      defaultQuota: 5,
+    });
+
+    // Assess
+    expect(result).toBe('account_changed');
+    expect((await accountItem(world, account.appid))?.status).toBe('unbinding');
   });
 
   it('clears the tenant’s default account when it was the unbound one', async () => {
