@@ -1,6 +1,8 @@
 /**
  * DELETE /v1/accounts/{appid} (admin) — the owner unbinds (only once WeChat shows the authorization
- * revoked, else `409 revoke_in_wechat_first`), a recipient releases the share. `204` either way.
+ * revoked, else `409 revoke_in_wechat_first`): `unbinding`, the cascade in chunks, `unbound`, all
+ * within the request, with a queued continuation should it die (`unbind.ts`); a recipient releases
+ * the share. `204` once done, either way.
  */
 import * as v from 'valibot';
 import { deleteAccount } from '#shared/domain/accounts/unbind.ts';

@@ -103,7 +103,7 @@ const schemas: Record<string, JsonSchema> = {
       alias: { type: 'string' },
       serviceType: { type: 'string', enum: ['service', 'subscription'] },
       verified: { type: 'boolean' },
-      status: { type: 'string', enum: ['active', 'revoked', 'reauthorization_required', 'unbound'] },
+      status: { type: 'string', enum: ['active', 'revoked', 'reauthorization_required', 'unbinding', 'unbound'] },
       role: { type: 'string', enum: ['owner', 'shared'] },
       permissions: arrayOf(ref('Permission')),
       capabilities: object({ qrCodes: { type: 'boolean' }, templateMessages: { type: 'boolean' }, payment: { type: 'boolean' } }),

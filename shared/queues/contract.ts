@@ -30,6 +30,15 @@ const queues = [
     maxConcurrency: 4,
   },
   {
+    name: 'account-unbinding',
+    description: 'Continuations of owners unbindings, delayed past the starting request: the rest of the cascade and the final transaction when that request died',
+    consumer: 'unbinding-worker',
+    batchSize: 1,
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+  },
+  {
     name: 'release-test',
     description: 'The asynchronous half of the full-network release test (api_query_auth + customer-service message)',
     consumer: 'release-test-worker',

@@ -1,7 +1,8 @@
 /**
  * The binding area wired to the table, WeChat and the configuration: the authorization link, and
  * WeChat's redirect after consent (taking over a revoked binding ends it as its owner's unbinding
- * would, `shared/domain/accounts/unbind.ts` `endRevokedBinding`; the first follower sync is queued).
+ * would, and a binding being unbound is finished first, `shared/domain/accounts/unbind.ts`
+ * `endRevokedBinding`; the first follower sync is queued).
  */
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
@@ -16,7 +17,7 @@ import type { CompleteAuthorizationDeps } from '#shared/domain/binding/complete-
 import type { CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
 import { wechatBinding } from '#shared/domain/binding/wechat-binding.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
-import { accountLifecycle, autoOpenPlatformAfterBinding } from '#shared/wiring/accounts.ts';
+import { autoOpenPlatformAfterBinding, unbindingDeps } from '#shared/wiring/accounts.ts';
 import { auditLog, log, now } from '#shared/wiring/common.ts';
 import { componentTokenService } from '#shared/wiring/tokens.ts';
 
@@ -51,7 +52,7 @@ export function completeAuthorizationDeps(): CompleteAuthorizationDeps {
     // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open
     // platform account so followers carry a unionid. Never undoes the binding; failures are audited.
     afterBind: (binding) => autoOpenPlatformAfterBinding(binding),
-    endRevokedBinding: (previous, at) => endRevokedBinding(previous, at, { store: accountLifecycle(), audit: auditLog() }),
+    endRevokedBinding: (previous, at) => endRevokedBinding(previous, at, unbindingDeps()),
     now,
     log,
   };

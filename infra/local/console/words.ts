@@ -51,6 +51,7 @@ export const statusWords: Record<string, string> = {
   active: 'active',
   revoked: 'revoked in WeChat',
   reauthorization_required: 'needs re-authorization',
+  unbinding: 'being unbound',
   unbound: 'unbound',
 };
 

@@ -207,7 +207,8 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
         const status = e.name('status');
         let condition: string;
         if (plan.kind === 'new') condition = `attribute_not_exists(${e.name('pk')})`;
-        else if (plan.kind === 'reauthorize') condition = `${owner} = ${e.value(tenantId)} AND ${status} <> ${e.value('unbound')}`;
+        // Never re-activates an account its owner is unbinding (`unbind.ts`): that only moves on to `unbound`.
+        else if (plan.kind === 'reauthorize') condition = `${owner} = ${e.value(tenantId)} AND ${status} <> ${e.value('unbound')} AND ${status} <> ${e.value('unbinding')}`;
         else
           condition = `${owner} = ${e.value(plan.previous.ownerTenantId)} AND ${status} = ${e.value(plan.previous.status)} AND ${e.name('updatedAt')} = ${e.value(plan.previous.updatedAt)}`;
         return { set, remove, condition };

@@ -8,10 +8,12 @@
  * One Query lists an account's recipients (gsi1 of the links, `shared#`). Revoking a recipient
  * removes its link and its department grants of the account in one transaction that also requires
  * the recipient's community counter to be zero (`community-store.ts`), after unlinking its
- * communities: a community linked meanwhile sends it round again.
+ * communities: a community linked meanwhile sends it round again. The grants are read with
+ * `grantKeysOf` (`account-lifecycle.ts`), the one query of a tenant's grants of an account.
  */
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
+import { grantKeysOf } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAccountReads, linkFromItem } from '#shared/adapters/dynamodb/account-store.ts';
 import { linkedCommunities, refsDeletion, unlinkAllCommunities } from '#shared/adapters/dynamodb/community-store.ts';
 import { deleteCodes, unusedCodeHashes } from '#shared/adapters/dynamodb/share-codes.ts';
@@ -77,7 +79,7 @@ export class DynamoShareStore extends DynamoAccountReads implements ShareStore {
       if (!link || link.role !== 'shared') return { result: round === 1 ? 'not_shared' : 'revoked', communitiesUnlinked };
       communitiesUnlinked += await unlinkAllCommunities(this.client, this.table, appid, tenantId);
 
-      const grants = (await this.grantKeys(tenantId, appid)).map((Key): TransactItem => ({ Delete: { TableName: this.table, Key } }));
+      const grants = (await grantKeysOf(this.client, this.table, tenantId, appid)).map((Key): TransactItem => ({ Delete: { TableName: this.table, Key } }));
       const core: TransactItem[] = [
         {
           Delete: {
@@ -106,17 +108,5 @@ export class DynamoShareStore extends DynamoAccountReads implements ShareStore {
       return { result: 'revoked', communitiesUnlinked };
     }
     throw new Error(`the share of ${appid} with ${tenantId} kept changing while it was being revoked`);
-  }
-
-  /** The department grants a tenant holds on an account (what a link takes with it). */
-  private async grantKeys(tenantId: string, appid: string): Promise<Item[]> {
-    const items = await queryAll(this.client, this.table, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dept)',
-      FilterExpression: 'appid = :appid',
-      ExpressionAttributeValues: { ':pk': accountKeys.tenantPk(tenantId), ':dept': 'DEPT#', ':appid': appid },
-      ProjectionExpression: 'pk, sk',
-      ConsistentRead: true,
-    });
-    return items.map((item) => ({ pk: item.pk, sk: item.sk }));
   }
 }

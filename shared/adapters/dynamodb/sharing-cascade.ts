@@ -31,11 +31,15 @@ export class DynamoSharingCascadeReads extends DynamoAccountReads implements Sha
   }
 }
 
-/** The items that remove what the rule decided, for the lifecycle's transactions. */
+/**
+ * The items that remove what the rule decided, for the lifecycle's transactions, in an order that a
+ * cascade cut between two chunks can resume: the counters first (their tenants are found through the
+ * community links and the recipients' links), then the community links, the recipients' links, the codes.
+ */
 export function sharingRemovalItems(table: string, appid: string, removals: SharingRemovals, at: string): TransactItem[] {
   return [
-    ...unlinkItems(table, appid, removals.communityLinks, at),
     ...removals.communityCounters.map((counter) => refsDeletion(table, counter.tenantId, appid, counter.onlyIfUnlinked)),
+    ...unlinkItems(table, appid, removals.communityLinks, at),
     ...removals.recipientLinks.map((tenantId) => sharedLinkDeletion(table, tenantId, appid)),
     ...removals.unusedCodes.map((codeHash) => codeDeletion(table, codeHash)),
   ];

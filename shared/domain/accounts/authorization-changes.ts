@@ -12,6 +12,10 @@
  *   token is the code exchanged here (`api_query_auth`; 61009/61010 mean the callback spent it first).
  * - the same pushes for an account the hub does not hold, or holds revoked or unbound: nothing —
  *   binding is the callback's, with its policy, quota and owner checks.
+ * - the same pushes for an account its owner is unbinding (`unbinding`): acknowledged, nothing
+ *   changes — such an account only moves on to `unbound` (`unbind.ts`); the callback that follows
+ *   the consent finishes the unbinding and binds the account afresh. An `unauthorized` push finds
+ *   nothing to revoke either.
  * - `unauthorized`: the account is `revoked`: its tokens are dropped and it leaves the refresh
  *   schedule; its data (followers, links) stays until the owner unbinds.
  */
@@ -82,6 +86,12 @@ export async function reactToAuthorized(
 ): Promise<'reauthorized' | 'ignored' | 'revoked'> {
   const appid = push.authorizerAppid;
   const account = await deps.store.account(appid);
+  if (account?.status === 'unbinding') {
+    // Nothing brings an account its owner is unbinding back: the push is acknowledged (refusing it would
+    // only make WeChat retry into the same state); the redirect callback finishes the unbinding and binds afresh.
+    deps.log.info('Authorization push for an account being unbound; acknowledged, nothing changes', { appid, infoType: push.infoType });
+    return 'ignored';
+  }
   if (!account || (account.status !== 'active' && account.status !== 'reauthorization_required')) {
     deps.log.info('Authorization push for an account the hub does not hold active; the redirect callback binds it', {
       appid,

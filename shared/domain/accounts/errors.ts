@@ -9,6 +9,7 @@ const statusInWords: Record<AccountStatus | 'unknown', string> = {
   active: 'is active',
   revoked: 'is revoked (it no longer authorizes the platform in WeChat)',
   reauthorization_required: 'needs re-authorization by an admin (WeChat refuses its refresh token)',
+  unbinding: 'is being unbound',
   unbound: 'is unbound',
   unknown: 'is not bound to the hub',
 };

@@ -4,7 +4,11 @@
  */
 import { permissionSet, type PermissionSet } from '#shared/wechat/permission-sets.ts';
 
-export type AccountStatus = 'active' | 'revoked' | 'reauthorization_required' | 'unbound';
+/**
+ * `unbinding`: the owner's unbinding has started and its cascade is being removed (API.md §3 lists it);
+ * nothing brings such an account back: it only moves on to `unbound` (`unbind.ts`).
+ */
+export type AccountStatus = 'active' | 'revoked' | 'reauthorization_required' | 'unbinding' | 'unbound';
 
 /** One Official Account, as WeChat described it at the last (re-)authorization. */
 export interface AccountRecord {

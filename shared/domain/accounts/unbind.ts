@@ -7,14 +7,31 @@
  * an account unbound here but still authorized in WeChat would keep receiving the platform's pushes
  * and could not be bound cleanly again.
  *
- * Unbinding marks the account `unbound`, deletes the owner's link, gives the tenant's quota slot
- * back, clears the tenant's default if it was this account, deletes the tokens and runs the cascade
- * (the department grants, and what the sharing use cases register: shares, the recipients'
- * community and payment links, unused share codes), all in one transaction when it fits. Followers
- * stay, no longer updated.
+ * Unbinding is all-or-nothing from the caller's view, in three steps, each audited:
+ * 1. **start** (`account.unbinding`): one conditional write moves the account from `revoked`, owned by
+ *    the caller's tenant, to `unbinding`. Nothing ever brings an `unbinding` account back: a
+ *    re-authorization push for it is acknowledged and changes nothing (`authorization-changes.ts`), and
+ *    the binding callback finishes the unbinding first and then binds the account afresh, with none of
+ *    the old binding's data (`complete-authorization.ts`, through `endRevokedBinding` below). Before the
+ *    start, a continuation is queued (`continuation`), delayed past the request's own timeout.
+ * 2. **cascade**: what unbinding takes is removed in chunks, to completion: the department grants of
+ *    the owner and of every recipient (the rule is `grantsUnbindingTakes` below), and what the sharing
+ *    area decides (`shared/domain/sharing/cascades.ts`: community counters, community and payment
+ *    links, the recipients' links, unused codes). A chunk needs no "still revoked" check any more, only
+ *    "still unbinding", so a run left behind by a faster one writes nothing once the account is unbound.
+ * 3. **finish** (`account.unbound`): one transaction marks the account `unbound`, deletes the owner's
+ *    link and the tokens, gives the tenant's quota slot back and clears its default if it was this
+ *    account. Followers stay, no longer updated.
  *
- * A recipient (role `shared`) releases the share instead: its link and grants go, and the hooks of
- * the sharing use cases may refuse while the recipient still has communities linked.
+ * The DELETE answers `204` once the unbinding is finished, within the request. If the request dies
+ * mid-way (timeout, crash) the account stays `unbinding` — and reads show it so, API.md's `Account`
+ * status ⁺ `unbinding` — until the queued continuation (`continueUnbinding`, the `unbinding-worker`
+ * function) or the next DELETE finishes it; whichever writes the final transaction audits
+ * `account.unbound`, every other run finds the account no longer `unbinding` and stops.
+ *
+ * A recipient (role `shared`) releases the share instead: its link and its department grants
+ * (`grantsReleaseTakes`) go, and the sharing area may refuse while the recipient still has
+ * communities linked.
  */
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
@@ -31,11 +48,35 @@ import type { TokenSource } from '#shared/wechat/api-types.ts';
  */
 export type UnbindWriteResult = 'done' | 'changed';
 
+/**
+ * - `done`: this run wrote the final transaction;
+ * - `not_unbinding`: the account is not (or no longer) being unbound by that tenant — another run
+ *   finished it first, or it never started.
+ */
+export type CompletionResult = 'done' | 'not_unbinding';
+
 export interface UnbindStore extends Pick<AccountReads, 'account' | 'link'>, Pick<StatusMarkStore, 'markRevoked'> {
-  /** The owner's unbinding with its cascade; only while the account is `revoked` and owned by `tenantId`. */
-  unbind(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
+  /** `revoked` → `unbinding` in one conditional write: only while the account is `revoked` and owned by `tenantId`. */
+  startUnbinding(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
+  /**
+   * The cascade of an account `unbinding` by `tenantId`, in chunks that each require it still
+   * `unbinding`, read again until nothing is left, then the final transaction (`unbound`, the owner's
+   * link and the tokens gone, the quota slot back, the default cleared).
+   */
+  completeUnbinding(o: { tenantId: string; appid: string; at: string }): Promise<CompletionResult>;
   /** A recipient's release of a shared account. */
   release(o: { tenantId: string; appid: string; at: string }): Promise<UnbindWriteResult>;
+}
+
+/** Who finishes an unbinding whose run died mid-way. */
+export interface UnbindingContinuation {
+  /** Queues a later `continueUnbinding` of this unbinding (delayed past the run's own timeout). */
+  schedule(job: UnbindingJob): Promise<void>;
+}
+
+export interface UnbindingJob {
+  tenantId: string;
+  appid: string;
 }
 
 export interface AuthorizationCheck {
@@ -48,9 +89,17 @@ export interface UnbindDeps {
   wechat: AuthorizationCheck;
   audit: Pick<AuditLog, 'record'>;
   now: () => Date;
+  /** Queued before an unbinding starts; without it only the next DELETE finishes an interrupted one. */
+  continuation?: UnbindingContinuation;
   /** Tries when the account changes under the request, before giving up. */
   attempts?: number;
 }
+
+/** What finishing an unbinding needs (the continuation worker, the binding callback). */
+export type UnbindingDeps = Pick<UnbindDeps, 'store' | 'audit' | 'continuation'>;
+
+/** The actor of the steps the hub runs on its own (the continuation, a takeover). */
+const SYSTEM = 'system';
 
 /** Where an admin cancels the platform's authorization in WeChat's own backend. */
 export const REVOKE_WHERE = 'mp.weixin.qq.com → 设置与开发 → 授权管理 (Settings → Authorization management)';
@@ -112,10 +161,48 @@ async function unbind(input: DeleteAccountInput, account: AccountRecord, deps: U
     }
   }
 
-  const at = deps.now().toISOString();
-  if ((await deps.store.unbind({ tenantId, appid, at })) === 'changed') return 'changed';
-  await deps.audit.record(tenantId, { at, actor: input.userId, action: 'account.unbound', appid });
+  // An account already `unbinding` (an earlier DELETE died mid-way) is finished, not started again.
+  if (account.status !== 'unbinding' && (await startUnbinding({ tenantId, appid, actor: input.userId }, deps.now().toISOString(), deps)) === 'changed') {
+    return 'changed';
+  }
+  // `not_unbinding` here means another run (the continuation, a binding callback) finished it first.
+  await finishUnbinding({ tenantId, appid, actor: input.userId }, deps.now().toISOString(), deps);
   return 'unbound';
+}
+
+async function startUnbinding(
+  step: { tenantId: string; appid: string; actor: string; details?: Record<string, unknown> },
+  at: string,
+  deps: UnbindingDeps,
+): Promise<UnbindWriteResult> {
+  const { tenantId, appid } = step;
+  // Queued first: a run that dies right after the start still has its continuation.
+  if (deps.continuation) await deps.continuation.schedule({ tenantId, appid });
+  if ((await deps.store.startUnbinding({ tenantId, appid, at })) === 'changed') return 'changed';
+  await deps.audit.record(tenantId, { at, actor: step.actor, action: 'account.unbinding', appid, details: { previousStatus: 'revoked', ...step.details } });
+  return 'done';
+}
+
+async function finishUnbinding(
+  step: { tenantId: string; appid: string; actor: string; details?: Record<string, unknown> },
+  at: string,
+  deps: UnbindingDeps,
+): Promise<CompletionResult> {
+  const { tenantId, appid } = step;
+  const result = await deps.store.completeUnbinding({ tenantId, appid, at });
+  if (result === 'done') {
+    await deps.audit.record(tenantId, { at, actor: step.actor, action: 'account.unbound', appid, ...(step.details ? { details: step.details } : {}) });
+  }
+  return result;
+}
+
+/**
+ * The continuation (`unbinding-worker`): finishes an unbinding whose run died mid-way. Nothing to do
+ * when it was finished meanwhile, or never started (the start's write was refused).
+ */
+export async function continueUnbinding(job: UnbindingJob, deps: Pick<UnbindDeps, 'store' | 'audit' | 'now'>): Promise<'unbound' | 'nothing_to_do'> {
+  const result = await finishUnbinding({ ...job, actor: SYSTEM, details: { resumed: true } }, deps.now().toISOString(), deps);
+  return result === 'done' ? 'unbound' : 'nothing_to_do';
 }
 
 async function stillAuthorized(appid: string, deps: UnbindDeps): Promise<boolean> {
@@ -139,16 +226,52 @@ async function release(input: DeleteAccountInput, account: AccountRecord, deps: 
 }
 
 /**
- * Another organisation's binding that WeChat revoked ends with the same unbinding (and cascade) its
- * owner would have run, before a new tenant takes the account over (`complete-authorization.ts`
- * `endRevokedBinding`); the old owner's trail records why. `changed` when the account moved meanwhile.
+ * A binding that is over, ended before the binding callback binds the account (`complete-authorization.ts`):
+ * - another organisation's binding that WeChat revoked: the same unbinding (start, cascade, finish)
+ *   its owner would have run; the old owner's trail records why;
+ * - a binding already `unbinding` (its owner's DELETE, or a continuation, is under way): finished
+ *   here, so that the authorization that just came back binds the account afresh.
+ * `changed` when the account moved meanwhile (the callback reads it again).
  */
-export async function endRevokedBinding(previous: AccountRecord, at: string, deps: Pick<UnbindDeps, 'store' | 'audit'>): Promise<UnbindWriteResult> {
-  const result = await deps.store.unbind({ tenantId: previous.ownerTenantId, appid: previous.appid, at });
-  if (result === 'done') {
-    await deps.audit.record(previous.ownerTenantId, { at, actor: 'system', action: 'account.unbound', appid: previous.appid, details: { reason: 'bound_by_another_organisation' } });
+export async function endRevokedBinding(previous: AccountRecord, at: string, deps: UnbindingDeps): Promise<UnbindWriteResult> {
+  const step = { tenantId: previous.ownerTenantId, appid: previous.appid, actor: SYSTEM };
+  if (previous.status === 'revoked') {
+    const details = { reason: 'bound_by_another_organisation' };
+    if ((await startUnbinding({ ...step, details }, at, deps)) === 'changed') return 'changed';
+    await finishUnbinding({ ...step, details }, at, deps);
+    return 'done';
   }
-  return result;
+  if (previous.status !== 'unbinding') return 'changed';
+  await finishUnbinding({ ...step, details: { reason: 'authorized_again_while_unbinding' } }, at, deps);
+  return 'done';
+}
+
+/**
+ * What an unbinding and a release take from the departments: the department grants hang on a
+ * tenant's link to the account and must not outlive it.
+ */
+export interface GrantCascadeReads {
+  /** The tenants that hold a link to the account: its owner and its recipients. */
+  linkedTenants(appid: string): Promise<string[]>;
+  /** The departments of the tenant that the account is granted to. */
+  grantedDepartments(tenantId: string, appid: string): Promise<string[]>;
+}
+
+/** One department grant of the account. */
+export interface GrantRemoval {
+  tenantId: string;
+  departmentId: string;
+}
+
+/** An unbinding takes the account's grants in its owner's and in every recipient's tenant. */
+export async function grantsUnbindingTakes(appid: string, reads: GrantCascadeReads): Promise<GrantRemoval[]> {
+  const tenants = await reads.linkedTenants(appid);
+  return (await Promise.all(tenants.map((tenantId) => grantsReleaseTakes(tenantId, appid, reads)))).flat();
+}
+
+/** A release (and a revoked share) takes the recipient's grants of the account. */
+export async function grantsReleaseTakes(tenantId: string, appid: string, reads: Pick<GrantCascadeReads, 'grantedDepartments'>): Promise<GrantRemoval[]> {
+  return (await reads.grantedDepartments(tenantId, appid)).map((departmentId) => ({ tenantId, departmentId }));
 }
 
 /** `AuthorizationCheck` on the typed client: `api_get_authorizer_info` answers 61003 once the authorization is gone. */

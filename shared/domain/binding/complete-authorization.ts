@@ -7,6 +7,9 @@
  * 3. apply the binding policy: service account, verified, required permission sets;
  * 4. write account + tokens + owner link + the tenant's count in one transaction whose conditions
  *    keep "one active owner" and the quota (a concurrent change → read again and decide again);
+ *    an account found `unbinding` (its owner's unbind under way) is never re-activated: the
+ *    unbinding is finished first (`endRevokedBinding`) and the account then bound afresh, so the
+ *    admin lands on `bind=ok` with a binding that has none of the old one's shares, codes or grants;
  * 5. queue a full fan sync and write the audit trail; neither can undo a stored binding.
  *
  * A rejection stores nothing but its audit entry. The outcome always becomes a redirect to the
@@ -55,7 +58,8 @@ export interface CompleteAuthorizationDeps {
   /**
    * Ends another tenant's revoked binding before this tenant takes the account over: the full unbind
    * with its cascade (shares, recipients' community and payment links, codes, grants, default), so
-   * nothing of the old binding outlives it. `changed` when the account moved meanwhile.
+   * nothing of the old binding outlives it. Also finishes a binding found `unbinding` (any tenant's,
+   * the caller's own included) before the account is bound afresh. `changed` when the account moved meanwhile.
    */
   endRevokedBinding?: (previous: AccountRecord, at: string) => Promise<'done' | 'changed'>;
   /** Runs after a binding is stored (e.g. the open platform binding); its failure is logged, never undoes the binding. */
@@ -143,6 +147,15 @@ export async function completeAuthorization(
   let plan: BindingPlan | undefined;
   for (let attempt = 1; ; attempt += 1) {
     const current = await deps.accounts.account(profile.appid);
+    if (current?.status === 'unbinding') {
+      // Its owner is unbinding it: nothing brings such an account back. The unbinding is finished
+      // first (it would be anyway, by the DELETE or its continuation), then the next round binds the
+      // unbound account afresh — for its old owner as for anyone — with none of the old binding's data.
+      if (!deps.endRevokedBinding) return fail('binding.rejected', beingUnbound(profile.appid), profile.appid);
+      await deps.endRevokedBinding(current, at);
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The unbinding of ${profile.appid} could not be finished.`);
+      continue;
+    }
     const planned = planBinding(current, state.tenantId);
     if (planned instanceof DomainError) return fail('binding.rejected', planned, profile.appid);
     if (
@@ -193,6 +206,10 @@ export async function completeAuthorization(
   }
   return { ok: true, binding, ...(fanSyncJobId ? { fanSyncJobId } : {}) };
 }
+
+/** Only without `endRevokedBinding` (it is always wired): the unbinding under way is left to finish. */
+const beingUnbound = (appid: string) =>
+  new DomainError('try_again', `The account ${appid} is being unbound. Authorize it again once the unbinding has finished.`, { details: { appid } });
 
 /** The previous owner learns that its revoked account now belongs to another organisation (whose id is not theirs to see). */
 async function auditReleased(deps: CompleteAuthorizationDeps, previous: AccountRecord, at: string): Promise<void> {

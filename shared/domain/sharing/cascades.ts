@@ -1,9 +1,12 @@
 /**
  * What an owner's unbinding and a recipient's release take with them from the sharing area, and when a
  * release is refused (DESIGN.md §3 "Unbinding", API.md §3 `DELETE /v1/accounts/{appid}`). The account
- * lifecycle removes the account's own items (link, tokens, quota slot, department grants); these are
- * the rest, decided here and written by the lifecycle's transactions (`shared/wiring/sharing.ts`
- * hands them over, `shared/adapters/dynamodb/sharing-cascade.ts` translates them into items).
+ * lifecycle removes the account's own items (link, tokens, quota slot) and the accounts area decides
+ * the department grants (`shared/domain/accounts/unbind.ts` `grantsUnbindingTakes`); these are the
+ * rest, decided here and written by the lifecycle's transactions (`shared/wiring/sharing.ts` hands
+ * them over, `shared/adapters/dynamodb/sharing-cascade.ts` translates them into items). An unbinding
+ * reads them again after each pass until what is left fits its final transaction: each read is
+ * made from what is still there, so a pass cut short is resumed by the next one.
  *
  * - Unbinding: every community's account and payment links to the account, every involved tenant's
  *   community counter (the owner's, the recipients', any tenant with a linked community), the
@@ -31,7 +34,7 @@ export interface SharingRemovals {
   communityLinks: LinkedCommunity[];
   /** Tenants whose community counter of the account goes; `onlyIfUnlinked`: only while nothing links. */
   communityCounters: { tenantId: string; onlyIfUnlinked: boolean }[];
-  /** Recipients whose shared link goes (their department grants go with it, the lifecycle's part). */
+  /** Recipients whose shared link goes (their department grants go with it, the accounts area's part). */
   recipientLinks: string[];
   /** Hashes of unused share codes that go. */
   unusedCodes: string[];

@@ -72,6 +72,20 @@ describe('reading accounts on the embedded engine', () => {
     expect(recipientView.map((a) => [a.appid, a.status, a.role])).toEqual([[unbound.account.appid, 'unbound', 'shared']]);
   });
 
+  it('shows an account being unbound to its owner and its recipients with the status unbinding', async () => {
+    // Prepare
+    const unbinding = await seedOwnedAccount(table.client, table.name, 't-unbinding', { account: { status: 'unbinding', revokedAt: '2026-01-06T00:00:00.000Z' } });
+    await seedSharedLink(table.client, table.name, 't-unbinding-recipient', unbinding.account.appid);
+
+    // Act
+    const ownerRead = await services.queries.get(admin('t-unbinding'), unbinding.account.appid);
+    const recipientView = await services.queries.list(admin('t-unbinding-recipient'));
+
+    // Assess
+    expect([ownerRead.status, ownerRead.role]).toEqual(['unbinding', 'owner']);
+    expect(recipientView.map((a) => [a.appid, a.status])).toEqual([[unbinding.account.appid, 'unbinding']]);
+  });
+
   it('hides a former owner’s link once another tenant took the account over', async () => {
     // Prepare
     const taken = await seedOwnedAccount(table.client, table.name, 't-new-owner');

@@ -65,6 +65,33 @@ describe('authorization pushes for accounts the hub holds', () => {
     expect(queued).toEqual([account.appid]);
   });
 
+  it('acknowledges a re-authorization push for an account being unbound and changes nothing', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'unbinding' });
+    const outcome = await world.simulator.authorize(account.appid, [1, 2, 3]);
+    const before = await accountItem(world, account.appid);
+
+    // Act
+    const result = await reactToAuthorized({ authorizerAppid: account.appid, infoType: 'updateauthorized', authorizationCode: outcome.authCode }, deps);
+
+    // Assess
+    expect(result).toBe('ignored');
+    expect(await accountItem(world, account.appid)).toEqual(before);
+    expect(await auditActions(account.tenantId)).toEqual([]);
+  });
+
+  it('revokes nothing when an unauthorized push meets an account being unbound', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'unbinding' });
+
+    // Act
+    const result = await reactToUnauthorized({ authorizerAppid: account.appid }, deps);
+
+    // Assess
+    expect(result).toBe('ignored');
+    expect((await accountItem(world, account.appid))?.status).toBe('unbinding');
+  });
+
   it('brings an account that needed re-authorization back to active and onto the refresh schedule', async () => {
     // Prepare
     const account = await bindAccount(world, { status: 'reauthorization_required' });

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountLifecycle, type TransactItem, type UnbindCascade } from '#shared/adapters/dynamodb/account-lifecycle.ts';
+import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { authorizationCheck, deleteAccount, type UnbindDeps } from '#shared/domain/accounts/unbind.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
+import { grantCascadesOn } from '#shared/wiring/accounts.ts';
 import { accountItem, bindAccount, rawItem, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 describe('unbinding and releasing accounts on the embedded engine', () => {
@@ -12,8 +14,8 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
 
   const deps = (options: { cascades?: UnbindCascade[]; transactionLimit?: number } = {}): UnbindDeps => ({
     store: new DynamoAccountLifecycle(world.table.client, world.table.name, {
-      unbindCascades: options.cascades ?? [],
-      releaseCascades: [],
+      unbindCascades: [grantCascadesOn(world.table.client, world.table.name).unbind, ...(options.cascades ?? [])],
+      releaseCascades: [grantCascadesOn(world.table.client, world.table.name).release],
       ...(options.transactionLimit ? { transactionLimit: options.transactionLimit } : {}),
     }),
     wechat: authorizationCheck(world.client, world.component, async () => world.componentAppId),
@@ -43,12 +45,13 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
       gsi1sk: accountKeys.linkGsiSk('shared', tenantId),
     });
 
-  /** Items a cascade hook owns, here plain marker items under the account. */
+  /** Items a cascade hook owns, here plain marker items under the account; like every hook, it returns those still there. */
   const markerCascade = (appid: string, count: number): { hook: UnbindCascade; keys: { pk: string; sk: string }[] } => {
     const keys = Array.from({ length: count }, (_, i) => ({ pk: `SHARETEST#${appid}`, sk: `CODE#${i}` }));
+    const present = async () => (await Promise.all(keys.map(async (key) => ((await rawItem(world, key.pk, key.sk)) ? [key] : [])))).flat();
     return {
       keys,
-      hook: { itemsToRemove: async (): Promise<TransactItem[]> => keys.map((Key) => ({ Delete: { TableName: world.table.name, Key } })) },
+      hook: { itemsToRemove: async (): Promise<TransactItem[]> => (await present()).map((Key) => ({ Delete: { TableName: world.table.name, Key } })) },
     };
   };
 
@@ -101,6 +104,75 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     // Assess
     expect(result).toBe('unbound');
     expect((await accountItem(world, account.appid))?.status).toBe('unbound');
+  });
+
+  it('records account.unbinding and then account.unbound, both by the admin, in the owner’s trail', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps());
+
+    // Assess
+    const events = (await new DynamoAuditLog(world.table.client, world.table.name).list(account.tenantId, { limit: 5 })).events.reverse();
+    expect(events.map((event) => [event.action, event.actor])).toEqual([
+      ['account.unbinding', 'admin'],
+      ['account.unbound', 'admin'],
+    ]);
+  });
+
+  it('queues the continuation before it starts the unbinding', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const seen: (string | undefined)[] = [];
+    const withContinuation: UnbindDeps = {
+      ...deps(),
+      continuation: { schedule: async () => void seen.push(String((await accountItem(world, account.appid))?.status)) },
+    };
+
+    // Act
+    await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, withContinuation);
+
+    // Assess
+    expect(seen).toEqual(['revoked']);
+  });
+
+  it('finishes an unbinding an earlier request left half done when the admin deletes again', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'unbinding' });
+    const { hook, keys } = markerCascade(account.appid, 7);
+    for (const key of keys.slice(0, 3)) await put({ ...key, type: 'Marker' });
+
+    // Act
+    const result = await deleteAccount({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps({ cascades: [hook], transactionLimit: 5 }));
+
+    // Assess
+    expect(result).toBe('unbound');
+    expect((await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)))).filter(Boolean)).toHaveLength(0);
+    expect((await accountItem(world, account.appid))?.status).toBe('unbound');
+    expect(await linkItem(account.tenantId, account.appid)).toBeUndefined();
+  });
+
+  it('refuses a re-authorization planned while the account was revoked once its unbinding has started', async () => {
+    // Prepare
+    const account = await bindAccount(world, { status: 'revoked' });
+    const planned = await new DynamoAccountStore(world.table.client, world.table.name).account(account.appid);
+    await deps().store.startUnbinding({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+
+    // Act
+    const result = await new DynamoAccountStore(world.table.client, world.table.name).writeBinding({
+      tenantId: account.tenantId,
+      plan: { kind: 'reauthorize', previous: planned! },
+      profile: { appid: account.appid, userName: 'gh_000000000001', nickname: 'Again', serviceTypeId: 2, verifyTypeId: 0, openPay: false, funcIds: [1, 2, 3] },
+      tokens: { accessToken: 'access-again', refreshToken: 'refresh-again', expiresAt: at },
+      at,
+      defaultQuota: 5,
+    });
+
+    // Assess
+    expect(result).toBe('account_changed');
+    expect((await accountItem(world, account.appid))?.status).toBe('unbinding');
   });
 
   it('clears the tenant’s default account when it was the unbound one', async () => {
@@ -187,7 +259,7 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     expect((await accountItem(world, account.appid))?.status).toBe('unbound');
   });
 
-  it('deletes nothing of a cascade larger than one transaction when the account was re-authorized before the unbinding', async () => {
+  it('does not start unbinding an account that was re-authorized before the unbinding, deleting nothing', async () => {
     // Prepare
     const account = await bindAccount(world);
     const { hook, keys } = markerCascade(account.appid, 12);
@@ -195,10 +267,11 @@ describe('unbinding and releasing accounts on the embedded engine', () => {
     const store = deps({ cascades: [hook], transactionLimit: 5 }).store;
 
     // Act
-    const result = await store.unbind({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
+    const started = await store.startUnbinding({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
+    const completed = await store.completeUnbinding({ tenantId: account.tenantId, appid: account.appid, at: new Date().toISOString() });
 
     // Assess
-    expect(result).toBe('changed');
+    expect([started, completed]).toEqual(['changed', 'not_unbinding']);
     const left = await Promise.all(keys.map((key) => rawItem(world, key.pk, key.sk)));
     expect(left.filter(Boolean)).toHaveLength(keys.length);
     expect((await accountItem(world, account.appid))?.status).toBe('active');

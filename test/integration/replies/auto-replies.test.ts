@@ -126,7 +126,8 @@ describe('auto-replies on the table', () => {
     const lifecycle = new DynamoAccountLifecycle(table.client, table.name, { unbindCascades: [autoReplyUnbindCascade(table.name)] });
 
     // Act
-    await lifecycle.unbind({ tenantId: OWNER, appid: account.appid, at: '2026-03-01T11:00:00.000Z' });
+    await lifecycle.startUnbinding({ tenantId: OWNER, appid: account.appid, at: '2026-03-01T11:00:00.000Z' });
+    await lifecycle.completeUnbinding({ tenantId: OWNER, appid: account.appid, at: '2026-03-01T11:00:00.000Z' });
 
     // Assess
     const left = await Promise.all(
