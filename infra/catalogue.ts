@@ -336,16 +336,25 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'component-events',
-    description: 'The authorization-event URL: component_verify_ticket and authorization pushes (re-authorization re-reads the account from WeChat, revocation)',
+    description: 'The authorization-event URL: stores component_verify_ticket and authorization pushes, revokes on unauthorized, queues authorized/updateauthorized for the worker',
     table: 'readwrite',
-    sendsTo: ['fan-sync'],
+    sendsTo: ['authorization-push'],
     readsWeChatSecret: true,
-    callsWeChat: true,
+    callsWeChat: false,
     routes: [
       { method: 'POST', path: '/v1/wechat/component', auth: 'wechat' },
       { method: 'GET', path: '/v1/wechat/component', auth: 'wechat' },
     ],
     timeoutSeconds: 10,
+  },
+  {
+    name: 'authorization-push-worker',
+    description: 'Consumes stored authorized/updateauthorized pushes: re-reads the account from WeChat and applies the re-authorization once, pushes older than the current authorization left alone',
+    table: 'readwrite',
+    sendsTo: ['fan-sync'],
+    readsWeChatSecret: true,
+    callsWeChat: true,
+    timeoutSeconds: 20,
   },
   {
     name: 'account-events',

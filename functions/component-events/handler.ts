@@ -1,8 +1,10 @@
 /**
  * POST|GET /v1/wechat/component — the authorization-event URL (授权事件接收URL): ticket and
- * authorization pushes, verified and decrypted by `wechatRoute`, answered `success`. Authorization
- * changes of accounts the hub holds are applied here (re-authorization, revocation); binding a new
- * account is the redirect callback's.
+ * authorization pushes, verified and decrypted by `wechatRoute`, answered `success` once they are
+ * stored (`shared/domain/authorization/component-push.ts`): no WeChat call runs before the answer.
+ * `unauthorized` is applied here (one conditional write); `authorized` / `updateauthorized` go to the
+ * `authorization-push` queue, whose worker re-reads the account. Binding a new account is the
+ * redirect callback's.
  */
 import { handleComponentPush } from '#shared/domain/authorization/component-push.ts';
 import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';

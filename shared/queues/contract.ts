@@ -58,6 +58,16 @@ const queues = [
     // api_get_authorizer_list is a component-wide call: a few recoveries at a time.
     maxConcurrency: 2,
   },
+  {
+    name: 'authorization-push',
+    description: 'Stored authorized/updateauthorized pushes waiting to be applied (api_get_authorizer_info, maybe api_query_auth) after the hub answered WeChat',
+    consumer: 'authorization-push-worker',
+    batchSize: 1,
+    // Longer than the worker's timeout (infra/catalogue.ts): a running delivery is never handed out again.
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+  },
 ] as const satisfies readonly HubQueue[];
 
 export const hubQueues: readonly HubQueue[] = queues;

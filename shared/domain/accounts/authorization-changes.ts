@@ -1,7 +1,8 @@
 /**
  * What the hub does when WeChat pushes an authorization change of an account (DESIGN.md §3,
- * WECHAT.md §3.2). The pushes are already deduplicated (`component-push.ts`), but each reaction is
- * safe to run twice anyway.
+ * WECHAT.md §3.2). The pushes are already deduplicated and pushes older than the account's current
+ * authorization already left out (`shared/domain/authorization/`: `unauthorized` at receipt, the
+ * grant pushes in the `authorization-push` worker), but each reaction is safe to run twice anyway.
  *
  * - `authorized` / `updateauthorized` for an account the hub holds (active, or waiting for a
  *   re-authorization): a re-authorization without a browser. The hub re-reads the account
@@ -23,7 +24,7 @@ import { profileFromAuthorizerInfo, type AccountProfile } from '#shared/domain/a
 import type { AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
-import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
+import type { AuthorizationReactions } from '#shared/domain/authorization/ports.ts';
 import type { AccountStatusChanges } from '#shared/domain/tokens/ports.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -81,7 +82,7 @@ const isErrcode = (error: unknown, ...codes: number[]): error is WeChatApiError 
   error instanceof WeChatApiError && codes.includes(error.errcode);
 
 export async function reactToAuthorized(
-  push: { authorizerAppid: string; infoType: 'authorized' | 'updateauthorized'; authorizationCode: string },
+  push: { authorizerAppid: string; infoType: 'authorized' | 'updateauthorized'; authorizationCode?: string },
   deps: AuthorizationChangeDeps,
 ): Promise<'reauthorized' | 'ignored' | 'revoked'> {
   const appid = push.authorizerAppid;
@@ -139,10 +140,11 @@ export async function reactToAuthorized(
   return 'reauthorized';
 }
 
-async function reread(appid: string, code: string, deps: AuthorizationChangeDeps): Promise<Reauthorization> {
+async function reread(appid: string, code: string | undefined, deps: AuthorizationChangeDeps): Promise<Reauthorization> {
   const info = await deps.wechat.getAuthorizerInfo(appid);
   const at = deps.now().toISOString();
   if (info.refreshToken) return { profile: info.profile, refreshToken: info.refreshToken, at };
+  if (code === undefined) throw new Error('WeChat gave no refresh token and the push kept no authorization code to exchange');
   const exchanged = await deps.wechat.queryAuth(code);
   return { profile: { ...info.profile, funcIds: exchanged.funcIds }, ...(exchanged.tokens ? { tokens: exchanged.tokens } : {}), at };
 }
@@ -168,9 +170,13 @@ async function revoke(appid: string, deps: AuthorizationChangeDeps): Promise<boo
   return true;
 }
 
-/** The reactions `handleComponentPush` runs after it recorded a new authorization push. */
+/** The reactions the authorization pushes run once they are stored (`shared/domain/authorization/`). */
 export function authorizationChanges(deps: AuthorizationChangeDeps): AuthorizationReactions {
   return {
+    holds: async (appid) => {
+      const account = await deps.store.account(appid);
+      return account?.status === 'active' || account?.status === 'reauthorization_required';
+    },
     authorized: async (push) => {
       await reactToAuthorized(push, deps);
     },
