@@ -53,6 +53,8 @@ const envSchema = v.object({
   JWT_TENANT_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'tenant_id'),
   JWT_ROLES_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'roles'),
   JWT_DEPARTMENTS_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'departments'),
+  EVENT_BUS_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._\-/]{1,256}$/, 'must be an EventBridge bus name')), 'oa-hub-events'),
+  EVENT_TARGET_URL: v.optional(v.pipe(v.string(), v.url('must be an absolute URL'), v.regex(/^https?:\/\//i, 'must be an http(s) URL'))),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -71,6 +73,10 @@ export interface HubConfig {
   defaultAccountQuota: number;
   port: number;
   claims: { tenant: string; roles: string; departments: string };
+  /** The EventBridge bus the hub publishes to (API.md §6). */
+  eventBusName: string;
+  /** Local only: where the local bus POSTs every event (its EventBridge envelope). */
+  eventTargetUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +111,8 @@ export function parseConfig(env: EnvInput): HubConfig {
     defaultAccountQuota: e.TENANT_DEFAULT_ACCOUNT_QUOTA,
     port: e.PORT,
     claims: { tenant: e.JWT_TENANT_CLAIM, roles: e.JWT_ROLES_CLAIM, departments: e.JWT_DEPARTMENTS_CLAIM },
+    eventBusName: e.EVENT_BUS_NAME,
+    ...(e.EVENT_TARGET_URL ? { eventTargetUrl: e.EVENT_TARGET_URL } : {}),
   };
 }
 
