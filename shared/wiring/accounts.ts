@@ -19,6 +19,7 @@ import { wechatApiClient } from '#shared/wechat/api-client.ts';
 import { auditLog, componentAppId, log, now } from '#shared/wiring/common.ts';
 import { sharingCascadesOn } from '#shared/wiring/sharing.ts';
 import { authorizerTokens, componentTokenService } from '#shared/wiring/tokens.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 
 let lifecycle: DynamoAccountLifecycle | undefined;
 
@@ -50,6 +51,7 @@ export function authorizationChangeDeps(): AuthorizationChangeDeps {
     now,
     log,
     fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
+    events: eventOutbox(),
   };
 }
 
@@ -60,6 +62,7 @@ export function unbindDeps(): UnbindDeps {
     wechat: authorizationCheck(wechatApiClient(), componentTokenService(), componentAppId),
     audit: auditLog(),
     now,
+    events: eventOutbox(),
   };
 }
 

@@ -19,6 +19,9 @@ import { profileFromAuthorizerInfo, type AccountProfile } from '#shared/domain/a
 import type { AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/component-push.ts';
 import type { AccountStatusChanges } from '#shared/domain/tokens/authorizer-token-store.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
@@ -68,6 +71,8 @@ export interface AuthorizationChangeDeps {
    * push and the redirect callback of the same consent queue one job between them).
    */
   fanSync?: { queueFullSync(appid: string, at: string): Promise<string> };
+  /** The event bus's outbox (API.md §6): `Account Reauthorized`, `Account Revoked`. */
+  events?: EventOutbox;
 }
 
 /** The actor of audit events WeChat caused. */
@@ -118,6 +123,8 @@ export async function reactToAuthorized(
     appid,
     details: { infoType: push.infoType, previousStatus: account.status, funcIds: change.profile.funcIds },
   });
+  const permissions = change.profile.funcIds.map((id) => ({ id, name: permissionSetNames[id] ?? String(id) }));
+  await publishAfter(deps.events, accountEvent(detailTypes.reauthorized, { appid, tenantId: account.ownerTenantId, at: change.at, actor: WECHAT_ACTOR, permissions }), { error: deps.log.warn });
   if (deps.fanSync) {
     try {
       await deps.fanSync.queueFullSync(appid, change.at);
@@ -155,6 +162,7 @@ async function revoke(appid: string, deps: AuthorizationChangeDeps): Promise<boo
     appid,
     details: { previousStatus: before.status },
   });
+  await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId: before.ownerTenantId, at, actor: WECHAT_ACTOR }), { error: deps.log.warn });
   return true;
 }
 

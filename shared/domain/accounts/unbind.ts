@@ -19,6 +19,9 @@
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { accountEvent, detailTypes, shareEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
 import { DomainError, NotFound } from '#shared/errors/domain-errors.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -50,6 +53,8 @@ export interface UnbindDeps {
   now: () => Date;
   /** Tries when the account changes under the request, before giving up. */
   attempts?: number;
+  /** The event bus's outbox (API.md §6): `Account Revoked`, `Account Unbound`, `Share Revoked` (a release). */
+  events?: EventOutbox;
 }
 
 /** Where an admin cancels the platform's authorization in WeChat's own backend. */
@@ -89,7 +94,7 @@ export async function deleteAccount(input: DeleteAccountInput, deps: UnbindDeps)
     // The same answer for "never here", "another tenant's" and "already unbound": nothing is revealed.
     if (!link || !account) throw new NotFound(`No account ${input.appid} is bound to this tenant.`);
 
-    const result = link.role === 'shared' ? await release(input, account, deps) : await unbind(input, account, deps);
+    const result = link.role === 'shared' ? await release(input, account, deps, link.includePayment === true) : await unbind(input, account, deps);
     if (result !== 'changed') return result;
     if (attempt >= attempts) {
       throw new DomainError('internal_error', 'The account kept changing while it was being unbound. Try again.');
@@ -109,12 +114,14 @@ async function unbind(input: DeleteAccountInput, account: AccountRecord, deps: U
     const before = await deps.store.markRevoked(appid, at);
     if (before) {
       await deps.audit.record(tenantId, { at, actor: 'wechat', action: 'account.revoked', appid, details: { previousStatus: before.status, errcode: 61003 } });
+      await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId, at, actor: 'wechat' }));
     }
   }
 
   const at = deps.now().toISOString();
   if ((await deps.store.unbind({ tenantId, appid, at })) === 'changed') return 'changed';
   await deps.audit.record(tenantId, { at, actor: input.userId, action: 'account.unbound', appid });
+  await publishAfter(deps.events, accountEvent(detailTypes.unbound, { appid, tenantId, at, actor: input.userId }));
   return 'unbound';
 }
 
@@ -127,11 +134,12 @@ async function stillAuthorized(appid: string, deps: UnbindDeps): Promise<boolean
   }
 }
 
-async function release(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps): Promise<'released' | 'changed'> {
+async function release(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps, includePayment: boolean): Promise<'released' | 'changed'> {
   const { tenantId, appid } = input;
   const at = deps.now().toISOString();
   if ((await deps.store.release({ tenantId, appid, at })) === 'changed') return 'changed';
   await deps.audit.record(tenantId, { at, actor: input.userId, action: 'share.released', appid });
+  await publishAfter(deps.events, shareEvent(detailTypes.shareRevoked, { appid, ownerTenantId: account.ownerTenantId, tenantId, includePayment, at }));
   if (account.ownerTenantId !== tenantId) {
     await deps.audit.record(account.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.released', appid, details: { tenantId } });
   }

@@ -121,7 +121,7 @@ export function shareEvent(detailType: typeof detailTypes.shared | typeof detail
 }
 
 /** `Fan Sync Finished`: the job as `GET …/fan-syncs/{jobId}` shows it, plus the eventId (one per job: it ends once). */
-export function fanSyncFinishedEvent(job: { jobId: string; appid: string; status: string; updatedAt: string; finishedAt?: string } & Record<string, unknown>): BusEvent {
+export function fanSyncFinishedEvent(job: { jobId: string; appid: string; status: string; updatedAt: string; finishedAt?: string }): BusEvent {
   const eventId = lifecycleEventId(detailTypes.fanSyncFinished, [job.appid, job.jobId]);
   return { eventId, detailType: detailTypes.fanSyncFinished, at: job.finishedAt ?? job.updatedAt, appid: job.appid, detail: { ...job, eventId } };
 }
