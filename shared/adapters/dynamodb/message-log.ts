@@ -15,6 +15,7 @@ import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from 
 import { outboxItem } from '#shared/adapters/dynamodb/event-outbox.ts';
 import { refusedAt } from '#shared/db/conditions.ts';
 import { decodeCursor, encodeCursor, type CursorShape } from '#shared/db/cursor.ts';
+import { ValidationFailed } from '#shared/errors/domain-errors.ts';
 import { detailTypes, type WeChatPush } from '#shared/domain/events/model.ts';
 import type { MessageLog, MessagePageRequest, MessageReads, PushType } from '#shared/domain/messages/ports.ts';
 import { pushTypeOf } from '#shared/domain/messages/wechat-push.ts';
@@ -84,6 +85,10 @@ export class DynamoMessageLog implements MessageLog, MessageReads {
       [skName]: { matches: /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#(msg|evt):/ },
     };
     let startKey: Record<string, unknown> | undefined = decodeCursor(request.cursor, shape);
+    // The table key of a page's last item is its eventId's: a cursor whose two halves disagree is not one of ours.
+    if (startKey && startKey.pk !== messageLogKeys.pk(String(startKey[skName]).slice(String(startKey[skName]).indexOf('#') + 1))) {
+      throw new ValidationFailed([{ field: 'query.cursor', message: 'is not a cursor this API returned' }]);
+    }
     const messages: WeChatPush[] = [];
     // Expired items (TTL deletes late) are skipped; the page is refilled so that a page is short only at the end.
     do {

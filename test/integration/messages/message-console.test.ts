@@ -122,3 +122,15 @@ describe('an expired push', () => {
     expect(page.messages).toEqual([]);
   });
 });
+
+describe('a cursor changed by the client', () => {
+  it('is refused when its table key no longer names the item its index key names', async () => {
+    // Prepare
+    const first = await reads().list(admin('owner-co'), appid, { limit: 1 });
+    const key = JSON.parse(Buffer.from(first.nextCursor!, 'base64url').toString('utf8')) as Record<string, string>;
+    const changed = Buffer.from(JSON.stringify({ ...key, pk: `${key.pk}-other` }), 'utf8').toString('base64url');
+
+    // Act / Assess
+    await expect(reads().list(admin('owner-co'), appid, { limit: 1, cursor: changed })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});
