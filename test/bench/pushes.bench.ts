@@ -124,12 +124,22 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
     let next = 0;
+    let resets = 0;
     const start = performance.now();
     const worker = async () => {
       for (let index = next++; index < pushes.length; index = next++) {
         const request = seal(index);
         const sent = performance.now();
-        const answer = await fetch(request.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: request.body });
+        let answer: Response | undefined;
+        // A kept-alive connection the gateway closed at the same moment resets: send again, as WeChat would.
+        for (let attempt = 1; !answer; attempt++) {
+          try {
+            answer = await fetch(request.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: request.body });
+          } catch (error) {
+            resets += 1;
+            if (attempt >= 3) throw error;
+          }
+        }
         await answer.text();
         latencies.push(performance.now() - sent);
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
@@ -155,6 +165,7 @@ export async function run(progress: (message: string) => void): Promise<Record<s
       eventsPublished: seen.size,
       deliveries,
       statuses,
+      connectionResets: resets,
       wallSeconds: round(wallSeconds),
       pushesPerSecond: round(pushesPerSecond),
       p50Ms: round(percentile(latencies, 50)),
