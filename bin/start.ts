@@ -117,6 +117,7 @@ const lines = [
   stack.simulator
     ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
     : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
+  `  event bus             ${stack.events.description}`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
   `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulator and queues)' : ''}`,
   `ready — mint a console token: npm run token -- --tenant demo --admin`,

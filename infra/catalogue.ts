@@ -44,6 +44,11 @@ export interface HubFunction {
   readonly schedule?: string;
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  /**
+   * Publishes the outbox to the event bus (API.md §6): PutEvents on the bus (`EVENT_BUS_NAME`) and
+   * the table's stream of new `OUTBOX#` items as its trigger (`infra/event-bus.ts`).
+   */
+  readonly publishesOutbox?: boolean;
 }
 
 export const hubFunctions: readonly HubFunction[] = [
@@ -358,7 +363,7 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'account-events',
-    description: 'The message-and-event URL of every authorized account: release test, follow and unfollow events, auto-replies (encrypted passive replies)',
+    description: 'The message-and-event URL of every authorized account: release test, the message log with its outbox for the event bus, follow and unfollow events, auto-replies (encrypted passive replies)',
     table: 'readwrite',
     sendsTo: ['release-test', 'token-recovery'],
     readsWeChatSecret: true,
@@ -368,6 +373,24 @@ export const hubFunctions: readonly HubFunction[] = [
       { method: 'GET', path: '/v1/wechat/accounts/{appid}/messages', auth: 'wechat' },
     ],
     timeoutSeconds: 10,
+  },
+  {
+    name: 'list-messages',
+    description: 'GET /v1/accounts/{appid}/messages: the messages and events of an owned account, newest first, 30 days, optionally only messages or events',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/accounts/{appid}/messages', auth: 'jwt' }],
+  },
+  {
+    name: 'event-publisher',
+    description: "Publishes the outbox to the event bus: the table's stream of new OUTBOX# items, and every 5 minutes a sweep of entries still pending (OutboxOldestPendingSeconds)",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    schedule: 'rate(5 minutes)',
+    publishesOutbox: true,
+    timeoutSeconds: 60,
   },
   {
     name: 'release-test-worker',

@@ -14,6 +14,7 @@ import { AlarmTopic } from '#infra/alarm-topic.ts';
 import { activeQueues, hubFunctions, hubQueues, type HubFunction, type HubQueue } from '#infra/catalogue.ts';
 import { cognitoClaims, ConsoleUsers } from '#infra/console-users.ts';
 import { EgressNetwork } from '#infra/egress-network.ts';
+import { HubEventBus } from '#infra/event-bus.ts';
 import { HubApi } from '#infra/hub-api.ts';
 import { DEFAULT_TIMEOUT_SECONDS, HubLambda, METRICS_NAMESPACE } from '#infra/hub-function.ts';
 import { HubTable } from '#infra/hub-table.ts';
@@ -64,6 +65,7 @@ export class HubStack extends Stack {
   readonly consoleUsers?: ConsoleUsers;
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
   readonly alarms: AlarmTopic;
+  readonly events: HubEventBus;
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
@@ -153,6 +155,12 @@ export class HubStack extends Stack {
 
     if (this.functions.has(TICKET_HEALTH_FUNCTION)) this.ticketAgeAlarm = this.addTicketAgeAlarm();
 
+    this.events = new HubEventBus(this, 'Events', {
+      table: this.table.table,
+      ...(options.environment?.EVENT_BUS_NAME ? { busName: options.environment.EVENT_BUS_NAME } : {}),
+      publishers: [...this.functions.values()].filter((fn) => fn.spec.publishesOutbox),
+    });
+
     // Last, so that every alarm above (ticket age, each dead-letter queue) notifies it.
     this.alarms = new AlarmTopic(this, 'Alarms', options.alarmEmail ? { email: options.alarmEmail } : {});
     this.alarms.notifyFrom(this);
@@ -202,6 +210,8 @@ export class HubStack extends Stack {
     );
     output('TableName', this.table.table.tableName, 'The DynamoDB table');
     output('WeChatSecretArn', this.secret.secretArn, 'Put the component credentials (JSON) into this secret');
+    output('EventBusName', this.events.bus.eventBusName, 'The EventBridge bus every WeChat push and lifecycle event is published to (API.md §6): subscribe with your own rules');
+    output('EventBusArn', this.events.bus.eventBusArn, 'ARN of the event bus');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic every alarm notifies (oa-hub:alarmEmail subscribes an address)');
     if (this.consoleUsers) {
       output('UserPoolId', this.consoleUsers.userPool.userPoolId, 'Cognito user pool of console users');

@@ -23,6 +23,8 @@ export class HubTable extends Construct {
       // Tenants' bindings, shares and followers cannot be rebuilt from anywhere else.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
+      // New images feed the event bus's publisher (`infra/event-bus.ts`: only new OUTBOX# items pass its filter).
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
     for (const index of globalIndexes) {
       this.table.addGlobalSecondaryIndex({

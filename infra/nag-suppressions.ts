@@ -12,6 +12,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 
 const acknowledge = (scope: IConstruct, rule: string, reason: string) =>
@@ -89,5 +90,15 @@ export function acknowledgeAlarmTopicEncryption(topic: sns.Topic): void {
     'The alarm topic carries only alarm names, states and metric values, nothing of tenants or WeChat. CloudWatch ' +
       'cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key (billed monthly, ' +
       'with a key policy for cloudwatch.amazonaws.com) would protect nothing secret. Publishing requires TLS (SNS3).',
+  );
+}
+
+export function acknowledgeOutboxFailureQueue(queue: sqs.Queue): void {
+  acknowledge(
+    queue,
+    'SQS3',
+    'This queue is itself the on-failure destination of the outbox stream (it receives pointers to stream batches ' +
+      'that failed for 24 h, the entries stay in the table); a dead-letter queue of a dead-letter queue would add nothing. ' +
+      'Anything in it raises an alarm.',
   );
 }

@@ -1,7 +1,8 @@
 /**
  * POST|GET /v1/wechat/accounts/{appid}/messages — the message-and-event URL (消息与事件接收URL,
- * configured as `…/v1/wechat/accounts/$APPID$/messages`): the release test's replies, follow and
- * unfollow events, auto-replies; `success`, an empty body, or an encrypted passive reply (WECHAT.md §14).
+ * configured as `…/v1/wechat/accounts/$APPID$/messages`): the release test's replies; every other
+ * push stored in the message log and its outbox for the bus before the answer; follow and unfollow
+ * events; auto-replies; `success`, an empty body, or an encrypted passive reply (WECHAT.md §14).
  */
 import * as v from 'valibot';
 import { handleAccountMessage } from '#shared/domain/messages/account-message.ts';
@@ -10,6 +11,7 @@ import { appIdSchema, issuesOf } from '#shared/http/validation.ts';
 import { parsePlaintext, wechatRoute } from '#shared/http/wechat-route.ts';
 import { buildEncryptedReply, parseAccountMessage } from '#shared/wechat/messages.ts';
 import { buildPassiveReply } from '#shared/wechat/passive-replies.ts';
+import { parseXmlTree } from '#shared/wechat/xml.ts';
 import { accountMessageDeps } from '#shared/wiring/messages.ts';
 
 const deps = accountMessageDeps();
@@ -18,7 +20,7 @@ export const handler = wechatRoute(async ({ plaintext, key, crypto, query, event
   const path = v.safeParse(v.object({ appid: appIdSchema }), event.pathParameters ?? {});
   if (!path.success) throw new ValidationFailed(issuesOf('path', path.issues));
   const message = parsePlaintext(plaintext, parseAccountMessage);
-  const answer = await handleAccountMessage(path.output.appid, message, deps);
+  const answer = await handleAccountMessage(path.output.appid, message, deps, parsePlaintext(plaintext, parseXmlTree));
   if (answer.kind === 'empty') return { body: '' };
   if (answer.kind === 'success') return { body: 'success' };
   const now = Math.floor(Date.now() / 1000);

@@ -120,6 +120,24 @@ const schemas: Record<string, JsonSchema> = {
     ['appid', 'userName', 'nickname', 'serviceType', 'verified', 'status', 'role', 'permissions', 'capabilities', 'isDefault', 'plaintextAuthorization', 'authorizedAt'],
   ),
   AuthorizationLink: object({ authorizeUrl: { type: 'string', format: 'uri' }, mobileAuthorizeUrl: { type: 'string', format: 'uri' }, expiresAt: isoTime }),
+  WeChatPush: object(
+    {
+      eventId: { type: 'string', description: '`msg:<appid>:<MsgId>` or `evt:<sha256>` (API.md §6): the same for WeChat’s retries of one push' },
+      appid: { type: 'string' },
+      ownerTenantId: { type: 'string' },
+      sharedTenantIds: arrayOf({ type: 'string' }),
+      openid: { type: 'string' },
+      unionid: { type: 'string' },
+      msgType: { type: 'string' },
+      event: { type: 'string' },
+      eventKey: { type: 'string' },
+      createTime: { type: 'integer' },
+      receivedAt: isoTime,
+      fields: { type: 'object', description: 'Every other element of the decrypted XML by WeChat’s name; nested elements as objects, numbers as strings' },
+      autoReplyRuleId: { type: 'string' },
+    },
+    ['eventId', 'appid', 'ownerTenantId', 'sharedTenantIds', 'openid', 'msgType', 'createTime', 'receivedAt', 'fields'],
+  ),
   Share: object({ tenantId: { type: 'string' }, linkedAt: isoTime, includePayment: { type: 'boolean' }, communities: { type: 'integer' } }),
   Community: object({
     communityId: { type: 'string' },
@@ -222,6 +240,7 @@ const answers: Record<string, Answer> = {
   'POST /v1/accounts/{appid}/fan-syncs': { status: 202, description: 'The queued (or the running) sync job', schema: object({ jobId: { type: 'string' } }), errors: ['account_not_active'] },
   'GET /v1/accounts/{appid}/fan-syncs/{jobId}': { status: 200, description: 'The job and its progress', schema: ref('FanSyncJob') },
   'GET /v1/accounts/{appid}/fans': { status: 200, description: 'A page of followers', schema: page('fans', ref('Fan')) },
+  'GET /v1/accounts/{appid}/messages': { status: 200, description: 'A page of the messages and events users sent, newest first (30 days)', schema: page('messages', ref('WeChatPush')) },
   'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
   'GET /v1/accounts/{appid}/auto-replies': {
     status: 200,

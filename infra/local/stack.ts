@@ -9,7 +9,7 @@
  * one local stack at a time (a second one would meet handlers already bound to the first).
  *
  * With a data directory everything the hub's data relies on survives a restart: the table
- * (`dynamodb.sqlite`), the simulator's world (`wechat-simulator.json`), the queues' messages
+ * (`dynamodb.sqlite`, which also holds the event outbox), the simulator's world (`wechat-simulator.json`), the queues' messages
  * (`queues/*.jsonl`) and the token key (`jwt-secret`); `stack.lock` keeps a second stack off the
  * directory. `stop()` drains in order: the gateway and the schedules stop taking work and their running
  * invocations settle, the queues let their workers finish (what is still in flight is delivered again at
@@ -20,6 +20,9 @@ import { join, resolve } from 'node:path';
 import { activeQueues, allRoutes, consumerDeployed, hubFunctions } from '#infra/catalogue.ts';
 import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
 import { ensureTable, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '#infra/local/dynamodb.ts';
+import { startLocalEventBus, type LocalEventBus } from '#infra/local/event-bus.ts';
+import { DynamoEventOutbox } from '#shared/adapters/dynamodb/event-outbox.ts';
+import { createDocumentClient } from '#shared/db/client.ts';
 import { freePort } from '#infra/local/free-port.ts';
 import { localInvoker } from '#infra/local/functions.ts';
 import { startGateway, type LocalGateway } from '#infra/local/gateway.ts';
@@ -34,7 +37,7 @@ import {
   mintServiceToken,
   type ConsoleTokenRequest,
 } from '#infra/local/tokens.ts';
-import { resetConfigForTests } from '#shared/config/config.ts';
+import { config, resetConfigForTests } from '#shared/config/config.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 
 export type { SimulatorOptions, WeChatSimulator };
@@ -51,6 +54,8 @@ export interface LocalStackOptions {
   /** Default: on, unless `WECHAT_API_BASE` is set. */
   withSimulator?: boolean;
   simulator?: SimulatorOptions;
+  /** The local event bus: how long a failing `EVENT_TARGET_URL` is retried before the event stays pending (default 60 s). */
+  eventTargetRetryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -62,6 +67,8 @@ export interface LocalStack {
   readonly dataDir?: string;
   readonly simulator?: WeChatSimulator;
   readonly queues: LocalQueues;
+  /** The in-process event bus (subscribe, refuse, drain: `infra/local/event-bus.ts`). */
+  readonly events: LocalEventBus;
   runSchedule(functionName: string): Promise<void>;
   /** A console token this stack accepts (what `npm run token` prints). */
   consoleToken(request: ConsoleTokenRequest): Promise<string>;
@@ -84,6 +91,7 @@ interface StackParts {
   invocations?: InvocationTracker;
   schedules?: LocalSchedules;
   queues?: LocalQueues;
+  events?: LocalEventBus;
   simulator?: WeChatSimulator;
 }
 
@@ -199,6 +207,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(dataDir ? { dataDir: join(dataDir, QUEUES_DIR) } : {}),
     });
     parts.queues = queues;
+    // The event bus and its relay from the outbox, before the first request can store an event.
+    const eventTargetUrl = config().eventTargetUrl;
+    const events = startLocalEventBus({
+      outbox: new DynamoEventOutbox(createDocumentClient(dynamoDbEndpoint), tableName),
+      ...(eventTargetUrl ? { targetUrl: eventTargetUrl } : {}),
+      ...(options.eventTargetRetryMs !== undefined ? { targetRetryMs: options.eventTargetRetryMs } : {}),
+      log,
+    });
+    parts.events = events;
     const schedules: LocalSchedules = startLocalSchedules({ functions: hubFunctions, invoke: invocations.invoke, log });
     parts.schedules = schedules;
     gateway.open();
@@ -229,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(dataDir ? { dataDir } : {}),
       ...(simulator ? { simulator } : {}),
       queues,
+      events,
       runSchedule: (name) => schedules.run(name),
       consoleToken: (request) => mintConsoleToken(jwtSecret, request),
       serviceToken: (service) => mintServiceToken(jwtSecret, { service }),
@@ -252,6 +270,7 @@ async function stopParts(parts: StackParts, log: (line: string) => void): Promis
     ['the schedules', parts.schedules && (() => parts.schedules!.stop())],
     ['running requests', parts.invocations && (() => parts.invocations!.settle(STOP_GRACE_MS))],
     ['the queues', parts.queues && (() => parts.queues!.stop(STOP_GRACE_MS))],
+    ['the event bus', parts.events && (() => parts.events!.stop())],
     ['the simulator', parts.simulator && (() => parts.simulator!.stop())],
     ['the embedded DynamoDB', parts.engine && (() => parts.engine!.stop())],
     ['the lock', parts.lock && (() => parts.lock!.release())],

@@ -54,6 +54,8 @@ const envSchema = v.object({
   JWT_ROLES_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'roles'),
   JWT_DEPARTMENTS_CLAIM: v.optional(v.pipe(v.string(), v.minLength(1)), 'departments'),
   TOKEN_REFRESH_CONCURRENCY: integer(32, 1, 512),
+  EVENT_BUS_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._\-/]{1,256}$/, 'must be an EventBridge bus name')), 'oa-hub-events'),
+  EVENT_TARGET_URL: v.optional(v.pipe(v.string(), v.url('must be an absolute URL'), v.regex(/^https?:\/\//i, 'must be an http(s) URL'))),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -74,6 +76,10 @@ export interface HubConfig {
   claims: { tenant: string; roles: string; departments: string };
   /** Authorizer-token refreshes in flight at most during one scheduled run. */
   tokenRefreshConcurrency: number;
+  /** The EventBridge bus the hub publishes to (API.md §6). */
+  eventBusName: string;
+  /** Local only: where the local bus POSTs every event (its EventBridge envelope). */
+  eventTargetUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +115,8 @@ export function parseConfig(env: EnvInput): HubConfig {
     port: e.PORT,
     claims: { tenant: e.JWT_TENANT_CLAIM, roles: e.JWT_ROLES_CLAIM, departments: e.JWT_DEPARTMENTS_CLAIM },
     tokenRefreshConcurrency: e.TOKEN_REFRESH_CONCURRENCY,
+    eventBusName: e.EVENT_BUS_NAME,
+    ...(e.EVENT_TARGET_URL ? { eventTargetUrl: e.EVENT_TARGET_URL } : {}),
   };
 }
 

@@ -154,3 +154,46 @@ export function buildXml(fields: Record<string, string | number>): string {
   }
   return `${out}</xml>`;
 }
+
+/** One element of `parseXmlTree`: a leaf's text, a nested element's children, or a repeated element's copies. */
+export type XmlValue = string | XmlObject | XmlValue[];
+export interface XmlObject {
+  [name: string]: XmlValue;
+}
+
+function treeOf(children: OrderedNode[], depth: number): XmlValue {
+  const leaf = leafText(children);
+  if (leaf !== undefined) return leaf;
+  if (depth > 8) throw new WeChatXmlError('malformed', 'XML is nested too deeply');
+  // A Map, then Object.fromEntries: an element named `__proto__` stays a plain own property.
+  const out = new Map<string, XmlValue>();
+  const repeated = new Set<string>();
+  for (const child of children) {
+    const tag = tagOf(child);
+    if (tag === undefined || tag === TEXT || tag === CDATA) continue;
+    const value = treeOf((child[tag] as OrderedNode[]) ?? [], depth + 1);
+    // A repeated element (`<item>` of a list, `<List>` per template) becomes an array, in document order.
+    if (!out.has(tag)) out.set(tag, value);
+    else if (repeated.has(tag)) (out.get(tag) as XmlValue[]).push(value);
+    else {
+      out.set(tag, [out.get(tag)!, value]);
+      repeated.add(tag);
+    }
+  }
+  return Object.fromEntries(out) as XmlObject;
+}
+
+/**
+ * Parses `<xml>` with the same guards as `parseFlatXml` (size, no DOCTYPE, well-formed, one `<xml>`
+ * root, no top-level element twice) and returns every child element: a leaf as its text (numbers
+ * stay strings as sent), a nested element (`<ScanCodeInfo>`, `<SendPicsInfo>`, …) as an object, an
+ * element repeated inside one (`<item>`, `<List>`) as an array. For the message log: every field of
+ * a push, whatever WeChat adds over time.
+ */
+export function parseXmlTree(text: string, maxBytes: number = MAX_XML_BYTES): XmlObject {
+  parseFlatXml(text, maxBytes);
+  const document = parser.parse(text) as OrderedNode[];
+  const root = document.find((node) => tagOf(node) === 'xml')!;
+  const tree = treeOf((root.xml as OrderedNode[]) ?? [], 0);
+  return typeof tree === 'string' ? {} : (tree as XmlObject);
+}

@@ -36,6 +36,7 @@ import { wechatApiClient } from '#shared/wechat/api-client.ts';
 import { auditLog, componentAppId, log, now } from '#shared/wiring/common.ts';
 import { sharingCascadesOn } from '#shared/wiring/sharing.ts';
 import { authorizerTokens, componentTokenService } from '#shared/wiring/tokens.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 
 let lifecycle: DynamoAccountLifecycle | undefined;
 
@@ -93,6 +94,7 @@ export function authorizationChangeDeps(): AuthorizationChangeDeps {
     now,
     log,
     fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
+    events: eventOutbox(),
   };
 }
 
@@ -104,12 +106,13 @@ export function unbindDeps(): UnbindDeps {
     audit: auditLog(),
     now,
     continuation: unbindingContinuation(),
+    events: eventOutbox(),
   };
 }
 
 /** Finishing an unbinding: the continuation worker (with the clock) and the binding callback's `endRevokedBinding`. */
 export function unbindingDeps(): UnbindingDeps & Pick<UnbindDeps, 'now'> {
-  return { store: accountLifecycle(), audit: auditLog(), continuation: unbindingContinuation(), now };
+  return { store: accountLifecycle(), audit: auditLog(), continuation: unbindingContinuation(), events: eventOutbox(), now };
 }
 
 export function openPlatformDeps(): OpenPlatformDeps {

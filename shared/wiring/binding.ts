@@ -20,6 +20,7 @@ import { wechatApiClient } from '#shared/wechat/api-client.ts';
 import { autoOpenPlatformAfterBinding, unbindingDeps } from '#shared/wiring/accounts.ts';
 import { auditLog, log, now } from '#shared/wiring/common.ts';
 import { componentTokenService } from '#shared/wiring/tokens.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 
 const bindingWeChat = () => wechatBinding(wechatApiClient(), componentTokenService(), wechatCredentials);
 
@@ -47,6 +48,7 @@ export function completeAuthorizationDeps(): CompleteAuthorizationDeps {
     accounts: new DynamoAccountStore(db(), tableName()),
     fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
     audit: auditLog(),
+    events: eventOutbox(),
     policy: config().bindingPolicy,
     defaultQuota: config().defaultAccountQuota,
     // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open

@@ -34,6 +34,7 @@ import { stepQueue } from '#shared/domain/fans/step-queue.ts';
 import { cachedTokens, FanSyncWorker, followerWeChat } from '#shared/domain/fans/sync.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { WeChatApiClient, wechatApiClient } from '#shared/wechat/api-client.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 
 /** The table a builder works on: the function's own unless a test hands it another. */
 export interface FansTable {
@@ -69,14 +70,16 @@ export function fanSyncWorker(): { worker: FanSyncWorker; steps: IdempotentSteps
     table,
   });
   const directory = new DynamoAccountDirectory(client, table);
+  const jobs = new DynamoFanSyncJobs(client, table);
   const worker = new FanSyncWorker({
-    jobs: new DynamoFanSyncJobs(client, table),
+    jobs,
     followers: new DynamoFollowers(client, table),
     wechat: followerWeChat(wechatApiClient(), cachedTokens(authorizerTokenService())),
     accounts: { get: (id) => directory.account(id) },
     queue: stepQueue(fanSyncQueue()),
     once: steps.once,
     log,
+    events: { outbox: eventOutbox({ client, table }), jobs },
   });
   return { worker, steps };
 }

@@ -16,6 +16,7 @@ import type { RedeemShareCodeDeps } from '#shared/domain/sharing/redeem-share-co
 import type { CreateShareCodesDeps } from '#shared/domain/sharing/share-codes.ts';
 import type { SharesDeps } from '#shared/domain/sharing/shares.ts';
 import { auditLog, now } from '#shared/wiring/common.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 
 export function createShareCodesDeps(): CreateShareCodesDeps {
   return { store: new DynamoShareCodeStore(db(), tableName()), audit: auditLog(), now };
@@ -28,11 +29,12 @@ export function redeemShareCodeDeps(): RedeemShareCodeDeps {
     audit: auditLog(),
     now,
     requiredFuncIds: config().bindingPolicy.requiredFuncIds,
+    events: eventOutbox(),
   };
 }
 
 export function sharesDeps(): SharesDeps {
-  return { store: new DynamoShareStore(db(), tableName()), audit: auditLog(), now };
+  return { store: new DynamoShareStore(db(), tableName()), audit: auditLog(), now, events: eventOutbox() };
 }
 
 /** The sharing area's part of an unbinding and of a release, as the account lifecycle's cascade hooks. */

@@ -102,6 +102,8 @@ const rules: Record<string, RouteRule> = {
     request: (f) => ({ path: `/v1/accounts/${f.appid}/fan-syncs/${f.fanSyncJobId ?? 'none'}` }),
   },
   'GET /v1/accounts/{appid}/fans': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/fans` }) },
+  // The followers' rule (issue 13): the owner's admins and its granted departments' members.
+  'GET /v1/accounts/{appid}/messages': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/messages?type=message` }) },
   // Another tenant's or a member's search finds only its own (readable) accounts' followers: 200 either way.
   'GET /v1/contacts/{unionid}': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/contacts/oMatrixUnionid0000000000000a' }) },
   'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },

@@ -208,11 +208,13 @@ describe('the validation walk over every console route', () => {
       if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ${account.appid} ended with ${location.search}`);
       appid = account.appid;
       await stack.queues.drain('fan-sync');
+      // The message log's page needs two pushes to hand out a cursor.
+      for (const content of ['first', 'second']) await stack.simulator!.sendAccountText(appid, { fromUserName: 'oWalkFollower', content });
     });
 
     it('finds the paginated routes', () => {
       // Assess
-      expect(paginated.map(({ route }) => routeKey(route))).toEqual(expect.arrayContaining(['GET /v1/audit', 'GET /v1/accounts/{appid}/fans']));
+      expect(paginated.map(({ route }) => routeKey(route))).toEqual(expect.arrayContaining(['GET /v1/audit', 'GET /v1/accounts/{appid}/fans', 'GET /v1/accounts/{appid}/messages']));
     });
 
     for (const { route } of paginated) {

@@ -25,6 +25,9 @@ import type { AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import type { AuthorizationReactions } from '#shared/domain/authorization/ports.ts';
+import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
 import type { AccountStatusChanges } from '#shared/domain/tokens/ports.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -73,6 +76,8 @@ export interface AuthorizationChangeDeps {
    * push and the redirect callback of the same consent queue one job between them).
    */
   fanSync?: { queueFullSync(appid: string, at: string): Promise<string> };
+  /** The event bus's outbox (API.md §6): `Account Reauthorized`, `Account Revoked`. */
+  events?: EventOutbox;
 }
 
 /** The actor of audit events WeChat caused. */
@@ -129,6 +134,8 @@ export async function reactToAuthorized(
     appid,
     details: { infoType: push.infoType, previousStatus: account.status, funcIds: change.profile.funcIds },
   });
+  const permissions = change.profile.funcIds.map((id) => ({ id, name: permissionSetNames[id] ?? String(id) }));
+  await publishAfter(deps.events, accountEvent(detailTypes.reauthorized, { appid, tenantId: account.ownerTenantId, at: change.at, actor: WECHAT_ACTOR, permissions }), { error: deps.log.warn });
   if (deps.fanSync) {
     try {
       await deps.fanSync.queueFullSync(appid, change.at);
@@ -167,6 +174,7 @@ async function revoke(appid: string, deps: AuthorizationChangeDeps): Promise<boo
     appid,
     details: { previousStatus: before.status },
   });
+  await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId: before.ownerTenantId, at, actor: WECHAT_ACTOR }), { error: deps.log.warn });
   return true;
 }
 

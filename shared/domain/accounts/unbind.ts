@@ -36,6 +36,9 @@
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import type { AccountReads, StatusMarkStore } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { accountEvent, detailTypes, shareEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
 import { DomainError, NotFound } from '#shared/errors/domain-errors.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -93,10 +96,12 @@ export interface UnbindDeps {
   continuation?: UnbindingContinuation;
   /** Tries when the account changes under the request, before giving up. */
   attempts?: number;
+  /** The event bus's outbox (API.md §6): `Account Revoked`, `Account Unbound`, `Share Revoked` (a release). */
+  events?: EventOutbox;
 }
 
 /** What finishing an unbinding needs (the continuation worker, the binding callback). */
-export type UnbindingDeps = Pick<UnbindDeps, 'store' | 'audit' | 'continuation'>;
+export type UnbindingDeps = Pick<UnbindDeps, 'store' | 'audit' | 'continuation' | 'events'>;
 
 /** The actor of the steps the hub runs on its own (the continuation, a takeover). */
 const SYSTEM = 'system';
@@ -138,7 +143,7 @@ export async function deleteAccount(input: DeleteAccountInput, deps: UnbindDeps)
     // The same answer for "never here", "another tenant's" and "already unbound": nothing is revealed.
     if (!link || !account) throw new NotFound(`No account ${input.appid} is bound to this tenant.`);
 
-    const result = link.role === 'shared' ? await release(input, account, deps) : await unbind(input, account, deps);
+    const result = link.role === 'shared' ? await release(input, account, deps, link.includePayment === true) : await unbind(input, account, deps);
     if (result !== 'changed') return result;
     if (attempt >= attempts) {
       throw new DomainError('internal_error', 'The account kept changing while it was being unbound. Try again.');
@@ -158,6 +163,7 @@ async function unbind(input: DeleteAccountInput, account: AccountRecord, deps: U
     const before = await deps.store.markRevoked(appid, at);
     if (before) {
       await deps.audit.record(tenantId, { at, actor: 'wechat', action: 'account.revoked', appid, details: { previousStatus: before.status, errcode: 61003 } });
+      await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId, at, actor: 'wechat' }));
     }
   }
 
@@ -192,6 +198,7 @@ async function finishUnbinding(
   const result = await deps.store.completeUnbinding({ tenantId, appid, at });
   if (result === 'done') {
     await deps.audit.record(tenantId, { at, actor: step.actor, action: 'account.unbound', appid, ...(step.details ? { details: step.details } : {}) });
+    await publishAfter(deps.events, accountEvent(detailTypes.unbound, { appid, tenantId, at, actor: step.actor }));
   }
   return result;
 }
@@ -200,7 +207,7 @@ async function finishUnbinding(
  * The continuation (`unbinding-worker`): finishes an unbinding whose run died mid-way. Nothing to do
  * when it was finished meanwhile, or never started (the start's write was refused).
  */
-export async function continueUnbinding(job: UnbindingJob, deps: Pick<UnbindDeps, 'store' | 'audit' | 'now'>): Promise<'unbound' | 'nothing_to_do'> {
+export async function continueUnbinding(job: UnbindingJob, deps: Pick<UnbindDeps, 'store' | 'audit' | 'now' | 'events'>): Promise<'unbound' | 'nothing_to_do'> {
   const result = await finishUnbinding({ ...job, actor: SYSTEM, details: { resumed: true } }, deps.now().toISOString(), deps);
   return result === 'done' ? 'unbound' : 'nothing_to_do';
 }
@@ -214,11 +221,12 @@ async function stillAuthorized(appid: string, deps: UnbindDeps): Promise<boolean
   }
 }
 
-async function release(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps): Promise<'released' | 'changed'> {
+async function release(input: DeleteAccountInput, account: AccountRecord, deps: UnbindDeps, includePayment: boolean): Promise<'released' | 'changed'> {
   const { tenantId, appid } = input;
   const at = deps.now().toISOString();
   if ((await deps.store.release({ tenantId, appid, at })) === 'changed') return 'changed';
   await deps.audit.record(tenantId, { at, actor: input.userId, action: 'share.released', appid });
+  await publishAfter(deps.events, shareEvent(detailTypes.shareRevoked, { appid, ownerTenantId: account.ownerTenantId, tenantId, includePayment, at }));
   if (account.ownerTenantId !== tenantId) {
     await deps.audit.record(account.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.released', appid, details: { tenantId } });
   }

@@ -18,6 +18,9 @@
  */
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
 import { accountQuotaExceeded, planBinding, policyRejection, type BindingPolicy } from '#shared/domain/binding/binding-policy.ts';
 import type {
   AccountProfile,
@@ -66,6 +69,8 @@ export interface CompleteAuthorizationDeps {
   afterBind?: (binding: StoredBinding) => Promise<void>;
   /** Between attempts when concurrent bindings of the same account or tenant collide. */
   pause?: (attempt: number) => Promise<void>;
+  /** The event bus's outbox (API.md §6): `Account Bound` / `Account Reauthorized`. */
+  events?: EventOutbox;
 }
 
 export type AuthorizationOutcome =
@@ -195,6 +200,8 @@ export async function completeAuthorization(
     details: { permissions: profile.funcIds, ...(plan.kind === 'takeover' ? { replacedBinding: plan.previous.status } : {}) },
   });
   if (plan.kind === 'takeover' && plan.previous.ownerTenantId !== state.tenantId) await auditReleased(deps, plan.previous, at);
+  const permissions = profile.funcIds.map((id) => ({ id, name: permissionSetNames[id] ?? String(id) }));
+  await publishAfter(deps.events, accountEvent(binding.kind === 'bound' ? detailTypes.bound : detailTypes.reauthorized, { appid: binding.appid, tenantId: state.tenantId, at, actor: state.userId, permissions }), deps.log);
 
   const fanSyncJobId = await queueFanSync(deps, binding);
   if (deps.afterBind) {

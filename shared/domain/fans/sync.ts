@@ -22,7 +22,10 @@ import { DomainError } from '#shared/errors/domain-errors.ts';
 import { isTokenError, isTransient, toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { FollowerPage, TokenSource, UserInfo } from '#shared/wechat/api-types.ts';
 import type { FanSyncMessage, FanSyncStatus, Follower } from '#shared/domain/fans/model.ts';
-import type { AccountLookup, FanSyncJobStore, FollowerWeChat, JobError, Once, StepQueue, SyncFollowerStore, SyncJobState } from '#shared/domain/fans/ports.ts';
+import type { AccountLookup, FanSyncJobReads, FanSyncJobStore, FollowerWeChat, JobError, Once, StepQueue, SyncFollowerStore, SyncJobState } from '#shared/domain/fans/ports.ts';
+import { fanSyncFinishedEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
 
 /** WeChat lists at most 10 000 openids per `user/get` and describes at most 100 per `batchget`. */
 export const CHUNK_SIZE = 100;
@@ -36,6 +39,8 @@ export interface FanSyncWorkerDeps {
   once?: Once;
   now?: () => Date;
   log?: { info(message: string, extra?: object): void; warn(message: string, extra?: object): void };
+  /** The event bus's outbox (API.md §6): `Fan Sync Finished` with the job as it ended. */
+  events?: { outbox: EventOutbox; jobs: FanSyncJobReads };
 }
 
 export interface Delivery {
@@ -104,6 +109,7 @@ export class FanSyncWorker {
       const account = await this.deps.accounts.get(appid);
       if (!account || account.status !== 'active') {
         await jobs.fail(appid, jobId, { code: 'account_not_active', message: `The account ${appid} is not active.` }, this.at());
+        await this.ended(appid, jobId);
         return;
       }
       const merge = await this.deps.followers.hasAny(appid);
@@ -185,6 +191,7 @@ export class FanSyncWorker {
         at,
       );
       this.deps.log?.info('Fan sync done', { appid, jobId, listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked });
+      await this.ended(appid, jobId);
       return { finished: true };
     });
   }
@@ -200,6 +207,14 @@ export class FanSyncWorker {
   private async endListing(appid: string, jobId: string, pagesTotal: number): Promise<void> {
     const job = await this.deps.jobs.completeListing(appid, jobId, pagesTotal, this.at());
     await this.finishIfReady(job);
+  }
+
+  /** `Fan Sync Finished` once the job ended (`done` or `failed`); its eventId is the job's, so a repeat is one occurrence. */
+  private async ended(appid: string, jobId: string): Promise<void> {
+    if (!this.deps.events) return;
+    const job = await this.deps.events.jobs.view(appid, jobId).catch(() => undefined);
+    if (!job || (job.status !== 'done' && job.status !== 'failed')) return;
+    await publishAfter(this.deps.events.outbox, fanSyncFinishedEvent(job), { error: (message, fields) => this.deps.log?.warn(message, fields) });
   }
 
   /** A second finish message is harmless (the finish is idempotent); a missing one would leave the job running. */
@@ -221,12 +236,16 @@ export class FanSyncWorker {
       }
       if (kind === 'account' || (kind === 'data' && message.type === 'page')) {
         await this.deps.jobs.fail(appid, jobId, jobErrorOf(error), this.at());
+        await this.ended(appid, jobId);
         return;
       }
       if (delivery.last) {
         // The message goes to the dead-letter queue; the job must still end, with the loss counted.
         if (message.type === 'chunk') await this.countChunk(message, 0, message.openids);
-        else await this.deps.jobs.fail(appid, jobId, jobErrorOf(error), this.at());
+        else {
+          await this.deps.jobs.fail(appid, jobId, jobErrorOf(error), this.at());
+          await this.ended(appid, jobId);
+        }
       }
       throw error;
     }

@@ -17,6 +17,9 @@
 import { randomUUID } from 'node:crypto';
 import { toAccountView, type AccountView } from '#shared/domain/accounts/model.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { detailTypes, shareEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import type { RedemptionAttempts, ShareCodeStore } from '#shared/domain/sharing/ports.ts';
 import { normalizeShareCode, shareCodeHash } from '#shared/domain/sharing/share-code.ts';
@@ -34,6 +37,8 @@ export interface RedeemShareCodeDeps {
   /** Required permission sets, for the view's `missingPermissions`. */
   requiredFuncIds: readonly number[];
   budget?: { limit: number; windowMs: number };
+  /** The event bus's outbox (API.md §6): `Account Shared`. */
+  events?: EventOutbox;
 }
 
 export interface RedeemShareCodeInput {
@@ -90,6 +95,7 @@ async function redeem(input: RedeemShareCodeInput, deps: RedeemShareCodeDeps): P
 
     await deps.audit.record(tenantId, { at, actor: input.userId, action: 'share.redeemed', appid: code.appid, details: { ownerTenantId: code.ownerTenantId, includePayment: code.includePayment } });
     await deps.audit.record(code.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.redeemed', appid: code.appid, details: { tenantId, includePayment: code.includePayment } });
+    await publishAfter(deps.events, shareEvent(detailTypes.shared, { appid: code.appid, ownerTenantId: code.ownerTenantId, tenantId, includePayment: code.includePayment, at }));
     const [link, settings] = await Promise.all([deps.store.link(tenantId, code.appid), deps.store.tenantSettings(tenantId)]);
     return toAccountView(account, link ?? { tenantId, appid: code.appid, role: 'shared', linkedAt: at, plaintextAuthorization: false, includePayment: code.includePayment }, settings, deps.requiredFuncIds);
   }

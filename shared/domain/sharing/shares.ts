@@ -10,6 +10,9 @@
  * Recipients are told (`share.revoked` in their own audit trail) as well as the owner.
  */
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
+import { detailTypes, shareEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
 import { ownedAccount } from '#shared/domain/sharing/access.ts';
 import type { Share, ShareStore } from '#shared/domain/sharing/ports.ts';
 
@@ -17,6 +20,8 @@ export interface SharesDeps {
   store: ShareStore;
   audit: Pick<AuditLog, 'record'>;
   now: () => Date;
+  /** The event bus's outbox (API.md §6): `Share Revoked`. */
+  events?: EventOutbox;
 }
 
 interface OwnerRequest {
@@ -55,8 +60,12 @@ export async function revokeShare(request: OwnerRequest & { recipientTenantId: s
 }
 
 async function revokeOne(request: OwnerRequest, recipientTenantId: string, deps: SharesDeps): Promise<boolean> {
+  // Read before the revocation: the event says whether the share included the payment interface.
+  const share = deps.events ? (await deps.store.shares(request.appid)).find((candidate) => candidate.tenantId === recipientTenantId) : undefined;
   const { result, communitiesUnlinked } = await deps.store.revokeRecipient(request.appid, recipientTenantId);
   if (result === 'not_shared') return false;
+  const at = deps.now().toISOString();
+  await publishAfter(deps.events, shareEvent(detailTypes.shareRevoked, { appid: request.appid, ownerTenantId: request.tenantId, tenantId: recipientTenantId, includePayment: share?.includePayment === true, at }));
   await deps.audit.record(recipientTenantId, {
     at: deps.now().toISOString(),
     actor: `tenant:${request.tenantId}`,

@@ -5,6 +5,9 @@
  * The replay cache of WeChat push signatures (`PUSHSIG#…`, one item per push the hub accepted, kept
  * for the clock-skew window: `shared/adapters/dynamodb/push-deliveries.ts`) is delivery bookkeeping
  * that every accepted push adds, whatever it did; it is left out unless `includePushSignatures`.
+ * The event outbox (`OUTBOX#…`: `shared/adapters/dynamodb/event-outbox.ts`) is left out always: the
+ * local bus empties it in the background, so what it holds at a given moment says nothing about what
+ * a request changed (what was published is checked on the bus itself).
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/db/client.ts';
@@ -27,6 +30,7 @@ export async function tableSnapshot(endpoint: string, table: string, options: { 
     const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
     for (const item of page.Items ?? []) {
       if (!options.includePushSignatures && String(item.pk).startsWith('PUSHSIG#')) continue;
+      if (String(item.pk).startsWith('OUTBOX#')) continue;
       items.push(JSON.stringify(sortedDeep(item)));
     }
     startKey = page.LastEvaluatedKey;

@@ -78,7 +78,8 @@ export function describeCatalogueWiring(label: string, catalogue: { functions: r
       const actions = actionsOfFunction(synthesized.stack, synthesized.template, fn.name);
       const variables = functionProperties(synthesized.stack, synthesized.template, fn.name).Environment.Variables;
       // Assess
-      expect(actions.includes('sqs:SendMessage')).toBe((fn.sendsTo ?? []).length > 0);
+      // An outbox publisher also sends its stream's failed batches to the on-failure queue (`infra/event-bus.ts`).
+      expect(actions.includes('sqs:SendMessage')).toBe((fn.sendsTo ?? []).length > 0 || fn.publishesOutbox === true);
       for (const queueName of fn.sendsTo ?? []) {
         const queue = synthesized.stack.queues.get(queueName)!.queue;
         expect(variables[queueUrlVariable(queueName)]).toEqual({ Ref: synthesized.stack.getLogicalId(queue.node.defaultChild as CfnElement) });
@@ -185,9 +186,9 @@ export function describeCatalogueWiring(label: string, catalogue: { functions: r
       },
     );
 
-    it('creates one event source per consumed queue and no other', () => {
+    it('creates one event source per consumed queue and one per outbox publisher, and no other', () => {
       // Assess
-      synthesized.template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumed.length);
+      synthesized.template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumed.length + catalogue.functions.filter((fn) => fn.publishesOutbox).length);
     });
 
     const scheduled = catalogue.functions.filter((fn) => fn.schedule);
