@@ -56,6 +56,8 @@ const errorCodes = Object.keys({
   already_linked: 1,
   cannot_redeem_own_code: 1,
   share_code_invalid: 1,
+  redirect_not_allowed: 1,
+  oauth_code_invalid: 1,
   not_service_account: 1,
   not_verified: 1,
   missing_permissions: 1,
