@@ -5,13 +5,14 @@
  */
 import type { AccountRecord, SimWorld, TokenOwner } from './world.ts';
 import { wechatAssert } from './wechat-error.ts';
+import { webAuthApiRoutes } from './web-auth.ts';
 
 export interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
 }
 
-interface ApiContext extends ApiRequest {
+export interface ApiContext extends ApiRequest {
   world: SimWorld;
   owner: TokenOwner | undefined;
 }
@@ -64,6 +65,9 @@ function optionName(value: unknown): string {
 
 export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
   return {
+    // ---- web authorization and the JS-SDK ticket (web-auth.ts) ---------------------------------
+    ...webAuthApiRoutes(),
+
     // ---- component, no token --------------------------------------------------------------------
     '/cgi-bin/component/api_component_token': {
       token: 'none',

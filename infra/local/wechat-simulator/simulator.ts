@@ -22,6 +22,8 @@ import { apiRoutes, runApi } from './api.ts';
 import { handleAdmin } from './admin-api.ts';
 import { redirectWithCode, refererProblem, renderConsentPage, renderErrorPage } from './consent-page.ts';
 import { HubPusher } from './hub-pusher.ts';
+import { handleWebAuthPage, webAuthorize } from './web-auth-page.ts';
+import { WEB_AUTH_PAGE_PATH } from './web-auth.ts';
 import { errorBody, SimulatedWeChatError } from './wechat-error.ts';
 import { BodyTooLargeError, readBody, sendHtml, sendJson } from './http-io.ts';
 import { debouncedSave, writeFileAtomic } from '../state-file.ts';
@@ -117,6 +119,12 @@ export interface WeChatSimulator {
   addOpenAccount(o: { principalName: string; verified: boolean; createdByApi?: boolean }): string;
   /** Customer-service messages the hub sent (message/custom/send), oldest first. */
   customMessages(): CustomMessageRecord[];
+  /**
+   * What WeChat's web authorization page (`/connect/oauth2/authorize`, web-auth.ts) does for a
+   * simulated visitor (default `visitor-1`): agree (default) or refuse; `snsapi_base` is always silent.
+   * Returns where WeChat redirects the browser. Throws on a link WeChat would not open.
+   */
+  webAuthorize(authorizeUrl: string, choice?: { visitor?: string; allow?: boolean }): { location: string };
 }
 
 const CONSENT_PATHS = new Set(['/cgi-bin/componentloginpage', '/safe/bindcomponent', '/wxaopen/safe/bindcomponent']);
@@ -485,6 +493,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     },
     addOpenAccount: (o) => world.addOpenAccount(o),
     customMessages: () => world.customMessages(),
+    webAuthorize: (authorizeUrl, choice) => webAuthorize(world.webAuth, authorizeUrl, choice),
   };
 
   // Any control call may change the world: mark it for saving once the call is done.
@@ -506,6 +515,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     let work: Promise<void>;
     if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) work = handleAdmin(req, res, url, simulator);
     else if (CONSENT_PATHS.has(url.pathname)) work = handleConsent(req, res, url);
+    else if (url.pathname === WEB_AUTH_PAGE_PATH) work = handleWebAuthPage(req, res, url, world.webAuth);
     else work = handleApi(req, res, url);
     if (saver) work = work.finally(() => saver.changed());
     work.catch((error: unknown) => {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { FollowerBook, type FollowerBookSnapshot, type FollowerProfile } from './followers.ts';
 import type { SimAccountSpec, SimulatorCredentials } from './accounts.ts';
 import { SimulatedWeChatError, wechatAssert } from './wechat-error.ts';
+import { SimWebAuth, type WebAuthSnapshot } from './web-auth.ts';
 
 const TICKET_LIFETIME_MS = 12 * 3600_000;
 const PRE_AUTH_CODE_SECONDS = 600;
@@ -172,6 +173,8 @@ export interface WorldSnapshot {
   customMessages: CustomMessageRecord[];
   generation: number;
   tokenSerial: number;
+  /** Web authorization and JS-SDK tickets (`web-auth.ts`); absent in worlds saved before them. */
+  webAuth?: WebAuthSnapshot;
 }
 
 export const SNAPSHOT_VERSION = 1;
@@ -192,6 +195,7 @@ export class SimWorld {
   readonly clock: SimClock;
   readonly credentials: SimulatorCredentials;
   tokenLifetimeSeconds: number;
+  readonly webAuth: SimWebAuth = new SimWebAuth(this);
 
   readonly #tickets = new Map<string, number>();
   #currentTicket: string | undefined;
@@ -240,6 +244,7 @@ export class SimWorld {
       customMessages: this.#customMessages.map((message) => ({ ...message })),
       generation: this.#generation,
       tokenSerial: this.#tokenSerial,
+      webAuth: this.webAuth.snapshot(),
     };
   }
 
@@ -265,6 +270,7 @@ export class SimWorld {
     world.#customMessages.push(...snapshot.customMessages);
     world.#generation = snapshot.generation;
     world.#tokenSerial = snapshot.tokenSerial;
+    world.webAuth.restore(snapshot.webAuth);
     return world;
   }
 
