@@ -5,14 +5,14 @@
  */
 import type { AccountRecord, SimWorld, TokenOwner } from './world.ts';
 import { wechatAssert } from './wechat-error.ts';
-import { webAuthApiRoutes } from './web-auth.ts';
+import { webAuthApiRoutes } from './web-auth-api.ts';
 
 export interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
 }
 
-export interface ApiContext extends ApiRequest {
+interface ApiContext extends ApiRequest {
   world: SimWorld;
   owner: TokenOwner | undefined;
 }
@@ -65,7 +65,7 @@ function optionName(value: unknown): string {
 
 export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
   return {
-    // ---- web authorization and the JS-SDK ticket (web-auth.ts) ---------------------------------
+    // ---- web authorization and the JS-SDK ticket (web-auth-api.ts) -----------------------------
     ...webAuthApiRoutes(),
 
     // ---- component, no token --------------------------------------------------------------------

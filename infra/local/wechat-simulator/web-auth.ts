@@ -19,9 +19,25 @@
  * the accounts of an open platform account. The whole state is part of the saved world.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiRoute } from './api.ts';
 import { SimulatedWeChatError, wechatAssert } from './wechat-error.ts';
-import type { AccountRecord, SimWorld } from './world.ts';
+
+/** What of the simulated world web authorization reads (`SimWorld` and its `WebAuthAccount` fit it). */
+export interface WebAuthAccount {
+  appid: string;
+  nickname: string;
+  serviceType: 'service' | 'subscription';
+  verified: boolean;
+  openAppid: string | null;
+  grant?: { funcIds: number[]; revoked: boolean };
+}
+
+export interface WebAuthWorld {
+  readonly clock: { now(): number };
+  readonly credentials: { componentAppId: string };
+  readonly tokenLifetimeSeconds: number;
+  findAccount(appidOrUserName: string): WebAuthAccount | undefined;
+  requireAccount(appid: string): WebAuthAccount;
+}
 
 export const WEB_AUTH_PAGE_PATH = '/connect/oauth2/authorize';
 export const DEFAULT_VISITOR = 'visitor-1';
@@ -76,7 +92,7 @@ export class SimWebAuth {
   readonly #webTokens = new Map<string, WebToken>();
   readonly #jsapiTickets = new Map<string, { ticket: string; expiresAt: number }>();
 
-  constructor(private readonly world: SimWorld) {}
+  constructor(private readonly world: WebAuthWorld) {}
 
   snapshot(): WebAuthSnapshot {
     return {
@@ -93,7 +109,7 @@ export class SimWebAuth {
   }
 
   /** Why WeChat would show "该链接无法访问" for this link, or the link's values. */
-  checkLink(query: URLSearchParams): { problem: string } | { account: AccountRecord; redirectUri: string; scope: WebScope; state: string } {
+  checkLink(query: URLSearchParams): { problem: string } | { account: WebAuthAccount; redirectUri: string; scope: WebScope; state: string } {
     const order = [...query.keys()].slice(0, LINK_ORDER.length);
     if (order.join(',') !== LINK_ORDER.join(',')) return { problem: `该链接无法访问 (parameters must start ${LINK_ORDER.join(', ')}, in that order)` };
     if (query.get('component_appid') !== this.world.credentials.componentAppId) return { problem: '该链接无法访问 (invalid component_appid)' };
@@ -111,7 +127,7 @@ export class SimWebAuth {
   }
 
   /** The visitor's choice on the page: the URL WeChat sends the browser to. */
-  decide(link: { account: AccountRecord; redirectUri: string; scope: WebScope; state: string }, visitor: string, allow: boolean): string {
+  decide(link: { account: WebAuthAccount; redirectUri: string; scope: WebScope; state: string }, visitor: string, allow: boolean): string {
     if (!VISITOR.test(visitor)) throw new SimulatedWeChatError(40003, 'invalid visitor');
     const url = new URL(link.redirectUri);
     if (allow) {
@@ -179,26 +195,10 @@ export class SimWebAuth {
     };
   }
 
-  jsapiTicket(account: AccountRecord, type: string | null): unknown {
+  jsapiTicket(account: WebAuthAccount, type: string | null): unknown {
     wechatAssert(type === 'jsapi', 40097);
     const ticket = `sim_jsapi_${randomBytes(40).toString('base64url')}`;
     this.#jsapiTickets.set(account.appid, { ticket, expiresAt: this.world.clock.now() + this.world.tokenLifetimeSeconds * 1000 });
     return { errcode: 0, errmsg: 'ok', ticket, expires_in: this.world.tokenLifetimeSeconds };
   }
-}
-
-/** The API paths of web authorization and the JS-SDK, for `api.ts`'s table. */
-export function webAuthApiRoutes(): Record<string, ApiRoute> {
-  return {
-    '/sns/oauth2/component/access_token': { token: 'component', handle: (ctx) => ctx.world.webAuth.exchange(ctx.query) },
-    '/sns/userinfo': { token: 'none', handle: (ctx) => ctx.world.webAuth.userInfo(ctx.query) },
-    '/cgi-bin/ticket/getticket': {
-      token: 'authorizer',
-      handle: (ctx) => {
-        const owner = ctx.owner;
-        wechatAssert(owner?.kind === 'authorizer', 48001);
-        return ctx.world.webAuth.jsapiTicket(owner.account, ctx.query.get('type'));
-      },
-    },
-  };
 }
