@@ -56,6 +56,8 @@ const errorCodes = Object.keys({
   already_linked: 1,
   cannot_redeem_own_code: 1,
   share_code_invalid: 1,
+  redirect_not_allowed: 1,
+  oauth_code_invalid: 1,
   not_service_account: 1,
   not_verified: 1,
   missing_permissions: 1,
@@ -188,6 +190,22 @@ const schemas: Record<string, JsonSchema> = {
   DepartmentAccounts: object({ departmentId: { type: 'string' }, appids: arrayOf({ type: 'string' }) }),
   AuditEvent: object({ at: isoTime, actor: { type: 'string' }, action: { type: 'string' }, appid: { type: 'string' }, details: { type: 'object' } }, ['at', 'actor', 'action']),
   AccessToken: object({ appid: { type: 'string' }, accessToken: { type: 'string' }, expiresAt: isoTime }),
+  OAuthOrigins: object({ origins: arrayOf({ type: 'string', description: 'https://host[:port], normalized' }) }),
+  OAuthUser: object(
+    {
+      appid: { type: 'string' },
+      tenantId: { type: 'string' },
+      openid: { type: 'string' },
+      unionid: { type: 'string' },
+      scope: { type: 'string', enum: ['snsapi_base', 'snsapi_userinfo'] },
+      user: object(
+        { nickname: { type: 'string' }, headImgUrl: { type: 'string' }, sex: { type: 'integer' }, province: { type: 'string' }, city: { type: 'string' }, country: { type: 'string' } },
+        [],
+      ),
+    },
+    ['appid', 'tenantId', 'openid', 'scope'],
+  ),
+  JsSdkConfig: object({ appId: { type: 'string' }, timestamp: { type: 'integer' }, nonceStr: { type: 'string' }, signature: { type: 'string' } }),
 };
 
 interface Answer {
@@ -196,6 +214,8 @@ interface Answer {
   schema?: JsonSchema;
   /** The error codes this route answers with beyond those every route of its kind has. */
   errors?: ErrorCode[];
+  /** Internal routes: the JSON body (console routes document theirs from the handler's schema). */
+  body?: JsonSchema;
 }
 
 const page = (name: string, items: JsonSchema): JsonSchema => ({
@@ -272,6 +292,22 @@ const answers: Record<string, Answer> = {
   'PUT /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/audit': { status: 200, description: 'The audit trail, newest first', schema: page('events', ref('AuditEvent')) },
+  'GET /v1/oauth/origins': { status: 200, description: 'The tenant’s allowed origins for web authorization', schema: ref('OAuthOrigins') },
+  'PUT /v1/oauth/origins': { status: 200, description: 'The new list, normalized', schema: ref('OAuthOrigins') },
+  'POST /v1/internal/oauth/exchange': {
+    status: 200,
+    description: 'The visitor, for the one-time code of a web authorization (once)',
+    schema: ref('OAuthUser'),
+    errors: ['validation_failed', 'oauth_code_invalid'],
+    body: { ...object({ code: { type: 'string', description: 'The one-time code from GET /v1/oauth/callback' } }), additionalProperties: false },
+  },
+  'POST /v1/internal/accounts/{appid}/jssdk-config': {
+    status: 200,
+    description: 'The wx.config values of the page URL (never the jsapi_ticket)',
+    schema: ref('JsSdkConfig'),
+    errors: ['validation_failed', 'not_found', 'account_not_active', 'wechat_error', 'wechat_not_ready'],
+    body: { ...object({ url: { type: 'string', format: 'uri', description: 'The page URL, without #…' } }), additionalProperties: false },
+  },
   'GET /v1/internal/accounts/{appid}/access-token': {
     status: 200,
     description: 'The account’s current access token (never a refresh token)',
@@ -332,6 +368,34 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
       },
       '400': { description: 'HTML: the link is incomplete', content: { 'text/html': { schema: { type: 'string' } } } },
       '410': { description: 'HTML: the link was used, expired or never existed; nothing changes', content: { 'text/html': { schema: { type: 'string' } } } },
+    },
+  },
+  'GET /v1/oauth/{appid}/authorize': {
+    summary: 'A product page sends a WeChat visitor here (web authorization, 代公众号网页授权)',
+    query: [
+      { name: 'redirect_uri', description: 'The page to return to: an absolute URL on an origin a tenant holding the account allowed' },
+      { name: 'state', description: 'The page’s state (≤ 128 characters), echoed back', required: false },
+      { name: 'scope', description: '`snsapi_base` or `snsapi_userinfo`; default from the tenant’s plaintextAuthorization', required: false },
+    ],
+    responses: {
+      '302': { description: 'To WeChat’s component web authorization page (WECHAT.md §11.2)', headers: { Location: { schema: { type: 'string', format: 'uri' } } } },
+      '400': { description: '`validation_failed`, `redirect_not_allowed`', content: { 'application/json': { schema: ref('Error') } } },
+      '404': { description: '`not_found`: no such account, or no tenant holds it', content: { 'application/json': { schema: ref('Error') } } },
+      '422': { description: '`account_not_active`', content: { 'application/json': { schema: ref('Error') } } },
+    },
+  },
+  'GET /v1/oauth/callback': {
+    summary: 'WeChat’s redirect after the visitor (web authorization)',
+    query: [
+      { name: 'state', description: 'The hub’s single-use state', required: false },
+      { name: 'code', description: 'WeChat’s code for the visitor; absent when they refused', required: false },
+      { name: 'appid', description: 'The account', required: false },
+    ],
+    responses: {
+      '302': {
+        description: 'To the page with `?code=<one-time hub code>&state=…` or `?error=access_denied|invalid_code|wechat_error|server_error&state=…`; for an unknown, used or expired state to CONSOLE_URL with `?oauth=error&code=oauth_state_invalid`',
+        headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+      },
     },
   },
   'GET /v1/wechat/authorized': {
@@ -462,6 +526,7 @@ function internalOperation(fn: DocumentedFunction, route: Route, key: string) {
     tags: ['internal'],
     security: [{ awsSigV4: [] }],
     parameters: pathParameters(route, undefined),
+    ...(answer?.body ? { requestBody: { required: true, content: { 'application/json': { schema: answer.body } } } } : {}),
     responses: answer ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) } : undocumented(fn),
   };
 }

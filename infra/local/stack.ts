@@ -183,6 +183,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setEnv('PORT', String(gateway.port));
     setEnv('PUBLIC_BASE_URL', gateway.baseUrl, true);
     setEnv('CONSOLE_URL', `${process.env.PUBLIC_BASE_URL}/console`, true);
+    // Product pages in development live on loopback: web authorization may return to them here only.
+    setEnv('OAUTH_LOOPBACK_ORIGINS', 'true', true);
     // Loaded only when it runs: a stack pointed at another WeChat never loads the simulator.
     let simulatorModule: typeof import('#infra/local/wechat-simulator/simulator.ts') | undefined;
     if (simulatorUrl) {
@@ -194,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setEnv('WECHAT_COMPONENT_AES_KEY', credentials.aesKey, true);
       setEnv('WECHAT_API_BASE', simulatorUrl, true);
       setEnv('WECHAT_MP_BASE', simulatorUrl, true);
+      setEnv('WECHAT_OPEN_BASE', simulatorUrl, true);
     }
     resetConfigForTests();
 

@@ -42,6 +42,8 @@ const envSchema = v.object({
   WECHAT_SECRET_ARN: v.optional(v.string()),
   WECHAT_API_BASE: origin('https://api.weixin.qq.com'),
   WECHAT_MP_BASE: origin('https://mp.weixin.qq.com'),
+  WECHAT_OPEN_BASE: origin('https://open.weixin.qq.com'),
+  OAUTH_LOOPBACK_ORIGINS: booleanFlag(false),
   WECHAT_MAX_CLOCK_SKEW_SECONDS: integer(300, 0, 86_400),
   PUBLIC_BASE_URL: v.optional(origin()),
   CONSOLE_URL: v.optional(origin()),
@@ -67,6 +69,13 @@ export interface HubConfig {
   wechatSecretArn?: string;
   wechatApiBase: string;
   wechatMpBase: string;
+  /** Origin of WeChat's web authorization page (`/connect/oauth2/authorize`, WECHAT.md §11.2). */
+  wechatOpenBase: string;
+  /**
+   * Web authorization accepts `http://127.0.0.1:<port>` and `http://localhost:<port>` as allowed
+   * origins and redirects (`OAUTH_LOOPBACK_ORIGINS`; the local stack sets it, nothing in AWS does).
+   */
+  oauthLoopbackOrigins: boolean;
   maxClockSkewSeconds: number;
   publicBaseUrl: string;
   consoleUrl: string;
@@ -103,6 +112,8 @@ export function parseConfig(env: EnvInput): HubConfig {
     ...(e.WECHAT_SECRET_ARN ? { wechatSecretArn: e.WECHAT_SECRET_ARN } : {}),
     wechatApiBase: e.WECHAT_API_BASE,
     wechatMpBase: e.WECHAT_MP_BASE,
+    wechatOpenBase: e.WECHAT_OPEN_BASE,
+    oauthLoopbackOrigins: e.OAUTH_LOOPBACK_ORIGINS,
     maxClockSkewSeconds: e.WECHAT_MAX_CLOCK_SKEW_SECONDS,
     publicBaseUrl,
     consoleUrl: e.CONSOLE_URL ?? `${publicBaseUrl}/console`,

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'already_linked'
   | 'cannot_redeem_own_code'
   | 'share_code_invalid'
+  | 'redirect_not_allowed'
+  | 'oauth_code_invalid'
   | 'not_service_account'
   | 'not_verified'
   | 'missing_permissions'
@@ -37,6 +39,8 @@ const statusByCode: Record<ErrorCode, number> = {
   already_linked: 409,
   cannot_redeem_own_code: 409,
   share_code_invalid: 410,
+  redirect_not_allowed: 400,
+  oauth_code_invalid: 410,
   not_service_account: 422,
   not_verified: 422,
   missing_permissions: 422,

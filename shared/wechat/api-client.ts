@@ -20,15 +20,19 @@ import type {
   AuthorizerOptionResult,
   AuthorizerTokenRequest,
   AuthorizerTokenResult,
+  ComponentOAuthTokenRequest,
+  ComponentOAuthTokenResult,
   ComponentTokenRequest,
   ComponentTokenResult,
   CustomMessage,
   FollowerPage,
   FuncInfo,
+  JsapiTicketResult,
   Lang,
   MenuJson,
   PreAuthCodeResult,
   QueryAuthResult,
+  SnsUserInfo,
   StartPushTicketRequest,
   StartPushTicketResult,
   TokenSource,
@@ -62,6 +66,8 @@ interface Call {
   query?: Record<string, string | undefined>;
   body?: unknown;
   token?: { source: TokenSource; param: TokenParam };
+  /** Secrets of the query (a visitor's code or web token): masked wherever WeChat echoes them. */
+  secrets?: readonly string[];
   /**
    * False for calls WeChat must not see twice (a customer-service message sent twice reaches the
    * user twice): they are not retried after a failure that may have reached WeChat.
@@ -463,6 +469,67 @@ export class WeChatApiClient {
     await this.call({ api: 'menu/delete', method: 'GET', path: '/cgi-bin/menu/delete', token: { source: authorizer, param: 'access_token' } });
   }
 
+  // ---- web authorization and JS-SDK (WECHAT.md §11, §12) ------------------------------------------
+
+  /**
+   * `sns/oauth2/component/access_token`: a visitor's code for their openid (and web token), with the
+   * component token. The code is single use: a lost answer is not retried blindly (40163 then).
+   */
+  async componentOAuthAccessToken(component: TokenSource, request: ComponentOAuthTokenRequest): Promise<ComponentOAuthTokenResult> {
+    const api = 'sns/oauth2/component/access_token';
+    const raw = await this.call({
+      api,
+      method: 'GET',
+      path: '/sns/oauth2/component/access_token',
+      query: { appid: request.appId, code: request.code, grant_type: 'authorization_code', component_appid: request.componentAppId },
+      token: { source: component, param: 'component_access_token' },
+      secrets: [request.code],
+      idempotent: false,
+    });
+    const result: ComponentOAuthTokenResult = {
+      accessToken: requiredString(api, raw, 'access_token'),
+      expiresIn: expiresIn(raw),
+      openId: requiredString(api, raw, 'openid'),
+      scopes: String(raw.scope ?? '').split(',').map((scope) => scope.trim()).filter(Boolean),
+      isSnapshotUser: numberOr(raw.is_snapshotuser, 0) === 1,
+    };
+    if (typeof raw.refresh_token === 'string' && raw.refresh_token !== '') result.refreshToken = raw.refresh_token;
+    if (typeof raw.unionid === 'string' && raw.unionid !== '') result.unionId = raw.unionid;
+    return result;
+  }
+
+  /** `sns/userinfo`: the visitor's profile, with their web token (scope `snsapi_userinfo`). */
+  async snsUserInfo(request: { webAccessToken: string; openId: string; lang?: Lang }): Promise<SnsUserInfo> {
+    const api = 'sns/userinfo';
+    const raw = await this.call({
+      api,
+      method: 'GET',
+      path: '/sns/userinfo',
+      query: { access_token: request.webAccessToken, openid: request.openId, lang: request.lang ?? 'zh_CN' },
+      secrets: [request.webAccessToken],
+    });
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const info: SnsUserInfo = { openId: requiredString(api, raw, 'openid') };
+    const fields = { nickname: text(raw.nickname), province: text(raw.province), city: text(raw.city), country: text(raw.country), headImgUrl: text(raw.headimgurl) };
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) (info as unknown as Record<string, unknown>)[name] = value;
+    if (raw.sex !== undefined) info.sex = numberOr(raw.sex, 0);
+    if (typeof raw.unionid === 'string' && raw.unionid !== '') info.unionId = raw.unionid;
+    return info;
+  }
+
+  /** `ticket/getticket?type=jsapi`: the account's jsapi_ticket, with its authorizer token. */
+  async getJsapiTicket(authorizer: TokenSource): Promise<JsapiTicketResult> {
+    const api = 'ticket/getticket';
+    const raw = await this.call({
+      api,
+      method: 'GET',
+      path: '/cgi-bin/ticket/getticket',
+      token: { source: authorizer, param: 'access_token' },
+      query: { type: 'jsapi' },
+    });
+    return { ticket: requiredString(api, raw, 'ticket'), expiresIn: expiresIn(raw) };
+  }
+
   // ---- the call itself ----------------------------------------------------------------------------
 
   private async call(call: Call): Promise<Json> {
@@ -555,7 +622,7 @@ export class WeChatApiClient {
     const errcode = typeof body.errcode === 'number' ? body.errcode : Number(body.errcode ?? 0);
     if (errcode !== 0 && !Number.isNaN(errcode)) {
       const errmsg = typeof body.errmsg === 'string' ? body.errmsg : '';
-      throw new WeChatApiError(call.api, errcode, mask(errmsg, [token, ...secretsOf(call.body)]).slice(0, MAX_ERRMSG_LENGTH));
+      throw new WeChatApiError(call.api, errcode, mask(errmsg, [token, ...(call.secrets ?? []), ...secretsOf(call.body)]).slice(0, MAX_ERRMSG_LENGTH));
     }
     return body;
   }

@@ -172,3 +172,40 @@ export interface MenuButtonJson {
 export interface MenuJson {
   button: MenuButtonJson[];
 }
+
+// ---- web authorization and JS-SDK (WECHAT.md §11, §12) -----------------------------------------------
+
+export interface ComponentOAuthTokenRequest {
+  appId: string; // appid: the authorizer (Official Account), not the component
+  code: string; // code: the visitor's code from the redirect (single use, 5 minutes)
+  componentAppId: string; // component_appid
+}
+
+export interface ComponentOAuthTokenResult {
+  /** access_token: the visitor's web token (网页授权access_token), unrelated to the account's token. A secret. */
+  accessToken: string;
+  expiresIn: number; // expires_in
+  refreshToken?: string; // refresh_token (30 days); a secret
+  openId: string; // openid, under the Official Account
+  /** scope, comma-separated in WeChat's answer; split here. */
+  scopes: string[];
+  unionId?: string; // unionid: only with snsapi_userinfo and an open platform account
+  /** is_snapshotuser: 1 for a snapshot-mode virtual user (WECHAT.md §11.3). */
+  isSnapshotUser: boolean;
+}
+
+export interface SnsUserInfo {
+  openId: string; // openid
+  nickname?: string;
+  sex?: number; // 0 since 2021
+  province?: string;
+  city?: string;
+  country?: string;
+  headImgUrl?: string; // headimgurl
+  unionId?: string; // unionid
+}
+
+export interface JsapiTicketResult {
+  ticket: string; // ticket: a secret
+  expiresIn: number; // expires_in (7200)
+}

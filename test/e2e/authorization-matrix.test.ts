@@ -107,6 +107,9 @@ const rules: Record<string, RouteRule> = {
   // Another tenant's or a member's search finds only its own (readable) accounts' followers: 200 either way.
   'GET /v1/contacts/{unionid}': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/contacts/oMatrixUnionid0000000000000a' }) },
   'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },
+  // Each tenant reads and writes only its own list of allowed origins.
+  'GET /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins' }) },
+  'PUT /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins', body: { origins: ['https://matrix.example.com'] } }) },
   'POST /v1/accounts/{appid}/open-platform': {
     who: 'admin',
     namesAccount: true,

@@ -6,6 +6,7 @@
 import { dailyLimits, type AccountRecord, type SimWorld, type TokenOwner } from './world.ts';
 import { checkedMenu, menuGetAnswer, selfMenuAnswer } from './menus.ts';
 import { wechatAssert } from './wechat-error.ts';
+import { webAuthApiRoutes } from './web-auth-api.ts';
 
 export interface ApiRequest {
   query: URLSearchParams;
@@ -75,6 +76,9 @@ function optionName(value: unknown): string {
 
 export function apiRoutes(hooks: ApiHooks): Record<string, ApiRoute> {
   return {
+    // ---- web authorization and the JS-SDK ticket (web-auth-api.ts) -----------------------------
+    ...webAuthApiRoutes(),
+
     // ---- component, no token --------------------------------------------------------------------
     '/cgi-bin/component/api_component_token': {
       token: 'none',

@@ -26,6 +26,8 @@ import { HubPusher } from './hub-pusher.ts';
 import type { SimMenuButton } from './menus.ts';
 import { performUserAction, type UserAction, type UserActionResult } from './user-actions.ts';
 import { renderUserPage } from './user-page.ts';
+import { handleWebAuthPage, webAuthorize } from './web-auth-page.ts';
+import { WEB_AUTH_PAGE_PATH } from './web-auth.ts';
 import { errorBody, SimulatedWeChatError } from './wechat-error.ts';
 import { BodyTooLargeError, readBody, sendHtml, sendJson } from './http-io.ts';
 import { debouncedSave, writeFileAtomic } from '../state-file.ts';
@@ -126,6 +128,12 @@ export interface WeChatSimulator {
   menu(appid: string): { button: SimMenuButton[] } | null;
   /** A WeChat user of the account acts (`user-actions.ts`): the push goes to its message URL, and the hub's passive reply comes back decrypted. */
   userAction(appid: string, action: UserAction): Promise<UserActionResult>;
+  /**
+   * What WeChat's web authorization page (`/connect/oauth2/authorize`, web-auth.ts) does for a
+   * simulated visitor (default `visitor-1`): agree (default) or refuse; `snsapi_base` is always silent.
+   * Returns where WeChat redirects the browser. Throws on a link WeChat would not open.
+   */
+  webAuthorize(authorizeUrl: string, choice?: { visitor?: string; allow?: boolean }): { location: string };
 }
 
 const CONSENT_PATHS = new Set(['/cgi-bin/componentloginpage', '/safe/bindcomponent', '/wxaopen/safe/bindcomponent']);
@@ -502,6 +510,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
       if (!pusher.hubBaseUrl) throw new Error('the simulator was started without hubBaseUrl: there is nowhere to push');
       return performUserAction(pusher, authorizedAccount(appid), action, clock);
     },
+    webAuthorize: (authorizeUrl, choice) => webAuthorize(world.webAuth, authorizeUrl, choice),
   };
 
   // Any control call may change the world: mark it for saving once the call is done.
@@ -524,6 +533,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     if (url.pathname === '/__sim/user' && req.method === 'GET') work = Promise.resolve(sendHtml(res, 200, renderUserPage()));
     else if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) work = handleAdmin(req, res, url, simulator);
     else if (CONSENT_PATHS.has(url.pathname)) work = handleConsent(req, res, url);
+    else if (url.pathname === WEB_AUTH_PAGE_PATH) work = handleWebAuthPage(req, res, url, world.webAuth);
     else work = handleApi(req, res, url);
     if (saver) work = work.finally(() => saver.changed());
     work.catch((error: unknown) => {

@@ -15,6 +15,7 @@ import { FollowerBook, type FollowerBookSnapshot, type FollowerProfile } from '.
 import type { SimAccountSpec, SimulatorCredentials } from './accounts.ts';
 import type { SimMenu } from './menus.ts';
 import { SimulatedWeChatError, wechatAssert } from './wechat-error.ts';
+import { SimWebAuth, type WebAuthSnapshot } from './web-auth.ts';
 
 const TICKET_LIFETIME_MS = 12 * 3600_000;
 const PRE_AUTH_CODE_SECONDS = 600;
@@ -178,6 +179,8 @@ export interface WorldSnapshot {
   customMessages: CustomMessageRecord[];
   generation: number;
   tokenSerial: number;
+  /** Web authorization and JS-SDK tickets (`web-auth.ts`); absent in worlds saved before them. */
+  webAuth?: WebAuthSnapshot;
 }
 
 export const SNAPSHOT_VERSION = 1;
@@ -198,6 +201,7 @@ export class SimWorld {
   readonly clock: SimClock;
   readonly credentials: SimulatorCredentials;
   tokenLifetimeSeconds: number;
+  readonly webAuth: SimWebAuth = new SimWebAuth(this);
 
   readonly #tickets = new Map<string, number>();
   #currentTicket: string | undefined;
@@ -246,6 +250,7 @@ export class SimWorld {
       customMessages: this.#customMessages.map((message) => ({ ...message })),
       generation: this.#generation,
       tokenSerial: this.#tokenSerial,
+      webAuth: this.webAuth.snapshot(),
     };
   }
 
@@ -271,6 +276,7 @@ export class SimWorld {
     world.#customMessages.push(...snapshot.customMessages);
     world.#generation = snapshot.generation;
     world.#tokenSerial = snapshot.tokenSerial;
+    world.webAuth.restore(snapshot.webAuth);
     return world;
   }
 
