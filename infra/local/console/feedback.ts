@@ -74,6 +74,8 @@ export function fieldIssues(error: unknown): FieldIssue[] {
  */
 export function showFieldIssues(issues: FieldIssue[], inputs: Map<string, DomElement>): FieldIssue[] {
   const unplaced: FieldIssue[] = [];
+  // Several issues of one input stack under it in the server's order.
+  const last = new Map<DomElement, DomElement>();
   for (const issue of issues) {
     const parts = issue.path.split('.');
     let target: DomElement | undefined;
@@ -84,7 +86,8 @@ export function showFieldIssues(issues: FieldIssue[], inputs: Map<string, DomEle
     }
     target.setAttribute('aria-invalid', 'true');
     const note = h('p', { class: 'field-error', testid: 'field-error', 'data-field': issue.path }, issue.message);
-    target.after(note);
+    (last.get(target) ?? target).after(note);
+    last.set(target, note);
   }
   return unplaced;
 }

@@ -297,7 +297,7 @@ describe('the account’s Auto-replies, Menu and Messages tabs', () => {
 
       // Assess (the browser runs in UTC: the viewer's zone)
       expect(rows).toEqual([
-        ['05/28/2026, 20:30:40', 'oTabsU…0001', 'Text text', 'hours↩ rule-2'],
+        ['05/28/2026, 20:30:40', 'oTabsU…0001', 'Text text', 'hoursauto-reply rule-2'],
         ['05/28/2026, 20:29:40', 'oTabsU…0001', 'Tapped a menu button CLICK', 'key V1001_GOOD'],
         ['05/28/2026, 20:28:40', 'oTabsU…0001', 'Location location', '上海市黄浦区 (31.23, 121.47)'],
         ['05/28/2026, 20:27:40', 'oTabsU…0001', 'Followed subscribe', 'through the QR code of scene spring-flyer'],

@@ -237,7 +237,8 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
     } catch (error) {
       const issues = fieldIssues(error);
       const unplaced = showFieldIssues(issues, inputs);
-      if (issues.length > 0 && unplaced.length === 0) status.error(new Error(`Not saved: ${issues.length === 1 ? 'one field needs' : `${issues.length} fields need`} a change (marked below).`));
+      const fields = new Set(issues.map((issue) => issue.path)).size;
+      if (issues.length > 0 && unplaced.length === 0) status.error(new Error(`Not saved: ${fields === 1 ? 'one field needs' : `${fields} fields need`} a change (marked below).`));
       else status.error(error);
     } finally {
       setBusy(false);
@@ -259,7 +260,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
     h(
       'div',
       { class: 'toolbar' },
-      h('div', {}, h('h3', {}, 'Auto-replies'), h('p', { class: 'muted small' }, 'The first enabled rule that matches answers, as a passive reply inside WeChat’s 5 seconds. ', updated)),
+      h('div', {}, h('h3', {}, 'Auto-replies'), h('p', { class: 'muted small' }, "The first enabled rule that matches answers, as a passive reply inside WeChat's 5 seconds. ", updated)),
       h(
         'span',
         { class: 'actions' },

@@ -175,7 +175,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     drawing.replaceChildren(
       h('div', { class: 'phone-title' }, account.nickname),
       h('div', { class: 'phone-chat' }, buttons.length === 0 ? h('p', { class: 'chat-event', testid: 'menu-none' }, menuWords.none) : null),
-      h('div', { class: 'menu-bar' }, h('span', { class: 'keyboard', title: 'The keyboard toggle WeChat draws at the left' }, '⌨'), ...columns, addColumn),
+      h('div', { class: 'menu-bar' }, h('span', { class: 'keyboard', title: 'The keyboard toggle WeChat draws at the left' }, h('span', { class: 'keys' })), ...columns, addColumn),
     );
   };
 

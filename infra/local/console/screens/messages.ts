@@ -82,7 +82,7 @@ function row(push: WeChatPush): DomElement {
       'td',
       { testid: 'message-summary' },
       summaryOf(push) || '—',
-      push.autoReplyRuleId ? h('span', { class: 'chip on replied', title: 'The auto-reply rule that answered' }, `↩ ${push.autoReplyRuleId}`) : null,
+      push.autoReplyRuleId ? h('span', { class: 'chip on replied', title: 'The auto-reply rule that answered' }, `auto-reply ${push.autoReplyRuleId}`) : null,
     ),
   );
 }
@@ -121,7 +121,7 @@ export function messagesTab(account: Account): DomElement {
     if (pushes.length === 0) nextCursor = newest.nextCursor;
     pushes = [...fresh, ...pushes];
     show();
-    live.textContent = `Live · times in ${viewerZone()} · checked ${new Date().toLocaleTimeString()}`;
+    live.textContent = `Live · times in ${viewerZone()} · checked ${new Date().toLocaleTimeString(undefined, { hourCycle: 'h23' })}`;
   };
 
   const poll = async (ticket: number) => {
