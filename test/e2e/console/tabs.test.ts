@@ -172,7 +172,9 @@ describe('the account’s Auto-replies, Menu and Messages tabs', () => {
 
       // Assess
       const notes = rule(0).locator('[data-testid=field-error][data-field="rules.0.reply.article.url"]');
-      expect(await notes.allTextContents()).toContain('must be an absolute URL');
+      // The server's two issues of that one field, under it in the server's order, counted as one field.
+      expect(await notes.allTextContents()).toEqual(['must be an absolute URL', 'must be an http or https URL']);
+      expect(await text('auto-replies-feedback')).toBe('Not saved: one field needs a change (marked below).');
       expect(await rule(0).getByTestId('rule-reply-article-url').getAttribute('aria-invalid')).toBe('true');
       await page.getByTestId('auto-replies-panel').screenshot({ path: join(SCREENSHOTS, 'tab-auto-replies-invalid.png') });
     });
