@@ -12,6 +12,26 @@ export type { Share } from '#shared/domain/sharing/ports.ts';
 export type { Community } from '#shared/domain/communities/model.ts';
 export type { FanSyncJobView as FanSyncJob, FanView as Fan } from '#shared/domain/fans/model.ts';
 export type { AuditEvent } from '#shared/domain/audit/audit-log.ts';
+export type { AutoReplyRule, AutoReplyTrigger } from '#shared/domain/replies/auto-reply-rules.ts';
+export type { PassiveReply as AutoReply } from '#shared/wechat/passive-replies.ts';
+export type { Menu, MenuButton } from '#shared/domain/replies/menu-rules.ts';
+
+/** One push of `GET /v1/accounts/{appid}/messages` (API.md §6 `WeChatPush`). */
+export interface WeChatPush {
+  eventId: string;
+  appid: string;
+  openid: string;
+  unionid?: string;
+  msgType: string;
+  event?: string;
+  eventKey?: string;
+  /** WeChat's CreateTime, unix seconds. */
+  createTime: number;
+  receivedAt: string;
+  /** Every other element of the decrypted XML by WeChat's name (Content, MsgId, Location_X, …); numbers as strings. */
+  fields: Record<string, unknown>;
+  autoReplyRuleId?: string;
+}
 
 export class ApiError extends Error {
   constructor(

@@ -1,14 +1,14 @@
 /**
  * The console app: sign-in (a pasted token, or one minted by the local stack), a header with the
- * screens, and a hash router (`#/accounts`, `#/accounts/<appid>`, `#/communities`, `#/redeem`,
- * `#/audit`). The page shell (console-page.ts) has already rendered the authorization callback's
+ * screens, and a hash router (`#/accounts`, `#/accounts/<appid>`, the account's tabs
+ * `#/accounts/<appid>/auto-replies|menu|messages`, `#/communities`, `#/redeem`, `#/audit`). The page shell (console-page.ts) has already rendered the authorization callback's
  * result; the app moves it into place and drops the query so a reload does not show it again.
  */
 import { ApiError, currentSession, keepSession, mintToken, onUnauthorized, sessionFromToken, signOut, type Session } from './api.ts';
 import { browser, type DomElement } from './browser.ts';
 import { control, h, type Child } from './dom.ts';
 import { explain, feedback } from './feedback.ts';
-import { accountScreen } from './screens/account.ts';
+import { ACCOUNT_TABS, accountScreen, type AccountTab } from './screens/account.ts';
 import { accountsScreen } from './screens/accounts.ts';
 import { auditScreen } from './screens/audit.ts';
 import { communitiesScreen } from './screens/communities.ts';
@@ -166,8 +166,9 @@ async function render(): Promise<void> {
   main.append(h('p', { class: 'muted loading' }, 'Loading…'));
   let screen: DomElement;
   try {
-    const account = /^#\/accounts\/(wx[0-9A-Za-z]{16})$/.exec(hash);
-    if (account) screen = await accountScreen(context, account[1]!);
+    const account = /^#\/accounts\/(wx[0-9A-Za-z]{16})(?:\/([a-z-]+))?$/.exec(hash);
+    const tab = ACCOUNT_TABS.find((name) => name === account?.[2]) as AccountTab | undefined;
+    if (account) screen = await accountScreen(context, account[1]!, tab);
     else if (hash === '#/communities') screen = await communitiesScreen(context);
     else if (hash === '#/redeem') screen = redeemScreen(context);
     else if (hash === '#/audit') screen = await auditScreen();

@@ -11,6 +11,8 @@ export interface DomElement {
   textContent: string | null;
   className: string;
   hidden: boolean;
+  /** False once the element left the page (a poll started by a screen stops then). */
+  readonly isConnected: boolean;
   readonly dataset: Record<string, string | undefined>;
   setAttribute(name: string, value: string): void;
   getAttribute(name: string): string | null;
@@ -19,6 +21,9 @@ export interface DomElement {
   replaceChildren(...nodes: (DomElement | string)[]): void;
   addEventListener(type: string, listener: (event: DomEvent) => void): void;
   querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): Iterable<DomElement>;
+  /** Inserts nodes right after this element, in its parent. */
+  after(...nodes: (DomElement | string)[]): void;
   remove(): void;
   focus(): void;
 }

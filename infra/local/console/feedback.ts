@@ -53,3 +53,47 @@ export function explain(error: unknown): Child[] {
   if (typeof details.errcode === 'number') parts.push(h('p', { class: 'muted' }, `WeChat error code ${details.errcode}.`));
   return parts;
 }
+
+export interface FieldIssue {
+  /** The field's path without `body.`: `rules.0.reply.content`, `button.1.sub_button.0.name`. */
+  path: string;
+  message: string;
+}
+
+/** The body fields a `400 validation_failed` names, for an editor to show each next to its input. */
+export function fieldIssues(error: unknown): FieldIssue[] {
+  if (!(error instanceof ApiError) || error.code !== 'validation_failed' || !Array.isArray(error.details.fields)) return [];
+  return (error.details.fields as { field: string; message: string }[])
+    .filter((issue) => issue.field.startsWith('body.'))
+    .map((issue) => ({ path: issue.field.slice('body.'.length), message: issue.message }));
+}
+
+/**
+ * Shows each issue under the input registered for the longest prefix of its path (a keyword's issue,
+ * `rules.0.trigger.keywords.2`, lands under the keywords input); returns the issues no input took.
+ */
+export function showFieldIssues(issues: FieldIssue[], inputs: Map<string, DomElement>): FieldIssue[] {
+  const unplaced: FieldIssue[] = [];
+  // Several issues of one input stack under it in the server's order.
+  const last = new Map<DomElement, DomElement>();
+  for (const issue of issues) {
+    const parts = issue.path.split('.');
+    let target: DomElement | undefined;
+    for (let length = parts.length; length > 0 && !target; length--) target = inputs.get(parts.slice(0, length).join('.'));
+    if (!target) {
+      unplaced.push(issue);
+      continue;
+    }
+    target.setAttribute('aria-invalid', 'true');
+    const note = h('p', { class: 'field-error', testid: 'field-error', 'data-field': issue.path }, issue.message);
+    (last.get(target) ?? target).after(note);
+    last.set(target, note);
+  }
+  return unplaced;
+}
+
+/** Removes what showFieldIssues added. */
+export function clearFieldIssues(container: DomElement, inputs: Map<string, DomElement>): void {
+  for (const note of container.querySelectorAll('.field-error')) note.remove();
+  for (const input of inputs.values()) input.removeAttribute('aria-invalid');
+}

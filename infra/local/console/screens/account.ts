@@ -1,33 +1,68 @@
 /**
  * One account: what WeChat granted, and what its owner can do with it (followers, share codes,
- * recipients, communities, unbinding); a recipient can unlink its communities and release it.
+ * recipients, communities, unbinding); a recipient can unlink its communities and release it. The
+ * owner's tabs (`#/accounts/<appid>/<tab>`): Auto-replies and Menu for its admins, Messages for
+ * everyone who sees the account's followers.
  */
 import { api, ApiError, type Account, type Fan, type FanSyncJob, type Share } from '../api.ts';
 import { browser, type DomElement } from '../browser.ts';
 import { control, h, when, yesNo } from '../dom.ts';
 import { feedback } from '../feedback.ts';
-import { syncWords } from '../words.ts';
+import { syncWords, tabWords } from '../words.ts';
 import { capabilityChips, serviceTypeWords, startBinding, statusBadge } from './accounts.ts';
+import { autoRepliesTab } from './auto-replies.ts';
 import type { ScreenContext } from './context.ts';
+import { menuTab } from './menu.ts';
+import { messagesTab } from './messages.ts';
 
 const SYNC_POLL_MS = 400;
 const FANS_PAGE_SIZE = 10;
 
-export async function accountScreen(context: ScreenContext, appid: string): Promise<DomElement> {
+export type AccountTab = 'overview' | 'auto-replies' | 'menu' | 'messages';
+export const ACCOUNT_TABS: readonly AccountTab[] = ['overview', 'auto-replies', 'menu', 'messages'];
+
+/** The tabs this person has on this account: the owner's admins edit replies and menu; its members read messages. */
+function tabsFor(account: Account, admin: boolean): AccountTab[] {
+  if (account.role !== 'owner') return ['overview'];
+  return admin ? [...ACCOUNT_TABS] : ['overview', 'messages'];
+}
+
+export async function accountScreen(context: ScreenContext, appid: string, tab: AccountTab = 'overview'): Promise<DomElement> {
   const account = await api<Account>('GET', `/v1/accounts/${appid}`);
   const admin = context.session.admin;
   const owner = account.role === 'owner';
   const active = account.status === 'active';
+  const tabs = tabsFor(account, admin);
+  const shown = tabs.includes(tab) ? tab : 'overview';
+
+  let content: (DomElement | null)[];
+  if (shown === 'auto-replies') content = [await autoRepliesTab(account)];
+  else if (shown === 'menu') content = [await menuTab(account)];
+  else if (shown === 'messages') content = [messagesTab(account)];
+  else {
+    content = [
+      owner ? followersPanel(account, admin && active) : null,
+      owner && admin ? sharingPanel(account) : null,
+      admin ? communitiesPanel(account) : null,
+      admin ? unbindPanel(context, account) : null,
+    ];
+  }
 
   return h(
     'section',
-    { testid: 'account-screen', 'data-appid': account.appid },
+    { testid: 'account-screen', 'data-appid': account.appid, 'data-tab': shown },
     h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
     summaryPanel(context, account),
-    owner ? followersPanel(account, admin && active) : null,
-    owner && admin ? sharingPanel(account) : null,
-    admin ? communitiesPanel(account) : null,
-    admin ? unbindPanel(context, account) : null,
+    tabs.length > 1
+      ? h(
+          'nav',
+          { class: 'tabs', testid: 'account-tabs' },
+          ...tabs.map((name) =>
+            h('a', { href: name === 'overview' ? `#/accounts/${appid}` : `#/accounts/${appid}/${name}`, class: name === shown ? 'current' : undefined, testid: `tab-${name}` }, tabWords[name] ?? name),
+          ),
+        )
+      : null,
+    ...content,
   );
 }
 
