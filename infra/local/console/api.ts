@@ -15,23 +15,7 @@ export type { AuditEvent } from '#shared/domain/audit/audit-log.ts';
 export type { AutoReplyRule, AutoReplyTrigger } from '#shared/domain/replies/auto-reply-rules.ts';
 export type { PassiveReply as AutoReply } from '#shared/wechat/passive-replies.ts';
 export type { Menu, MenuButton } from '#shared/domain/replies/menu-rules.ts';
-
-/** One push of `GET /v1/accounts/{appid}/messages` (API.md §6 `WeChatPush`). */
-export interface WeChatPush {
-  eventId: string;
-  appid: string;
-  openid: string;
-  unionid?: string;
-  msgType: string;
-  event?: string;
-  eventKey?: string;
-  /** WeChat's CreateTime, unix seconds. */
-  createTime: number;
-  receivedAt: string;
-  /** Every other element of the decrypted XML by WeChat's name (Content, MsgId, Location_X, …); numbers as strings. */
-  fields: Record<string, unknown>;
-  autoReplyRuleId?: string;
-}
+export type { WeChatPush } from '#shared/domain/events/model.ts';
 
 export class ApiError extends Error {
   constructor(

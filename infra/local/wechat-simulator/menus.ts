@@ -6,19 +6,11 @@
  * `get_current_selfmenu_info` answers the `{ list: … }` shape; `menu/delete` clears it. The menu is
  * part of the account's record, so it is saved with the rest of the world.
  */
+import type { MenuButtonJson } from '#shared/wechat/api-types.ts';
 import { SimulatedWeChatError } from './wechat-error.ts';
 
-export interface SimMenuButton {
-  type?: string;
-  name: string;
-  key?: string;
-  url?: string;
-  appid?: string;
-  pagepath?: string;
-  media_id?: string;
-  article_id?: string;
-  sub_button?: SimMenuButton[];
-}
+/** A button as WeChat's menu/create takes it (the hub's typed client declares the shape). */
+export type SimMenuButton = MenuButtonJson;
 
 export interface SimMenu {
   button: SimMenuButton[];

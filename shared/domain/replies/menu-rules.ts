@@ -18,18 +18,10 @@
  * menu that says something it does not do is a mistake worth naming.
  */
 import * as v from 'valibot';
+import type { MenuButtonJson } from '#shared/wechat/api-types.ts';
 
-export interface MenuButton {
-  type?: string;
-  name: string;
-  key?: string;
-  url?: string;
-  appid?: string;
-  pagepath?: string;
-  media_id?: string;
-  article_id?: string;
-  sub_button?: MenuButton[];
-}
+/** One button of WeChat's menu JSON (WECHAT.md §15.2), as the typed client sends and reads it. */
+export type MenuButton = MenuButtonJson;
 
 /** WeChat's menu JSON, as `menu/create` takes it. */
 export interface Menu {

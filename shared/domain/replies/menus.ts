@@ -87,17 +87,16 @@ export async function deleteMenu(request: MenuRequest, deps: MenuDeps): Promise<
 
 /** A button as `menu/get` answers it, in `menu/create`'s shape: no empty `sub_button` on a leaf, no empty fields. */
 function asCreated(button: MenuJson['button'][number]): MenuButton {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(button)) {
-    if (name === 'sub_button') continue;
+  const { sub_button: subs = [], ...fields } = button;
+  const out: MenuButton = { name: button.name };
+  for (const [name, value] of Object.entries(fields) as [keyof Omit<MenuButton, 'sub_button'>, string | undefined][]) {
     if (typeof value === 'string' && value !== '') out[name] = value;
   }
-  const subs = Array.isArray(button.sub_button) ? button.sub_button : [];
   if (subs.length > 0) {
     delete out.type;
     out.sub_button = subs.map(asCreated);
   }
-  return out as unknown as MenuButton;
+  return out;
 }
 
 /** `MenuWeChat` on the typed client, with each account's own access token. */
@@ -113,7 +112,7 @@ export function menuWeChat(client: Pick<WeChatApiClient, 'menuGet' | 'menuCreate
       }
     },
     async create(appid, menu) {
-      await client.menuCreate(tokens(appid), menu as unknown as MenuJson);
+      await client.menuCreate(tokens(appid), menu);
     },
     async delete(appid) {
       await client.menuDelete(tokens(appid));
