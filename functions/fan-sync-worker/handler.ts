@@ -41,8 +41,6 @@ const maxReceiveCount = hubQueues.find((queue) => queue.name === 'fan-sync')!.ma
 
 const { worker, steps } = fanSyncWorker();
 
-const processor = new BatchProcessor(EventType.SQS);
-
 function parse(body: string): FanSyncMessage | undefined {
   let json: unknown;
   try {
@@ -79,5 +77,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 
 export const handler = observed(async (event: SQSEvent, context?: Context) => {
   if (context) steps.registerContext(context);
+  // One processor per invocation: it holds the batch's state, and the local stack runs several
+  // invocations of one consumer at a time in the same process (a shared one lost failed steps).
+  const processor = new BatchProcessor(EventType.SQS);
   return processPartialResponse(event, handleRecord, processor, { ...(context ? { context } : {}), throwOnFullBatchFailure: false });
 });

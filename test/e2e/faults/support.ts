@@ -243,15 +243,17 @@ export async function syncAgainstWeChat(
   token: string,
   appid: string,
   job: SyncJob,
+  /** How many followers WeChat listed to this sync, when followers arrived after its listing (by push). Default: WeChat's list now. */
+  listedTruth?: number,
 ): Promise<{ lost: number; duplicated: number; detail: Record<string, unknown> }> {
   const tokenItem = await storedToken(client, stack, appid);
   const wechat = await followersInWeChat(stack, String(tokenItem?.accessToken));
   const hub = await followersInHub(calls, token, appid);
   const compared = compareFollowers(wechat, hub);
   const account = (await calls.call('GET', `/v1/accounts/${appid}`, token)).json;
-  const counted = [job.listed, job.synced, account?.fans?.subscribed ?? 0];
-  const over = counted.reduce((sum, n) => sum + Math.max(0, n - wechat.length), 0);
-  const under = job.status === 'done' ? Math.max(0, wechat.length - job.synced) : wechat.length;
+  const listed = listedTruth ?? wechat.length;
+  const over = Math.max(0, job.listed - listed) + Math.max(0, job.synced - listed) + Math.max(0, (account?.fans?.subscribed ?? 0) - wechat.length);
+  const under = job.status === 'done' ? Math.max(0, listed - job.synced) + Math.max(0, wechat.length - (account?.fans?.subscribed ?? 0)) : listed;
   return {
     lost: Math.max(compared.lost, under),
     duplicated: compared.duplicated + over,

@@ -36,6 +36,8 @@ const TENANT = 't-storms';
 const OTHER_TENANT = 't-storms-fans';
 /** Past the client's 5 s timeout: the caller gives up, WeChat carries the call out afterwards. */
 const STALL_MS = 5_500;
+/** A chunk whose retries all failed waits out the queue's 60 s visibility timeout; the waits inside fail sooner when nothing moves. */
+const SYNC_TIMEOUT_MS = 600_000;
 /** Well past the client's timeout and its first retry: WeChat carries the call out after the retry was answered. */
 const LATE_STALL_MS = 8_000;
 /** Past the profile client's 1.5 s timeout (the follow event waits at most 2.5 s for the profile). */
@@ -242,7 +244,7 @@ describe('WeChat 5xx and timeout storms on every call path', () => {
     expect(figures).toMatchObject({ lost: 0, duplicated: 0 });
   });
 
-  it('syncs every follower exactly through 5xx and stalls on user/get and user/info/batchget', async () => {
+  it('syncs every follower exactly through 5xx and stalls on user/get and user/info/batchget', { timeout: SYNC_TIMEOUT_MS }, async () => {
     // Prepare: an account with 2 500 followers, bound and synced; then 120 leave and 80 arrive, unseen by the hub.
     const simulator = stack.simulator!;
     const calls = new HubCalls(stack);
