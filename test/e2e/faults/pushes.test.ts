@@ -14,7 +14,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { followHistoryKeys } from '#shared/adapters/dynamodb/follow-history.ts';
-import { createDocumentClient } from '#shared/db/client.ts';
+import { createDocumentClient, db } from '#shared/db/client.ts';
 import { buildXml } from '#shared/wechat/xml.ts';
 import { compareFollowers, currentSync, followersInHub, followersInWeChat, HubCalls, printFigures, storedToken, syncEnded, bindWithRetries } from '#test/e2e/faults/support.ts';
 import { signedPush, type SignedPush } from '#test/e2e/support/signed-push.ts';
@@ -139,5 +139,52 @@ describe('duplicate and reordered follow pushes', () => {
     expect(wechat.length).toBe(FOLLOWERS + NEWCOMERS - LEAVERS);
     expect(notSuccess).toBe(0);
     expect(figures, JSON.stringify({ fans, missing: compared.missing, historyLost, historyDuplicated })).toMatchObject({ lost: 0, duplicated: 0, serverErrors: 0 });
+  });
+  /*
+   * DEFECT (found by `npm run bench -- soak`; reported to the lead, not fixable in the fault suite's
+   * files): a sync's finish writes the account's fan summary with `SET fans = :summary`, from a
+   * tally of the follower rows it read before; a follow push applied in between (its transaction
+   * ADDs to `fans.total` and `fans.subscribed`) is overwritten, and the counts stay one short until
+   * the next sync. Remove `.fails` once the finish's write keeps concurrent increments
+   * (shared/adapters/dynamodb/fan-sync-jobs.ts `complete`, shared/domain/fans/sync.ts `finish`).
+   */
+  it.fails("keeps the account's counts exact when a follow push lands while a sync finishes", async () => {
+    // Prepare: a synced account; the next sync's finish will wait for a new follower's push right before it writes the counts.
+    const simulator = stack.simulator!;
+    const calls = new HubCalls(stack);
+    const appid = simulator.addAccount({ nickname: 'Finish race', serviceType: 'service', verified: true, followers: 50, principalName: 'Pushes Ltd' }).appid;
+    expect((await bindWithRetries(stack, calls, TENANT, appid)).bound).toBe(true);
+    await syncEnded(calls, admin, appid, await currentSync(calls, admin, appid));
+    let pushed: Response | undefined;
+    let armed = true;
+    db().middlewareStack.add(
+      (next) => async (args) => {
+        const items = ((args.input as { TransactItems?: { Update?: { UpdateExpression?: string } }[] }).TransactItems ?? []);
+        if (armed && items.some((item) => item.Update?.UpdateExpression === 'SET fans = :summary')) {
+          armed = false;
+          const [newcomer] = simulator.follow(appid, 1);
+          pushed = await simulator.sendAccountEvent(appid, { fromUserName: newcomer!, event: 'subscribe' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'faultSuitePushBeforeFinish' },
+    );
+
+    // Act
+    const job = await syncEnded(calls, admin, appid, await currentSync(calls, admin, appid));
+
+    // Assess
+    const wechat = await followersInWeChat(stack, String((await storedToken(client, stack, appid))?.accessToken));
+    const fans = (await calls.call('GET', `/v1/accounts/${appid}`, admin)).json.fans as { total: number; subscribed: number };
+    const figures = {
+      faultsInjected: 1,
+      operations: job.listed + 1,
+      lost: Math.max(0, wechat.length - fans.subscribed) + Math.max(0, 51 - fans.total),
+      duplicated: Math.max(0, fans.subscribed - wechat.length) + Math.max(0, fans.total - 51),
+      serverErrors: calls.serverErrors.length + (pushed && pushed.status >= 500 ? 1 : 0),
+    };
+    printFigures('follow push during a sync finish', figures);
+    expect([job.status, pushed?.status, wechat.length]).toEqual(['done', 200, 51]);
+    expect(figures).toMatchObject({ lost: 0, duplicated: 0, serverErrors: 0 });
   });
 });
