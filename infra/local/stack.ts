@@ -74,6 +74,12 @@ export interface LocalStack {
   consoleToken(request: ConsoleTokenRequest): Promise<string>;
   /** A service token for the internal routes. */
   serviceToken(service: string): Promise<string>;
+  /**
+   * Stops the embedded engine and, after `downMs` (default 0), starts it again on the same port and
+   * data file, as a database outage would (the fault suite). Requests meanwhile fail as they would
+   * against an unreachable DynamoDB. Only for a stack with a data directory and the embedded engine.
+   */
+  restartEngine(options?: { downMs?: number }): Promise<void>;
   /** Drains and stops everything, in order (see the top of this file). */
   stop(): Promise<void>;
 }
@@ -132,8 +138,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 1. DynamoDB and the table.
     let dynamoDbEndpoint = process.env.DYNAMODB_ENDPOINT ?? '';
+    const dataFile = dataDir ? join(dataDir, 'dynamodb.sqlite') : undefined;
     if (unset(dynamoDbEndpoint)) {
-      const dataFile = dataDir ? join(dataDir, 'dynamodb.sqlite') : undefined;
       if (options.fresh && dataFile) {
         for (const file of [dataFile, `${dataFile}-wal`, `${dataFile}-shm`]) if (existsSync(file)) rmSync(file);
       }
@@ -251,6 +257,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues,
       events,
       runSchedule: (name) => schedules.run(name),
+      restartEngine: async ({ downMs = 0 } = {}) => {
+        if (!parts.engine || !dataFile) throw new Error('restartEngine needs the embedded engine and a data directory (its data would not survive)');
+        const port = Number(new URL(dynamoDbEndpoint).port);
+        await parts.engine.stop();
+        parts.engine = undefined;
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        parts.engine = await startEmbeddedDynamoDb({ dataFile, port });
+        if (parts.engine.pid !== undefined) parts.lock?.update({ enginePid: parts.engine.pid });
+      },
       consoleToken: (request) => mintConsoleToken(jwtSecret, request),
       serviceToken: (service) => mintServiceToken(jwtSecret, { service }),
       stop: () => (stopping ??= stopParts(parts, log).finally(restoreEnv)),

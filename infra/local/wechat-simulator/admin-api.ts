@@ -7,7 +7,7 @@
  *   GET    /__sim/calls                         → { calls }
  *   POST   /__sim/reset-calls
  *   POST   /__sim/latency                       { ms }
- *   POST   /__sim/faults                        { path, errcode, errmsg?, times?, rate? }
+ *   POST   /__sim/faults                        { path, errcode | httpStatus | stallMs, errmsg?, times?, rate? }
  *   DELETE /__sim/faults
  *   POST   /__sim/push-ticket
  *   POST   /__sim/clock                         { advanceMs }
@@ -53,13 +53,18 @@ const funcIds = v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), 
 
 const schemas = {
   latency: v.strictObject({ ms: v.pipe(v.number(), v.minValue(0), v.maxValue(120_000)) }),
-  fault: v.strictObject({
-    path: v.pipe(v.string(), v.regex(/^(\*|\/\S*)$/, 'must be an API path such as /cgi-bin/user/get, or *')),
-    errcode: v.pipe(v.number(), v.integer()),
-    errmsg: v.optional(v.pipe(v.string(), v.maxLength(500))),
-    times: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-    rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
-  }),
+  fault: v.pipe(
+    v.strictObject({
+      path: v.pipe(v.string(), v.regex(/^(\*|\/\S*)$/, 'must be an API path such as /cgi-bin/user/get, or *')),
+      errcode: v.optional(v.pipe(v.number(), v.integer())),
+      httpStatus: v.optional(v.pipe(v.number(), v.integer(), v.minValue(500), v.maxValue(599))),
+      stallMs: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(120_000))),
+      errmsg: v.optional(v.pipe(v.string(), v.maxLength(500))),
+      times: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+      rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+    }),
+    v.check((f) => [f.errcode, f.httpStatus, f.stallMs].filter((value) => value !== undefined).length === 1, 'needs exactly one of errcode, httpStatus and stallMs'),
+  ),
   clock: v.strictObject({ advanceMs: v.pipe(v.number(), v.minValue(0)) }),
   consent: v.strictObject({
     preAuthCode: v.pipe(v.string(), v.minLength(1)),
@@ -151,7 +156,7 @@ const adminRoutes = [
   'GET /__sim/calls',
   'POST /__sim/reset-calls',
   'POST /__sim/latency {ms}',
-  'POST /__sim/faults {path, errcode, errmsg?, times?, rate?}',
+  'POST /__sim/faults {path, errcode | httpStatus | stallMs, errmsg?, times?, rate?}',
   'DELETE /__sim/faults',
   'POST /__sim/push-ticket',
   'POST /__sim/clock {advanceMs}',

@@ -13,6 +13,8 @@
  * authorizations, tickets, tokens, codes, followers, open platform accounts, quotas, customer-service
  * messages, custom menus — is loaded at start when the file exists (instead of seeding), and saved atomically a
  * moment after each change and at stop. Latency, faults and call counts are per run and not saved.
+ * Faults are WeChat's error answers, HTTP 5xx from its gateway, or stalls (the call takes effect
+ * after the caller gave up); `faultsServed` counts those answered, for the fault suite's figures.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -71,11 +73,21 @@ export interface SimulatorOptions {
   stateFile?: string;
 }
 
+/**
+ * One fault rule; exactly one of `errcode`, `httpStatus` and `stallMs` says what a matching call gets:
+ * WeChat's error answer (HTTP 200), an HTTP 5xx from WeChat's gateway (an HTML body, no JSON), or a
+ * stall: the call is held for `stallMs` and then carried out, so a caller that timed out meanwhile
+ * never learns that it took effect (a token issued, a code spent).
+ */
 export interface SimFault {
   /** An API path such as `/cgi-bin/user/get`, or `*` for every API path. */
   path: string;
-  errcode: number;
+  errcode?: number;
   errmsg?: string;
+  /** 500–599: answered with this status and an HTML body. */
+  httpStatus?: number;
+  /** Held this long (ms), then answered normally. */
+  stallMs?: number;
   /** Fail this many matching calls, then stop. Absent: until `clearFaults`. */
   times?: number;
   /** 0..1: each matching call fails with this probability (failures still count against `times`). */
@@ -90,6 +102,8 @@ export interface WeChatSimulator {
   /** Count per API path, e.g. { '/cgi-bin/component/api_component_token': 1 }. */
   calls(): Record<string, number>;
   resetCalls(): void;
+  /** How many calls a fault rule answered since the last `resetCalls`, per API path. */
+  faultsServed(): Record<string, number>;
   setLatency(ms: number): void;
   injectFault(f: SimFault): void;
   clearFaults(): void;
@@ -100,12 +114,14 @@ export interface WeChatSimulator {
   addAccount(spec: SimAccountSpec): SimAccount;
   account(appid: string): SimAccount | undefined;
   accounts(): SimAccount[];
-  /** The admin revokes in WeChat: the authorization is gone, an `unauthorized` push is sent. */
-  revoke(appid: string): Promise<void>;
+  /** The admin revokes in WeChat: the authorization is gone, an `unauthorized` push is sent (`push: false`: the push is lost on the way). */
+  revoke(appid: string, options?: { push?: boolean }): Promise<void>;
   /** What the consent page does, programmatically. */
   consent(o: { preAuthCode: string; appid: string; funcIds: number[]; redirectUri: string }): Promise<{ location: string }>;
   /** WeChat authorizes without a consent page (the full-network release test's auto-authorization, WECHAT.md §9.2 step 0) and pushes the code. */
   authorize(appid: string, funcIds?: number[]): Promise<AuthorizationOutcome>;
+  /** Whether `token` is the newest authorizer token WeChat issued for `appid` (a newer one supersedes it); never reveals a token. */
+  authorizerTokenStanding(appid: string, token: string): 'current' | 'superseded' | 'expired' | 'unknown';
   /** Force "42001 expired" for the current token. */
   expireAuthorizerToken(appid: string): void;
   expireComponentToken(): void;
@@ -196,8 +212,9 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
   const pusher = new HubPusher(options.hubBaseUrl, credentials);
 
   let latencyMs = options.latencyMs ?? 0;
-  let faults: Array<Required<Pick<SimFault, 'path' | 'errcode'>> & { errmsg?: string; remaining?: number; rate?: number }> = [];
+  let faults: Array<Pick<SimFault, 'path' | 'errcode' | 'errmsg' | 'httpStatus' | 'stallMs' | 'rate'> & { remaining?: number }> = [];
   let counts: Record<string, number> = {};
+  let served: Record<string, number> = {};
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
 
@@ -334,7 +351,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
 
   // ---- API calls ------------------------------------------------------------------------------------
 
-  function faultFor(path: string): { errcode: number; errmsg?: string } | undefined {
+  function faultFor(path: string): Pick<SimFault, 'errcode' | 'errmsg' | 'httpStatus' | 'stallMs'> | undefined {
     for (const fault of faults) {
       if (fault.path !== '*' && fault.path !== path) continue;
       if (fault.rate !== undefined && Math.random() >= fault.rate) continue;
@@ -342,6 +359,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
         fault.remaining -= 1;
         if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
       }
+      served[path] = (served[path] ?? 0) + 1;
       return fault;
     }
     return undefined;
@@ -358,7 +376,12 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     const text = await readBody(req);
     if (latencyMs > 0) await sleep(latencyMs);
     const fault = faultFor(url.pathname);
-    if (fault) return reply(errorBody(fault.errcode, fault.errmsg));
+    if (fault?.httpStatus !== undefined) {
+      res.writeHead(fault.httpStatus, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.httpStatus}</h1></body></html>`);
+      return;
+    }
+    if (fault?.stallMs !== undefined) await sleep(fault.stallMs);
+    else if (fault) return reply(errorBody(fault.errcode!, fault.errmsg));
     let body: Record<string, unknown> = {};
     if (text.trim() !== '') {
       try {
@@ -395,19 +418,29 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
     calls: () => ({ ...counts }),
     resetCalls: () => {
       counts = {};
+      served = {};
     },
+    faultsServed: () => ({ ...served }),
     setLatency: (ms) => {
       if (!Number.isFinite(ms) || ms < 0) throw new SimulatorInputError('latency must be a non-negative number of milliseconds');
       latencyMs = ms;
     },
     injectFault: (f) => {
       if (typeof f.path !== 'string' || !(f.path === '*' || f.path.startsWith('/'))) throw new SimulatorInputError('path must be an API path or *');
-      if (!Number.isSafeInteger(f.errcode)) throw new SimulatorInputError('errcode must be a whole number');
+      const kinds = [f.errcode, f.httpStatus, f.stallMs].filter((value) => value !== undefined).length;
+      if (kinds !== 1) throw new SimulatorInputError('a fault has exactly one of errcode, httpStatus and stallMs');
+      if (f.errcode !== undefined && !Number.isSafeInteger(f.errcode)) throw new SimulatorInputError('errcode must be a whole number');
+      if (f.httpStatus !== undefined && !(Number.isSafeInteger(f.httpStatus) && f.httpStatus >= 500 && f.httpStatus <= 599)) {
+        throw new SimulatorInputError('httpStatus must be between 500 and 599');
+      }
+      if (f.stallMs !== undefined && !(Number.isFinite(f.stallMs) && f.stallMs > 0)) throw new SimulatorInputError('stallMs must be a positive number of milliseconds');
       if (f.times !== undefined && (!Number.isSafeInteger(f.times) || f.times < 1)) throw new SimulatorInputError('times must be a positive whole number');
       if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1)) throw new SimulatorInputError('rate must be between 0 and 1');
       faults.push({
         path: f.path,
-        errcode: f.errcode,
+        ...(f.errcode !== undefined ? { errcode: f.errcode } : {}),
+        ...(f.httpStatus !== undefined ? { httpStatus: f.httpStatus } : {}),
+        ...(f.stallMs !== undefined ? { stallMs: f.stallMs } : {}),
         ...(f.errmsg !== undefined ? { errmsg: f.errmsg } : {}),
         ...(f.times !== undefined ? { remaining: f.times } : {}),
         ...(f.rate !== undefined ? { rate: f.rate } : {}),
@@ -426,8 +459,9 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
       return account && account.appid === appid ? world.view(account) : undefined;
     },
     accounts: () => world.accounts().map((account) => world.view(account)),
-    revoke: async (appid) => {
+    revoke: async (appid, { push = true } = {}) => {
       if (!world.revoke(appid)) throw new SimulatorInputError(`${appid} has no authorization to revoke`);
+      if (!push) return;
       await deliverComponentPush({
         AppId: credentials.componentAppId,
         CreateTime: clock.seconds(),
@@ -441,6 +475,7 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
       await pushAuthorization(outcome);
       return outcome;
     },
+    authorizerTokenStanding: (appid, token) => world.authorizerTokenStanding(appid, token),
     expireAuthorizerToken: (appid) => world.expireAuthorizerToken(appid),
     expireComponentToken: () => world.expireComponentToken(),
     invalidateRefreshToken: (appid) => world.invalidateRefreshToken(appid),

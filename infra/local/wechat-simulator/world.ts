@@ -462,6 +462,14 @@ export class SimWorld {
     };
   }
 
+  /** Whether `token` is the newest authorizer token issued for `appid`, one a newer one superseded, or neither (ground truth for the fault suite). */
+  authorizerTokenStanding(appid: string, token: string): 'current' | 'superseded' | 'expired' | 'unknown' {
+    const record = this.#tokens.get(token);
+    if (!record || record.kind !== 'authorizer' || record.appid !== appid) return 'unknown';
+    if (record.forcedExpired || this.clock.now() >= record.expiresAt) return 'expired';
+    return this.#currentAuthorizerToken.get(appid) === token ? 'current' : 'superseded';
+  }
+
   expireAuthorizerToken(appid: string): void {
     this.requireAccount(appid);
     const token = this.#currentAuthorizerToken.get(appid);
