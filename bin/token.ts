@@ -82,7 +82,13 @@ async function main(argv: string[]): Promise<string | undefined> {
   if (flags.tenant === undefined) fail('--tenant <id> is required (or --service <name> for a service token).');
   if (!identifierPattern.test(flags.tenant)) fail('--tenant must be 1 to 128 of A-Z a-z 0-9 _ . : @ -');
   if (flags.sub !== undefined && (flags.sub.length === 0 || flags.sub.length > 256)) fail('--sub must be 1 to 256 characters.');
-  const departments = flags.departments === undefined ? [] : flags.departments.split(',').map((d) => d.trim()).filter(Boolean);
+  const departments =
+    flags.departments === undefined
+      ? []
+      : flags.departments
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean);
   for (const department of departments) {
     if (!identifierPattern.test(department)) fail(`--departments: "${department}" must be 1 to 128 of A-Z a-z 0-9 _ . : @ -`);
   }

@@ -54,7 +54,8 @@ export interface HubFunction {
 export const hubFunctions: readonly HubFunction[] = [
   {
     name: 'fan-sync-worker',
-    description: 'Consumes fan-sync steps: user/get pages, user/info/batchget chunks of 100 written in batches, the finish that marks followers no longer listed unsubscribed',
+    description:
+      'Consumes fan-sync steps: user/get pages, user/info/batchget chunks of 100 written in batches, the finish that marks followers no longer listed unsubscribed',
     table: 'readwrite',
     sendsTo: ['fan-sync', 'token-recovery'],
     readsWeChatSecret: true,
@@ -172,7 +173,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'token-refresh',
-    description: 'Every 5 minutes: ticket health (api_start_push_ticket after 30 min without one), the component token, every authorizer token due before the next run (due index, leases, time budget)',
+    description:
+      'Every 5 minutes: ticket health (api_start_push_ticket after 30 min without one), the component token, every authorizer token due before the next run (due index, leases, time budget)',
     table: 'readwrite',
     sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
@@ -183,7 +185,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'reconcile-authorizers',
-    description: 'Daily: every account not unbound against api_get_authorizer_list; repairs differing refresh tokens, reactivates listed accounts waiting for re-authorization, revokes accounts WeChat confirms gone',
+    description:
+      'Daily: every account not unbound against api_get_authorizer_list; repairs differing refresh tokens, reactivates listed accounts waiting for re-authorization, revokes accounts WeChat confirms gone',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: true,
@@ -192,7 +195,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'recover-authorizer-token',
-    description: 'Consumes token-recovery jobs: the refused refresh token of one account from api_get_authorizer_list (time budget, checkpoint), minted and stored; not listed → reauthorization_required',
+    description:
+      'Consumes token-recovery jobs: the refused refresh token of one account from api_get_authorizer_list (time budget, checkpoint), minted and stored; not listed → reauthorization_required',
     table: 'readwrite',
     sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
@@ -201,7 +205,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'vend-access-token',
-    description: 'GET /v1/internal/accounts/{appid}/access-token: the current access token of an active account for the product\'s other services (IAM), audited',
+    description:
+      "GET /v1/internal/accounts/{appid}/access-token: the current access token of an active account for the product's other services (IAM), audited",
     table: 'readwrite',
     sendsTo: ['token-recovery'],
     readsWeChatSecret: true,
@@ -211,7 +216,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'delete-account',
-    description: 'DELETE /v1/accounts/{appid}: the owner unbinds once WeChat shows the authorization revoked (unbinding, its cascade in chunks: shares, community links, codes, grants, then unbound; a queued continuation if the request dies); a recipient releases the share',
+    description:
+      'DELETE /v1/accounts/{appid}: the owner unbinds once WeChat shows the authorization revoked (unbinding, its cascade in chunks: shares, community links, codes, grants, then unbound; a queued continuation if the request dies); a recipient releases the share',
     table: 'readwrite',
     sendsTo: ['account-unbinding'],
     readsWeChatSecret: true,
@@ -239,7 +245,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'put-auto-replies',
-    description: 'PUT /v1/accounts/{appid}/auto-replies: replaces every auto-reply rule of an owned account (at most 200), answered on the message URL from the next push',
+    description:
+      'PUT /v1/accounts/{appid}/auto-replies: replaces every auto-reply rule of an owned account (at most 200), answered on the message URL from the next push',
     table: 'readwrite',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -283,7 +290,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'authorize-page',
-    description: 'GET /v1/wechat/authorize: the authorizeUrl, a page on the hub domain (授权发起页域名) that forwards the browser to WeChat consent page rebuilt from the stored state',
+    description:
+      'GET /v1/wechat/authorize: the authorizeUrl, a page on the hub domain (授权发起页域名) that forwards the browser to WeChat consent page rebuilt from the stored state',
     table: 'read',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -291,7 +299,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'authorize-callback',
-    description: 'GET /v1/wechat/authorized: spends the state, exchanges the code, applies the binding policy, binds, queues a fan sync, redirects to the console',
+    description:
+      'GET /v1/wechat/authorized: spends the state, exchanges the code, applies the binding policy, binds, queues a fan sync, redirects to the console',
     table: 'readwrite',
     sendsTo: ['fan-sync', 'account-unbinding'],
     readsWeChatSecret: true,
@@ -341,7 +350,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'component-events',
-    description: 'The authorization-event URL: stores component_verify_ticket and authorization pushes, revokes on unauthorized, queues authorized/updateauthorized for the worker',
+    description:
+      'The authorization-event URL: stores component_verify_ticket and authorization pushes, revokes on unauthorized, queues authorized/updateauthorized for the worker',
     table: 'readwrite',
     sendsTo: ['authorization-push'],
     readsWeChatSecret: true,
@@ -354,7 +364,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'authorization-push-worker',
-    description: 'Consumes stored authorized/updateauthorized pushes: re-reads the account from WeChat and applies the re-authorization once, pushes older than the current authorization left alone',
+    description:
+      'Consumes stored authorized/updateauthorized pushes: re-reads the account from WeChat and applies the re-authorization once, pushes older than the current authorization left alone',
     table: 'readwrite',
     sendsTo: ['fan-sync'],
     readsWeChatSecret: true,
@@ -363,7 +374,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'account-events',
-    description: 'The message-and-event URL of every authorized account: release test, the message log with its outbox for the event bus, follow and unfollow events, auto-replies (encrypted passive replies)',
+    description:
+      'The message-and-event URL of every authorized account: release test, the message log with its outbox for the event bus, follow and unfollow events, auto-replies (encrypted passive replies)',
     table: 'readwrite',
     sendsTo: ['release-test', 'token-recovery'],
     readsWeChatSecret: true,
@@ -384,7 +396,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'event-publisher',
-    description: "Publishes the outbox to the event bus: the table's stream of new OUTBOX# items, and every 5 minutes a sweep of entries still pending (OutboxOldestPendingSeconds)",
+    description:
+      "Publishes the outbox to the event bus: the table's stream of new OUTBOX# items, and every 5 minutes a sweep of entries still pending (OutboxOldestPendingSeconds)",
     table: 'readwrite',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -402,7 +415,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'unbinding-worker',
-    description: 'Consumes account-unbinding continuations: finishes an unbinding whose request died mid-way (the rest of the cascade, then unbound), nothing when it was finished',
+    description:
+      'Consumes account-unbinding continuations: finishes an unbinding whose request died mid-way (the rest of the cascade, then unbound), nothing when it was finished',
     table: 'readwrite',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -426,7 +440,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'oauth-authorize',
-    description: 'GET /v1/oauth/{appid}/authorize: picks the tenant holding the account that allowed the redirect origin, stores a single-use state, redirects to WeChat web authorization',
+    description:
+      'GET /v1/oauth/{appid}/authorize: picks the tenant holding the account that allowed the redirect origin, stores a single-use state, redirects to WeChat web authorization',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: false,
@@ -434,7 +449,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'oauth-callback',
-    description: 'GET /v1/oauth/callback: spends the state, exchanges the visitor code with the component token (sns/userinfo for snsapi_userinfo), redirects the page with a one-time code',
+    description:
+      'GET /v1/oauth/callback: spends the state, exchanges the visitor code with the component token (sns/userinfo for snsapi_userinfo), redirects the page with a one-time code',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: true,
@@ -451,7 +467,8 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'jssdk-config',
-    description: 'POST /v1/internal/accounts/{appid}/jssdk-config: the wx.config signature of a page URL, from the account jsapi_ticket cached and refreshed once under a lease (IAM)',
+    description:
+      'POST /v1/internal/accounts/{appid}/jssdk-config: the wx.config signature of a page URL, from the account jsapi_ticket cached and refreshed once under a lease (IAM)',
     table: 'readwrite',
     readsWeChatSecret: true,
     callsWeChat: true,
@@ -486,5 +503,4 @@ export function functionNamed(name: string): HubFunction {
   return found;
 }
 
-export const allRoutes = (): { fn: HubFunction; route: Route }[] =>
-  hubFunctions.flatMap((fn) => (fn.routes ?? []).map((route) => ({ fn, route })));
+export const allRoutes = (): { fn: HubFunction; route: Route }[] => hubFunctions.flatMap((fn) => (fn.routes ?? []).map((route) => ({ fn, route })));

@@ -46,7 +46,10 @@ export class HubEventBus extends Construct {
 
   constructor(scope: Construct, id: string, props: HubEventBusProps) {
     super(scope, id);
-    this.bus = new events.EventBus(this, 'Bus', { eventBusName: props.busName ?? DEFAULT_EVENT_BUS_NAME, description: 'oa-hub: WeChat messages and events, account lifecycle (API.md §6)' });
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: props.busName ?? DEFAULT_EVENT_BUS_NAME,
+      description: 'oa-hub: WeChat messages and events, account lifecycle (API.md §6)',
+    });
     this.failureQueue = new sqs.Queue(this, 'PublishFailures', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -54,13 +57,15 @@ export class HubEventBus extends Construct {
     });
     acknowledgeOutboxFailureQueue(this.failureQueue);
     this.alarms.push(
-      this.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }).createAlarm(this, 'PublishFailuresAlarm', {
-        alarmDescription: 'Outbox stream batches failed for 24 h and were set aside (the entries stay pending in the table; the sweep keeps trying)',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      this.failureQueue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(this, 'PublishFailuresAlarm', {
+          alarmDescription: 'Outbox stream batches failed for 24 h and were set aside (the entries stay pending in the table; the sweep keeps trying)',
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
     );
 
     for (const publisher of props.publishers) {

@@ -210,7 +210,11 @@ export class HubStack extends Stack {
     );
     output('TableName', this.table.table.tableName, 'The DynamoDB table');
     output('WeChatSecretArn', this.secret.secretArn, 'Put the component credentials (JSON) into this secret');
-    output('EventBusName', this.events.bus.eventBusName, 'The EventBridge bus every WeChat push and lifecycle event is published to (API.md §6): subscribe with your own rules');
+    output(
+      'EventBusName',
+      this.events.bus.eventBusName,
+      'The EventBridge bus every WeChat push and lifecycle event is published to (API.md §6): subscribe with your own rules',
+    );
     output('EventBusArn', this.events.bus.eventBusArn, 'ARN of the event bus');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic every alarm notifies (oa-hub:alarmEmail subscribes an address)');
     if (this.consoleUsers) {

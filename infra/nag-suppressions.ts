@@ -25,11 +25,7 @@ export function acknowledgeFunctionFindings(fn: lambda.Function, role: iam.Role,
     'The runtime is pinned to nodejs22.x on purpose (DESIGN.md §5): the bundles target node22 and the ' +
       'dependencies are verified on it. Moving to a newer runtime is a deliberate change of infra/hub-function.ts.',
   );
-  acknowledge(
-    role,
-    'IAM5[Resource::*]',
-    'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-  );
+  acknowledge(role, 'IAM5[Resource::*]', 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.');
   if (inVpc) {
     acknowledge(
       role,

@@ -21,7 +21,9 @@ const query = v.object({ state: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64
 const failurePage: middy.MiddlewareObj<APIGatewayProxyEventV2, HtmlResponse> = {
   onError: (request) => {
     const error = request.error;
-    logger.error('Authorization page failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+    logger.error('Authorization page failed', {
+      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    });
     request.response = messagePage('failed', config().consoleUrl);
   },
 };

@@ -19,6 +19,9 @@ const body = v.strictObject({
 
 export const handler = consoleRoute({ who: 'admin', params, query: noQuery, body }, async ({ caller, params, body }) => ({
   status: 201,
-  body: await createShareCodes({ tenantId: caller.tenantId, userId: caller.userId, appid: params.appid, count: body.count, includePayment: body.includePayment }, deps),
+  body: await createShareCodes(
+    { tenantId: caller.tenantId, userId: caller.userId, appid: params.appid, count: body.count, includePayment: body.includePayment },
+    deps,
+  ),
   headers: { 'cache-control': 'no-store' },
 }));

@@ -11,7 +11,13 @@ import { fanSyncWorker } from '#shared/wiring/fans.ts';
 const { worker, steps } = fanSyncWorker();
 
 export const handler = queueWorker(
-  { queue: 'fan-sync', message: fanSyncStepSchema, noun: 'fan-sync step', failureMetric: 'FanSyncStepRetried', logFields: ({ type, appid, jobId }) => ({ step: type, appid, jobId }) },
+  {
+    queue: 'fan-sync',
+    message: fanSyncStepSchema,
+    noun: 'fan-sync step',
+    failureMetric: 'FanSyncStepRetried',
+    logFields: ({ type, appid, jobId }) => ({ step: type, appid, jobId }),
+  },
   async (step, { last, context }) => {
     steps.registerContext(context);
     await worker.handle(step, { last });

@@ -16,7 +16,12 @@ const query = v.strictObject({
     v.pipe(v.string(), v.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 500'), v.transform(Number), v.minValue(1), v.maxValue(500)),
     '100',
   ),
-  subscribed: v.optional(v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((text) => text === 'true'))),
+  subscribed: v.optional(
+    v.pipe(
+      v.picklist(['true', 'false'], 'must be true or false'),
+      v.transform((text) => text === 'true'),
+    ),
+  ),
 });
 
 export const handler = consoleRoute({ who: 'any', params, query }, async ({ caller, params, query }) => ({

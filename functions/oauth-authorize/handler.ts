@@ -28,7 +28,12 @@ export const handler = middy<APIGatewayProxyEventV2, JsonResponse>()
   .handler(async (event) => {
     const input = validateParts({ params, query }, { params: event.pathParameters ?? {}, query: event.queryStringParameters ?? {} });
     const { wechatUrl } = await startWebAuthorization(
-      { appid: input.params.appid, redirectUri: input.query.redirect_uri, ...(input.query.state ? { state: input.query.state } : {}), ...(input.query.scope ? { scope: input.query.scope } : {}) },
+      {
+        appid: input.params.appid,
+        redirectUri: input.query.redirect_uri,
+        ...(input.query.state ? { state: input.query.state } : {}),
+        ...(input.query.scope ? { scope: input.query.scope } : {}),
+      },
       deps,
     );
     return { statusCode: 302, headers: { location: wechatUrl, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' };

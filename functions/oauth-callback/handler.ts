@@ -24,10 +24,14 @@ export const handler = redirectRoute(
   {
     name: 'Web authorization callback',
     query,
-    location: (outcome: CallbackOutcome | { kind: 'failed' }) => (outcome.kind === 'page' ? outcome.location : nowhere(outcome.kind === 'lost' ? 'oauth_state_invalid' : 'internal_error')),
+    location: (outcome: CallbackOutcome | { kind: 'failed' }) =>
+      outcome.kind === 'page' ? outcome.location : nowhere(outcome.kind === 'lost' ? 'oauth_state_invalid' : 'internal_error'),
     invalid: { kind: 'lost' },
     failed: { kind: 'failed' },
   },
   async ({ query }) =>
-    completeWebAuthorization({ state: query.state, ...(query.code !== undefined ? { code: query.code } : {}), ...(query.appid !== undefined ? { appid: query.appid } : {}) }, deps),
+    completeWebAuthorization(
+      { state: query.state, ...(query.code !== undefined ? { code: query.code } : {}), ...(query.appid !== undefined ? { appid: query.appid } : {}) },
+      deps,
+    ),
 );

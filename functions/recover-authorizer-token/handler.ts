@@ -16,7 +16,10 @@ const job = v.object({ appid: appIdSchema });
 
 const deps = tokenRecoveryDeps();
 
-export const handler = queueWorker({ queue: 'token-recovery', message: job, noun: 'token-recovery job', logFields: ({ appid }) => ({ appid }) }, async (message, delivery) => {
-  const outcome = await recoverAuthorizerToken(message, { last: delivery.last }, { ...deps, remainingMs: () => delivery.context.getRemainingTimeInMillis() });
-  logger.info('Refresh token recovery', { appid: message.appid, outcome });
-});
+export const handler = queueWorker(
+  { queue: 'token-recovery', message: job, noun: 'token-recovery job', logFields: ({ appid }) => ({ appid }) },
+  async (message, delivery) => {
+    const outcome = await recoverAuthorizerToken(message, { last: delivery.last }, { ...deps, remainingMs: () => delivery.context.getRemainingTimeInMillis() });
+    logger.info('Refresh token recovery', { appid: message.appid, outcome });
+  },
+);

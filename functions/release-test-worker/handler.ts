@@ -14,7 +14,10 @@ const job = v.object({ appid: appIdSchema, authCode: v.pipe(v.string(), v.minLen
 
 const deps = releaseTestDeps();
 
-export const handler = queueWorker({ queue: 'release-test', message: job, noun: 'release-test job', logFields: ({ appid }) => ({ appid }) }, async (message) => {
-  await completeReleaseTest(message, deps);
-  logger.info('Release-test API case answered', { appid: message.appid });
-});
+export const handler = queueWorker(
+  { queue: 'release-test', message: job, noun: 'release-test job', logFields: ({ appid }) => ({ appid }) },
+  async (message) => {
+    await completeReleaseTest(message, deps);
+    logger.info('Release-test API case answered', { appid: message.appid });
+  },
+);

@@ -15,7 +15,10 @@ const job = v.object({ tenantId: v.pipe(v.string(), v.minLength(1), v.maxLength(
 
 const deps = unbindingDeps();
 
-export const handler = queueWorker({ queue: 'account-unbinding', message: job, noun: 'unbinding continuation', logFields: ({ appid }) => ({ appid }) }, async (message) => {
-  const outcome = await continueUnbinding(message, deps);
-  logger.info('Unbinding continuation', { appid: message.appid, outcome });
-});
+export const handler = queueWorker(
+  { queue: 'account-unbinding', message: job, noun: 'unbinding continuation', logFields: ({ appid }) => ({ appid }) },
+  async (message) => {
+    const outcome = await continueUnbinding(message, deps);
+    logger.info('Unbinding continuation', { appid: message.appid, outcome });
+  },
+);

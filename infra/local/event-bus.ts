@@ -124,7 +124,9 @@ export function startLocalEventBus(options: LocalEventBusOptions): LocalEventBus
         for (const listener of listeners) listener(envelope);
         if (options.targetUrl && !(await deliverToTarget(envelope))) {
           // In order: this event and the rest of the batch stay pending.
-          log(`event bus: ${options.targetUrl} did not take ${event.detailType} ${event.eventId} for ${Math.round(targetRetryMs / 1000)} s; it stays pending and is retried`);
+          log(
+            `event bus: ${options.targetUrl} did not take ${event.detailType} ${event.eventId} for ${Math.round(targetRetryMs / 1000)} s; it stays pending and is retried`,
+          );
           failed.push(...events.slice(index).map((rest) => rest.eventId));
           break;
         }
@@ -163,7 +165,9 @@ export function startLocalEventBus(options: LocalEventBusOptions): LocalEventBus
   })();
 
   return {
-    description: options.targetUrl ? `in-process; every event POSTed to ${options.targetUrl} (retried 2xx-or-pending)` : 'in-process (set EVENT_TARGET_URL to have every event POSTed to a URL)',
+    description: options.targetUrl
+      ? `in-process; every event POSTed to ${options.targetUrl} (retried 2xx-or-pending)`
+      : 'in-process (set EVENT_TARGET_URL to have every event POSTed to a URL)',
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -18,14 +18,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { HubFunction, Route } from '#infra/catalogue.ts';
-import {
-  bearerToken,
-  iamAuthorizerContext,
-  jwtAuthorizerContext,
-  refusalMessages,
-  verifyConsoleToken,
-  verifyServiceToken,
-} from '#infra/local/authorizers.ts';
+import { bearerToken, iamAuthorizerContext, jwtAuthorizerContext, refusalMessages, verifyConsoleToken, verifyServiceToken } from '#infra/local/authorizers.ts';
 import { consoleAsset, consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
 import { FunctionTimedOut, loadHandler, type Invoke } from '#infra/local/functions.ts';
 import { openApiDocument } from '#infra/local/openapi.ts';
@@ -76,13 +69,7 @@ export interface LocalGateway {
 
 type Target = { fn: HubFunction; route: Route };
 
-const envelope = (
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-  details?: Record<string, unknown>,
-): GatewayResponse => ({
+const envelope = (status: number, code: string, message: string, headers: Record<string, string> = {}, details?: Record<string, unknown>): GatewayResponse => ({
   statusCode: status,
   headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   cookies: [],
@@ -108,11 +95,21 @@ function parseRefusal(error: NodeJS.ErrnoException): Refusal | undefined {
     case 'EPIPE':
       return undefined;
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'validation_failed', message: 'The request headers are too large.', details: { fields: [{ field: 'headers', message: 'are too large' }] } };
+      return {
+        status: 431,
+        code: 'validation_failed',
+        message: 'The request headers are too large.',
+        details: { fields: [{ field: 'headers', message: 'are too large' }] },
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, code: 'validation_failed', message: 'The request did not arrive in time.' };
     case 'HPE_INVALID_METHOD':
-      return { status: 400, code: 'validation_failed', message: 'The request method is not one this gateway knows.', details: { fields: [{ field: 'method', message: 'is not a known HTTP method' }] } };
+      return {
+        status: 400,
+        code: 'validation_failed',
+        message: 'The request method is not one this gateway knows.',
+        details: { fields: [{ field: 'method', message: 'is not a known HTTP method' }] },
+      };
     default:
       return { status: 400, code: 'validation_failed', message: 'The request is not valid HTTP/1.1.' };
   }
@@ -190,7 +187,12 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
     const match = matchRoute(routes, method, rawPath);
     if (match.kind === 'bad_path') {
-      return refuse({ status: 400, code: 'validation_failed', message: 'The request path is not valid URL encoding.', details: { fields: [{ field: 'path', message: 'is not valid URL encoding' }] } });
+      return refuse({
+        status: 400,
+        code: 'validation_failed',
+        message: 'The request path is not valid URL encoding.',
+        details: { fields: [{ field: 'path', message: 'is not valid URL encoding' }] },
+      });
     }
     if (match.kind === 'not_found') return refuse(noRoute);
     const { fn, route } = match.compiled.target;
@@ -270,7 +272,10 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   /** An answer written straight to the socket, where Node has no response object to give. */
   function answerOnSocket(socket: Socket, refusal: Refusal, what: string): void {
     const response = refuse(refusal);
-    if (socket.writable) socket.end(rawHttpResponse({ ...response, headers: { ...response.headers, 'apigw-requestid': newRequestId() } }, STATUS_CODES[response.statusCode] ?? 'Error'));
+    if (socket.writable)
+      socket.end(
+        rawHttpResponse({ ...response, headers: { ...response.headers, 'apigw-requestid': newRequestId() } }, STATUS_CODES[response.statusCode] ?? 'Error'),
+      );
     else socket.destroy();
     log(`${what} ${response.statusCode}`);
   }

@@ -39,9 +39,7 @@ export function compileRoute<T>(route: Route, target: T): CompiledRoute<T> {
 }
 
 export type RouteMatch<T> =
-  | { kind: 'route'; compiled: CompiledRoute<T>; pathParameters: Record<string, string> }
-  | { kind: 'not_found' }
-  | { kind: 'bad_path' };
+  { kind: 'route'; compiled: CompiledRoute<T>; pathParameters: Record<string, string> } | { kind: 'not_found' } | { kind: 'bad_path' };
 
 /**
  * API Gateway's rules: a route matches on method and path; literal segments beat `{param}`, which
@@ -158,7 +156,12 @@ export function buildHttpApiEvent(request: IncomingRequest, options: EventOption
     const name = request.rawHeaders[i]!.toLowerCase();
     const value = request.rawHeaders[i + 1]!;
     if (name === 'cookie') {
-      cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
@@ -323,6 +326,7 @@ export function refusalResponse(style: GatewayStyle, refusal: Refusal): GatewayR
 /** The whole HTTP/1.1 message of a response, for the answers written straight to a socket (the request could not be parsed). */
 export function rawHttpResponse(response: GatewayResponse, reason: string): Buffer {
   const head = [`HTTP/1.1 ${response.statusCode} ${reason}`];
-  for (const [name, value] of Object.entries({ ...response.headers, 'content-length': String(response.body.length), connection: 'close' })) head.push(`${name}: ${value}`);
+  for (const [name, value] of Object.entries({ ...response.headers, 'content-length': String(response.body.length), connection: 'close' }))
+    head.push(`${name}: ${value}`);
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), response.body]);
 }

@@ -119,7 +119,20 @@ const schemas: Record<string, JsonSchema> = {
         description: 'Owner only.',
       },
     },
-    ['appid', 'userName', 'nickname', 'serviceType', 'verified', 'status', 'role', 'permissions', 'capabilities', 'isDefault', 'plaintextAuthorization', 'authorizedAt'],
+    [
+      'appid',
+      'userName',
+      'nickname',
+      'serviceType',
+      'verified',
+      'status',
+      'role',
+      'permissions',
+      'capabilities',
+      'isDefault',
+      'plaintextAuthorization',
+      'authorizedAt',
+    ],
   ),
   AuthorizationLink: object({ authorizeUrl: { type: 'string', format: 'uri' }, mobileAuthorizeUrl: { type: 'string', format: 'uri' }, expiresAt: isoTime }),
   WeChatPush: object(
@@ -181,14 +194,19 @@ const schemas: Record<string, JsonSchema> = {
   Contact: object({
     unionid: { type: 'string' },
     accounts: arrayOf(
-      object(
-        { appid: { type: 'string' }, openid: { type: 'string' }, subscribed: { type: 'boolean' }, subscribedAt: isoTime, unsubscribedAt: isoTime },
-        ['appid', 'openid', 'subscribed'],
-      ),
+      object({ appid: { type: 'string' }, openid: { type: 'string' }, subscribed: { type: 'boolean' }, subscribedAt: isoTime, unsubscribedAt: isoTime }, [
+        'appid',
+        'openid',
+        'subscribed',
+      ]),
     ),
   }),
   DepartmentAccounts: object({ departmentId: { type: 'string' }, appids: arrayOf({ type: 'string' }) }),
-  AuditEvent: object({ at: isoTime, actor: { type: 'string' }, action: { type: 'string' }, appid: { type: 'string' }, details: { type: 'object' } }, ['at', 'actor', 'action']),
+  AuditEvent: object({ at: isoTime, actor: { type: 'string' }, action: { type: 'string' }, appid: { type: 'string' }, details: { type: 'object' } }, [
+    'at',
+    'actor',
+    'action',
+  ]),
   AccessToken: object({ appid: { type: 'string' }, accessToken: { type: 'string' }, expiresAt: isoTime }),
   OAuthOrigins: object({ origins: arrayOf({ type: 'string', description: 'https://host[:port], normalized' }) }),
   OAuthUser: object(
@@ -199,7 +217,14 @@ const schemas: Record<string, JsonSchema> = {
       unionid: { type: 'string' },
       scope: { type: 'string', enum: ['snsapi_base', 'snsapi_userinfo'] },
       user: object(
-        { nickname: { type: 'string' }, headImgUrl: { type: 'string' }, sex: { type: 'integer' }, province: { type: 'string' }, city: { type: 'string' }, country: { type: 'string' } },
+        {
+          nickname: { type: 'string' },
+          headImgUrl: { type: 'string' },
+          sex: { type: 'integer' },
+          province: { type: 'string' },
+          city: { type: 'string' },
+          country: { type: 'string' },
+        },
         [],
       ),
     },
@@ -224,7 +249,12 @@ const page = (name: string, items: JsonSchema): JsonSchema => ({
 
 /** The success answer and the route's own error codes, per console and internal route (API.md §3). */
 const answers: Record<string, Answer> = {
-  'POST /v1/authorizations': { status: 201, description: 'The PC and mobile authorization links', schema: ref('AuthorizationLink'), errors: ['wechat_not_ready', 'wechat_error'] },
+  'POST /v1/authorizations': {
+    status: 201,
+    description: 'The PC and mobile authorization links',
+    schema: ref('AuthorizationLink'),
+    errors: ['wechat_not_ready', 'wechat_error'],
+  },
   'GET /v1/accounts': { status: 200, description: 'Owned and shared accounts', schema: object({ accounts: arrayOf(ref('Account')) }) },
   'GET /v1/accounts/{appid}': { status: 200, description: 'The account', schema: ref('Account') },
   'PATCH /v1/accounts/{appid}': { status: 200, description: 'The updated account', schema: ref('Account') },
@@ -257,10 +287,19 @@ const answers: Record<string, Answer> = {
   'GET /v1/communities': { status: 200, description: 'The tenant’s communities', schema: object({ communities: arrayOf(ref('Community')) }) },
   'PUT /v1/communities/{communityId}': { status: 200, description: 'The community', schema: ref('Community'), errors: ['account_not_active'] },
   'DELETE /v1/accounts/{appid}/communities': { status: 200, description: 'How many links were removed', schema: object({ unlinked: { type: 'integer' } }) },
-  'POST /v1/accounts/{appid}/fan-syncs': { status: 202, description: 'The queued (or the running) sync job', schema: object({ jobId: { type: 'string' } }), errors: ['account_not_active'] },
+  'POST /v1/accounts/{appid}/fan-syncs': {
+    status: 202,
+    description: 'The queued (or the running) sync job',
+    schema: object({ jobId: { type: 'string' } }),
+    errors: ['account_not_active'],
+  },
   'GET /v1/accounts/{appid}/fan-syncs/{jobId}': { status: 200, description: 'The job and its progress', schema: ref('FanSyncJob') },
   'GET /v1/accounts/{appid}/fans': { status: 200, description: 'A page of followers', schema: page('fans', ref('Fan')) },
-  'GET /v1/accounts/{appid}/messages': { status: 200, description: 'A page of the messages and events users sent, newest first (30 days)', schema: page('messages', ref('WeChatPush')) },
+  'GET /v1/accounts/{appid}/messages': {
+    status: 200,
+    description: 'A page of the messages and events users sent, newest first (30 days)',
+    schema: page('messages', ref('WeChatPush')),
+  },
   'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
   'GET /v1/accounts/{appid}/auto-replies': {
     status: 200,
@@ -330,17 +369,27 @@ const pushQuery = [
 const echoQuery = [...signatureQuery, { name: 'echostr', description: 'Echoed verbatim when the signature holds' }];
 const xmlPush = { required: true, content: { 'text/xml': { schema: { type: 'string', description: '<xml><ToUserName/><Encrypt/></xml>, at most 64 KiB' } } } };
 const plainText = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
-const refusedPush = { description: 'A bad signature, timestamp, ciphertext or XML; nothing changes', content: { 'application/json': { schema: ref('Error') } } };
+const refusedPush = {
+  description: 'A bad signature, timestamp, ciphertext or XML; nothing changes',
+  content: { 'application/json': { schema: ref('Error') } },
+};
 
 /** WeChat's routes: signed query strings, XML bodies, plain-text answers (API.md §2). */
-const wechatOperations: Record<string, { summary: string; query: { name: string; description: string; required?: boolean }[]; body?: unknown; responses: Record<string, unknown> }> = {
+const wechatOperations: Record<
+  string,
+  { summary: string; query: { name: string; description: string; required?: boolean }[]; body?: unknown; responses: Record<string, unknown> }
+> = {
   'POST /v1/wechat/component': {
     summary: '授权事件接收URL: ticket and authorization pushes',
     query: pushQuery,
     body: xmlPush,
     responses: { '200': plainText('`success`'), '400': refusedPush, '401': refusedPush },
   },
-  'GET /v1/wechat/component': { summary: 'URL check of the authorization-event URL', query: echoQuery, responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush } },
+  'GET /v1/wechat/component': {
+    summary: 'URL check of the authorization-event URL',
+    query: echoQuery,
+    responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush },
+  },
   'POST /v1/wechat/accounts/{appid}/messages': {
     summary: '消息与事件接收URL: events, messages, the full-network release test',
     query: pushQuery,
@@ -354,7 +403,11 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
       '401': refusedPush,
     },
   },
-  'GET /v1/wechat/accounts/{appid}/messages': { summary: 'URL check of the message URL', query: echoQuery, responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush } },
+  'GET /v1/wechat/accounts/{appid}/messages': {
+    summary: 'URL check of the message URL',
+    query: echoQuery,
+    responses: { '200': plainText('The echostr'), '400': refusedPush, '401': refusedPush },
+  },
   'GET /v1/wechat/authorize': {
     summary: 'The authorizeUrl: a page on the hub’s domain (授权发起页域名) that forwards the browser to WeChat’s consent page',
     query: [
@@ -378,7 +431,10 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
       { name: 'scope', description: '`snsapi_base` or `snsapi_userinfo`; default from the tenant’s plaintextAuthorization', required: false },
     ],
     responses: {
-      '302': { description: 'To WeChat’s component web authorization page (WECHAT.md §11.2)', headers: { Location: { schema: { type: 'string', format: 'uri' } } } },
+      '302': {
+        description: 'To WeChat’s component web authorization page (WECHAT.md §11.2)',
+        headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+      },
       '400': { description: '`validation_failed`, `redirect_not_allowed`', content: { 'application/json': { schema: ref('Error') } } },
       '404': { description: '`not_found`: no such account, or no tenant holds it', content: { 'application/json': { schema: ref('Error') } } },
       '422': { description: '`account_not_active`', content: { 'application/json': { schema: ref('Error') } } },
@@ -393,7 +449,8 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
     ],
     responses: {
       '302': {
-        description: 'To the page with `?code=<one-time hub code>&state=…` or `?error=access_denied|invalid_code|wechat_error|server_error&state=…`; for an unknown, used or expired state to CONSOLE_URL with `?oauth=error&code=oauth_state_invalid`',
+        description:
+          'To the page with `?code=<one-time hub code>&state=…` or `?error=access_denied|invalid_code|wechat_error|server_error&state=…`; for an unknown, used or expired state to CONSOLE_URL with `?oauth=error&code=oauth_state_invalid`',
         headers: { Location: { schema: { type: 'string', format: 'uri' } } },
       },
     },
@@ -416,11 +473,18 @@ const wechatOperations: Record<string, { summary: string; query: { name: string;
 
 const conversion: ConversionConfig = { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore' };
 
-type ValibotNode = { type?: string; wrapped?: ValibotNode; pipe?: readonly { kind?: string; type?: string; message?: unknown }[]; entries?: Record<string, ValibotNode> };
+type ValibotNode = {
+  type?: string;
+  wrapped?: ValibotNode;
+  pipe?: readonly { kind?: string; type?: string; message?: unknown }[];
+  entries?: Record<string, ValibotNode>;
+};
 
 /** Messages of a pipe's `check` actions: rules JSON Schema cannot express. */
 function checkMessages(schema: ValibotNode): string[] {
-  return (schema.pipe ?? []).filter((item) => item.kind === 'validation' && item.type === 'check' && typeof item.message === 'string').map((item) => item.message as string);
+  return (schema.pipe ?? [])
+    .filter((item) => item.kind === 'validation' && item.type === 'check' && typeof item.message === 'string')
+    .map((item) => item.message as string);
 }
 
 /** A valibot schema as JSON Schema (input type), without the `$schema` line that nests badly. */
@@ -527,12 +591,15 @@ function internalOperation(fn: DocumentedFunction, route: Route, key: string) {
     security: [{ awsSigV4: [] }],
     parameters: pathParameters(route, undefined),
     ...(answer?.body ? { requestBody: { required: true, content: { 'application/json': { schema: answer.body } } } } : {}),
-    responses: answer ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) } : undocumented(fn),
+    responses: answer
+      ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) }
+      : undocumented(fn),
   };
 }
 
 /** Catalogue descriptions start with the route key when the function serves one route. */
-const summaryOf = (fn: DocumentedFunction, key: string): string => (fn.description.startsWith(`${key}:`) ? fn.description.slice(key.length + 1).trim() : fn.description);
+const summaryOf = (fn: DocumentedFunction, key: string): string =>
+  fn.description.startsWith(`${key}:`) ? fn.description.slice(key.length + 1).trim() : fn.description;
 
 function tagOf(path: string): string {
   if (path.startsWith('/v1/authorizations')) return 'binding';

@@ -70,7 +70,12 @@ export class QueueJournal {
   received(messages: readonly JournalMessage[]): void {
     this.#append(
       messages.map((m) => ({
-        recv: { id: m.messageId, receiveCount: m.receiveCount, visibleAt: m.visibleAt, ...(m.firstReceivedAt !== undefined ? { firstReceivedAt: m.firstReceivedAt } : {}) },
+        recv: {
+          id: m.messageId,
+          receiveCount: m.receiveCount,
+          visibleAt: m.visibleAt,
+          ...(m.firstReceivedAt !== undefined ? { firstReceivedAt: m.firstReceivedAt } : {}),
+        },
       })),
     );
   }
@@ -124,7 +129,12 @@ function replay(text: string): JournalState {
   const dead: JournalDeadLetter[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    let record: Partial<{ put: JournalMessage; recv: { id: string; receiveCount: number; firstReceivedAt?: number; visibleAt: number }; del: string; dead: JournalDeadLetter }>;
+    let record: Partial<{
+      put: JournalMessage;
+      recv: { id: string; receiveCount: number; firstReceivedAt?: number; visibleAt: number };
+      del: string;
+      dead: JournalDeadLetter;
+    }>;
     try {
       record = JSON.parse(line) as typeof record;
     } catch {

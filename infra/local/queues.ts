@@ -20,22 +20,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { HubQueue } from '#infra/catalogue.ts';
 import { QueueJournal, type JournalMessage, type JournalState } from '#infra/local/queue-journal.ts';
-import {
-  registerLocalQueues,
-  unregisterLocalQueues,
-  type LocalQueueRegistry,
-  type QueueMessage,
-} from '#shared/adapters/queues/queue-publisher.ts';
+import { registerLocalQueues, unregisterLocalQueues, type LocalQueueRegistry, type QueueMessage } from '#shared/adapters/queues/queue-publisher.ts';
 
 export const MAX_BATCH_ENTRIES = 10;
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 export const MAX_DELAY_SECONDS = 900;
 const LOCAL_ACCOUNT = '000000000000';
 
-export type QueueSpec = Pick<
-  HubQueue,
-  'name' | 'consumer' | 'batchSize' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'maxConcurrency'
-> & {
+export type QueueSpec = Pick<HubQueue, 'name' | 'consumer' | 'batchSize' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'maxConcurrency'> & {
   /** False while the consumer function is not in the catalogue yet: messages are kept, not delivered. */
   consumerDeployed?: boolean;
 };
@@ -327,11 +319,14 @@ class LocalQueue {
     this.timer = undefined;
     this.timerAt = next;
     if (next === Infinity) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, next - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, next - now),
+    );
     this.timer.unref();
   }
 
@@ -371,7 +366,9 @@ export function createLocalQueues(options: {
   const queue = (name: string): LocalQueue => {
     const found = queues.get(name);
     if (!found) {
-      throw new Error(`No local queue named "${name}" (running: ${[...queues.keys()].join(', ') || 'none'}; a queue exists once its consumer or a producer is in the catalogue).`);
+      throw new Error(
+        `No local queue named "${name}" (running: ${[...queues.keys()].join(', ') || 'none'}; a queue exists once its consumer or a producer is in the catalogue).`,
+      );
     }
     return found;
   };

@@ -68,10 +68,7 @@ function parseCron(body: string, expression: string): CronSchedule {
   };
 }
 
-function parseField(
-  text: string,
-  f: { name: string; min: number; max: number; names?: string[] | undefined; expression: string },
-): Set<number> {
+function parseField(text: string, f: { name: string; min: number; max: number; names?: string[] | undefined; expression: string }): Set<number> {
   const fail = (why: string): never => {
     throw new Error(`Invalid schedule "${f.expression}": ${f.name} "${text}" ${why}.`);
   };
@@ -202,12 +199,15 @@ export function startLocalSchedules(options: {
   const arm = (name: string, schedule: ScheduleExpression, waitMs?: number) => {
     if (stopped) return;
     const remaining = waitMs ?? delayUntilNextRun(schedule, now());
-    const timer = setTimeout(() => {
-      if (remaining > MAX_TIMER_MS) return arm(name, schedule, remaining - MAX_TIMER_MS);
-      if (running.has(name)) log(`schedule ${name}: skipped a tick, the previous run is still going`);
-      else void runOnce(name);
-      arm(name, schedule);
-    }, Math.min(remaining, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        if (remaining > MAX_TIMER_MS) return arm(name, schedule, remaining - MAX_TIMER_MS);
+        if (running.has(name)) log(`schedule ${name}: skipped a tick, the previous run is still going`);
+        else void runOnce(name);
+        arm(name, schedule);
+      },
+      Math.min(remaining, MAX_TIMER_MS),
+    );
     timer.unref();
     timers.set(name, timer);
   };

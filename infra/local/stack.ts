@@ -29,14 +29,7 @@ import { startGateway, type LocalGateway } from '#infra/local/gateway.ts';
 import { createLocalQueues, type LocalQueues } from '#infra/local/queues.ts';
 import { startLocalSchedules, type LocalSchedules } from '#infra/local/schedules.ts';
 import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
-import {
-  DEFAULT_DATA_DIR,
-  loadJwtSecret,
-  localDataDir,
-  mintConsoleToken,
-  mintServiceToken,
-  type ConsoleTokenRequest,
-} from '#infra/local/tokens.ts';
+import { DEFAULT_DATA_DIR, loadJwtSecret, localDataDir, mintConsoleToken, mintServiceToken, type ConsoleTokenRequest } from '#infra/local/tokens.ts';
 import { config, resetConfigForTests } from '#shared/config/config.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 
@@ -134,7 +127,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // A table kept from a run that did not save the simulator's world yet: its accounts are unknown to the new world.
     const worldMissing =
-      dataDir !== undefined && !options.fresh && withSimulator && existsSync(join(dataDir, 'dynamodb.sqlite')) && !existsSync(join(dataDir, SIMULATOR_STATE_FILE));
+      dataDir !== undefined &&
+      !options.fresh &&
+      withSimulator &&
+      existsSync(join(dataDir, 'dynamodb.sqlite')) &&
+      !existsSync(join(dataDir, SIMULATOR_STATE_FILE));
 
     // 1. DynamoDB and the table.
     let dynamoDbEndpoint = process.env.DYNAMODB_ENDPOINT ?? '';
@@ -173,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     parts.lock?.update({ gatewayUrl: gateway.baseUrl });
 
     // 3. The environment the handlers read at cold start.
-    const simulatorPort = withSimulator ? (options.simulator?.port || (await freePort())) : undefined;
+    const simulatorPort = withSimulator ? options.simulator?.port || (await freePort()) : undefined;
     const simulatorUrl = simulatorPort ? `http://127.0.0.1:${simulatorPort}` : undefined;
     setEnv('TABLE_NAME', tableName);
     setEnv('DYNAMODB_ENDPOINT', dynamoDbEndpoint);
@@ -242,7 +239,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       parts.simulator = simulator;
       if (worldMissing) {
-        log(`the table in ${dataDir} was kept, but no simulated WeChat was saved beside it (a data directory from an older version): accounts bound before are unknown to the simulator; npm start -- --fresh starts both empty`);
+        log(
+          `the table in ${dataDir} was kept, but no simulated WeChat was saved beside it (a data directory from an older version): accounts bound before are unknown to the simulator; npm start -- --fresh starts both empty`,
+        );
       }
     }
     queues.resume();

@@ -30,7 +30,10 @@ export function listClaim(value: unknown): string[] {
     } catch {
       // not JSON: API Gateway's "[a b]" form
     }
-    return text.slice(1, -1).split(/[\s,]+/).filter(Boolean);
+    return text
+      .slice(1, -1)
+      .split(/[\s,]+/)
+      .filter(Boolean);
   }
   return text.split(/[\s,]+/).filter(Boolean);
 }

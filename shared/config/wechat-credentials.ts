@@ -59,7 +59,13 @@ function rememberedOr(source: 'env' | 'secret', raw: string, parse: () => WeChat
   return credentials;
 }
 
-const envNames = ['WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_SECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_AES_KEY', 'WECHAT_COMPONENT_PREVIOUS_AES_KEY'] as const;
+const envNames = [
+  'WECHAT_COMPONENT_APPID',
+  'WECHAT_COMPONENT_SECRET',
+  'WECHAT_COMPONENT_TOKEN',
+  'WECHAT_COMPONENT_AES_KEY',
+  'WECHAT_COMPONENT_PREVIOUS_AES_KEY',
+] as const;
 
 /**
  * The current credentials. From Secrets Manager (cached by Powertools for 5 minutes, so a rotated

@@ -62,5 +62,9 @@ export async function batchWriteAll(client: DynamoDBDocumentClient, table: strin
 
 /** Deletes every item by key (see `batchWriteAll`). */
 export function batchDeleteAll(client: DynamoDBDocumentClient, table: string, keys: readonly Item[]): Promise<{ calls: number }> {
-  return batchWriteAll(client, table, keys.map((Key) => ({ DeleteRequest: { Key } })));
+  return batchWriteAll(
+    client,
+    table,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+  );
 }

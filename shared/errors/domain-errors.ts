@@ -60,11 +60,7 @@ export class DomainError extends Error {
   /** Extra response headers, e.g. `Retry-After`. */
   readonly headers?: Record<string, string>;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { details?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -138,9 +134,7 @@ export class RateLimited extends DomainError {
 }
 
 export class WeChatNotReady extends DomainError {
-  constructor(
-    message = 'WeChat has not pushed a component_verify_ticket yet (it pushes one every 10 minutes). Try again shortly.',
-  ) {
+  constructor(message = 'WeChat has not pushed a component_verify_ticket yet (it pushes one every 10 minutes). Try again shortly.') {
     super('wechat_not_ready', message);
   }
 }

@@ -71,7 +71,13 @@ export function internalRoute<P extends AnySchema, Q extends AnySchema = typeof 
         { params: spec.params, query, body: spec.body },
         { params: event.pathParameters ?? {}, query: event.queryStringParameters ?? {}, body: spec.body ? jsonObjectBody(event) : undefined },
       );
-      const result = await run({ callerArn, event, params: input.params as v.InferOutput<P>, query: input.query as v.InferOutput<Q>, body: input.body as Out<B> });
+      const result = await run({
+        callerArn,
+        event,
+        params: input.params as v.InferOutput<P>,
+        query: input.query as v.InferOutput<Q>,
+        body: input.body as Out<B>,
+      });
       return jsonResponse(result.status, result.body);
     });
 }

@@ -52,8 +52,7 @@ function jsonOf(body: string): unknown {
   }
 }
 
-const describeError = (error: unknown) =>
-  error instanceof Error ? { name: error.name, message: error.message.slice(0, 300) } : String(error).slice(0, 300);
+const describeError = (error: unknown) => (error instanceof Error ? { name: error.name, message: error.message.slice(0, 300) } : String(error).slice(0, 300));
 
 export function queueWorker<S extends AnySchema>(spec: QueueWorkerSpec<S>, step: (message: v.InferOutput<S>, delivery: Delivery) => Promise<void>) {
   const { maxReceiveCount } = hubQueue(spec.queue);

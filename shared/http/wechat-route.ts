@@ -23,13 +23,7 @@ import { config } from '#shared/config/config.ts';
 import { wechatCredentials, type WeChatCredentials } from '#shared/config/wechat-credentials.ts';
 import { DynamoAccountUserNames, DynamoPushSignatures } from '#shared/adapters/dynamodb/push-deliveries.ts';
 import { db, tableName } from '#shared/db/client.ts';
-import {
-  checkAddressee,
-  deliverOnce,
-  type AccountUserNames,
-  type PushDeliveryDeps,
-  type PushUrl,
-} from '#shared/domain/messages/push-delivery.ts';
+import { checkAddressee, deliverOnce, type AccountUserNames, type PushDeliveryDeps, type PushUrl } from '#shared/domain/messages/push-delivery.ts';
 import { NotFound, Unauthorized, ValidationFailed } from '#shared/errors/domain-errors.ts';
 import type { JsonResponse } from '#shared/http/error-envelope.ts';
 import { baseHttpStack, bodyLimit, rawBody } from '#shared/http/middleware.ts';

@@ -31,7 +31,8 @@ const queues = [
   },
   {
     name: 'account-unbinding',
-    description: 'Continuations of owners unbindings, delayed past the starting request: the rest of the cascade and the final transaction when that request died',
+    description:
+      'Continuations of owners unbindings, delayed past the starting request: the rest of the cascade and the final transaction when that request died',
     consumer: 'unbinding-worker',
     batchSize: 1,
     visibilityTimeoutSeconds: 120,
@@ -60,7 +61,8 @@ const queues = [
   },
   {
     name: 'authorization-push',
-    description: 'Stored authorized/updateauthorized pushes waiting to be applied (api_get_authorizer_info, maybe api_query_auth) after the hub answered WeChat',
+    description:
+      'Stored authorized/updateauthorized pushes waiting to be applied (api_get_authorizer_info, maybe api_query_auth) after the hub answered WeChat',
     consumer: 'authorization-push-worker',
     batchSize: 1,
     // Longer than the worker's timeout (infra/catalogue.ts): a running delivery is never handed out again.

@@ -154,10 +154,7 @@ export class WeChatApiClient {
   }
 
   /** `api_query_auth`: exchanges an authorization code for the account's appid, tokens and permission sets. */
-  async queryAuth(
-    component: TokenSource,
-    request: { componentAppId: string; authorizationCode: string },
-  ): Promise<QueryAuthResult> {
+  async queryAuth(component: TokenSource, request: { componentAppId: string; authorizationCode: string }): Promise<QueryAuthResult> {
     const api = 'api_query_auth';
     const raw = await this.call({
       api,
@@ -194,10 +191,7 @@ export class WeChatApiClient {
   }
 
   /** `api_get_authorizer_info`: the account's details and its granted permission sets. */
-  async getAuthorizerInfo(
-    component: TokenSource,
-    request: { componentAppId: string; authorizerAppId: string },
-  ): Promise<AuthorizerInfoResult> {
+  async getAuthorizerInfo(component: TokenSource, request: { componentAppId: string; authorizerAppId: string }): Promise<AuthorizerInfoResult> {
     const api = 'api_get_authorizer_info';
     const raw = await this.call({
       api,
@@ -213,10 +207,7 @@ export class WeChatApiClient {
   }
 
   /** `api_get_authorizer_list`: every account authorizing the component, `count` ≤ 500 a page. */
-  async getAuthorizerList(
-    component: TokenSource,
-    request: { componentAppId: string; offset: number; count: number },
-  ): Promise<AuthorizerListResult> {
+  async getAuthorizerList(component: TokenSource, request: { componentAppId: string; offset: number; count: number }): Promise<AuthorizerListResult> {
     const raw = await this.call({
       api: 'api_get_authorizer_list',
       method: 'POST',
@@ -490,7 +481,10 @@ export class WeChatApiClient {
       accessToken: requiredString(api, raw, 'access_token'),
       expiresIn: expiresIn(raw),
       openId: requiredString(api, raw, 'openid'),
-      scopes: String(raw.scope ?? '').split(',').map((scope) => scope.trim()).filter(Boolean),
+      scopes: String(raw.scope ?? '')
+        .split(',')
+        .map((scope) => scope.trim())
+        .filter(Boolean),
       isSnapshotUser: numberOr(raw.is_snapshotuser, 0) === 1,
     };
     if (typeof raw.refresh_token === 'string' && raw.refresh_token !== '') result.refreshToken = raw.refresh_token;
@@ -510,7 +504,13 @@ export class WeChatApiClient {
     });
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
     const info: SnsUserInfo = { openId: requiredString(api, raw, 'openid') };
-    const fields = { nickname: text(raw.nickname), province: text(raw.province), city: text(raw.city), country: text(raw.country), headImgUrl: text(raw.headimgurl) };
+    const fields = {
+      nickname: text(raw.nickname),
+      province: text(raw.province),
+      city: text(raw.city),
+      country: text(raw.country),
+      headImgUrl: text(raw.headimgurl),
+    };
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) (info as unknown as Record<string, unknown>)[name] = value;
     if (raw.sex !== undefined) info.sex = numberOr(raw.sex, 0);
     if (typeof raw.unionid === 'string' && raw.unionid !== '') info.unionId = raw.unionid;
@@ -595,9 +595,7 @@ export class WeChatApiClient {
     try {
       const response = await this.fetchImpl(url, {
         method: call.method,
-        ...(call.body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body) }),
+        ...(call.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body) }),
         signal: controller.signal,
       });
       status = response.status;
@@ -655,9 +653,7 @@ function errorCode(error: unknown): string | undefined {
 function secretsOf(body: unknown): string[] {
   if (Array.isArray(body)) return body.flatMap(secretsOf);
   if (!isObject(body)) return [];
-  return Object.entries(body).flatMap(([name, value]) =>
-    SECRET_BODY_FIELDS.has(name) && typeof value === 'string' ? [value] : secretsOf(value),
-  );
+  return Object.entries(body).flatMap(([name, value]) => (SECRET_BODY_FIELDS.has(name) && typeof value === 'string' ? [value] : secretsOf(value)));
 }
 
 /**

@@ -12,14 +12,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual, type Decipher } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 
-export type CryptoFailure =
-  | 'bad_key'
-  | 'bad_base64'
-  | 'bad_length'
-  | 'bad_padding'
-  | 'bad_frame'
-  | 'foreign_appid'
-  | 'bad_signature';
+export type CryptoFailure = 'bad_key' | 'bad_base64' | 'bad_length' | 'bad_padding' | 'bad_frame' | 'foreign_appid' | 'bad_signature';
 
 const failureMessages: Record<CryptoFailure, string> = {
   bad_key: 'EncodingAESKey must be 43 characters of [A-Za-z0-9] decoding to 32 bytes',

@@ -77,7 +77,11 @@ export function unbindingContinuation(): UnbindingContinuation {
 
 /** The console's account reads (who sees what). */
 export function accountQueries(): AccountQueries {
-  return new AccountQueries(new DynamoAccountDirectory(db(), tableName()), new DynamoDepartmentGrants(db(), tableName()), config().bindingPolicy.requiredFuncIds);
+  return new AccountQueries(
+    new DynamoAccountDirectory(db(), tableName()),
+    new DynamoDepartmentGrants(db(), tableName()),
+    config().bindingPolicy.requiredFuncIds,
+  );
 }
 
 /** `PATCH /v1/accounts/{appid}`. */

@@ -42,6 +42,8 @@ export function sharingCascadesOn(client: DynamoDBDocumentClient, table: string,
   const reads = new DynamoSharingCascadeReads(client, table);
   return {
     unbind: { itemsToRemove: async (appid) => sharingRemovalItems(table, appid, await whatUnbindingTakes(appid, reads), clock().toISOString()) },
-    release: { itemsToRemove: async (tenantId, appid) => sharingRemovalItems(table, appid, await whatReleaseTakes(tenantId, appid, reads), clock().toISOString()) },
+    release: {
+      itemsToRemove: async (tenantId, appid) => sharingRemovalItems(table, appid, await whatReleaseTakes(tenantId, appid, reads), clock().toISOString()),
+    },
   };
 }

@@ -88,7 +88,11 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     const sdkFloorEntry = join(scratch, 'sdk-floor-handler.ts');
     writeFileSync(sdkFloorEntry, sdkFloorHandler);
 
-    const entries = [{ name: FLOOR, entry: floorEntry }, { name: SDK_FLOOR, entry: sdkFloorEntry }, ...hubFunctions.map((fn) => ({ name: fn.name, entry: handlerEntry(fn.name) }))];
+    const entries = [
+      { name: FLOOR, entry: floorEntry },
+      { name: SDK_FLOOR, entry: sdkFloorEntry },
+      ...hubFunctions.map((fn) => ({ name: fn.name, entry: handlerEntry(fn.name) })),
+    ];
     const bundles = new Map<string, string>();
     for (const { name, entry } of entries) {
       progress(`bundling ${name}`);
@@ -121,10 +125,7 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     const sdkFloorLoadMs = median(samples.get(SDK_FLOOR)!);
     const floor = { bytes: statSync(bundles.get(FLOOR)!).size, loadMs: round(floorLoadMs) };
     const sdkFloor = { bytes: statSync(bundles.get(SDK_FLOOR)!).size, loadMs: round(sdkFloorLoadMs) };
-    const functions: Record<
-      string,
-      { bytes: number; loadMs: number; ratio: number; ratioToSdkFloor: number } | { bytes: number; error: string }
-    > = {};
+    const functions: Record<string, { bytes: number; loadMs: number; ratio: number; ratioToSdkFloor: number } | { bytes: number; error: string }> = {};
     for (const fn of hubFunctions) {
       const bytes = statSync(bundles.get(fn.name)!).size;
       const error = errors.get(fn.name);

@@ -22,7 +22,8 @@ import { db } from '#shared/db/client.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
 import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
 
-export const description = 'a full sync of N followers through the local stack against the simulator at 20 ms, against the floor ⌈N/100⌉ × latency ÷ concurrency';
+export const description =
+  'a full sync of N followers through the local stack against the simulator at 20 ms, against the floor ⌈N/100⌉ × latency ÷ concurrency';
 
 const N = Number(process.env.FANS_BENCH_FOLLOWERS ?? 100_000);
 const LATENCY_MS = Number(process.env.FANS_BENCH_LATENCY_MS ?? 20);
@@ -40,7 +41,9 @@ function countRequests(client: DynamoDBDocumentClient) {
       byCommand[name] = (byCommand[name] ?? 0) + 1;
       if (name === 'BatchWriteItem') {
         // The document client's input (`type: 'Follower'`) or, past marshalling, the wire form (`type: { S: 'Follower' }`).
-        const requests = Object.values((args.input as { RequestItems?: Record<string, { PutRequest?: { Item?: { type?: unknown } } }[]> }).RequestItems ?? {}).flat();
+        const requests = Object.values(
+          (args.input as { RequestItems?: Record<string, { PutRequest?: { Item?: { type?: unknown } } }[]> }).RequestItems ?? {},
+        ).flat();
         followersWritten += requests.filter((request) => {
           const type = request.PutRequest?.Item?.type;
           return type === 'Follower' || (type as { S?: string } | undefined)?.S === 'Follower';
@@ -62,7 +65,14 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     const simulator = stack.simulator!;
     const client = db();
     const counts = countRequests(client);
-    const appid = simulator.addAccount({ nickname: 'Bench', serviceType: 'service', verified: true, followers: N, unionidRatio: 0.3, principalName: 'Bench Ltd' }).appid;
+    const appid = simulator.addAccount({
+      nickname: 'Bench',
+      serviceType: 'service',
+      verified: true,
+      followers: N,
+      unionidRatio: 0.3,
+      principalName: 'Bench Ltd',
+    }).appid;
 
     progress(`binding an account with ${N} followers`);
     simulator.setLatency(LATENCY_MS);
@@ -72,7 +82,9 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ended with ${location.search}`);
 
     const jobs = new DynamoFanSyncJobs(client, stack.tableName);
-    const slot = await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk }, ConsistentRead: true }));
+    const slot = await client.send(
+      new GetCommand({ TableName: stack.tableName, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk }, ConsistentRead: true }),
+    );
     const jobId = String(slot.Item?.jobId);
     let view = await jobs.view(appid, jobId);
     while (view && view.status !== 'done' && view.status !== 'failed') {
@@ -106,7 +118,7 @@ export async function run(progress: (message: string) => void): Promise<Record<s
       engineMsPerChunk: round(engineMsPerChunk),
       engineSeconds: round(engineSeconds),
       ratioToEngine: round(wallSeconds / engineSeconds),
-      calls: { 'user/get': listCalls, 'user/info/batchget': batchgetCalls, 'api_authorizer_token': calls['/cgi-bin/component/api_authorizer_token'] ?? 0 },
+      calls: { 'user/get': listCalls, 'user/info/batchget': batchgetCalls, api_authorizer_token: calls['/cgi-bin/component/api_authorizer_token'] ?? 0 },
       callLimits: { 'user/get': Math.ceil(N / 10_000) + 1, 'user/info/batchget': chunks },
       withinCallLimits: listCalls <= Math.ceil(N / 10_000) + 1 && batchgetCalls === chunks,
       dynamoDbRequests: requests,
@@ -123,7 +135,13 @@ async function engineCostOfChunk(client: DynamoDBDocumentClient, table: string):
   const followers = new DynamoFollowers(client, table);
   const jobs = new DynamoFanSyncJobs(client, table);
   const appid = 'wxbe0c000000000001';
-  await jobs.recordPage(appid, 'engine-sample', { page: 0, listed: ENGINE_SAMPLE_CHUNKS * 100, chunks: ENGINE_SAMPLE_CHUNKS, next: '', at: new Date().toISOString() });
+  await jobs.recordPage(appid, 'engine-sample', {
+    page: 0,
+    listed: ENGINE_SAMPLE_CHUNKS * 100,
+    chunks: ENGINE_SAMPLE_CHUNKS,
+    next: '',
+    at: new Date().toISOString(),
+  });
   const started = performance.now();
   for (let chunk = 0; chunk < ENGINE_SAMPLE_CHUNKS; chunk += 1) {
     const at = new Date().toISOString();

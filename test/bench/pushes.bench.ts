@@ -15,7 +15,8 @@ import { MessageCrypto, plainSignature } from '#shared/wechat/crypto.ts';
 import { buildXml, parseXmlTree } from '#shared/wechat/xml.ts';
 import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
 
-export const description = '20 000 mixed pushes (texts, clicks, follows, retries) through the local gateway: pushes/s, p50/p99, events = distinct pushes (ratio = crypto floor ÷ ours)';
+export const description =
+  '20 000 mixed pushes (texts, clicks, follows, retries) through the local gateway: pushes/s, p50/p99, events = distinct pushes (ratio = crypto floor ÷ ours)';
 
 const N = Number(process.env.PUSHES_BENCH_N ?? 20_000);
 const CONCURRENCY = Number(process.env.PUSHES_BENCH_CONCURRENCY ?? 16);
@@ -115,8 +116,18 @@ export async function run(progress: (message: string) => void): Promise<Record<s
       const nonce = String(randomBytes(4).readUInt32BE(0));
       const sealed = crypto.seal(push.xml, { timestamp: ts, nonce });
       const openid = /<FromUserName><!\[CDATA\[([^\]]+)/.exec(push.xml)![1]!;
-      const query = new URLSearchParams({ signature: plainSignature(credentials.token, ts, nonce), timestamp: ts, nonce, openid, encrypt_type: 'aes', msg_signature: sealed.msgSignature });
-      const request = { url: `${stack.baseUrl}/v1/wechat/accounts/${push.appid}/messages?${query}`, body: buildXml({ ToUserName: push.userName, Encrypt: sealed.encrypt }) };
+      const query = new URLSearchParams({
+        signature: plainSignature(credentials.token, ts, nonce),
+        timestamp: ts,
+        nonce,
+        openid,
+        encrypt_type: 'aes',
+        msg_signature: sealed.msgSignature,
+      });
+      const request = {
+        url: `${stack.baseUrl}/v1/wechat/accounts/${push.appid}/messages?${query}`,
+        body: buildXml({ ToUserName: push.userName, Encrypt: sealed.encrypt }),
+      };
       sealedRequests[index] = request;
       return request;
     };

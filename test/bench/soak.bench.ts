@@ -32,7 +32,8 @@ import {
   type SyncJob,
 } from '#test/e2e/faults/support.ts';
 
-export const description = 'SOAK_MINUTES (20) of console, push, vending and sync traffic at SOAK_RATE/s: lost, duplicated, 5xx, p99 per kind against the idle p99, memory growth';
+export const description =
+  'SOAK_MINUTES (20) of console, push, vending and sync traffic at SOAK_RATE/s: lost, duplicated, 5xx, p99 per kind against the idle p99, memory growth';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 20);
 const RATE = Number(process.env.SOAK_RATE ?? 8);
@@ -137,7 +138,14 @@ export async function run(progress: (message: string) => void): Promise<Record<s
     const appids: string[] = [];
     for (let n = 1; n <= ACCOUNTS; n += 1) {
       progress(`binding account ${n} of ${ACCOUNTS} (${FOLLOWERS} followers) and syncing it`);
-      const appid = simulator.addAccount({ nickname: `Soak ${n}`, serviceType: 'service', verified: true, followers: FOLLOWERS, unionidRatio: 0.3, principalName: 'Soak Ltd' }).appid;
+      const appid = simulator.addAccount({
+        nickname: `Soak ${n}`,
+        serviceType: 'service',
+        verified: true,
+        followers: FOLLOWERS,
+        unionidRatio: 0.3,
+        principalName: 'Soak Ltd',
+      }).appid;
       if (!(await bindWithRetries(stack, calls, TENANT, appid)).bound) throw new Error(`binding ${appid} failed`);
       await syncEnded(calls, admin, appid, await currentSync(calls, admin, appid));
       appids.push(appid);
@@ -236,7 +244,9 @@ export async function run(progress: (message: string) => void): Promise<Record<s
         lastProgress = now;
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         const left = Math.max(0, Math.round((endsAt - now) / 1000));
-        progress(`${issued} requests (${inFlight} in flight, ${skipped} skipped), ${calls.serverErrors.length - serverErrorsBefore} 5xx, rss ${mb(process.memoryUsage().rss)} MB, ${left} s left`);
+        progress(
+          `${issued} requests (${inFlight} in flight, ${skipped} skipped), ${calls.serverErrors.length - serverErrorsBefore} 5xx, rss ${mb(process.memoryUsage().rss)} MB, ${left} s left`,
+        );
       }
     }
     progress(`traffic stopped after ${issued} requests; waiting for the last answers and the syncs`);
@@ -264,7 +274,16 @@ export async function run(progress: (message: string) => void): Promise<Record<s
       const accountDuplicated = compared.duplicated + Math.max(0, fans.subscribed - wechat.length) + Math.max(0, fans.total - known);
       lost += accountLost;
       duplicated += accountDuplicated;
-      accounts.push({ appid, wechat: wechat.length, hubSubscribed: fans.subscribed, hubTotal: fans.total, known, lost: accountLost, duplicated: accountDuplicated, ...(compared.missing.length ? { sample: compared.missing.slice(0, 3) } : {}) });
+      accounts.push({
+        appid,
+        wechat: wechat.length,
+        hubSubscribed: fans.subscribed,
+        hubTotal: fans.total,
+        known,
+        lost: accountLost,
+        duplicated: accountDuplicated,
+        ...(compared.missing.length ? { sample: compared.missing.slice(0, 3) } : {}),
+      });
     }
     const syncsNotDone = endedJobs.filter((job) => job.status !== 'done' || job.failed > 0).length;
     const faultsServed = Object.values(simulator.faultsServed()).reduce((sum, n) => sum + n, 0);

@@ -79,8 +79,11 @@ export async function run(progress: (msg: string) => void): Promise<Record<strin
 
     // ---- seed: N accounts authorized in the simulator, bound in the table with expired tokens ----
     progress(`seeding ${N} accounts`);
-    const appids = Array.from({ length: N }, (_, i) =>
-      simulator.addAccount({ appid: `wxb${String(i).padStart(15, '0')}`, nickname: `Bench ${i}`, serviceType: 'service', verified: true, followers: 0 }).appid,
+    const appids = Array.from(
+      { length: N },
+      (_, i) =>
+        simulator.addAccount({ appid: `wxb${String(i).padStart(15, '0')}`, nickname: `Bench ${i}`, serviceType: 'service', verified: true, followers: 0 })
+          .appid,
     );
     // A code exchange retried after a dropped connection finds its code spent (61009): authorize anew.
     const bindInSimulator = async (appid: string, attempt = 1): ReturnType<typeof wechat.queryAuth> => {
@@ -99,7 +102,16 @@ export async function run(progress: (msg: string) => void): Promise<Record<strin
       const { authorizationInfo } = await bindInSimulator(appid);
       const tokens = { accessToken: authorizationInfo.authorizerAccessToken!, refreshToken: authorizationInfo.authorizerRefreshToken!, expiresAt: expired };
       items.push(
-        { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk, type: 'Account', appid, status: 'active', ownerTenantId: 'bench', authorizedAt: now, updatedAt: now },
+        {
+          pk: accountKeys.accountPk(appid),
+          sk: accountKeys.accountSk,
+          type: 'Account',
+          appid,
+          status: 'active',
+          ownerTenantId: 'bench',
+          authorizedAt: now,
+          updatedAt: now,
+        },
         { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk, ...authorizerTokenAttributes(appid, tokens, now) },
       );
       if (items.length % 2000 === 0) progress(`seeded ${items.length / 2} of ${N} in the simulator`);
@@ -163,7 +175,7 @@ export async function run(progress: (msg: string) => void): Promise<Record<strin
     const timeoutMs = (functionNamed('token-refresh').timeoutSeconds ?? 30) * 1000;
     const runs: ScheduledRefreshSummary[] = [];
     const started = performance.now();
-    for (let complete = false; !complete && runs.length < 10; ) {
+    for (let complete = false; !complete && runs.length < 10;) {
       const runStarted = performance.now();
       progress(`scheduled run ${runs.length + 1}`);
       const summary = await runScheduledRefresh({

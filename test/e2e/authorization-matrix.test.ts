@@ -65,7 +65,12 @@ const rules: Record<string, RouteRule> = {
     request: (f) => ({ path: `/v1/accounts/${f.appid}/shares/${OTHER_TENANT}` }),
   },
   // No code is known here: every caller allowed to try gets the one answer for a code that does not work.
-  'POST /v1/shared-accounts': { who: 'admin', namesAccount: false, success: 410, request: () => ({ path: '/v1/shared-accounts', body: { code: 'MATR-IX00-0000-0000-0000-0000-0000' } }) },
+  'POST /v1/shared-accounts': {
+    who: 'admin',
+    namesAccount: false,
+    success: 410,
+    request: () => ({ path: '/v1/shared-accounts', body: { code: 'MATR-IX00-0000-0000-0000-0000-0000' } }),
+  },
   'GET /v1/communities': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/communities' }) },
   'PUT /v1/communities/{communityId}': {
     who: 'admin',
@@ -73,7 +78,12 @@ const rules: Record<string, RouteRule> = {
     success: 200,
     request: (f) => ({ path: '/v1/communities/matrix-court', body: { accountAppId: f.appid } }),
   },
-  'DELETE /v1/accounts/{appid}/communities': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/communities` }) },
+  'DELETE /v1/accounts/{appid}/communities': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/communities` }),
+  },
   'PATCH /v1/accounts/{appid}': {
     who: 'admin',
     namesAccount: true,
@@ -103,20 +113,35 @@ const rules: Record<string, RouteRule> = {
   },
   'GET /v1/accounts/{appid}/fans': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/fans` }) },
   // The followers' rule (issue 13): the owner's admins and its granted departments' members.
-  'GET /v1/accounts/{appid}/messages': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/messages?type=message` }) },
+  'GET /v1/accounts/{appid}/messages': {
+    who: 'any',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/messages?type=message` }),
+  },
   // Another tenant's or a member's search finds only its own (readable) accounts' followers: 200 either way.
   'GET /v1/contacts/{unionid}': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/contacts/oMatrixUnionid0000000000000a' }) },
   'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },
   // Each tenant reads and writes only its own list of allowed origins.
   'GET /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins' }) },
-  'PUT /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins', body: { origins: ['https://matrix.example.com'] } }) },
+  'PUT /v1/oauth/origins': {
+    who: 'admin',
+    namesAccount: false,
+    success: 200,
+    request: () => ({ path: '/v1/oauth/origins', body: { origins: ['https://matrix.example.com'] } }),
+  },
   'POST /v1/accounts/{appid}/open-platform': {
     who: 'admin',
     namesAccount: true,
     success: 200,
     request: (f) => ({ path: `/v1/accounts/${f.appid}/open-platform`, body: {} }),
   },
-  'GET /v1/accounts/{appid}/auto-replies': { who: 'admin', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/auto-replies` }) },
+  'GET /v1/accounts/{appid}/auto-replies': {
+    who: 'admin',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/auto-replies` }),
+  },
   'PUT /v1/accounts/{appid}/auto-replies': {
     who: 'admin',
     namesAccount: true,
@@ -175,9 +200,7 @@ function expected(kind: CallerKind, rule: RouteRule): number {
 }
 
 const catalogued = consoleRoutes().map(routeKey);
-const ordered = catalogued
-  .filter((key) => rules[key])
-  .sort((a, b) => Number(rules[a]!.destructive ?? false) - Number(rules[b]!.destructive ?? false));
+const ordered = catalogued.filter((key) => rules[key]).sort((a, b) => Number(rules[a]!.destructive ?? false) - Number(rules[b]!.destructive ?? false));
 
 describe('the authorization matrix of the console routes', () => {
   let stack: LocalStack;
@@ -207,7 +230,11 @@ describe('the authorization matrix of the console routes', () => {
     tokens.expired = await stack.consoleToken({ tenant: TENANT, admin: true, ttlSeconds: -120 });
     tokens['other tenant'] = await stack.consoleToken({ tenant: OTHER_TENANT, admin: true, sub: 'intruder' });
     // `matrix-sales.east` is a child of the granted department: a parent's grant is not a child's.
-    tokens['member without the department'] = await stack.consoleToken({ tenant: TENANT, departments: ['matrix-ops', `${GRANTED_DEPARTMENT}.east`], sub: 'outsider' });
+    tokens['member without the department'] = await stack.consoleToken({
+      tenant: TENANT,
+      departments: ['matrix-ops', `${GRANTED_DEPARTMENT}.east`],
+      sub: 'outsider',
+    });
     tokens['member with it'] = await stack.consoleToken({ tenant: TENANT, departments: ['matrix-ops', GRANTED_DEPARTMENT], sub: 'insider' });
     tokens.admin = admin;
   });
@@ -252,6 +279,9 @@ async function revokedAccount(stack: LocalStack, admin: string): Promise<string>
   const account = await call(stack, { method: 'GET', path: `/v1/accounts/${appid}`, token: admin });
   if (account.json?.status === 'revoked') return appid;
   await stack.simulator!.revoke(appid);
-  await eventually(async () => (await call(stack, { method: 'GET', path: `/v1/accounts/${appid}`, token: admin })).json?.status === 'revoked', `${appid} to show revoked`);
+  await eventually(
+    async () => (await call(stack, { method: 'GET', path: `/v1/accounts/${appid}`, token: admin })).json?.status === 'revoked',
+    `${appid} to show revoked`,
+  );
   return appid;
 }

@@ -66,7 +66,9 @@ describe('the OpenAPI document at /openapi.json', () => {
 
   it('has exactly the operations of the catalogue', () => {
     // Prepare
-    const catalogued = allRoutes().map(({ route }) => `${route.method} ${route.path}`).sort();
+    const catalogued = allRoutes()
+      .map(({ route }) => `${route.method} ${route.path}`)
+      .sort();
 
     // Assess
     expect(operationsOf(document)).toEqual(catalogued);
@@ -160,7 +162,8 @@ describe('the OpenAPI document at /openapi.json', () => {
 
   it('documents the error envelope with every code of the contract', () => {
     // Act
-    const envelope = (document as unknown as { components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } }).components.schemas.Error;
+    const envelope = (document as unknown as { components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } })
+      .components.schemas.Error;
 
     // Assess
     expect(envelope.properties.error.properties.code.enum).toEqual(

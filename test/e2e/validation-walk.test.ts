@@ -125,7 +125,9 @@ describe('the validation walk over every console route', () => {
         if (method === 'PUT' || method === 'PATCH') expect(hasBody, `${routeKey(route)} has no strict body schema`).toBe(true);
         if (hasBody) {
           // Act
-          const wrongShapes = await Promise.all(['[]', '[{}]', '"text"', '42', 'true', 'null', JSON.stringify({ [LONG]: 1 })].map((body) => send(method, pathWith(path), body)));
+          const wrongShapes = await Promise.all(
+            ['[]', '[{}]', '"text"', '42', 'true', 'null', JSON.stringify({ [LONG]: 1 })].map((body) => send(method, pathWith(path), body)),
+          );
 
           // Assess
           expect(wrongShapes.map((a) => [a.status, a.json?.error?.code])).toEqual(wrongShapes.map(() => [400, 'validation_failed']));
@@ -145,7 +147,11 @@ describe('the validation walk over every console route', () => {
         const probe = await send(method, pathWith(path), JSON.stringify({ [UNKNOWN]: 1 }));
         if (!(probe.status === 400 && names(probe, UNKNOWN))) return;
         const unknownMessage = messageFor(probe, `body.${UNKNOWN}`)!;
-        const fields = new Set(fieldsOf(probe).filter((f) => f.startsWith('body.') && f !== `body.${UNKNOWN}`).map((f) => f.split('.')[1]!));
+        const fields = new Set(
+          fieldsOf(probe)
+            .filter((f) => f.startsWith('body.') && f !== `body.${UNKNOWN}`)
+            .map((f) => f.split('.')[1]!),
+        );
         for (const candidate of declaredNames(fn.name)) {
           if (fields.has(candidate) || candidate.startsWith('__')) continue;
           // Alone, so that a strict schema names it if it is unknown (it names only the first unknown key);
@@ -214,7 +220,9 @@ describe('the validation walk over every console route', () => {
 
     it('finds the paginated routes', () => {
       // Assess
-      expect(paginated.map(({ route }) => routeKey(route))).toEqual(expect.arrayContaining(['GET /v1/audit', 'GET /v1/accounts/{appid}/fans', 'GET /v1/accounts/{appid}/messages']));
+      expect(paginated.map(({ route }) => routeKey(route))).toEqual(
+        expect.arrayContaining(['GET /v1/audit', 'GET /v1/accounts/{appid}/fans', 'GET /v1/accounts/{appid}/messages']),
+      );
     });
 
     for (const { route } of paginated) {
@@ -224,7 +232,9 @@ describe('the validation walk over every console route', () => {
         it.each(changes)('refuses its own cursor changed to %s with 400 validation_failed naming query.cursor', async (_name, change) => {
           // Prepare
           const first = await call(stack, { method: 'GET', path: `${path()}?limit=1`, token });
-          expect(first.json?.nextCursor, `${routeKey(route)} returned no cursor to change: ${first.status} ${first.text.slice(0, 200)}`).toEqual(expect.any(String));
+          expect(first.json?.nextCursor, `${routeKey(route)} returned no cursor to change: ${first.status} ${first.text.slice(0, 200)}`).toEqual(
+            expect.any(String),
+          );
           const cursor = encode(change(decode(first.json.nextCursor as string)));
 
           // Act

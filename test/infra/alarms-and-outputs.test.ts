@@ -24,9 +24,7 @@ describe('the alarm topic of the default stack', () => {
     synthesized.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [topicRef(synthesized)],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -38,7 +36,11 @@ describe('the alarm topic of the default stack', () => {
     // Assess
     expect(alarms.length).toBeGreaterThanOrEqual(3);
     for (const [id, alarm] of alarms) {
-      expect({ id, actions: alarm.Properties?.AlarmActions, ok: alarm.Properties?.OKActions }).toEqual({ id, actions: [topicRef(synthesized)], ok: [topicRef(synthesized)] });
+      expect({ id, actions: alarm.Properties?.AlarmActions, ok: alarm.Properties?.OKActions }).toEqual({
+        id,
+        actions: [topicRef(synthesized)],
+        ok: [topicRef(synthesized)],
+      });
     }
   });
 
@@ -106,7 +108,10 @@ describe('the authorization page domain with a custom domain (oa-hub:domainName)
   it('is the custom domain, not the execute-api host', () => {
     // Act
     const synthesized = synthHub({
-      context: { 'oa-hub:domainName': 'hub.example.com', 'oa-hub:certificateArn': 'arn:aws:acm:ap-east-1:111122223333:certificate/0f8a1b2c-3d4e-5f60-7182-93a4b5c6d7e8' },
+      context: {
+        'oa-hub:domainName': 'hub.example.com',
+        'oa-hub:certificateArn': 'arn:aws:acm:ap-east-1:111122223333:certificate/0f8a1b2c-3d4e-5f60-7182-93a4b5c6d7e8',
+      },
     });
 
     // Assess

@@ -29,7 +29,9 @@ function reachesInfra(file: string, specifier: string): boolean {
 describe('the direction of imports', () => {
   it('finds the imports it checks, relative and #-mapped alike', () => {
     // Act
-    const found = specifiersOf("import a from '#infra/x.ts';\nexport { b } from '../../infra/y.ts';\nconst c = await import('#infra/z.ts');\nimport 'side-effect';");
+    const found = specifiersOf(
+      "import a from '#infra/x.ts';\nexport { b } from '../../infra/y.ts';\nconst c = await import('#infra/z.ts');\nimport 'side-effect';",
+    );
 
     // Assess
     expect(found).toEqual(['#infra/x.ts', '../../infra/y.ts', '#infra/z.ts', 'side-effect']);

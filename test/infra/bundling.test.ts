@@ -48,7 +48,15 @@ describe('bundling', () => {
     const { stdout } = await run(
       process.execPath,
       ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`],
-      { env: { PATH: process.env.PATH, AWS_REGION: 'ap-east-1', TABLE_NAME: 'oa-hub', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'ap-east-1',
+          TABLE_NAME: 'oa-hub',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
     );
     expect(stdout.trim()).toBe('function');
   });

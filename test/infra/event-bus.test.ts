@@ -52,7 +52,11 @@ describe('the event bus of the default stack', () => {
       );
       const variables = functionProperties(synthesized.stack, synthesized.template, fn.name).Environment.Variables;
       // Assess
-      expect({ fn: fn.name, puts: puts.length > 0, bus: 'EVENT_BUS_NAME' in variables }).toEqual({ fn: fn.name, puts: fn.publishesOutbox === true, bus: fn.publishesOutbox === true });
+      expect({ fn: fn.name, puts: puts.length > 0, bus: 'EVENT_BUS_NAME' in variables }).toEqual({
+        fn: fn.name,
+        puts: fn.publishesOutbox === true,
+        bus: fn.publishesOutbox === true,
+      });
       for (const statement of puts) expect(statement.Resource).toEqual({ 'Fn::GetAtt': [busRef(synthesized).Ref, 'Arn'] });
     }
   });

@@ -120,14 +120,30 @@ export async function seedOwnedAccount(
 }
 
 /** A recipient's link to an account another tenant owns. */
-export async function seedSharedLink(client: DynamoDBDocumentClient, table: string, tenantId: string, appid: string, overrides: Partial<TenantLink> = {}): Promise<TenantLink> {
+export async function seedSharedLink(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  appid: string,
+  overrides: Partial<TenantLink> = {},
+): Promise<TenantLink> {
   const link = sharedLink(tenantId, appid, overrides);
   await putItems(client, table, [linkItem(link)]);
   return link;
 }
 
-export async function seedGrants(client: DynamoDBDocumentClient, table: string, tenantId: string, departmentId: string, appids: readonly string[]): Promise<void> {
-  await putItems(client, table, appids.map((appid) => grantItem(tenantId, departmentId, appid)));
+export async function seedGrants(
+  client: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  departmentId: string,
+  appids: readonly string[],
+): Promise<void> {
+  await putItems(
+    client,
+    table,
+    appids.map((appid) => grantItem(tenantId, departmentId, appid)),
+  );
 }
 
 export async function seedTenant(client: DynamoDBDocumentClient, table: string, settings: Partial<TenantSettings> & { tenantId: string }): Promise<void> {

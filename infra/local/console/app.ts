@@ -19,14 +19,18 @@ const root = browser.document.getElementById('app')!;
 let bindResult = browser.document.getElementById('bind-result');
 const boundAppid = bindResult?.dataset.bind === 'ok' ? bindResult.dataset.appid : undefined;
 bindResult?.append(
-  h('button', {
-    class: 'link dismiss',
-    'aria-label': 'Dismiss',
-    onClick: () => {
-      bindResult?.remove();
-      bindResult = null;
+  h(
+    'button',
+    {
+      class: 'link dismiss',
+      'aria-label': 'Dismiss',
+      onClick: () => {
+        bindResult?.remove();
+        bindResult = null;
+      },
     },
-  }, '×'),
+    '×',
+  ),
 );
 let pendingNotice: Child[] | undefined;
 let signInMessage: string | undefined;
@@ -64,7 +68,14 @@ function signInScreen(): DomElement {
           event.preventDefault();
           status.clear();
           try {
-            const request = { tenant: tenant.value.trim(), admin: admin.checked, departments: departments.value.split(',').map((d) => d.trim()).filter(Boolean) };
+            const request = {
+              tenant: tenant.value.trim(),
+              admin: admin.checked,
+              departments: departments.value
+                .split(',')
+                .map((d) => d.trim())
+                .filter(Boolean),
+            };
             start(await mintToken(request));
           } catch (error) {
             status.error(error);
@@ -72,7 +83,13 @@ function signInScreen(): DomElement {
         },
       },
       h('h3', {}, 'Mint a local token'),
-      h('p', { class: 'muted' }, 'The local stack signs a console token for any tenant: what ', h('code', {}, 'npm run token -- --tenant demo --admin'), ' prints.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'The local stack signs a console token for any tenant: what ',
+        h('code', {}, 'npm run token -- --tenant demo --admin'),
+        ' prints.',
+      ),
       h('label', {}, 'Tenant ', tenant),
       h('label', { class: 'check' }, admin, ' admin'),
       h('label', {}, 'Departments ', departments),
@@ -113,7 +130,15 @@ function header(session?: Session): DomElement {
     {},
     h('h1', {}, h('a', { href: '#/accounts' }, 'oa-hub'), h('span', { class: 'muted' }, ' console')),
     session
-      ? h('nav', {}, ...screens.filter((screen) => session.admin || !screen.adminOnly).map((screen) => h('a', { href: screen.hash, class: current === screen.hash ? 'current' : undefined, testid: `nav-${screen.hash.slice(2)}` }, screen.label)))
+      ? h(
+          'nav',
+          {},
+          ...screens
+            .filter((screen) => session.admin || !screen.adminOnly)
+            .map((screen) =>
+              h('a', { href: screen.hash, class: current === screen.hash ? 'current' : undefined, testid: `nav-${screen.hash.slice(2)}` }, screen.label),
+            ),
+        )
       : null,
     session
       ? h(
@@ -175,7 +200,11 @@ async function render(): Promise<void> {
     else screen = await accountsScreen(context, boundAppid);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;
-    screen = h('div', { class: 'feedback error', testid: 'screen-error' }, ...explain(error).filter((c): c is DomElement => typeof c === 'object' && c !== null));
+    screen = h(
+      'div',
+      { class: 'feedback error', testid: 'screen-error' },
+      ...explain(error).filter((c): c is DomElement => typeof c === 'object' && c !== null),
+    );
   }
   // A newer render (the person clicked on) wins over a slow one.
   if (ticket === rendering) main.replaceChildren(screen);

@@ -49,7 +49,14 @@ export async function consoleAsset(name: string): Promise<ConsoleAsset | undefin
     return { contentType: 'text/javascript; charset=utf-8', body: await cached(script, bundleApp, (p) => (script = p)) };
   }
   if (name === 'app.css') {
-    return { contentType: 'text/css; charset=utf-8', body: await cached(stylesheet, () => readFile(here('./console.css')), (p) => (stylesheet = p)) };
+    return {
+      contentType: 'text/css; charset=utf-8',
+      body: await cached(
+        stylesheet,
+        () => readFile(here('./console.css')),
+        (p) => (stylesheet = p),
+      ),
+    };
   }
   return undefined;
 }

@@ -40,7 +40,10 @@ export function explain(error: unknown): Child[] {
   const parts: Child[] = [h('p', { testid: 'error-message' }, error.message)];
   const missing = Array.isArray(details.missing) ? (details.missing as { id: number; name: string }[]) : [];
   if (missing.length > 0) {
-    parts.push(h('p', {}, 'Permission sets not granted:'), h('ul', { testid: 'error-missing' }, ...missing.map((set) => h('li', {}, `${set.name} (${set.id})`))));
+    parts.push(
+      h('p', {}, 'Permission sets not granted:'),
+      h('ul', { testid: 'error-missing' }, ...missing.map((set) => h('li', {}, `${set.name} (${set.id})`))),
+    );
   }
   if (Array.isArray(details.steps)) {
     parts.push(

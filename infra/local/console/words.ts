@@ -150,7 +150,8 @@ export const buttonFieldWords: Record<string, string> = {
 
 export const menuWords = {
   /** 422 missing_permissions on a menu route. */
-  missingMenuPermission: 'The account did not grant 自定义菜单 (15): its admin must re-authorize it (Re-authorize on the Overview tab) and keep that permission set ticked.',
+  missingMenuPermission:
+    'The account did not grant 自定义菜单 (15): its admin must re-authorize it (Re-authorize on the Overview tab) and keep that permission set ticked.',
   confirmDelete: 'Delete the menu in WeChat? Followers stop seeing it.',
   none: "No menu set through the API: WeChat shows none (or one made in WeChat's own backend, which the API cannot read).",
 };

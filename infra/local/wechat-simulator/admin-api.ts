@@ -63,7 +63,10 @@ const schemas = {
       times: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
       rate: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
     }),
-    v.check((f) => [f.errcode, f.httpStatus, f.stallMs].filter((value) => value !== undefined).length === 1, 'needs exactly one of errcode, httpStatus and stallMs'),
+    v.check(
+      (f) => [f.errcode, f.httpStatus, f.stallMs].filter((value) => value !== undefined).length === 1,
+      'needs exactly one of errcode, httpStatus and stallMs',
+    ),
   ),
   clock: v.strictObject({ advanceMs: v.pipe(v.number(), v.minValue(0)) }),
   consent: v.strictObject({
@@ -95,7 +98,10 @@ const schemas = {
     createTime: v.optional(unixSeconds),
     eventKey: v.optional(v.pipe(v.string(), v.maxLength(256))),
   }),
-  userText: v.strictObject({ openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))), content: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)) }),
+  userText: v.strictObject({
+    openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    content: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
+  }),
   userClick: v.pipe(
     v.strictObject({
       openid: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
@@ -295,7 +301,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     if (error instanceof AdminInputError) return sendJson(res, 400, { error: error.message, issues: error.issues });
     if (error instanceof SimulatorInputError) return sendJson(res, error.status, { error: error.message });
     if (error instanceof TypeError && /fetch failed/.test(error.message)) return sendJson(res, 502, { error: 'the hub could not be reached' });
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return sendJson(res, 504, { error: 'the hub did not answer within 5 s' });
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+      return sendJson(res, 504, { error: 'the hub did not answer within 5 s' });
     if (error instanceof Error && /without hubBaseUrl/.test(error.message)) return sendJson(res, 409, { error: error.message });
     throw error;
   }

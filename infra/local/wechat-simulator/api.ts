@@ -304,9 +304,7 @@ export function runApi(world: SimWorld, route: ApiRoute, request: ApiRequest): u
   let owner: TokenOwner | undefined;
   if (route.token !== 'none') {
     const token =
-      route.token === 'authorizer'
-        ? request.query.get('access_token')
-        : (request.query.get('component_access_token') ?? request.query.get('access_token'));
+      route.token === 'authorizer' ? request.query.get('access_token') : (request.query.get('component_access_token') ?? request.query.get('access_token'));
     owner = world.resolveToken(token, route.token);
   }
   return route.handle({ ...request, world, owner });

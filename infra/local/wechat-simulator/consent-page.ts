@@ -103,7 +103,10 @@ export function refererProblem(referer: string | undefined, allowedOrigin: strin
 }
 
 export function renderErrorPage(message: string): string {
-  return page('微信模拟器 · 授权失败 (WeChat simulator error)', `<h1>授权失败 · Authorization failed</h1>\n<p id="error" class="error">${escapeHtml(message)}</p>`);
+  return page(
+    '微信模拟器 · 授权失败 (WeChat simulator error)',
+    `<h1>授权失败 · Authorization failed</h1>\n<p id="error" class="error">${escapeHtml(message)}</p>`,
+  );
 }
 
 /** `redirect_uri` + `auth_code=…&expires_in=…`, joined with `?` or `&`, placed before any fragment. */

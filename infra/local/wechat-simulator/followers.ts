@@ -87,7 +87,12 @@ export class FollowerBook {
   }
 
   static fromSnapshot(snapshot: FollowerBookSnapshot): FollowerBook {
-    const book = new FollowerBook({ appid: snapshot.appid, baseline: snapshot.end, unionidRatio: snapshot.unionidRatio, baselineEpoch: snapshot.baselineEpoch });
+    const book = new FollowerBook({
+      appid: snapshot.appid,
+      baseline: snapshot.end,
+      unionidRatio: snapshot.unionidRatio,
+      baselineEpoch: snapshot.baselineEpoch,
+    });
     for (const index of snapshot.removed) book.#removed.add(index);
     for (const [index, at] of snapshot.joinedAt) book.#joinedAt.set(index, at);
     return book;

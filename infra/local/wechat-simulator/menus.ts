@@ -110,9 +110,7 @@ export function menuGetAnswer(menu: SimMenu): { menu: { button: unknown[]; menui
 /** `get_current_selfmenu_info`'s answer (§15.3): `sub_button` is `{ list }`. */
 export function selfMenuAnswer(menu: SimMenu | undefined): unknown {
   if (!menu) return { is_menu_open: 0, selfmenu_info: { button: [] } };
-  const button = menu.button.map((top) =>
-    top.sub_button ? { name: top.name, sub_button: { list: top.sub_button.map((sub) => ({ ...sub })) } } : { ...top },
-  );
+  const button = menu.button.map((top) => (top.sub_button ? { name: top.name, sub_button: { list: top.sub_button.map((sub) => ({ ...sub })) } } : { ...top }));
   return { is_menu_open: 1, selfmenu_info: { button } };
 }
 

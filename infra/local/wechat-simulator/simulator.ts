@@ -132,7 +132,10 @@ export interface WeChatSimulator {
   /** New followers; returns their openids. No push is sent (use `sendAccountEvent`). */
   follow(appid: string, count: number): string[];
   /** Encrypted event push to the account's message URL. The account must be authorized (WeChat pushes nothing otherwise). */
-  sendAccountEvent(appid: string, event: { fromUserName: string; event: 'subscribe' | 'unsubscribe' | string; createTime?: number; eventKey?: string }): Promise<Response>;
+  sendAccountEvent(
+    appid: string,
+    event: { fromUserName: string; event: 'subscribe' | 'unsubscribe' | string; createTime?: number; eventKey?: string },
+  ): Promise<Response>;
   sendAccountText(appid: string, o: { fromUserName: string; content: string; createTime?: number; msgId?: string }): Promise<Response>;
   /** Moves the simulator's clock (expiry of tickets, tokens, codes; quota days) forward. */
   advanceClock(ms: number): void;
@@ -164,7 +167,9 @@ function loadWorld(file: string, o: { credentials: SimulatorCredentials; tokenLi
   try {
     return SimWorld.restore(JSON.parse(readFileSync(file, 'utf8')) as WorldSnapshot, o);
   } catch (error) {
-    throw new Error(`the simulated WeChat's saved world ${file} cannot be read (${(error as Error).message}); start with --fresh, or delete the file, to begin again`);
+    throw new Error(
+      `the simulated WeChat's saved world ${file} cannot be read (${(error as Error).message}); start with --fresh, or delete the file, to begin again`,
+    );
   }
 }
 
@@ -433,7 +438,8 @@ export async function startWeChatSimulator(options: SimulatorOptions = {}): Prom
       if (f.httpStatus !== undefined && !(Number.isSafeInteger(f.httpStatus) && f.httpStatus >= 500 && f.httpStatus <= 599)) {
         throw new SimulatorInputError('httpStatus must be between 500 and 599');
       }
-      if (f.stallMs !== undefined && !(Number.isFinite(f.stallMs) && f.stallMs > 0)) throw new SimulatorInputError('stallMs must be a positive number of milliseconds');
+      if (f.stallMs !== undefined && !(Number.isFinite(f.stallMs) && f.stallMs > 0))
+        throw new SimulatorInputError('stallMs must be a positive number of milliseconds');
       if (f.times !== undefined && (!Number.isSafeInteger(f.times) || f.times < 1)) throw new SimulatorInputError('times must be a positive whole number');
       if (f.rate !== undefined && !(f.rate >= 0 && f.rate <= 1)) throw new SimulatorInputError('rate must be between 0 and 1');
       faults.push({

@@ -82,7 +82,8 @@ export function pushFor(account: AccountRecord, action: UserAction, clock: SimCl
       const { openid } = userOf(account, action.openid);
       const button = buttonOf(account.menu, action);
       if (!button || button.sub_button) throw new SimulatorInputError(`${account.appid}'s menu has no such button to tap`);
-      if (button.type === 'view') return { openid, fields: { ...head(openid, 'event'), Event: 'VIEW', EventKey: button.url ?? '', MenuId: account.menu!.menuid } };
+      if (button.type === 'view')
+        return { openid, fields: { ...head(openid, 'event'), Event: 'VIEW', EventKey: button.url ?? '', MenuId: account.menu!.menuid } };
       if (button.type === 'click' || button.key !== undefined) {
         return { openid, fields: { ...head(openid, 'event'), Event: button.type === 'click' ? 'CLICK' : button.type!, EventKey: button.key ?? '' } };
       }
@@ -131,7 +132,10 @@ export async function performUserAction(pusher: HubPusher, account: AccountRecor
     if (reply.ToUserName !== openid || reply.FromUserName !== account.userName) {
       return { ...result, reply: { xml }, problem: 'the reply is not addressed from the account to the user (ToUserName/FromUserName)' };
     }
-    return { ...result, reply: { xml, ...(reply.MsgType ? { msgType: reply.MsgType } : {}), ...(reply.Content !== undefined ? { content: reply.Content } : {}) } };
+    return {
+      ...result,
+      reply: { xml, ...(reply.MsgType ? { msgType: reply.MsgType } : {}), ...(reply.Content !== undefined ? { content: reply.Content } : {}) },
+    };
   } catch (error) {
     return { ...result, problem: `the answer is not an encrypted reply WeChat accepts (${(error as Error).message})` };
   }

@@ -120,7 +120,8 @@ export class SimWebAuth {
     if (!/^https?:\/\//.test(redirectUri)) return { problem: 'redirect_uri 参数错误' };
     const appid = query.get('appid') ?? '';
     const account = this.world.findAccount(appid);
-    if (!account || account.appid !== appid || !account.grant || account.grant.revoked) return { problem: '该公众号未授权给此第三方平台 (the account has not authorized the component)' };
+    if (!account || account.appid !== appid || !account.grant || account.grant.revoked)
+      return { problem: '该公众号未授权给此第三方平台 (the account has not authorized the component)' };
     if (!account.grant.funcIds.includes(4)) return { problem: '该第三方平台没有网页服务权限 (permission set 4 was not granted)' };
     if (account.serviceType !== 'service' || !account.verified) return { problem: '该链接无法访问 (only verified service accounts have web authorization)' };
     return { account, redirectUri, scope, state: query.get('state') ?? '' };

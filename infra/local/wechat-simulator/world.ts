@@ -256,7 +256,8 @@ export class SimWorld {
 
   /** A world as it was saved; its clock carries the saved offset. Throws on a snapshot of another version. */
   static restore(snapshot: WorldSnapshot, o: { credentials: SimulatorCredentials; tokenLifetimeSeconds: number }): SimWorld {
-    if (snapshot?.version !== SNAPSHOT_VERSION) throw new Error(`a saved simulator world of version ${String(snapshot?.version)}; this simulator reads version ${SNAPSHOT_VERSION}`);
+    if (snapshot?.version !== SNAPSHOT_VERSION)
+      throw new Error(`a saved simulator world of version ${String(snapshot?.version)}; this simulator reads version ${SNAPSHOT_VERSION}`);
     const world = new SimWorld({ clock: new SimClock(snapshot.clockOffsetMs), ...o });
     for (const [ticket, at] of snapshot.tickets) world.#tickets.set(ticket, at);
     world.#currentTicket = snapshot.currentTicket;
@@ -536,7 +537,10 @@ export class SimWorld {
 
   /** A permission set the authorizer did not grant → 61007. */
   requireFunc(account: AccountRecord, ...anyOf: number[]): void {
-    wechatAssert(anyOf.some((id) => account.grant?.funcIds.includes(id)), 61007);
+    wechatAssert(
+      anyOf.some((id) => account.grant?.funcIds.includes(id)),
+      61007,
+    );
   }
 
   // ---- accounts ------------------------------------------------------------------------------------
@@ -740,9 +744,7 @@ function forgetSpent(codes: Map<string, { expiresAt: number; used: boolean }>, n
 
 function funcInfo(ids: number[]): unknown[] {
   return ids.map((id) =>
-    id === 24
-      ? { funcscope_category: { id }, confirm_info: { need_confirm: 0, already_confirm: 0, can_confirm: 0 } }
-      : { funcscope_category: { id } },
+    id === 24 ? { funcscope_category: { id }, confirm_info: { need_confirm: 0, already_confirm: 0, can_confirm: 0 } } : { funcscope_category: { id } },
   );
 }
 

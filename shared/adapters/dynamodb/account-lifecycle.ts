@@ -290,13 +290,7 @@ export function grantRemovalItems(table: string, appid: string, removals: readon
 }
 
 /** An Update with every attribute name aliased (`status`, `role`, `type` are reserved words). */
-function update(
-  table: string,
-  key: { pk: string; sk: string },
-  sets: Item,
-  removes: string[],
-  condition?: { expression: string; values: Item },
-): TransactItem {
+function update(table: string, key: { pk: string; sk: string }, sets: Item, removes: string[], condition?: { expression: string; values: Item }): TransactItem {
   const names: Record<string, string> = {};
   const values: Item = { ...(condition?.values ?? {}) };
   const alias = (name: string) => {

@@ -198,17 +198,14 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
           authorizedAt: at,
           updatedAt: at,
         });
-        const remove = [
-          ...absent.map((attribute) => e.name(attribute)),
-          e.name('revokedAt'),
-          e.name('unboundAt'),
-        ];
+        const remove = [...absent.map((attribute) => e.name(attribute)), e.name('revokedAt'), e.name('unboundAt')];
         const owner = e.name('ownerTenantId');
         const status = e.name('status');
         let condition: string;
         if (plan.kind === 'new') condition = `attribute_not_exists(${e.name('pk')})`;
         // Never re-activates an account its owner is unbinding (`unbind.ts`): that only moves on to `unbound`.
-        else if (plan.kind === 'reauthorize') condition = `${owner} = ${e.value(tenantId)} AND ${status} <> ${e.value('unbound')} AND ${status} <> ${e.value('unbinding')}`;
+        else if (plan.kind === 'reauthorize')
+          condition = `${owner} = ${e.value(tenantId)} AND ${status} <> ${e.value('unbound')} AND ${status} <> ${e.value('unbinding')}`;
         else
           condition = `${owner} = ${e.value(plan.previous.ownerTenantId)} AND ${status} = ${e.value(plan.previous.status)} AND ${e.name('updatedAt')} = ${e.value(plan.previous.updatedAt)}`;
         return { set, remove, condition };
@@ -277,8 +274,7 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
         `${count} = if_not_exists(${count}, ${zero}) + ${e.value(1)}`,
         `${e.name('autoOpenPlatform')} = if_not_exists(${e.name('autoOpenPlatform')}, ${e.value(true)})`,
       ];
-      const underDefault =
-        defaultQuota > 0 ? `(attribute_not_exists(${count}) OR ${count} < ${e.value(defaultQuota)})` : `${count} < ${e.value(defaultQuota)}`;
+      const underDefault = defaultQuota > 0 ? `(attribute_not_exists(${count}) OR ${count} < ${e.value(defaultQuota)})` : `${count} < ${e.value(defaultQuota)}`;
       const underOwn = `((attribute_not_exists(${count}) AND ${quota} > ${zero}) OR ${count} < ${quota})`;
       const condition = `(attribute_not_exists(${quota}) AND ${underDefault}) OR (attribute_exists(${quota}) AND ${underOwn})`;
       return { set, condition };

@@ -122,7 +122,12 @@ export class DynamoAuthorizationEvents implements AuthorizationEventLog {
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: 'infoType IN (:authorized, :updateauthorized)',
-        ExpressionAttributeValues: { ':pk': authorizationKeys.account(appid), ':prefix': EVENT_PREFIX, ':authorized': 'authorized', ':updateauthorized': 'updateauthorized' },
+        ExpressionAttributeValues: {
+          ':pk': authorizationKeys.account(appid),
+          ':prefix': EVENT_PREFIX,
+          ':authorized': 'authorized',
+          ':updateauthorized': 'updateauthorized',
+        },
         ProjectionExpression: 'createTime',
         ScanIndexForward: false,
         ConsistentRead: true,

@@ -208,7 +208,9 @@ export class DynamoAccountStatusMarks extends DynamoAccountReads implements Stat
         Update: {
           TableName: this.table,
           Key: tokenKey(appid),
-          UpdateExpression: `SET ${Object.keys(names).map((name, index) => `${name} = :a${index}`).join(', ')} REMOVE leaseOwner, leaseUntil, ${RECOVERY_ATTRIBUTES}`,
+          UpdateExpression: `SET ${Object.keys(names)
+            .map((name, index) => `${name} = :a${index}`)
+            .join(', ')} REMOVE leaseOwner, leaseUntil, ${RECOVERY_ATTRIBUTES}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },
@@ -225,11 +227,7 @@ export class DynamoAccountStatusMarks extends DynamoAccountReads implements Stat
     return new Map(items.map((item) => [String(item.appid), String(item.status) as AccountStatus]));
   }
 
-  private async mark(
-    appid: string,
-    from: readonly AccountStatus[],
-    transaction: (before: Item) => TransactItem[],
-  ): Promise<AccountRecord | undefined> {
+  private async mark(appid: string, from: readonly AccountStatus[], transaction: (before: Item) => TransactItem[]): Promise<AccountRecord | undefined> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.client.send(new GetCommand({ TableName: this.table, Key: accountKey(appid), ConsistentRead: true }));
       const before = result.Item;
@@ -314,4 +312,3 @@ export class DynamoRecoveryMarks implements RecoveryMarks {
     }
   }
 }
-

@@ -55,7 +55,14 @@ export class DynamoAutoReplyStore extends DynamoAccountReads implements AutoRepl
           {
             Put: {
               TableName: this.table,
-              Item: { pk, sk: autoReplyKeys.setSk, rules: JSON.stringify(set.rules), version: set.version, updatedAt: set.updatedAt, ownerTenantId: set.ownerTenantId },
+              Item: {
+                pk,
+                sk: autoReplyKeys.setSk,
+                rules: JSON.stringify(set.rules),
+                version: set.version,
+                updatedAt: set.updatedAt,
+                ownerTenantId: set.ownerTenantId,
+              },
             },
           },
           { Put: { TableName: this.table, Item: { pk, sk: autoReplyKeys.versionSk, version: set.version, updatedAt: set.updatedAt } } },

@@ -119,9 +119,7 @@ export class DynamoComponentStore implements ComponentStore {
   }
 
   private async get(componentAppId: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: componentKeys.pk(componentAppId), sk }, ConsistentRead: true }),
-    );
+    const result = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: componentKeys.pk(componentAppId), sk }, ConsistentRead: true }));
     return result.Item;
   }
 }

@@ -45,7 +45,12 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
   async granted(tenantId: string, departmentId: string): Promise<StoredGrants> {
     // The head first: a change that lands between the two reads moves the version past the one returned.
     const head = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: this.headKey(tenantId, departmentId), ConsistentRead: true, ProjectionExpression: 'version, changingUntil' }),
+      new GetCommand({
+        TableName: this.table,
+        Key: this.headKey(tenantId, departmentId),
+        ConsistentRead: true,
+        ProjectionExpression: 'version, changingUntil',
+      }),
     );
     const appids = await this.grantedAppids(tenantId, departmentId);
     const changingUntil = head.Item?.changingUntil;
@@ -132,7 +137,13 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
 
   /** The head moved from `change.version` to the next one in the change's own transaction. */
   private moveHead(tenantId: string, departmentId: string, change: GrantChange): TransactItem {
-    return { Update: { TableName: this.table, Key: this.headKey(tenantId, departmentId), ...this.headUpdate(tenantId, departmentId, change, { version: change.version + 1 }) } };
+    return {
+      Update: {
+        TableName: this.table,
+        Key: this.headKey(tenantId, departmentId),
+        ...this.headUpdate(tenantId, departmentId, change, { version: change.version + 1 }),
+      },
+    };
   }
 
   /**
@@ -145,7 +156,12 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
     departmentId: string,
     change: GrantChange,
     to: { version: number; writer?: string; changingUntil?: string },
-  ): { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> } {
+  ): {
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  } {
     const atVersion = change.version === 0 ? 'attribute_not_exists(version)' : 'version = :read';
     const claim = to.writer === undefined ? ' REMOVE writer, changingUntil' : ', writer = :writer, changingUntil = :until';
     return {
@@ -175,7 +191,16 @@ export class DynamoDepartmentGrants implements DepartmentGrantStore, GrantLookup
     return change.added.map((appid) => ({
       Put: {
         TableName: this.table,
-        Item: { pk, sk: accountKeys.grantSk(departmentId, appid), type: 'DepartmentGrant', tenantId, departmentId, appid, grantedAt: change.at, grantedBy: change.grantedBy },
+        Item: {
+          pk,
+          sk: accountKeys.grantSk(departmentId, appid),
+          type: 'DepartmentGrant',
+          tenantId,
+          departmentId,
+          appid,
+          grantedAt: change.at,
+          grantedBy: change.grantedBy,
+        },
       },
     }));
   }

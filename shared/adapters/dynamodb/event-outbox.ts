@@ -27,7 +27,11 @@ export const OUTBOX_PK_PREFIX = 'OUTBOX#';
 export const outboxKeys = {
   pk: (shard: number) => `${OUTBOX_PK_PREFIX}${shard}`,
   sk: (storedAt: string, eventId: string) => `${storedAt}#${eventId}`,
-  shardOf: (event: Pick<BusEvent, 'appid' | 'eventId'>) => createHash('sha256').update(event.appid ?? event.eventId).digest().readUInt32BE(0) % OUTBOX_SHARDS,
+  shardOf: (event: Pick<BusEvent, 'appid' | 'eventId'>) =>
+    createHash('sha256')
+      .update(event.appid ?? event.eventId)
+      .digest()
+      .readUInt32BE(0) % OUTBOX_SHARDS,
 };
 
 export function outboxItem(event: BusEvent, storedAt: string): Record<string, unknown> {
@@ -115,6 +119,10 @@ export class DynamoEventOutbox implements EventOutbox, PendingEvents {
 
   async done(refs: readonly PendingEvent['ref'][]): Promise<void> {
     if (refs.length === 0) return;
-    await batchDeleteAll(this.client, this.table, refs.map((ref) => ({ pk: ref.pk, sk: ref.sk })));
+    await batchDeleteAll(
+      this.client,
+      this.table,
+      refs.map((ref) => ({ pk: ref.pk, sk: ref.sk })),
+    );
   }
 }

@@ -80,7 +80,8 @@ export function abandonedJobItem(table: string, appid: string, job: HeldJob, err
     Update: {
       TableName: table,
       Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(job.jobId) },
-      UpdateExpression: 'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
+      UpdateExpression:
+        'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
       ConditionExpression: `#status = :status AND ${seen}`,
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#failedCount': 'failed' },
       ExpressionAttributeValues: {
@@ -260,7 +261,8 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
         new UpdateCommand({
           TableName: this.table,
           Key: this.jobKey(appid, jobId),
-          UpdateExpression: 'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
+          UpdateExpression:
+            'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at, listed = :listed, synced = :synced, #failedCount = :failedCount REMOVE gsi2pk, gsi2sk',
           ConditionExpression: '#status IN (:queued, :running, :paused)',
           ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#failedCount': 'failed' },
           ExpressionAttributeValues: {

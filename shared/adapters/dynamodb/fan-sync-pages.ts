@@ -57,7 +57,13 @@ export class FanSyncPageLedgers {
   }
 
   /** Counts a chunk once; whether its page now has every chunk counted. */
-  async countChunk(appid: string, jobId: string, page: number, chunk: number, outcome: { synced: number; failed: string[] }): Promise<{ pageComplete: boolean }> {
+  async countChunk(
+    appid: string,
+    jobId: string,
+    page: number,
+    chunk: number,
+    outcome: { synced: number; failed: string[] },
+  ): Promise<{ pageComplete: boolean }> {
     const failedSet = outcome.failed.length > 0;
     try {
       const result = await this.client.send(

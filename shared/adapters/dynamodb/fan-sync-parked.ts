@@ -51,6 +51,10 @@ export class FanSyncParkedSteps {
   }
 
   async drop(appid: string, keys: readonly string[]): Promise<void> {
-    await batchDeleteAll(this.client, this.table, keys.map((sk) => ({ pk: fanSyncKeys.pk(appid), sk })));
+    await batchDeleteAll(
+      this.client,
+      this.table,
+      keys.map((sk) => ({ pk: fanSyncKeys.pk(appid), sk })),
+    );
   }
 }

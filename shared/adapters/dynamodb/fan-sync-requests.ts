@@ -33,7 +33,9 @@ export class DynamoFanSyncSlots implements FanSyncSlots {
   async held(appid: string): Promise<HeldJob | undefined> {
     const jobId = await slotHolder(this.client, this.table, appid);
     if (!jobId) return undefined;
-    const job = (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) }, ConsistentRead: true }))).Item;
+    const job = (
+      await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) }, ConsistentRead: true }))
+    ).Item;
     const held: HeldJob = { jobId };
     if (job) {
       held.status = job.status as FanSyncStatus;

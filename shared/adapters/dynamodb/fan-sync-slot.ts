@@ -11,7 +11,8 @@ import type { TransactItem } from '#shared/db/transactions.ts';
 
 /** The job id in the account's slot, if any. */
 export async function slotHolder(client: DynamoDBDocumentClient, table: string, appid: string): Promise<string | undefined> {
-  const slot = (await client.send(new GetCommand({ TableName: table, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk }, ConsistentRead: true }))).Item;
+  const slot = (await client.send(new GetCommand({ TableName: table, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.runningSk }, ConsistentRead: true })))
+    .Item;
   return slot && typeof slot.jobId === 'string' ? slot.jobId : undefined;
 }
 

@@ -61,7 +61,17 @@ export function followerFromItem(item: Item): Follower {
     tagIds: Array.isArray(item.tagIds) ? item.tagIds.map(Number) : [],
     updatedAt: String(item.updatedAt ?? ''),
   };
-  for (const name of ['unionid', 'subscribedAt', 'unsubscribedAt', 'subscribeScene', 'qrSceneStr', 'remark', 'language', 'lastSeenSyncId', 'unsubscribedBySyncId'] as const) {
+  for (const name of [
+    'unionid',
+    'subscribedAt',
+    'unsubscribedAt',
+    'subscribeScene',
+    'qrSceneStr',
+    'remark',
+    'language',
+    'lastSeenSyncId',
+    'unsubscribedBySyncId',
+  ] as const) {
     if (typeof item[name] === 'string' && item[name] !== '') follower[name] = item[name];
   }
   if (typeof item.qrScene === 'number') follower.qrScene = item.qrScene;
@@ -102,10 +112,22 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
     // A request per 25 followers, side by side: a chunk of 100 is four BatchWriteItem calls in flight.
     const batches: Follower[][] = [];
     for (let start = 0; start < followers.length; start += BATCH_WRITE_LIMIT) batches.push(followers.slice(start, start + BATCH_WRITE_LIMIT));
-    await Promise.all(batches.map((batch) => batchWriteAll(this.client, this.table, batch.map((follower) => ({ PutRequest: { Item: followerItem(follower) } })))));
+    await Promise.all(
+      batches.map((batch) =>
+        batchWriteAll(
+          this.client,
+          this.table,
+          batch.map((follower) => ({ PutRequest: { Item: followerItem(follower) } })),
+        ),
+      ),
+    );
   }
 
-  async closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }> {
+  async closeSync(
+    appid: string,
+    jobId: string,
+    options: { startedAt: string; skip: ReadonlySet<string>; at: string },
+  ): Promise<{ total: number; subscribed: number; markedBy: number }> {
     const counts = { total: 0, subscribed: 0, markedBy: 0 };
     const unseen = (item: Item) =>
       item.subscribed === true &&
@@ -165,7 +187,12 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const now = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }, ConsistentRead: true, ProjectionExpression: 'unsubscribedBySyncId' }),
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) },
+          ConsistentRead: true,
+          ProjectionExpression: 'unsubscribedBySyncId',
+        }),
       );
       return now.Item?.unsubscribedBySyncId === jobId;
     }

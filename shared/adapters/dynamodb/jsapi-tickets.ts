@@ -37,7 +37,14 @@ export class DynamoJsapiTickets implements JsapiTicketStore {
           UpdateExpression: 'SET #type = :type, appid = :appid, ticket = :ticket, expiresAt = :expiresAt, refreshedAt = :at REMOVE leaseOwner, leaseUntil',
           ConditionExpression: 'leaseOwner = :owner',
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':type': 'JsapiTicket', ':appid': appid, ':ticket': ticket.ticket, ':expiresAt': ticket.expiresAt, ':at': at, ':owner': leaseOwner },
+          ExpressionAttributeValues: {
+            ':type': 'JsapiTicket',
+            ':appid': appid,
+            ':ticket': ticket.ticket,
+            ':expiresAt': ticket.expiresAt,
+            ':at': at,
+            ':owner': leaseOwner,
+          },
         }),
       );
       return true;

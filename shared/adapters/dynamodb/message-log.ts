@@ -62,7 +62,16 @@ export class DynamoMessageLog implements MessageLog, MessageReads {
             {
               Put: {
                 TableName: this.table,
-                Item: outboxItem({ eventId: push.eventId, detailType: type === 'event' ? detailTypes.event : detailTypes.message, at: push.receivedAt, appid: push.appid, detail: { ...push } }, push.receivedAt),
+                Item: outboxItem(
+                  {
+                    eventId: push.eventId,
+                    detailType: type === 'event' ? detailTypes.event : detailTypes.message,
+                    at: push.receivedAt,
+                    appid: push.appid,
+                    detail: { ...push },
+                  },
+                  push.receivedAt,
+                ),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -77,7 +86,9 @@ export class DynamoMessageLog implements MessageLog, MessageReads {
   }
 
   async page(appid: string, request: MessagePageRequest, nowSeconds: number): Promise<{ messages: WeChatPush[]; nextCursor: string | null }> {
-    const [index, pkName, skName, pk] = request.type ? ['gsi2', 'gsi2pk', 'gsi2sk', messageLogKeys.typePk(appid, request.type)] : ['gsi1', 'gsi1pk', 'gsi1sk', messageLogKeys.allPk(appid)];
+    const [index, pkName, skName, pk] = request.type
+      ? ['gsi2', 'gsi2pk', 'gsi2sk', messageLogKeys.typePk(appid, request.type)]
+      : ['gsi1', 'gsi1pk', 'gsi1sk', messageLogKeys.allPk(appid)];
     const shape: CursorShape = {
       pk: { startsWith: 'PUSH#' },
       sk: { equals: messageLogKeys.sk },

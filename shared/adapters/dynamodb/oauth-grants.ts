@@ -44,7 +44,8 @@ export class DynamoOAuthStates implements OAuthStates {
 
   async spend(state: string): Promise<OAuthStateRecord | undefined> {
     const item = await spendItem(this.client, this.table, { pk: oauthKeys.statePk(state), sk: oauthKeys.stateSk });
-    if (!item || typeof item.appid !== 'string' || typeof item.tenantId !== 'string' || typeof item.redirectUri !== 'string' || !isScope(item.scope)) return undefined;
+    if (!item || typeof item.appid !== 'string' || typeof item.tenantId !== 'string' || typeof item.redirectUri !== 'string' || !isScope(item.scope))
+      return undefined;
     return {
       appid: item.appid,
       tenantId: item.tenantId,

@@ -18,7 +18,12 @@ export class DynamoPushAudience implements PushAudience {
   async holders(appid: string): Promise<PushHolders | undefined> {
     const [account, links] = await Promise.all([
       this.client.send(
-        new GetCommand({ TableName: this.table, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, ProjectionExpression: 'ownerTenantId, #status', ExpressionAttributeNames: { '#status': 'status' } }),
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+          ProjectionExpression: 'ownerTenantId, #status',
+          ExpressionAttributeNames: { '#status': 'status' },
+        }),
       ),
       this.client.send(
         new QueryCommand({

@@ -51,8 +51,7 @@ export class DynamoPushSignatures implements PushSignatureLog {
               expiresAt: claim.expiresAt,
               ttl: claim.expiresAt,
             },
-            ConditionExpression:
-              'attribute_not_exists(pk) OR #expiresAt < :now OR (#state = :processing AND #leaseUntil < :now AND #url = :url)',
+            ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now OR (#state = :processing AND #leaseUntil < :now AND #url = :url)',
             ExpressionAttributeNames: { '#url': 'url', '#state': 'state', '#expiresAt': 'expiresAt', '#leaseUntil': 'leaseUntil' },
             ExpressionAttributeValues: { ':now': claim.now, ':processing': 'processing', ':url': claim.url },
           }),

@@ -13,7 +13,14 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import type { RedemptionAttempts } from '#shared/domain/sharing/ports.ts';
-import { forgiveAttempt, reserveAttempt, type Attempts, type AttemptsDecision, type RedemptionBudget, type Reservation } from '#shared/domain/sharing/redemption-budget.ts';
+import {
+  forgiveAttempt,
+  reserveAttempt,
+  type Attempts,
+  type AttemptsDecision,
+  type RedemptionBudget,
+  type Reservation,
+} from '#shared/domain/sharing/redemption-budget.ts';
 
 export const redemptionAttemptsSk = 'REDEEMATTEMPTS';
 

@@ -52,7 +52,9 @@ const EVENTBRIDGE_MODULE = '@aws-sdk/client-eventbridge';
 
 async function runtimeEventBridge(): Promise<PutEventsClient> {
   const sdk = (await import(EVENTBRIDGE_MODULE)) as {
-    EventBridgeClient: new (config: object) => { send(command: unknown): Promise<{ Entries?: { EventId?: string; ErrorCode?: string }[]; FailedEntryCount?: number }> };
+    EventBridgeClient: new (config: object) => {
+      send(command: unknown): Promise<{ Entries?: { EventId?: string; ErrorCode?: string }[]; FailedEntryCount?: number }>;
+    };
     PutEventsCommand: new (input: { Entries: PutEventsEntry[] }) => unknown;
   };
   const client = new sdk.EventBridgeClient({});

@@ -83,8 +83,7 @@ export interface AuthorizationChangeDeps {
 /** The actor of audit events WeChat caused. */
 export const WECHAT_ACTOR = 'wechat';
 
-const isErrcode = (error: unknown, ...codes: number[]): error is WeChatApiError =>
-  error instanceof WeChatApiError && codes.includes(error.errcode);
+const isErrcode = (error: unknown, ...codes: number[]): error is WeChatApiError => error instanceof WeChatApiError && codes.includes(error.errcode);
 
 export async function reactToAuthorized(
   push: { authorizerAppid: string; infoType: 'authorized' | 'updateauthorized'; authorizationCode?: string },
@@ -135,7 +134,11 @@ export async function reactToAuthorized(
     details: { infoType: push.infoType, previousStatus: account.status, funcIds: change.profile.funcIds },
   });
   const permissions = change.profile.funcIds.map((id) => ({ id, name: permissionSetNames[id] ?? String(id) }));
-  await publishAfter(deps.events, accountEvent(detailTypes.reauthorized, { appid, tenantId: account.ownerTenantId, at: change.at, actor: WECHAT_ACTOR, permissions }), { error: deps.log.warn });
+  await publishAfter(
+    deps.events,
+    accountEvent(detailTypes.reauthorized, { appid, tenantId: account.ownerTenantId, at: change.at, actor: WECHAT_ACTOR, permissions }),
+    { error: deps.log.warn },
+  );
   if (deps.fanSync) {
     try {
       await deps.fanSync.queueFullSync(appid, change.at);
@@ -174,7 +177,9 @@ async function revoke(appid: string, deps: AuthorizationChangeDeps): Promise<boo
     appid,
     details: { previousStatus: before.status },
   });
-  await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId: before.ownerTenantId, at, actor: WECHAT_ACTOR }), { error: deps.log.warn });
+  await publishAfter(deps.events, accountEvent(detailTypes.revoked, { appid, tenantId: before.ownerTenantId, at, actor: WECHAT_ACTOR }), {
+    error: deps.log.warn,
+  });
   return true;
 }
 
@@ -203,7 +208,13 @@ export function auditedStatusChanges(store: StatusMarkStore, audit: Pick<AuditLo
     async markRevoked(appid, at) {
       const before = await store.markRevoked(appid, at);
       if (before) {
-        await audit.record(before.ownerTenantId, { at, actor: WECHAT_ACTOR, action: 'account.revoked', appid, details: { previousStatus: before.status, errcode: 61003 } });
+        await audit.record(before.ownerTenantId, {
+          at,
+          actor: WECHAT_ACTOR,
+          action: 'account.revoked',
+          appid,
+          details: { previousStatus: before.status, errcode: 61003 },
+        });
       }
     },
     async markReauthorizationRequired(appid, at) {

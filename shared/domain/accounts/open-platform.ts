@@ -60,8 +60,10 @@ export interface OpenPlatformResult {
 const refusals: Record<number, string> = {
   89001: 'The Official Account and the open platform account belong to different entities (主体); WeChat only binds accounts of the same entity.',
   89004: 'The open platform account has reached its limit of bound accounts.',
-  89036: 'The open platform account was not created through the API and is not verified, so a platform cannot bind accounts to it. Verify it on open.weixin.qq.com, or let the hub create one.',
-  48001: 'WeChat does not let this account use the open platform APIs, or permission set 24 (开放平台账号管理) is held by another platform. Re-authorize with 开放平台账号管理.',
+  89036:
+    'The open platform account was not created through the API and is not verified, so a platform cannot bind accounts to it. Verify it on open.weixin.qq.com, or let the hub create one.',
+  48001:
+    'WeChat does not let this account use the open platform APIs, or permission set 24 (开放平台账号管理) is held by another platform. Re-authorize with 开放平台账号管理.',
   61007: 'The account did not grant this platform permission set 24 (开放平台账号管理), or another platform holds it. Re-authorize with 开放平台账号管理.',
   40013: 'WeChat does not know that open platform appid.',
 };

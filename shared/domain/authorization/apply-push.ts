@@ -59,7 +59,10 @@ export async function applyGrantPush(key: PushKey & { infoType: GrantPush['infoT
   } catch (error) {
     await deps.events.release(key).catch((releaseError: unknown) => {
       // The claim then lapses with its lease.
-      deps.log.warn('Could not release the claim of an authorization push', { appid: key.appid, error: releaseError instanceof Error ? releaseError.name : String(releaseError) });
+      deps.log.warn('Could not release the claim of an authorization push', {
+        appid: key.appid,
+        error: releaseError instanceof Error ? releaseError.name : String(releaseError),
+      });
     });
     throw error;
   }

@@ -15,12 +15,7 @@
  * table holds only the SHA-256: a leaked table yields neither the state nor a usable code.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import {
-  callbackRedirectUri,
-  mobileAuthorizeUrl,
-  pcAuthorizeUrl,
-  type AuthorizeDevice,
-} from '#shared/domain/binding/authorization-urls.ts';
+import { callbackRedirectUri, mobileAuthorizeUrl, pcAuthorizeUrl, type AuthorizeDevice } from '#shared/domain/binding/authorization-urls.ts';
 import type { AuthorizationStates } from '#shared/domain/binding/ports.ts';
 
 const KEY_INFO = 'oa-hub authorization page: pre_auth_code';

@@ -30,7 +30,10 @@ export function policyRejection(
     });
   }
   const granted = new Set(account.funcIds);
-  const missing = [...new Set(policy.requiredFuncIds)].filter((id) => !granted.has(id)).sort((a, b) => a - b).map(permissionSet);
+  const missing = [...new Set(policy.requiredFuncIds)]
+    .filter((id) => !granted.has(id))
+    .sort((a, b) => a - b)
+    .map(permissionSet);
   if (missing.length > 0) {
     return new DomainError(
       'missing_permissions',

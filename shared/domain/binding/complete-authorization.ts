@@ -22,13 +22,7 @@ import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
 import { accountQuotaExceeded, planBinding, policyRejection, type BindingPolicy } from '#shared/domain/binding/binding-policy.ts';
-import type {
-  AccountProfile,
-  AccountStore,
-  AuthorizationStates,
-  BindingPlan,
-  BindingWeChat,
-} from '#shared/domain/binding/ports.ts';
+import type { AccountProfile, AccountStore, AuthorizationStates, BindingPlan, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import type { FanSyncRequests } from '#shared/domain/fans/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
@@ -73,9 +67,7 @@ export interface CompleteAuthorizationDeps {
   events?: EventOutbox;
 }
 
-export type AuthorizationOutcome =
-  | { ok: true; binding: StoredBinding; fanSyncJobId?: string }
-  | { ok: false; error: DomainError; appid?: string };
+export type AuthorizationOutcome = { ok: true; binding: StoredBinding; fanSyncJobId?: string } | { ok: false; error: DomainError; appid?: string };
 
 /** Enough for 20 simultaneous binds of one account: each retry either wins or sees the winner. */
 export const MAX_WRITE_ATTEMPTS = 8;
@@ -87,10 +79,7 @@ export const invalidState = () =>
     details: { fields: [{ field: 'query.state', message: 'unknown, already used or expired' }] },
   });
 
-export async function completeAuthorization(
-  request: { state: string; authCode: string },
-  deps: CompleteAuthorizationDeps,
-): Promise<AuthorizationOutcome> {
+export async function completeAuthorization(request: { state: string; authCode: string }, deps: CompleteAuthorizationDeps): Promise<AuthorizationOutcome> {
   const now = deps.now();
   const state = await deps.states.spend(request.state);
   if (!state || !(Date.parse(state.expiresAt) > now.getTime())) {
@@ -163,12 +152,7 @@ export async function completeAuthorization(
     }
     const planned = planBinding(current, state.tenantId);
     if (planned instanceof DomainError) return fail('binding.rejected', planned, profile.appid);
-    if (
-      planned.kind === 'takeover' &&
-      planned.previous.status === 'revoked' &&
-      planned.previous.ownerTenantId !== state.tenantId &&
-      deps.endRevokedBinding
-    ) {
+    if (planned.kind === 'takeover' && planned.previous.status === 'revoked' && planned.previous.ownerTenantId !== state.tenantId && deps.endRevokedBinding) {
       // Unbind the old owner first; the next round sees an unbound account and takes it over.
       await deps.endRevokedBinding(planned.previous, at);
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The revoked binding of ${profile.appid} could not be ended.`);
@@ -201,7 +185,17 @@ export async function completeAuthorization(
   });
   if (plan.kind === 'takeover' && plan.previous.ownerTenantId !== state.tenantId) await auditReleased(deps, plan.previous, at);
   const permissions = profile.funcIds.map((id) => ({ id, name: permissionSetNames[id] ?? String(id) }));
-  await publishAfter(deps.events, accountEvent(binding.kind === 'bound' ? detailTypes.bound : detailTypes.reauthorized, { appid: binding.appid, tenantId: state.tenantId, at, actor: state.userId, permissions }), deps.log);
+  await publishAfter(
+    deps.events,
+    accountEvent(binding.kind === 'bound' ? detailTypes.bound : detailTypes.reauthorized, {
+      appid: binding.appid,
+      tenantId: state.tenantId,
+      at,
+      actor: state.userId,
+      permissions,
+    }),
+    deps.log,
+  );
 
   const fanSyncJobId = await queueFanSync(deps, binding);
   if (deps.afterBind) {
@@ -248,4 +242,3 @@ async function recordAudit(deps: CompleteAuthorizationDeps, tenantId: string, ev
 }
 
 const describe = (error: unknown) => (error instanceof Error ? { name: error.name, message: error.message } : String(error));
-

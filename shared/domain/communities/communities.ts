@@ -80,6 +80,12 @@ export async function unlinkCommunities(input: UnlinkCommunitiesInput, deps: Com
   const { tenantId, appid } = input;
   const { link } = await heldAccount(deps.store, tenantId, appid);
   const unlinked = await deps.store.unlinkAll(appid, link.role === 'owner' ? undefined : tenantId);
-  await deps.audit.record(tenantId, { at: deps.now().toISOString(), actor: input.userId, action: 'communities.unlinked', appid, details: { unlinked, scope: link.role === 'owner' ? 'every tenant' : 'own' } });
+  await deps.audit.record(tenantId, {
+    at: deps.now().toISOString(),
+    actor: input.userId,
+    action: 'communities.unlinked',
+    appid,
+    details: { unlinked, scope: link.role === 'owner' ? 'every tenant' : 'own' },
+  });
   return { unlinked };
 }

@@ -15,12 +15,21 @@
 import type { BusEvent } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 
-export async function publishAfter(outbox: EventOutbox | undefined, event: BusEvent, log?: { error(message: string, fields?: Record<string, unknown>): void }): Promise<void> {
+export async function publishAfter(
+  outbox: EventOutbox | undefined,
+  event: BusEvent,
+  log?: { error(message: string, fields?: Record<string, unknown>): void },
+): Promise<void> {
   if (!outbox) return;
   try {
     await outbox.publish(event);
   } catch (error) {
-    log?.error('Could not store a lifecycle event for the bus', { detailType: event.detailType, eventId: event.eventId, appid: event.appid, error: error instanceof Error ? error.name : String(error) });
+    log?.error('Could not store a lifecycle event for the bus', {
+      detailType: event.detailType,
+      eventId: event.eventId,
+      appid: event.appid,
+      error: error instanceof Error ? error.name : String(error),
+    });
   }
 }
 

@@ -90,7 +90,13 @@ export interface FanSyncJobStore {
   park(appid: string, jobId: string, message: FanSyncMessage, at: string): Promise<void>;
   fail(appid: string, jobId: string, error: JobError, at: string): Promise<void>;
   /** `done` with the final counters and the account's fan summary; releases the account's running-job slot. */
-  complete(appid: string, jobId: string, counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number }, summary: FanSummary, at: string): Promise<void>;
+  complete(
+    appid: string,
+    jobId: string,
+    counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number },
+    summary: FanSummary,
+    at: string,
+  ): Promise<void>;
 }
 
 export interface SyncFollowerStore {
@@ -104,7 +110,11 @@ export interface SyncFollowerStore {
    * `skip` and those who followed since `startedAt`; then the exact counts, read consistently: every
    * follower, the subscribed ones, and all those `jobId` marked (in this pass or an earlier one).
    */
-  closeSync(appid: string, jobId: string, options: { startedAt: string; skip: ReadonlySet<string>; at: string }): Promise<{ total: number; subscribed: number; markedBy: number }>;
+  closeSync(
+    appid: string,
+    jobId: string,
+    options: { startedAt: string; skip: ReadonlySet<string>; at: string },
+  ): Promise<{ total: number; subscribed: number; markedBy: number }>;
 }
 
 export interface FollowerWeChat {

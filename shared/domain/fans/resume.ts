@@ -24,7 +24,11 @@ export async function resumePausedSyncs(deps: ResumeDeps): Promise<{ jobs: numbe
     const parked = await deps.store.parkedSteps(job.appid, job.jobId);
     await deps.queue.send(parked.map((step) => step.message));
     await deps.store.markResumed(job.appid, job.jobId, job.parks, at);
-    await deps.store.dropParked(job.appid, job.jobId, parked.map((step) => step.key));
+    await deps.store.dropParked(
+      job.appid,
+      job.jobId,
+      parked.map((step) => step.key),
+    );
     jobs += 1;
     steps += parked.length;
   }

@@ -22,7 +22,17 @@ import { DomainError } from '#shared/errors/domain-errors.ts';
 import { isTokenError, isTransient, toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
 import type { FollowerPage, TokenSource, UserInfo } from '#shared/wechat/api-types.ts';
 import type { FanSyncMessage, FanSyncStatus, Follower } from '#shared/domain/fans/model.ts';
-import type { AccountLookup, FanSyncJobReads, FanSyncJobStore, FollowerWeChat, JobError, Once, StepQueue, SyncFollowerStore, SyncJobState } from '#shared/domain/fans/ports.ts';
+import type {
+  AccountLookup,
+  FanSyncJobReads,
+  FanSyncJobStore,
+  FollowerWeChat,
+  JobError,
+  Once,
+  StepQueue,
+  SyncFollowerStore,
+  SyncJobState,
+} from '#shared/domain/fans/ports.ts';
 import { fanSyncFinishedEvent } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import { publishAfter } from '#shared/domain/events/publish.ts';
@@ -295,7 +305,10 @@ export function followerFromProfile(
 
 /** The follower APIs of the WeChat client, with each account's token source. */
 export function followerWeChat(
-  client: { getFollowers(token: TokenSource, request: { nextOpenId?: string }): Promise<FollowerPage>; batchGetUserInfo(token: TokenSource, request: { openIds: string[] }): Promise<UserInfo[]> },
+  client: {
+    getFollowers(token: TokenSource, request: { nextOpenId?: string }): Promise<FollowerPage>;
+    batchGetUserInfo(token: TokenSource, request: { openIds: string[] }): Promise<UserInfo[]>;
+  },
   tokens: (appid: string) => TokenSource,
 ): FollowerWeChat {
   return {

@@ -42,13 +42,15 @@ export interface AccountMessageDeps {
 
 /** What to answer WeChat: `success`, an empty body, or a passive reply (sealed by the caller). */
 export type AccountMessageAnswer =
-  | { kind: 'success' }
-  | { kind: 'empty' }
-  | { kind: 'passive_text'; content: string }
-  | { kind: 'passive'; reply: PassiveReply; autoReplyRuleId: string };
+  { kind: 'success' } | { kind: 'empty' } | { kind: 'passive_text'; content: string } | { kind: 'passive'; reply: PassiveReply; autoReplyRuleId: string };
 
 /** `fields`: every element of the decrypted XML (`parseXmlTree`), for the message log. */
-export async function handleAccountMessage(appid: string, message: AccountMessage, deps: AccountMessageDeps, fields?: XmlObject): Promise<AccountMessageAnswer> {
+export async function handleAccountMessage(
+  appid: string,
+  message: AccountMessage,
+  deps: AccountMessageDeps,
+  fields?: XmlObject,
+): Promise<AccountMessageAnswer> {
   if (isReleaseTestAccount(appid, message.toUserName)) {
     const answer = answerReleaseTest(appid, message);
     if (answer.kind === 'empty' && answer.followUp) await deps.releaseTestQueue.enqueue(answer.followUp);

@@ -121,7 +121,9 @@ export async function deliverOnce<T>(
     // The processing's own failure is what WeChat gets (a 5xx, so it re-sends); a failed release
     // leaves the claim to its lease.
     await deps.signatures.release(push.signature, key).catch((releaseError: unknown) => {
-      deps.log?.warn('Could not release the claim of a push whose processing failed', { error: releaseError instanceof Error ? releaseError.name : String(releaseError) });
+      deps.log?.warn('Could not release the claim of a push whose processing failed', {
+        error: releaseError instanceof Error ? releaseError.name : String(releaseError),
+      });
     });
     throw error;
   }

@@ -51,8 +51,7 @@ export const defaultScope = (holder: Pick<AccountHolder, 'plaintextAuthorization
   holder.plaintextAuthorization ? 'snsapi_userinfo' : 'snsapi_base';
 
 /** Owner first, then recipients in tenant-id order: the choice never depends on the index's order. */
-const byPrecedence = (a: AccountHolder, b: AccountHolder): number =>
-  a.role === b.role ? a.tenantId.localeCompare(b.tenantId) : a.role === 'owner' ? -1 : 1;
+const byPrecedence = (a: AccountHolder, b: AccountHolder): number => (a.role === b.role ? a.tenantId.localeCompare(b.tenantId) : a.role === 'owner' ? -1 : 1);
 
 /** The URL of WeChat's authorization page for this visitor. */
 export async function startWebAuthorization(request: AuthorizeRequest, deps: StartWebAuthorizationDeps): Promise<{ wechatUrl: string }> {

@@ -64,7 +64,10 @@ export async function completeWebAuthorization(request: CallbackRequest, deps: C
     deps.log.warn('Web authorization callback with an unknown, used or expired state', { expired: record !== undefined });
     return { kind: 'lost' };
   }
-  const back = (params: Record<string, string>): CallbackOutcome => ({ kind: 'page', location: pageUrl(record.redirectUri, { ...params, state: record.pageState }) });
+  const back = (params: Record<string, string>): CallbackOutcome => ({
+    kind: 'page',
+    location: pageUrl(record.redirectUri, { ...params, state: record.pageState }),
+  });
   if (request.appid !== undefined && request.appid !== record.appid) {
     deps.log.warn('Web authorization callback for another account than its state', { appid: record.appid });
     return back({ error: 'invalid_request' });
@@ -91,7 +94,10 @@ export async function completeWebAuthorization(request: CallbackRequest, deps: C
   } catch (error) {
     const code = errorOf(error);
     // WeChat's errcode and rid help support; the visitor's code and tokens never reach the log.
-    const fields = error instanceof WeChatApiError ? { errcode: error.errcode, rid: error.rid, api: error.api } : { failure: error instanceof Error ? error.name : 'unknown' };
+    const fields =
+      error instanceof WeChatApiError
+        ? { errcode: error.errcode, rid: error.rid, api: error.api }
+        : { failure: error instanceof Error ? error.name : 'unknown' };
     if (code === 'server_error') deps.log.error('Web authorization failed', fields);
     else deps.log.warn('WeChat refused the web authorization', { ...fields, appid: record.appid });
     return back({ error: code });

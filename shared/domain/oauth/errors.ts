@@ -7,7 +7,10 @@ import { DomainError } from '#shared/errors/domain-errors.ts';
 
 /** `400 redirect_not_allowed`. The redirect itself is never echoed (it may be an attacker's URL). */
 export const redirectNotAllowed = (reason: string): DomainError =>
-  new DomainError('redirect_not_allowed', `The redirect_uri is not allowed: ${reason}. An admin of the tenant holding the account allows origins with PUT /v1/oauth/origins.`);
+  new DomainError(
+    'redirect_not_allowed',
+    `The redirect_uri is not allowed: ${reason}. An admin of the tenant holding the account allows origins with PUT /v1/oauth/origins.`,
+  );
 
 /** `410 oauth_code_invalid`. */
 export const oauthCodeInvalid = (): DomainError =>

@@ -35,10 +35,7 @@ export interface ReleaseTestFollowUp {
   toUser: string;
 }
 
-export type ReleaseTestAnswer =
-  | { kind: 'passive_text'; content: string }
-  | { kind: 'empty'; followUp?: ReleaseTestFollowUp }
-  | { kind: 'success' };
+export type ReleaseTestAnswer = { kind: 'passive_text'; content: string } | { kind: 'empty'; followUp?: ReleaseTestFollowUp } | { kind: 'success' };
 
 export function answerReleaseTest(appid: string, message: AccountMessage): ReleaseTestAnswer {
   if (message.kind === 'text') {
@@ -54,7 +51,10 @@ export function answerReleaseTest(appid: string, message: AccountMessage): Relea
 }
 
 export interface ReleaseTestApi {
-  queryAuth(component: TokenSource, request: { componentAppId: string; authorizationCode: string }): Promise<{
+  queryAuth(
+    component: TokenSource,
+    request: { componentAppId: string; authorizationCode: string },
+  ): Promise<{
     authorizationInfo: { authorizerAccessToken?: string };
   }>;
   sendCustomMessage(authorizer: TokenSource, message: { toUser: string; text: string }): Promise<void>;

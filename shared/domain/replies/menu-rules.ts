@@ -58,15 +58,20 @@ function leaf(nameBytes: number) {
   return [
     ...KEY_TYPES.map((type) => v.strictObject({ type: v.literal(type), name: name(nameBytes), key }, NOT_A_FIELD)),
     v.strictObject({ type: v.literal('view'), name: name(nameBytes), url }, NOT_A_FIELD),
-    v.strictObject({
-      type: v.literal('miniprogram'),
-      name: name(nameBytes),
-      url,
-      appid: v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/, 'must be a mini program appid (wx followed by 16 characters)')),
-      pagepath: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxBytes(URL_BYTES, `must be at most ${URL_BYTES} bytes`)),
-    }, NOT_A_FIELD),
+    v.strictObject(
+      {
+        type: v.literal('miniprogram'),
+        name: name(nameBytes),
+        url,
+        appid: v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/, 'must be a mini program appid (wx followed by 16 characters)')),
+        pagepath: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxBytes(URL_BYTES, `must be at most ${URL_BYTES} bytes`)),
+      },
+      NOT_A_FIELD,
+    ),
     ...(['media_id', 'view_limited'] as const).map((type) => v.strictObject({ type: v.literal(type), name: name(nameBytes), media_id: mediaId }, NOT_A_FIELD)),
-    ...(['article_id', 'article_view_limited'] as const).map((type) => v.strictObject({ type: v.literal(type), name: name(nameBytes), article_id: mediaId }, NOT_A_FIELD)),
+    ...(['article_id', 'article_view_limited'] as const).map((type) =>
+      v.strictObject({ type: v.literal(type), name: name(nameBytes), article_id: mediaId }, NOT_A_FIELD),
+    ),
   ] as const;
 }
 

@@ -10,14 +10,23 @@ import { Forbidden } from '#shared/errors/domain-errors.ts';
 import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** The tenant's live link to the account, whatever its role; `not_found` otherwise. */
-export async function heldAccount(reads: Pick<AccountReads, 'account' | 'link'>, tenantId: string, appid: string): Promise<{ link: TenantLink; account: AccountRecord }> {
+export async function heldAccount(
+  reads: Pick<AccountReads, 'account' | 'link'>,
+  tenantId: string,
+  appid: string,
+): Promise<{ link: TenantLink; account: AccountRecord }> {
   const [link, account] = await Promise.all([reads.link(tenantId, appid), reads.account(appid)]);
   if (!link || !isLive(link, account)) throw accountNotFound();
   return { link, account };
 }
 
 /** The account, when the tenant owns it (and, with `active`, while it is active). */
-export async function ownedAccount(reads: Pick<AccountReads, 'account' | 'link'>, tenantId: string, appid: string, options: { active?: boolean } = {}): Promise<AccountRecord> {
+export async function ownedAccount(
+  reads: Pick<AccountReads, 'account' | 'link'>,
+  tenantId: string,
+  appid: string,
+  options: { active?: boolean } = {},
+): Promise<AccountRecord> {
   const { link, account } = await heldAccount(reads, tenantId, appid);
   if (link.role !== 'owner') throw new Forbidden('Only the tenant that owns the account may manage its shares.');
   if (options.active && account.status !== 'active') throw accountNotActive(appid, account.status);

@@ -60,7 +60,12 @@ export interface RedemptionAttempts {
    * Reserves one attempt in the tenant's window, or says how long until the oldest attempt leaves
    * it when `limit` attempts are already in the window.
    */
-  reserve(tenantId: string, attemptId: string, now: Date, budget: { limit: number; windowMs: number }): Promise<{ reserved: true } | { reserved: false; retryAfterSeconds: number }>;
+  reserve(
+    tenantId: string,
+    attemptId: string,
+    now: Date,
+    budget: { limit: number; windowMs: number },
+  ): Promise<{ reserved: true } | { reserved: false; retryAfterSeconds: number }>;
   /** Gives an attempt back: it did not fail (a success, an own code, an account already held). */
   forgive(tenantId: string, attemptId: string): Promise<void>;
 }

@@ -52,7 +52,12 @@ export const shareCodeInvalid = (): DomainError =>
 
 export async function redeemShareCode(input: RedeemShareCodeInput, deps: RedeemShareCodeDeps): Promise<AccountView> {
   const attemptId = randomUUID();
-  const slot = await deps.attempts.reserve(input.tenantId, attemptId, deps.now(), deps.budget ?? { limit: MAX_FAILED_REDEMPTIONS, windowMs: REDEMPTION_WINDOW_MS });
+  const slot = await deps.attempts.reserve(
+    input.tenantId,
+    attemptId,
+    deps.now(),
+    deps.budget ?? { limit: MAX_FAILED_REDEMPTIONS, windowMs: REDEMPTION_WINDOW_MS },
+  );
   if (!slot.reserved) {
     throw new RateLimited(slot.retryAfterSeconds, `Too many failed share-code redemptions in the last hour. Try again in ${slot.retryAfterSeconds} s.`);
   }
@@ -88,16 +93,43 @@ async function redeem(input: RedeemShareCodeInput, deps: RedeemShareCodeDeps): P
     if (await deps.store.link(tenantId, code.appid)) throw alreadyLinked(code.appid);
 
     const at = now.toISOString();
-    const result = await deps.store.redeem({ codeHash, tenantId, appid: code.appid, ownerTenantId: code.ownerTenantId, includePayment: code.includePayment, at });
+    const result = await deps.store.redeem({
+      codeHash,
+      tenantId,
+      appid: code.appid,
+      ownerTenantId: code.ownerTenantId,
+      includePayment: code.includePayment,
+      at,
+    });
     if (result === 'code_gone') throw shareCodeInvalid();
     if (result === 'already_linked') throw alreadyLinked(code.appid);
     if (result === 'account_changed') continue;
 
-    await deps.audit.record(tenantId, { at, actor: input.userId, action: 'share.redeemed', appid: code.appid, details: { ownerTenantId: code.ownerTenantId, includePayment: code.includePayment } });
-    await deps.audit.record(code.ownerTenantId, { at, actor: `tenant:${tenantId}`, action: 'share.redeemed', appid: code.appid, details: { tenantId, includePayment: code.includePayment } });
-    await publishAfter(deps.events, shareEvent(detailTypes.shared, { appid: code.appid, ownerTenantId: code.ownerTenantId, tenantId, includePayment: code.includePayment, at }));
+    await deps.audit.record(tenantId, {
+      at,
+      actor: input.userId,
+      action: 'share.redeemed',
+      appid: code.appid,
+      details: { ownerTenantId: code.ownerTenantId, includePayment: code.includePayment },
+    });
+    await deps.audit.record(code.ownerTenantId, {
+      at,
+      actor: `tenant:${tenantId}`,
+      action: 'share.redeemed',
+      appid: code.appid,
+      details: { tenantId, includePayment: code.includePayment },
+    });
+    await publishAfter(
+      deps.events,
+      shareEvent(detailTypes.shared, { appid: code.appid, ownerTenantId: code.ownerTenantId, tenantId, includePayment: code.includePayment, at }),
+    );
     const [link, settings] = await Promise.all([deps.store.link(tenantId, code.appid), deps.store.tenantSettings(tenantId)]);
-    return toAccountView(account, link ?? { tenantId, appid: code.appid, role: 'shared', linkedAt: at, plaintextAuthorization: false, includePayment: code.includePayment }, settings, deps.requiredFuncIds);
+    return toAccountView(
+      account,
+      link ?? { tenantId, appid: code.appid, role: 'shared', linkedAt: at, plaintextAuthorization: false, includePayment: code.includePayment },
+      settings,
+      deps.requiredFuncIds,
+    );
   }
   throw new DomainError('internal_error', 'The shared account kept changing during the redemption. Try again.');
 }

@@ -36,7 +36,15 @@ export async function createShareCodes(input: CreateShareCodesInput, deps: Creat
   const codes = Array.from({ length: input.count }, generateShareCode);
   const codeHashes = codes.map((code) => shareCodeHash(normalizeShareCode(code)!));
 
-  const saved = await deps.store.saveCodes({ appid, ownerTenantId: tenantId, createdBy: input.userId, includePayment: input.includePayment, codeHashes, createdAt, expiresAt });
+  const saved = await deps.store.saveCodes({
+    appid,
+    ownerTenantId: tenantId,
+    createdBy: input.userId,
+    includePayment: input.includePayment,
+    codeHashes,
+    createdAt,
+    expiresAt,
+  });
   if (saved === 'account_changed') {
     // Revoked or unbound between the read and the write: the read again says which.
     const account = await ownedAccount(deps.store, tenantId, appid);

@@ -44,7 +44,13 @@ export async function revokeShares(request: OwnerRequest, deps: SharesDeps): Pro
   for (const recipient of await deps.store.recipients(appid)) {
     if (await revokeOne(request, recipient, deps)) recipients += 1;
   }
-  await deps.audit.record(tenantId, { at: deps.now().toISOString(), actor: request.userId, action: 'share.revoked', appid, details: { recipients, unusedCodesDeleted: codes } });
+  await deps.audit.record(tenantId, {
+    at: deps.now().toISOString(),
+    actor: request.userId,
+    action: 'share.revoked',
+    appid,
+    details: { recipients, unusedCodesDeleted: codes },
+  });
   return { recipients, codes };
 }
 
@@ -54,7 +60,13 @@ export async function revokeShare(request: OwnerRequest & { recipientTenantId: s
   if (recipientTenantId === tenantId) return 'not_shared';
   const revoked = await revokeOne(request, recipientTenantId, deps);
   if (revoked) {
-    await deps.audit.record(tenantId, { at: deps.now().toISOString(), actor: request.userId, action: 'share.revoked', appid, details: { tenantId: recipientTenantId } });
+    await deps.audit.record(tenantId, {
+      at: deps.now().toISOString(),
+      actor: request.userId,
+      action: 'share.revoked',
+      appid,
+      details: { tenantId: recipientTenantId },
+    });
   }
   return revoked ? 'revoked' : 'not_shared';
 }
@@ -65,7 +77,16 @@ async function revokeOne(request: OwnerRequest, recipientTenantId: string, deps:
   const { result, communitiesUnlinked } = await deps.store.revokeRecipient(request.appid, recipientTenantId);
   if (result === 'not_shared') return false;
   const at = deps.now().toISOString();
-  await publishAfter(deps.events, shareEvent(detailTypes.shareRevoked, { appid: request.appid, ownerTenantId: request.tenantId, tenantId: recipientTenantId, includePayment: share?.includePayment === true, at }));
+  await publishAfter(
+    deps.events,
+    shareEvent(detailTypes.shareRevoked, {
+      appid: request.appid,
+      ownerTenantId: request.tenantId,
+      tenantId: recipientTenantId,
+      includePayment: share?.includePayment === true,
+      at,
+    }),
+  );
   await deps.audit.record(recipientTenantId, {
     at: deps.now().toISOString(),
     actor: `tenant:${request.tenantId}`,

@@ -81,8 +81,7 @@ interface UsableToken extends AuthorizerTokenState {
   expiresAt: string;
 }
 
-const hasToken = (state: AuthorizerTokenState): state is UsableToken =>
-  typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
+const hasToken = (state: AuthorizerTokenState): state is UsableToken => typeof state.accessToken === 'string' && typeof state.expiresAt === 'string';
 
 export class AuthorizerTokenService {
   private readonly store: AuthorizerTokenStore;
@@ -283,11 +282,7 @@ export class AuthorizerTokenService {
   }
 
   /** The minted token, or undefined when WeChat refused the refresh token (61023). */
-  private async callWeChat(
-    appid: string,
-    componentAppId: string,
-    refreshToken: string,
-  ): Promise<AuthorizerTokenResult | undefined> {
+  private async callWeChat(appid: string, componentAppId: string, refreshToken: string): Promise<AuthorizerTokenResult | undefined> {
     try {
       return await this.api.authorizerToken(this.component, { componentAppId, authorizerAppId: appid, authorizerRefreshToken: refreshToken });
     } catch (error) {

@@ -169,8 +169,7 @@ export class ComponentTokenService implements TokenSource {
         isFresh: (token) => this.isFresh(token),
         isAlive: (token) => this.isAlive(token),
         mint: (owner) => this.mintHoldingLease(componentAppId, owner),
-        notReady: () =>
-          new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.'),
+        notReady: () => new WeChatNotReady('The component access token is being refreshed by another caller and is not ready yet. Try again shortly.'),
       },
       seen,
     );

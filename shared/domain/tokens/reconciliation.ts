@@ -90,7 +90,7 @@ export async function reconcileAuthorizers(deps: ReconciliationDependencies): Pr
   /** Listed accounts the hub holds waiting for a re-authorization, with the listed refresh token. */
   const waiting = new Map<string, string>();
   let revokedButListed = 0;
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const page = await deps.wechat.authorizerList(offset, pageSize);
     for (const entry of page.list) listed.set(entry.authorizerAppId, entry.refreshToken);
     const others = page.list.filter((entry) => !active.has(entry.authorizerAppId));
@@ -206,7 +206,11 @@ export function reconciliationWeChat(
     async mint(appid, refreshToken) {
       const requestedAt = clock.now();
       try {
-        const minted = await client.authorizerToken(component, { componentAppId: await componentAppId(), authorizerAppId: appid, authorizerRefreshToken: refreshToken });
+        const minted = await client.authorizerToken(component, {
+          componentAppId: await componentAppId(),
+          authorizerAppId: appid,
+          authorizerRefreshToken: refreshToken,
+        });
         return {
           accessToken: minted.authorizerAccessToken,
           expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),

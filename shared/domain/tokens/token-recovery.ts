@@ -135,11 +135,7 @@ export class RecoveryLeaseBusy extends Error {
   }
 }
 
-export async function recoverAuthorizerToken(
-  job: { appid: string },
-  delivery: { last: boolean },
-  deps: RecoveryJobDependencies,
-): Promise<RecoveryOutcome> {
+export async function recoverAuthorizerToken(job: { appid: string }, delivery: { last: boolean }, deps: RecoveryJobDependencies): Promise<RecoveryOutcome> {
   const { appid } = job;
   const options = { ...defaultRecoveryJobOptions, ...deps.options };
   const clock = deps.clock ?? systemClock;

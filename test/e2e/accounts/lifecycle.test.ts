@@ -53,13 +53,22 @@ describe('the account lifecycle over HTTP against the simulator', () => {
   /** Binds through the consent page; the tenant's automatic open platform binding is off unless asked. */
   const bind = async (tenant: string, appid: string, options: { autoOpenPlatform?: boolean } = {}) => {
     if (!options.autoOpenPlatform) {
-      await client.send(
-        new PutCommand({
-          TableName: stack.tableName,
-          Item: { pk: accountKeys.tenantPk(tenant), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId: tenant, ownedCount: 0, autoOpenPlatform: false },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ).catch(() => undefined);
+      await client
+        .send(
+          new PutCommand({
+            TableName: stack.tableName,
+            Item: {
+              pk: accountKeys.tenantPk(tenant),
+              sk: accountKeys.tenantSk,
+              type: 'TenantSettings',
+              tenantId: tenant,
+              ownedCount: 0,
+              autoOpenPlatform: false,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        )
+        .catch(() => undefined);
     }
     const { location } = await bindThroughSimulator(stack, { tenant, appid });
     expect(location.searchParams.get('bind')).toBe('ok');

@@ -14,7 +14,10 @@ import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
 /** Every console route (bearer JWT) of the catalogue: new routes join by being catalogued. */
-export const consoleRoutes = (): Route[] => allRoutes().filter(({ route }) => route.auth === 'jwt').map(({ route }) => route);
+export const consoleRoutes = (): Route[] =>
+  allRoutes()
+    .filter(({ route }) => route.auth === 'jwt')
+    .map(({ route }) => route);
 
 export const hasRoute = (method: Route['method'], path: string): boolean => allRoutes().some(({ route }) => route.method === method && route.path === path);
 
@@ -30,10 +33,7 @@ export interface Answer {
  * One request over loopback with node:http rather than fetch, which refuses a body on GET: the
  * validation walk sends bodies to every method, as any client may.
  */
-export function call(
-  stack: LocalStack,
-  request: { method: string; path: string; token?: string; body?: string; contentType?: string },
-): Promise<Answer> {
+export function call(stack: LocalStack, request: { method: string; path: string; token?: string; body?: string; contentType?: string }): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (request.token) headers.authorization = `Bearer ${request.token}`;
   const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');

@@ -32,7 +32,11 @@ describe('the authorization page on the hub’s domain', () => {
   };
   const newLink = async (tenant: string): Promise<Link> => {
     const token = await stack.consoleToken({ tenant, admin: true });
-    const response = await fetch(`${stack.baseUrl}/v1/authorizations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${stack.baseUrl}/v1/authorizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     if (response.status !== 201) throw new Error(`POST /v1/authorizations answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as Link;
   };
@@ -189,7 +193,11 @@ describe('the authorization page on the hub’s domain', () => {
     // Prepare
     const link = await newLink('t-page-open-redirect');
     const tampered = new URL(link.authorizeUrl);
-    const injected: [string, string][] = [['url', 'https://evil.example/'], ['redirect_uri', 'https://evil.example/cb'], ['mpBase', 'https://evil.example']];
+    const injected: [string, string][] = [
+      ['url', 'https://evil.example/'],
+      ['redirect_uri', 'https://evil.example/cb'],
+      ['mpBase', 'https://evil.example'],
+    ];
     for (const [name, value] of injected) tampered.searchParams.set(name, value);
 
     // Act

@@ -20,14 +20,21 @@ const canonical = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map(canonical)
     : value && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
 
 /** What binding may write: everything but the audit trail, spent states and WeChat's own bookkeeping (pushes, codes, component token). */
 const bindingItems = (items: string[]) =>
   items
     .map((text) => JSON.parse(text) as { pk: string; sk: string })
-    .filter(({ pk, sk }) => !pk.endsWith('#AUDIT') && !pk.startsWith('AUTHSTATE#') && !pk.startsWith('COMPONENT#') && !sk.startsWith('AUTHEVENT#') && sk !== 'AUTHCODE')
+    .filter(
+      ({ pk, sk }) =>
+        !pk.endsWith('#AUDIT') && !pk.startsWith('AUTHSTATE#') && !pk.startsWith('COMPONENT#') && !sk.startsWith('AUTHEVENT#') && sk !== 'AUTHCODE',
+    )
     .map((entry) => JSON.stringify(canonical(entry)))
     .sort();
 
@@ -209,7 +216,15 @@ describe('binding an Official Account through WeChat’s consent', () => {
       await client.send(
         new PutCommand({
           TableName: stack.tableName,
-          Item: { pk: accountKeys.tenantPk(tenant), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId: tenant, quota: 1, ownedCount: 0, autoOpenPlatform: true },
+          Item: {
+            pk: accountKeys.tenantPk(tenant),
+            sk: accountKeys.tenantSk,
+            type: 'TenantSettings',
+            tenantId: tenant,
+            quota: 1,
+            ownedCount: 0,
+            autoOpenPlatform: true,
+          },
         }),
       );
       await bindThroughSimulator(stack, { tenant, appid: newAccount() });
@@ -288,7 +303,9 @@ describe('binding an Official Account through WeChat’s consent', () => {
     const audit = (await (await fetch(`${stack.baseUrl}/v1/audit`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
       events: { action: string; appid?: string; details?: { code?: string } }[];
     };
-    expect(audit.events).toContainEqual(expect.objectContaining({ action: 'binding.rejected', appid, details: expect.objectContaining({ code: 'not_verified' }) }));
+    expect(audit.events).toContainEqual(
+      expect.objectContaining({ action: 'binding.rejected', appid, details: expect.objectContaining({ code: 'not_verified' }) }),
+    );
   });
 
   describe('re-authorization by the owning tenant', () => {

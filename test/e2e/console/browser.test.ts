@@ -6,7 +6,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chooseChromium, cjkFontDirectory, DEBIAN_CHROMIUM, fontsConf } from '#test/e2e/console/browser.ts';
 
-const only = (...paths: string[]) => (path: string) => paths.includes(path);
+const only =
+  (...paths: string[]) =>
+  (path: string) =>
+    paths.includes(path);
 
 describe('choosing the browser', () => {
   it('uses CHROMIUM_PATH when it is set, even with Debian’s chromium present', () => {

@@ -31,10 +31,7 @@ export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 export const CJK_FONT_FAMILY = 'Noto Sans S Chinese';
 
 /** Where the browser comes from: an explicit path, Debian's package, or the npm package. */
-export type ChromiumChoice =
-  | { from: 'CHROMIUM_PATH'; executable: string }
-  | { from: 'debian'; executable: string }
-  | { from: 'npm' };
+export type ChromiumChoice = { from: 'CHROMIUM_PATH'; executable: string } | { from: 'debian'; executable: string } | { from: 'npm' };
 
 /** Picks the browser; refuses a CHROMIUM_PATH that names nothing rather than quietly using another one. */
 export function chooseChromium(env: NodeJS.ProcessEnv, exists: (path: string) => boolean): ChromiumChoice {
@@ -73,7 +70,9 @@ export function cjkFontDirectory(): string {
 /** Unpacks @sparticuz/chromium's browser once per package version; later calls reuse it. */
 async function npmChromium(): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`@sparticuz/chromium carries a Linux x64 Chromium only (this is ${process.platform} ${process.arch}): set CHROMIUM_PATH to a local Chromium or Chrome.`);
+    throw new Error(
+      `@sparticuz/chromium carries a Linux x64 Chromium only (this is ${process.platform} ${process.arch}): set CHROMIUM_PATH to a local Chromium or Chrome.`,
+    );
   }
   const root = join(dirname(require.resolve('@sparticuz/chromium')), '..');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -142,7 +141,12 @@ export async function launchBrowser(): Promise<LocalBrowser> {
     };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
-    const picked = choice.from === 'npm' ? `the npm package @sparticuz/chromium (unpacked at ${executablePath})` : `${choice.from === 'debian' ? "Debian's package" : 'CHROMIUM_PATH'} (${executablePath})`;
-    throw new Error(`Chromium from ${picked} did not start (set CHROMIUM_PATH to use another browser): ${error instanceof Error ? error.message : String(error)}`);
+    const picked =
+      choice.from === 'npm'
+        ? `the npm package @sparticuz/chromium (unpacked at ${executablePath})`
+        : `${choice.from === 'debian' ? "Debian's package" : 'CHROMIUM_PATH'} (${executablePath})`;
+    throw new Error(
+      `Chromium from ${picked} did not start (set CHROMIUM_PATH to use another browser): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

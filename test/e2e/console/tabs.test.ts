@@ -206,7 +206,13 @@ describe('the account’s Auto-replies, Menu and Messages tabs', () => {
       // Assess
       expect(held.menu?.button).toEqual([
         { type: 'click', name: '今日歌曲', key: 'V1001_TODAY_MUSIC' },
-        { name: '菜单', sub_button: [{ type: 'view', name: '搜索', url: 'https://www.soso.com/' }, { type: 'click', name: '赞一下我们', key: 'V1001_GOOD' }] },
+        {
+          name: '菜单',
+          sub_button: [
+            { type: 'view', name: '搜索', url: 'https://www.soso.com/' },
+            { type: 'click', name: '赞一下我们', key: 'V1001_GOOD' },
+          ],
+        },
       ]);
     });
 
@@ -293,7 +299,9 @@ describe('the account’s Auto-replies, Menu and Messages tabs', () => {
       // Act
       await openTab(appid, 'messages');
       await page.getByTestId('message-row').nth(3).waitFor();
-      const rows = await page.getByTestId('message-row').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+      const rows = await page
+        .getByTestId('message-row')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
       await shot('tab-messages');
       await page.unroute('**/messages?*');
 

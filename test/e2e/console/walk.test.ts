@@ -109,22 +109,26 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
     expect(fonts.map((font) => font.familyName)).toEqual([expect.stringMatching(new RegExp(`^${CJK_FONT_FAMILY}`))]);
   });
 
-  it('syncs the followers with a progress bar that reaches 100 %', async () => {
-    // Prepare
-    await owner.getByTestId(`account-row-${APPID}`).getByTestId('account-link').click();
-    await owner.getByTestId('account-screen').waitFor();
+  it(
+    'syncs the followers with a progress bar that reaches 100 %',
+    async () => {
+      // Prepare
+      await owner.getByTestId(`account-row-${APPID}`).getByTestId('account-link').click();
+      await owner.getByTestId('account-screen').waitFor();
 
-    // Act
-    await owner.getByTestId('fan-sync-start').click();
-    // The sync's speed depends on the machine's load: allow far more than a page step (a liveness guard, not a figure).
-    await owner.locator('[data-testid=fan-sync-progress][data-status=done]').waitFor({ state: 'attached', timeout: SYNC_MS });
+      // Act
+      await owner.getByTestId('fan-sync-start').click();
+      // The sync's speed depends on the machine's load: allow far more than a page step (a liveness guard, not a figure).
+      await owner.locator('[data-testid=fan-sync-progress][data-status=done]').waitFor({ state: 'attached', timeout: SYNC_MS });
 
-    // Assess
-    expect(await owner.getByTestId('fan-sync-progress').getAttribute('data-percent')).toBe('100');
-    expect(await text(owner, 'fan-sync-status')).toMatch(/^Done · 100 % · 1,200 of 1,200 followers synced/);
-    await owner.getByTestId('fan-row').first().waitFor();
-    await shot(owner, 'account-followers');
-  }, SYNC_MS + 30_000);
+      // Assess
+      expect(await owner.getByTestId('fan-sync-progress').getAttribute('data-percent')).toBe('100');
+      expect(await text(owner, 'fan-sync-status')).toMatch(/^Done · 100 % · 1,200 of 1,200 followers synced/);
+      await owner.getByTestId('fan-row').first().waitFor();
+      await shot(owner, 'account-followers');
+    },
+    SYNC_MS + 30_000,
+  );
 
   it('shows the synced follower counts in the accounts list', async () => {
     // Act

@@ -72,10 +72,13 @@ describe('the lifecycle of an account on the event bus', () => {
 
   const detailTypesOf = () => envelopes.filter((envelope) => envelope.detail.appid === appid).map((envelope) => envelope['detail-type']);
 
-  it.each(['Account Bound', 'Fan Sync Finished', 'WeChat Message Received', 'Account Shared', 'Share Revoked', 'Account Revoked', 'Account Unbound'])('publishes %s', (detailType) => {
-    // Assess
-    expect(detailTypesOf()).toContain(detailType);
-  });
+  it.each(['Account Bound', 'Fan Sync Finished', 'WeChat Message Received', 'Account Shared', 'Share Revoked', 'Account Revoked', 'Account Unbound'])(
+    'publishes %s',
+    (detailType) => {
+      // Assess
+      expect(detailTypesOf()).toContain(detailType);
+    },
+  );
 
   it('publishes the lifecycle in the order it happened', () => {
     // Act
@@ -90,7 +93,14 @@ describe('the lifecycle of an account on the event bus', () => {
     const shared = envelopes.find((envelope) => envelope['detail-type'] === 'Account Shared' && envelope.detail.appid === appid);
 
     // Assess
-    expect(shared?.detail).toEqual({ eventId: expect.stringMatching(/^hub:[0-9a-f]{64}$/), appid, ownerTenantId: OWNER, tenantId: RECIPIENT, includePayment: expect.any(Boolean), at: expect.any(String) });
+    expect(shared?.detail).toEqual({
+      eventId: expect.stringMatching(/^hub:[0-9a-f]{64}$/),
+      appid,
+      ownerTenantId: OWNER,
+      tenantId: RECIPIENT,
+      includePayment: expect.any(Boolean),
+      at: expect.any(String),
+    });
   });
 
   it('carries no token, code or secret in any event, log line or console answer', () => {

@@ -18,7 +18,12 @@ const FOLLOWERS = 25_000;
  * only when `progress` has not changed for `stallMs`. No deadline on the whole: a loaded machine
  * is slower, not wrong (wall-clock figures belong to `npm run bench -- fans`).
  */
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, progress: () => Promise<unknown> = async () => undefined, stallMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  progress: () => Promise<unknown> = async () => undefined,
+  stallMs = 60_000,
+): Promise<T> {
   let lastProgress: unknown;
   let lastChange = Date.now();
   for (;;) {
@@ -95,7 +100,14 @@ describe('followers over HTTP against the simulator', () => {
     const allFans = (query = '') => fansOf(appid, query);
 
     beforeAll(async () => {
-      appid = stack.simulator!.addAccount({ nickname: 'Events e2e', serviceType: 'service', verified: true, followers: 60, unionidRatio: 0.5, principalName: 'Fans Ltd' }).appid;
+      appid = stack.simulator!.addAccount({
+        nickname: 'Events e2e',
+        serviceType: 'service',
+        verified: true,
+        followers: 60,
+        unionidRatio: 0.5,
+        principalName: 'Fans Ltd',
+      }).appid;
       await bindAndSettle(appid);
       [newcomer] = stack.simulator!.follow(appid, 1) as [string];
     });
@@ -114,7 +126,7 @@ describe('followers over HTTP against the simulator', () => {
       expect((await get(`/v1/accounts/${appid}`)).json.fans).toMatchObject({ total: before.total + 1, subscribed: before.subscribed + 1 });
     });
 
-    it("changes nothing when WeChat retries the same event", async () => {
+    it('changes nothing when WeChat retries the same event', async () => {
       // Prepare
       const before = await tableSnapshot(stack.dynamoDbEndpoint, stack.tableName);
 
@@ -181,7 +193,14 @@ describe('followers over HTTP against the simulator', () => {
 
     beforeAll(async () => {
       const simulator = stack.simulator!;
-      appid = simulator.addAccount({ nickname: 'Fans e2e', serviceType: 'service', verified: true, followers: FOLLOWERS, unionidRatio: 0.3, principalName: 'Fans Ltd' }).appid;
+      appid = simulator.addAccount({
+        nickname: 'Fans e2e',
+        serviceType: 'service',
+        verified: true,
+        followers: FOLLOWERS,
+        unionidRatio: 0.3,
+        principalName: 'Fans Ltd',
+      }).appid;
       simulator.injectFault({ path: '/cgi-bin/user/info/batchget', errcode: -1, rate: 0.05 });
       simulator.injectFault({ path: '/cgi-bin/user/get', errcode: -1, rate: 0.05 });
       // Binding queues the first sync.
@@ -189,7 +208,11 @@ describe('followers over HTTP against the simulator', () => {
       if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ended with ${location.search}`);
       const started = await call(stack, { method: 'POST', path: `/v1/accounts/${appid}/fan-syncs`, token: admin });
       const jobId = started.json.jobId as string;
-      await waitFor(async () => ((await job(appid, jobId)).json?.synced > 2_000 ? true : undefined), 'the sync to be under way', () => counters(appid, jobId));
+      await waitFor(
+        async () => ((await job(appid, jobId)).json?.synced > 2_000 ? true : undefined),
+        'the sync to be under way',
+        () => counters(appid, jobId),
+      );
       const again = await call(stack, { method: 'POST', path: `/v1/accounts/${appid}/fan-syncs`, token: admin });
       simulator.resetCalls();
       simulator.injectFault({ path: '/cgi-bin/user/info/batchget', errcode: 40001, times: 1 });
@@ -265,5 +288,4 @@ describe('followers over HTTP against the simulator', () => {
       });
     });
   });
-
 });

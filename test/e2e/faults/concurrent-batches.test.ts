@@ -64,7 +64,13 @@ describe('the fan-sync worker invoked twice at once in one process', () => {
     const [a, b] = await Promise.all([first, second]);
 
     // Assess
-    const figures = { faultsInjected: 1, operations: 3, lost: a.batchItemFailures.some((f) => f.itemIdentifier === 'message-afails') ? 0 : 1, duplicated: 0, serverErrors: 0 };
+    const figures = {
+      faultsInjected: 1,
+      operations: 3,
+      lost: a.batchItemFailures.some((f) => f.itemIdentifier === 'message-afails') ? 0 : 1,
+      duplicated: 0,
+      serverErrors: 0,
+    };
     printFigures('concurrent worker invocations', figures);
     expect(a.batchItemFailures).toEqual([{ itemIdentifier: 'message-afails' }]);
     expect(b.batchItemFailures).toEqual([]);

@@ -53,7 +53,14 @@ describe('the embedded engine restarted in the middle of a follower sync', () =>
     // Prepare: the account is bound and its sync is under way.
     const simulator = stack.simulator!;
     const calls = new HubCalls(stack);
-    const account = simulator.addAccount({ nickname: 'Engine', serviceType: 'service', verified: true, followers: FOLLOWERS, unionidRatio: 0.3, principalName: 'Engine Ltd' });
+    const account = simulator.addAccount({
+      nickname: 'Engine',
+      serviceType: 'service',
+      verified: true,
+      followers: FOLLOWERS,
+      unionidRatio: 0.3,
+      principalName: 'Engine Ltd',
+    });
     const appid = account.appid;
     expect((await bindWithRetries(stack, calls, TENANT, appid)).bound).toBe(true);
     simulator.setLatency(LATENCY_MS);

@@ -39,7 +39,12 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * Polls `probe` until it gives a value, for as long as `progress` keeps changing: it gives up only
  * when nothing moved for `stallMs` (a loaded machine is slower, not wrong).
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, progress: () => Promise<unknown> = async () => undefined, stallMs = 150_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  progress: () => Promise<unknown> = async () => undefined,
+  stallMs = 150_000,
+): Promise<T> {
   let last: string | undefined;
   let lastChange = Date.now();
   for (;;) {
@@ -125,7 +130,13 @@ export const totalOf = (counts: Record<string, number>): number => Object.values
  * and asks again with a new link while the callback lands on `bind=error`, as the console tells
  * them to. Every callback answer is tallied in `calls`.
  */
-export async function bindWithRetries(stack: LocalStack, calls: HubCalls, tenant: string, appid: string, attempts = 4): Promise<{ bound: boolean; errors: string[] }> {
+export async function bindWithRetries(
+  stack: LocalStack,
+  calls: HubCalls,
+  tenant: string,
+  appid: string,
+  attempts = 4,
+): Promise<{ bound: boolean; errors: string[] }> {
   const errors: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const { callbackUrl } = await consentThroughSimulator(stack, { tenant, appid });
@@ -140,7 +151,9 @@ export async function bindWithRetries(stack: LocalStack, calls: HubCalls, tenant
 
 /** The hub's stored TOKEN item of an account (the access token the hub would vend). */
 export async function storedToken(client: DynamoDBDocumentClient, stack: LocalStack, appid: string): Promise<Record<string, any> | undefined> {
-  return (await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk }, ConsistentRead: true }))).Item;
+  return (
+    await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk }, ConsistentRead: true }))
+  ).Item;
 }
 
 /**
@@ -151,7 +164,9 @@ export async function followersInWeChat(stack: LocalStack, accessToken: string):
   const openids: string[] = [];
   let next = '';
   for (;;) {
-    const response = await fetch(`${stack.simulator!.baseUrl}/cgi-bin/user/get?access_token=${encodeURIComponent(accessToken)}&next_openid=${encodeURIComponent(next)}`);
+    const response = await fetch(
+      `${stack.simulator!.baseUrl}/cgi-bin/user/get?access_token=${encodeURIComponent(accessToken)}&next_openid=${encodeURIComponent(next)}`,
+    );
     const page = (await response.json()) as { errcode?: number; count?: number; data?: { openid: string[] }; next_openid?: string };
     if (page.errcode) throw new Error(`the simulator's user/get answered errcode ${page.errcode}`);
     openids.push(...(page.data?.openid ?? []));

@@ -98,12 +98,20 @@ describe('WeChat 5xx and timeout storms on every call path', () => {
     simulator.clearFaults();
 
     // Assess
-    const listed = ((await calls.call('GET', '/v1/accounts', admin)).json.accounts as { appid: string; status: string }[]).filter((a) => appids.includes(a.appid));
+    const listed = ((await calls.call('GET', '/v1/accounts', admin)).json.accounts as { appid: string; status: string }[]).filter((a) =>
+      appids.includes(a.appid),
+    );
     const authorizedInWeChat = appids.filter((appid) => simulator.account(appid)!.authorization.state === 'authorized');
     const lost = authorizedInWeChat.filter((appid) => !listed.some((account) => account.appid === appid && account.status === 'active')).length;
     const boundEvents = await auditCounts(calls, 'account.bound');
     const duplicated = listed.length - new Set(listed.map((a) => a.appid)).size + duplicatesIn(boundEvents);
-    const figures = { faultsInjected: totalOf(simulator.faultsServed()), operations: calls.operations, lost, duplicated, serverErrors: calls.serverErrors.length };
+    const figures = {
+      faultsInjected: totalOf(simulator.faultsServed()),
+      operations: calls.operations,
+      lost,
+      duplicated,
+      serverErrors: calls.serverErrors.length,
+    };
     printFigures('binding callback storm', figures);
     bound.push(...appids);
     expect(figures.faultsInjected).toBeGreaterThanOrEqual(6);
@@ -222,7 +230,9 @@ describe('WeChat 5xx and timeout storms on every call path', () => {
 
     // Act: three services ask at once for each account, again while any of them got no token.
     for (let round = 0; round < 5; round += 1) {
-      const answers = await Promise.all(bound.flatMap((appid) => [1, 2, 3].map(async () => [appid, await calls.call('GET', `/v1/internal/accounts/${appid}/access-token`, service)] as const)));
+      const answers = await Promise.all(
+        bound.flatMap((appid) => [1, 2, 3].map(async () => [appid, await calls.call('GET', `/v1/internal/accounts/${appid}/access-token`, service)] as const)),
+      );
       for (const [appid, answer] of answers) if (answer.status === 200) vended.get(appid)!.add(answer.json.accessToken);
       if (answers.every(([, answer]) => answer.status === 200)) break;
     }
@@ -312,7 +322,13 @@ describe('WeChat 5xx and timeout storms on every call path', () => {
     const compared = compareFollowers(wechat, await followersInHub(calls, fansAdmin, appid));
     const fans = (await calls.call('GET', `/v1/accounts/${appid}`, fansAdmin)).json.fans;
     const duplicated = compared.duplicated + Math.max(0, fans.subscribed - wechat.length) + Math.max(0, fans.total - wechat.length);
-    const figures = { faultsInjected, operations: pushes, lost: compared.lost + Math.max(0, wechat.length - fans.subscribed), duplicated, serverErrors: calls.serverErrors.length };
+    const figures = {
+      faultsInjected,
+      operations: pushes,
+      lost: compared.lost + Math.max(0, wechat.length - fans.subscribed),
+      duplicated,
+      serverErrors: calls.serverErrors.length,
+    };
     printFigures('follow event profile storm', figures);
     expect(faultsInjected).toBeGreaterThanOrEqual(20);
     expect(notSuccess).toBe(0);
@@ -346,7 +362,12 @@ describe('WeChat 5xx and timeout storms on every call path', () => {
 
     // Assess
     const status = async (appid: string) => (await calls.call('GET', `/v1/accounts/${appid}`, admin)).json?.status ?? 'unbound';
-    const lost = [(await status(keptA)) !== 'active', (await status(keptB)) !== 'active', (await status(goneA)) !== 'unbound', (await status(goneB)) !== 'unbound'].filter(Boolean).length;
+    const lost = [
+      (await status(keptA)) !== 'active',
+      (await status(keptB)) !== 'active',
+      (await status(goneA)) !== 'unbound',
+      (await status(goneB)) !== 'unbound',
+    ].filter(Boolean).length;
     const duplicated = duplicatesIn(await auditCounts(calls, 'account.unbound'));
     const figures = { faultsInjected, operations: calls.operations, lost, duplicated, serverErrors: calls.serverErrors.length };
     printFigures('unbind authorization check storm', figures);

@@ -88,11 +88,26 @@ describe('a fan-sync worker killed mid-step', () => {
     // Prepare: the worker of the sync the binding queues will be killed 7 times.
     const simulator = stack.simulator!;
     const calls = new HubCalls(stack);
-    const appid = simulator.addAccount({ nickname: 'Killed', serviceType: 'service', verified: true, followers: FOLLOWERS, unionidRatio: 0.3, principalName: 'Killed Ltd' }).appid;
+    const appid = simulator.addAccount({
+      nickname: 'Killed',
+      serviceType: 'service',
+      verified: true,
+      followers: FOLLOWERS,
+      unionidRatio: 0.3,
+      principalName: 'Killed Ltd',
+    }).appid;
     const kills = killAfter(db(), [
-      { name: 'second page ledger created', matches: (command, input) => /^Put(Item)?Command$/.test(command) && sortKeyOf(input).startsWith('FANSYNC-PAGE#'), at: [2] },
+      {
+        name: 'second page ledger created',
+        matches: (command, input) => /^Put(Item)?Command$/.test(command) && sortKeyOf(input).startsWith('FANSYNC-PAGE#'),
+        at: [2],
+      },
       { name: 'follower batch written', matches: (command, input) => /^BatchWrite(Item)?Command$/.test(command) && writesFollowers(input), at: [2, 7, 13] },
-      { name: 'chunk counted on its ledger', matches: (command, input) => /^Update(Item)?Command$/.test(command) && sortKeyOf(input).startsWith('FANSYNC-PAGE#'), at: [4, 9, 15] },
+      {
+        name: 'chunk counted on its ledger',
+        matches: (command, input) => /^Update(Item)?Command$/.test(command) && sortKeyOf(input).startsWith('FANSYNC-PAGE#'),
+        at: [4, 9, 15],
+      },
     ]);
 
     // Act
@@ -103,7 +118,13 @@ describe('a fan-sync worker killed mid-step', () => {
 
     // Assess
     const truth = await syncAgainstWeChat(calls, client, stack, admin, appid, job);
-    const figures = { faultsInjected: kills.killed.length, operations: job.listed, lost: truth.lost, duplicated: truth.duplicated, serverErrors: calls.serverErrors.length };
+    const figures = {
+      faultsInjected: kills.killed.length,
+      operations: job.listed,
+      lost: truth.lost,
+      duplicated: truth.duplicated,
+      serverErrors: calls.serverErrors.length,
+    };
     printFigures('worker killed mid-step', figures);
     expect(kills.killed).toHaveLength(7);
     expect(job).toMatchObject({ status: 'done', listed: FOLLOWERS, synced: FOLLOWERS, failed: 0 });

@@ -21,8 +21,7 @@ describe('local stack: the gateway in front of the console routes', () => {
     else process.env.LOCAL_JWT_SECRET = previousSecret;
   });
 
-  const getAudit = (token?: string) =>
-    fetch(`${stack.baseUrl}/v1/audit`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+  const getAudit = (token?: string) => fetch(`${stack.baseUrl}/v1/audit`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
 
   const claims = { tenant_id: 'demo', roles: ['admin'], departments: [] };
 

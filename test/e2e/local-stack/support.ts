@@ -21,7 +21,11 @@ export interface CliResult {
 
 export function runCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -42,7 +46,12 @@ export interface RunningCli {
 /** Starts a long-running CLI in its own process group, so that `stopCli` reaches tsx's child too. */
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}, runner: 'tsx' | 'node' = 'node'): RunningCli {
   const [command, prefix] = runner === 'tsx' ? [tsx, []] : [process.execPath, ['--import', 'tsx']];
-  const child = spawn(command, [...prefix, script, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, [...prefix, script, ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
@@ -62,7 +71,8 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code) => {
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`The process ended (code ${code}) before printing ${waiter.pattern}.\n${stdout}\n${stderr}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`The process ended (code ${code}) before printing ${waiter.pattern}.\n${stdout}\n${stderr}`));
       resolve(code);
     }),
   );

@@ -19,12 +19,23 @@ describe('web authorization through the local gateway', () => {
 
   const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, any> });
   const internal = (path: string, body: unknown) =>
-    fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${stack.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const authorizeUrl = (query: Record<string, string>) => `${stack.baseUrl}/v1/oauth/${appid}/authorize?${new URLSearchParams(query)}`;
 
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
-    appid = stack.simulator!.addAccount({ appid: 'wxe2e0a00000000001', nickname: 'OAuth E2E', serviceType: 'service', verified: true, followers: 2, principalName: 'E2E OAuth Co.' }).appid;
+    appid = stack.simulator!.addAccount({
+      appid: 'wxe2e0a00000000001',
+      nickname: 'OAuth E2E',
+      serviceType: 'service',
+      verified: true,
+      followers: 2,
+      principalName: 'E2E OAuth Co.',
+    }).appid;
     const { location } = await bindThroughSimulator(stack, { tenant: TENANT, appid });
     expect(location.searchParams.get('bind')).toBe('ok');
     const admin = await stack.consoleToken({ tenant: TENANT, admin: true });
@@ -55,7 +66,13 @@ describe('web authorization through the local gateway', () => {
     expect([toWeChat.status, toPage.status, page.origin + page.pathname, page.searchParams.get('state')]).toEqual([302, 302, 'http://127.0.0.1:5173/h5', 'p1']);
     expect(exchanged).toEqual({
       status: 200,
-      body: expect.objectContaining({ appid, tenantId: TENANT, openid: visitorOpenid(appid, 'visitor-3'), scope: 'snsapi_userinfo', user: expect.objectContaining({ nickname: visitorNickname('visitor-3') }) }),
+      body: expect.objectContaining({
+        appid,
+        tenantId: TENANT,
+        openid: visitorOpenid(appid, 'visitor-3'),
+        scope: 'snsapi_userinfo',
+        user: expect.objectContaining({ nickname: visitorNickname('visitor-3') }),
+      }),
     });
   });
 
@@ -69,7 +86,9 @@ describe('web authorization through the local gateway', () => {
 
   it('answers 404 for an account the hub does not hold', async () => {
     // Act
-    const answer = await json(await fetch(`${stack.baseUrl}/v1/oauth/wx0000000000e2e404/authorize?redirect_uri=${encodeURIComponent(PAGE)}`, { redirect: 'manual' }));
+    const answer = await json(
+      await fetch(`${stack.baseUrl}/v1/oauth/wx0000000000e2e404/authorize?redirect_uri=${encodeURIComponent(PAGE)}`, { redirect: 'manual' }),
+    );
 
     // Assess
     expect([answer.status, answer.body.error?.code]).toEqual([404, 'not_found']);

@@ -14,7 +14,13 @@ const TENANT = 't-replies';
 const menu = {
   button: [
     { type: 'click', name: '今日歌曲', key: 'V1001_TODAY_MUSIC' },
-    { name: '菜单', sub_button: [{ type: 'view', name: '搜索', url: 'https://www.soso.com/' }, { type: 'click', name: '赞一下我们', key: 'V1001_GOOD' }] },
+    {
+      name: '菜单',
+      sub_button: [
+        { type: 'view', name: '搜索', url: 'https://www.soso.com/' },
+        { type: 'click', name: '赞一下我们', key: 'V1001_GOOD' },
+      ],
+    },
   ],
 };
 
@@ -22,7 +28,11 @@ const rules = [
   { id: 'welcome', trigger: { type: 'subscribe' }, reply: { type: 'text', content: '欢迎关注！' } },
   { id: 'hours', trigger: { type: 'keyword', keywords: ['hours'], match: 'contains' }, reply: { type: 'text', content: 'We open at 9.' } },
   { id: 'photo', trigger: { type: 'keyword', keywords: ['photo'], match: 'exact' }, reply: { type: 'image', mediaId: 'MEDIA_ID_1' } },
-  { id: 'article', trigger: { type: 'keyword', keywords: ['news'], match: 'exact' }, reply: { type: 'news', article: { title: 'Today', url: 'https://example.com/today' } } },
+  {
+    id: 'article',
+    trigger: { type: 'keyword', keywords: ['news'], match: 'exact' },
+    reply: { type: 'news', article: { title: 'Today', url: 'https://example.com/today' } },
+  },
   { id: 'good', trigger: { type: 'click', eventKey: 'V1001_GOOD' }, reply: { type: 'text', content: 'Thanks for the like' } },
   { id: 'fallback', trigger: { type: 'default' }, reply: { type: 'text', content: 'Sorry, I did not get that.' } },
 ];
@@ -31,7 +41,8 @@ describe('auto-replies and menus over HTTP', () => {
   let stack: LocalStack;
   let admin: string;
 
-  const send = (method: string, path: string, body?: unknown) => call(stack, { method, path, token: admin, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const send = (method: string, path: string, body?: unknown) =>
+    call(stack, { method, path, token: admin, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const account = async (funcIds: readonly number[] = DEFAULT_BIND_FUNC_IDS): Promise<string> => {
     const added = stack.simulator!.addAccount({ nickname: 'replies e2e', serviceType: 'service', verified: true, followers: 3 });
     const { location } = await bindThroughSimulator(stack, { tenant: TENANT, appid: added.appid, funcIds: [...funcIds] });
@@ -80,7 +91,9 @@ describe('auto-replies and menus over HTTP', () => {
 
       // Assess
       expect(result.reply?.xml).toMatch(
-        new RegExp(`^<xml><ToUserName><!\\[CDATA\\[${result.openid}\\]\\]></ToUserName><FromUserName><!\\[CDATA\\[gh_[0-9a-f]+\\]\\]></FromUserName><CreateTime>\\d+</CreateTime><MsgType><!\\[CDATA\\[image\\]\\]></MsgType><Image><MediaId><!\\[CDATA\\[MEDIA_ID_1\\]\\]></MediaId></Image></xml>$`),
+        new RegExp(
+          `^<xml><ToUserName><!\\[CDATA\\[${result.openid}\\]\\]></ToUserName><FromUserName><!\\[CDATA\\[gh_[0-9a-f]+\\]\\]></FromUserName><CreateTime>\\d+</CreateTime><MsgType><!\\[CDATA\\[image\\]\\]></MsgType><Image><MediaId><!\\[CDATA\\[MEDIA_ID_1\\]\\]></MediaId></Image></xml>$`,
+        ),
       );
     });
 
@@ -204,7 +217,11 @@ describe('auto-replies and menus over HTTP', () => {
       ['a view without its url', { button: [{ type: 'view', name: 'a' }] }, 'body.button.0.url'],
       ['a url over 1024 bytes', { button: [view('a', `https://example.com/${'p'.repeat(1010)}`)] }, 'body.button.0.url'],
       ['a url that is not http(s)', { button: [view('a', 'ftp://example.com/')] }, 'body.button.0.url'],
-      ['a miniprogram without its pagepath', { button: [{ type: 'miniprogram', name: 'a', url: 'https://example.com/', appid: 'wx286b93c14bbf93aa' }] }, 'body.button.0.pagepath'],
+      [
+        'a miniprogram without its pagepath',
+        { button: [{ type: 'miniprogram', name: 'a', url: 'https://example.com/', appid: 'wx286b93c14bbf93aa' }] },
+        'body.button.0.pagepath',
+      ],
       ['a media_id button without media_id', { button: [{ type: 'media_id', name: 'a' }] }, 'body.button.0.media_id'],
       ['an article_id button without article_id', { button: [{ type: 'article_id', name: 'a' }] }, 'body.button.0.article_id'],
       ['a type on a button with sub-buttons', { button: [{ type: 'click', name: 'a', sub_button: [click('b')] }] }, 'body.button.0.sub_button'],
@@ -227,7 +244,9 @@ describe('auto-replies and menus over HTTP', () => {
 
     it('accepts names at the byte limits (5 CJK characters on top, 20 below)', async () => {
       // Act
-      const answer = await send('PUT', `/v1/accounts/${appid}/menu`, { button: [{ name: '一二三四五', sub_button: [click('一二三四五六七八九十一二三四五六七八九十')] }] });
+      const answer = await send('PUT', `/v1/accounts/${appid}/menu`, {
+        button: [{ name: '一二三四五', sub_button: [click('一二三四五六七八九十一二三四五六七八九十')] }],
+      });
 
       // Assess
       expect(answer.status).toBe(200);
@@ -243,7 +262,11 @@ describe('auto-replies and menus over HTTP', () => {
     const answer = await send('PUT', `/v1/accounts/${appid}/menu`, menu);
 
     // Assess
-    expect([answer.status, answer.json?.error?.code, answer.json?.error?.details]).toEqual([422, 'missing_permissions', { missing: [{ id: 15, name: '菜单管理' }] }]);
+    expect([answer.status, answer.json?.error?.code, answer.json?.error?.details]).toEqual([
+      422,
+      'missing_permissions',
+      { missing: [{ id: 15, name: '菜单管理' }] },
+    ]);
     expect(menuCreateCalls()).toBe(before);
   });
 
@@ -262,7 +285,13 @@ describe('auto-replies and menus over HTTP', () => {
     // Assess
     expect([answer.status, answer.json?.error?.code]).toEqual([400, 'validation_failed']);
     expect((answer.json.error.details.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(
-      ['body.rules.1.id', 'body.rules.1.reply.content', 'body.rules.1.trigger.keywords', 'body.rules.2.reply.article.url', 'body.rules.2.trigger.eventKey'].sort(),
+      [
+        'body.rules.1.id',
+        'body.rules.1.reply.content',
+        'body.rules.1.trigger.keywords',
+        'body.rules.2.reply.article.url',
+        'body.rules.2.trigger.eventKey',
+      ].sort(),
     );
   });
 });

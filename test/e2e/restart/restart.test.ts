@@ -141,7 +141,11 @@ describe('npm start across a restart in the middle of a follower sync', () => {
       body: JSON.stringify({ nickname: 'Restart e2e', serviceType: 'service', verified: true, followers: FOLLOWERS }),
     });
     appid = (await json(created)).account.appid;
-    await fetch(`${simulator}/__sim/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: FIRST_RUN_LATENCY_MS }) });
+    await fetch(`${simulator}/__sim/latency`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ms: FIRST_RUN_LATENCY_MS }),
+    });
     const location = await bind(simulator, appid);
     if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ended with ${location.search}`);
     // The binding queued the sync; asking for one answers the running job.
@@ -183,17 +187,21 @@ describe('npm start across a restart in the middle of a follower sync', () => {
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
   });
 
-  it('finishes the interrupted sync with exact counts after a start without --fresh', async () => {
-    // Act
-    second = startCli('bin/start.ts', ['--data-dir', dataDir], env);
-    await second.waitForLine(/ready/);
-    gateway = urlIn(second.output(), /gateway/);
-    const view = await ended(jobId);
+  it(
+    'finishes the interrupted sync with exact counts after a start without --fresh',
+    async () => {
+      // Act
+      second = startCli('bin/start.ts', ['--data-dir', dataDir], env);
+      await second.waitForLine(/ready/);
+      gateway = urlIn(second.output(), /gateway/);
+      const view = await ended(jobId);
 
-    // Assess
-    expect(second.output()).toMatch(/queue fan-sync: [1-9]\d* messages kept from the previous run/);
-    expect(view).toMatchObject({ status: 'done', listed: FOLLOWERS, synced: FOLLOWERS, failed: 0 });
-  }, SYNC_TIMEOUT_MS);
+      // Assess
+      expect(second.output()).toMatch(/queue fan-sync: [1-9]\d* messages kept from the previous run/);
+      expect(view).toMatchObject({ status: 'done', listed: FOLLOWERS, synced: FOLLOWERS, failed: 0 });
+    },
+    SYNC_TIMEOUT_MS,
+  );
 
   it('keeps the account active', async () => {
     // Act
@@ -217,17 +225,21 @@ describe('npm start across a restart in the middle of a follower sync', () => {
     expect(list).toMatchObject({ total: FOLLOWERS });
   });
 
-  it('starts a new sync and finishes it', async () => {
-    // Act
-    const started = await fetch(`${gateway}/v1/accounts/${appid}/fan-syncs`, { method: 'POST', headers: headers() });
-    const { jobId: newJob } = await json(started);
-    const view = await ended(newJob);
+  it(
+    'starts a new sync and finishes it',
+    async () => {
+      // Act
+      const started = await fetch(`${gateway}/v1/accounts/${appid}/fan-syncs`, { method: 'POST', headers: headers() });
+      const { jobId: newJob } = await json(started);
+      const view = await ended(newJob);
 
-    // Assess
-    expect(started.status).toBe(202);
-    expect(newJob).not.toBe(jobId);
-    expect(view).toMatchObject({ status: 'done', listed: FOLLOWERS, synced: FOLLOWERS, failed: 0 });
-  }, SYNC_TIMEOUT_MS);
+      // Assess
+      expect(started.status).toBe(202);
+      expect(newJob).not.toBe(jobId);
+      expect(view).toMatchObject({ status: 'done', listed: FOLLOWERS, synced: FOLLOWERS, failed: 0 });
+    },
+    SYNC_TIMEOUT_MS,
+  );
 
   it('refuses a second stack on the same data directory, naming the running one', async () => {
     // Prepare

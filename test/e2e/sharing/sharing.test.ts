@@ -115,9 +115,9 @@ describe('sharing an account over HTTP', () => {
       const answer = await call(owner, 'GET', `/v1/accounts/${appid}/shares`);
 
       // Assess
-      expect(answer.body?.shares.map((s: { tenantId: string; includePayment: boolean; communities: number }) => [s.tenantId, s.includePayment, s.communities])).toEqual([
-        [recipient, true, 1],
-      ]);
+      expect(
+        answer.body?.shares.map((s: { tenantId: string; includePayment: boolean; communities: number }) => [s.tenantId, s.includePayment, s.communities]),
+      ).toEqual([[recipient, true, 1]]);
     });
 
     it('refuses the release while the community is linked with 409 communities_still_linked', async () => {
@@ -187,9 +187,9 @@ describe('sharing an account over HTTP', () => {
       const answer = await call(recipient, 'GET', '/v1/communities');
 
       // Assess
-      expect(answer.body?.communities.map((c: { communityId: string; accountAppId: null; paymentAppId: null }) => [c.communityId, c.accountAppId, c.paymentAppId])).toEqual([
-        ['birch-yard', null, null],
-      ]);
+      expect(
+        answer.body?.communities.map((c: { communityId: string; accountAppId: null; paymentAppId: null }) => [c.communityId, c.accountAppId, c.paymentAppId]),
+      ).toEqual([['birch-yard', null, null]]);
     });
   });
 

@@ -14,7 +14,11 @@ export interface SignedPush {
   body: string;
 }
 
-export function signedPush(credentials: PushCredentials, plaintext: string, options: { timestamp?: number; envelope?: Record<string, string> } = {}): SignedPush {
+export function signedPush(
+  credentials: PushCredentials,
+  plaintext: string,
+  options: { timestamp?: number; envelope?: Record<string, string> } = {},
+): SignedPush {
   const crypto = new MessageCrypto({ token: credentials.token, encodingAesKey: credentials.aesKey, appId: credentials.componentAppId });
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = String(randomBytes(4).readUInt32BE());

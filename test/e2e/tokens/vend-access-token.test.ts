@@ -16,7 +16,11 @@ describe('GET /v1/internal/accounts/{appid}/access-token over HTTP against the s
   let accountCounter = 0;
 
   const tokenItem = async (appid: string) =>
-    (await client.send(new GetCommand({ TableName: stack.tableName, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk }, ConsistentRead: true }))).Item;
+    (
+      await client.send(
+        new GetCommand({ TableName: stack.tableName, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk }, ConsistentRead: true }),
+      )
+    ).Item;
 
   const vend = async (appid: string, token = serviceToken) => {
     const response = await fetch(`${stack.baseUrl}/v1/internal/accounts/${appid}/access-token`, { headers: { authorization: `Bearer ${token}` } });

@@ -121,7 +121,11 @@ describe('authorization pushes to the local hub', () => {
   const eventItem = async (appid: string, createTime: number, infoType: string) =>
     (
       await client.send(
-        new GetCommand({ TableName: stack.tableName, Key: { pk: authorizationKeys.account(appid), sk: authorizationKeys.event(createTime, infoType) }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: stack.tableName,
+          Key: { pk: authorizationKeys.account(appid), sk: authorizationKeys.event(createTime, infoType) },
+          ConsistentRead: true,
+        }),
       )
     ).Item;
 

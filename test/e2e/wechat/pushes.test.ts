@@ -116,14 +116,21 @@ describe('WeChat pushes to the local hub', () => {
       [
         'a push encrypted with a foreign key',
         () => {
-          const foreign = signedPush({ ...credentials, aesKey: 'B'.repeat(43) }, ticketPush(credentials.componentAppId, 'ticket@@@foreign', Math.floor(Date.now() / 1000) + 100));
+          const foreign = signedPush(
+            { ...credentials, aesKey: 'B'.repeat(43) },
+            ticketPush(credentials.componentAppId, 'ticket@@@foreign', Math.floor(Date.now() / 1000) + 100),
+          );
           return resign(credentials, foreign, parseEnvelope(String(foreign.body)).encrypt);
         },
         400,
       ],
       [
         'a push for another component',
-        () => signedPush({ ...credentials, componentAppId: 'wx0000000000000bad' }, ticketPush('wx0000000000000bad', 'ticket@@@other', Math.floor(Date.now() / 1000) + 100)),
+        () =>
+          signedPush(
+            { ...credentials, componentAppId: 'wx0000000000000bad' },
+            ticketPush('wx0000000000000bad', 'ticket@@@other', Math.floor(Date.now() / 1000) + 100),
+          ),
         401,
       ],
       [
@@ -146,7 +153,10 @@ describe('WeChat pushes to the local hub', () => {
       ],
       [
         'a push whose timestamp is an hour old',
-        () => signedPush(credentials, ticketPush(credentials.componentAppId, 'ticket@@@stale', Math.floor(Date.now() / 1000) + 100), { timestamp: Math.floor(Date.now() / 1000) - 3600 }),
+        () =>
+          signedPush(credentials, ticketPush(credentials.componentAppId, 'ticket@@@stale', Math.floor(Date.now() / 1000) + 100), {
+            timestamp: Math.floor(Date.now() / 1000) - 3600,
+          }),
         401,
       ],
     ];
@@ -169,7 +179,12 @@ describe('WeChat pushes to the local hub', () => {
   it('answers the URL check with the echostr when the signature holds, and refuses it otherwise', async () => {
     // Prepare
     const push = signedPush(credentials, 'unused');
-    const query = new URLSearchParams({ signature: push.query.get('signature')!, timestamp: push.query.get('timestamp')!, nonce: push.query.get('nonce')!, echostr: '4375120948345356249' });
+    const query = new URLSearchParams({
+      signature: push.query.get('signature')!,
+      timestamp: push.query.get('timestamp')!,
+      nonce: push.query.get('nonce')!,
+      echostr: '4375120948345356249',
+    });
     const forged = new URLSearchParams(query);
     forged.set('signature', 'f'.repeat(40));
 
@@ -199,7 +214,10 @@ describe('WeChat pushes to the local hub', () => {
 
     it('replies to the text case with the callback text, To and From swapped, encrypted and signed', async () => {
       // Act
-      const response = await stack.simulator!.sendAccountText(TEST_ACCOUNT, { fromUserName: 'ozy4qt5QUADNXORxCVipKMV9dss0', content: 'TESTCOMPONENT_MSG_TYPE_TEXT' });
+      const response = await stack.simulator!.sendAccountText(TEST_ACCOUNT, {
+        fromUserName: 'ozy4qt5QUADNXORxCVipKMV9dss0',
+        content: 'TESTCOMPONENT_MSG_TYPE_TEXT',
+      });
 
       // Assess
       expect(response.status).toBe(200);
@@ -231,8 +249,9 @@ describe('WeChat pushes to the local hub', () => {
 
       // Assess
       expect([response.status, body]).toEqual([200, '']);
-      expect(simulator.customMessages()).toContainEqual(expect.objectContaining({ appid: TEST_ACCOUNT, touser: 'ozy4qt5QUADNXORxCVipKMV9dss0', content: `${authCode}_from_api` }));
+      expect(simulator.customMessages()).toContainEqual(
+        expect.objectContaining({ appid: TEST_ACCOUNT, touser: 'ozy4qt5QUADNXORxCVipKMV9dss0', content: `${authCode}_from_api` }),
+      );
     });
   });
-
 });

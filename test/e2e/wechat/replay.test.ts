@@ -150,7 +150,14 @@ describe('a signed push re-sent by someone else, or by WeChat', () => {
     const tester = 'ozy4qt5QUADNXORxCVipKMV9dss0';
     const push = signedPush(
       credentials,
-      buildXml({ ToUserName: 'gh_c0f28a78b318', FromUserName: tester, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', Content: `QUERY_AUTH_CODE:${authCode}`, MsgId: '6054768590064713728' }),
+      buildXml({
+        ToUserName: 'gh_c0f28a78b318',
+        FromUserName: tester,
+        CreateTime: Math.floor(Date.now() / 1000),
+        MsgType: 'text',
+        Content: `QUERY_AUTH_CODE:${authCode}`,
+        MsgId: '6054768590064713728',
+      }),
       { envelope: { ToUserName: 'gh_c0f28a78b318' } },
     );
 
@@ -167,7 +174,15 @@ describe('a signed push re-sent by someone else, or by WeChat', () => {
   it('refuses a component push re-sent to an account’s message URL', async () => {
     // Prepare
     const account = await boundAccount();
-    const push = signedPush(credentials, buildXml({ AppId: credentials.componentAppId, CreateTime: Math.floor(Date.now() / 1000), InfoType: 'component_verify_ticket', ComponentVerifyTicket: 'ticket@@@replayed-to-account' }));
+    const push = signedPush(
+      credentials,
+      buildXml({
+        AppId: credentials.componentAppId,
+        CreateTime: Math.floor(Date.now() / 1000),
+        InfoType: 'component_verify_ticket',
+        ComponentVerifyTicket: 'ticket@@@replayed-to-account',
+      }),
+    );
     const delivered = await post('/v1/wechat/component', push);
     const before = await snapshot();
 
@@ -184,7 +199,12 @@ describe('a signed push re-sent by someone else, or by WeChat', () => {
   describe('the URL check', () => {
     const urlCheck = (path: string, timestamp: number) => {
       const push = signedPush(credentials, 'unused', { timestamp });
-      const query = new URLSearchParams({ signature: push.query.get('signature')!, timestamp: push.query.get('timestamp')!, nonce: push.query.get('nonce')!, echostr: '<b>4375120948345356249</b>' });
+      const query = new URLSearchParams({
+        signature: push.query.get('signature')!,
+        timestamp: push.query.get('timestamp')!,
+        nonce: push.query.get('nonce')!,
+        echostr: '<b>4375120948345356249</b>',
+      });
       return fetch(`${stack.baseUrl}${path}?${query}`);
     };
 

@@ -10,13 +10,7 @@ import type { HubFunction, HubQueue } from '#infra/catalogue.ts';
 import { queueUrlVariable } from '#infra/catalogue.ts';
 import { deployedQueues } from '#infra/hub-stack.ts';
 import { synthHub, type Synthesized } from '#test/infra/support/synth.ts';
-import {
-  actionsOfFunction,
-  functionLogicalId,
-  functionProperties,
-  resourcesOf,
-  tableLogicalId,
-} from '#test/infra/support/template.ts';
+import { actionsOfFunction, functionLogicalId, functionProperties, resourcesOf, tableLogicalId } from '#test/infra/support/template.ts';
 
 const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const tableReadActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
@@ -146,9 +140,7 @@ export function describeCatalogueWiring(label: string, catalogue: { functions: r
           synthesized.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
             Queues: [{ Ref: id }],
             PolicyDocument: {
-              Statement: Match.arrayWith([
-                Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-              ]),
+              Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
             },
           });
         }

@@ -15,11 +15,9 @@ interface Resource {
   Properties?: Record<string, unknown>;
 }
 
-export const resourcesOf = (template: Template): Record<string, Resource> =>
-  (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
+export const resourcesOf = (template: Template): Record<string, Resource> => (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
 
-export const actionsOf = (statement: PolicyStatement): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+export const actionsOf = (statement: PolicyStatement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 
 /** Every statement of every inline policy in the template. */
 export function allPolicyStatements(template: Template): PolicyStatement[] {
@@ -51,5 +49,4 @@ export function functionProperties(stack: HubStack, template: Template, name: st
   return resourcesOf(template)[functionLogicalId(stack, name)]!.Properties as Record<string, any>;
 }
 
-export const tableLogicalId = (stack: HubStack): string =>
-  stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement);
+export const tableLogicalId = (stack: HubStack): string => stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement);

@@ -74,7 +74,9 @@ describe('reading accounts on the embedded engine', () => {
 
   it('shows an account being unbound to its owner and its recipients with the status unbinding', async () => {
     // Prepare
-    const unbinding = await seedOwnedAccount(table.client, table.name, 't-unbinding', { account: { status: 'unbinding', revokedAt: '2026-01-06T00:00:00.000Z' } });
+    const unbinding = await seedOwnedAccount(table.client, table.name, 't-unbinding', {
+      account: { status: 'unbinding', revokedAt: '2026-01-06T00:00:00.000Z' },
+    });
     await seedSharedLink(table.client, table.name, 't-unbinding-recipient', unbinding.account.appid);
 
     // Act
@@ -138,7 +140,10 @@ describe('reading accounts on the embedded engine', () => {
       role: 'owner',
       status: 'active',
       isDefault: true,
-      permissions: [{ id: 1, name: '消息管理' }, { id: 3, name: '账号服务' }],
+      permissions: [
+        { id: 1, name: '消息管理' },
+        { id: 3, name: '账号服务' },
+      ],
       capabilities: { qrCodes: true, templateMessages: true, payment: true },
       missingPermissions: [{ id: 2, name: '用户管理' }],
     });

@@ -28,7 +28,11 @@ describe('account settings on the embedded engine', () => {
 
     // Assess
     expect(view).toMatchObject({ appid: owned.account.appid, role: 'shared', isDefault: true });
-    expect(await services.directory.tenantSettings('t-only-shared')).toMatchObject({ defaultAppid: owned.account.appid, ownedCount: 0, autoOpenPlatform: true });
+    expect(await services.directory.tenantSettings('t-only-shared')).toMatchObject({
+      defaultAppid: owned.account.appid,
+      ownedCount: 0,
+      autoOpenPlatform: true,
+    });
   });
 
   it('keeps one default per tenant when another account becomes the default', async () => {

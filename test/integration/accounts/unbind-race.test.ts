@@ -53,7 +53,9 @@ describe('an unbinding whose cascade spans many transactions', () => {
     const state = `race-state-${++serial}`;
     const states = {
       spend: async (spent: string) =>
-        spent === state ? { tenantId, userId: 'admin-again', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() } : undefined,
+        spent === state
+          ? { tenantId, userId: 'admin-again', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() }
+          : undefined,
     };
     return completeAuthorization(
       { state, authCode: authCodeFor(appid) },
@@ -68,12 +70,14 @@ describe('an unbinding whose cascade spans many transactions', () => {
         now: () => new Date(),
         log: silentLog,
         // As `shared/wiring/binding.ts` wires it.
-        endRevokedBinding: (previous, at) => endRevokedBinding(previous, at, { store: accountLifecycleOn(table.client, table.name, { transactionLimit: CHUNK }), audit }),
+        endRevokedBinding: (previous, at) =>
+          endRevokedBinding(previous, at, { store: accountLifecycleOn(table.client, table.name, { transactionLimit: CHUNK }), audit }),
       },
     );
   };
 
-  const get = async (pk: string, sk: string) => (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk, sk }, ConsistentRead: true }))).Item;
+  const get = async (pk: string, sk: string) =>
+    (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk, sk }, ConsistentRead: true }))).Item;
   const put = (item: Item) => table.client.send(new PutCommand({ TableName: table.name, Item: item }));
   const grant = (tenantId: string, departmentId: string, appid: string): Item => ({
     pk: accountKeys.tenantPk(tenantId),
@@ -112,7 +116,15 @@ describe('an unbinding whose cascade spans many transactions', () => {
       updatedAt: at,
     });
     await put({ pk: accountKeys.accountPk(appid), sk: accountKeys.tokenSk, type: 'AuthorizerTokens', appid, droppedAt: at });
-    await put({ pk: accountKeys.tenantPk(owner), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId: owner, ownedCount: 1, defaultAppid: appid, autoOpenPlatform: true });
+    await put({
+      pk: accountKeys.tenantPk(owner),
+      sk: accountKeys.tenantSk,
+      type: 'TenantSettings',
+      tenantId: owner,
+      ownedCount: 1,
+      defaultAppid: appid,
+      autoOpenPlatform: true,
+    });
     await put({
       pk: accountKeys.tenantPk(owner),
       sk: accountKeys.linkSk(appid),
@@ -181,7 +193,11 @@ describe('an unbinding whose cascade spans many transactions', () => {
     }
     for (let i = 0; i < OWNER_GRANTS; i++) taken.push(grant(owner, `dept-${i}`, appid));
     const kept = [grant(owner, 'dept-0', 'wxother000000000001'), grant(`recipient-${n}-0`, 'front-desk', 'wxother000000000001')];
-    await batchWriteAll(table.client, table.name, [...taken, ...kept].map((Item) => ({ PutRequest: { Item } })));
+    await batchWriteAll(
+      table.client,
+      table.name,
+      [...taken, ...kept].map((Item) => ({ PutRequest: { Item } })),
+    );
     return { appid, owner, taken, kept, communities };
   };
 
@@ -192,7 +208,6 @@ describe('an unbinding whose cascade spans many transactions', () => {
     table = await freshTable('unbind-race');
     audit = new DynamoAuditLog(table.client, table.name);
   });
-
 
   describe('the owner’s admin re-authorizes the account between two chunks of the cascade', () => {
     let world: Awaited<ReturnType<typeof revokedAccountWithCascade>>;
@@ -258,7 +273,9 @@ describe('an unbinding whose cascade spans many transactions', () => {
         (error: unknown) => `rejected: ${(error as Error).message}`,
       );
       const [job] = continuations;
-      continued = job ? await continueUnbinding(job, { store: accountLifecycleOn(table.client, table.name, { transactionLimit: CHUNK }), audit, now: () => new Date() }) : 'no continuation';
+      continued = job
+        ? await continueUnbinding(job, { store: accountLifecycleOn(table.client, table.name, { transactionLimit: CHUNK }), audit, now: () => new Date() })
+        : 'no continuation';
     });
 
     it('leaves the account unbinding when the run dies, with its continuation queued', async () => {
@@ -290,7 +307,10 @@ describe('an unbinding whose cascade spans many transactions', () => {
     });
 
     it('finds nothing to do when the continuation comes again', async () => {
-      const again = await continueUnbinding({ tenantId: world.owner, appid: world.appid }, { store: accountLifecycleOn(table.client, table.name), audit, now: () => new Date() });
+      const again = await continueUnbinding(
+        { tenantId: world.owner, appid: world.appid },
+        { store: accountLifecycleOn(table.client, table.name), audit, now: () => new Date() },
+      );
       expect(again).toBe('nothing_to_do');
     });
   });

@@ -27,7 +27,14 @@ describe('authorization event items on the embedded engine', () => {
   let events: DynamoAuthorizationEvents;
 
   const item = async (push: AuthorizationPush) =>
-    (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk: authorizationKeys.account(push.authorizerAppid), sk: authorizationKeys.event(push.createTime, push.infoType) } }))).Item;
+    (
+      await table.client.send(
+        new GetCommand({
+          TableName: table.name,
+          Key: { pk: authorizationKeys.account(push.authorizerAppid), sk: authorizationKeys.event(push.createTime, push.infoType) },
+        }),
+      )
+    ).Item;
 
   beforeAll(async () => {
     table = await freshTable('authorization-events');
@@ -70,7 +77,10 @@ describe('authorization event items on the embedded engine', () => {
     await events.receive(push, '2026-11-21T00:00:00Z');
 
     // Act
-    const claims = await Promise.all([events.claim(keyOf(push), { now: NOW, leaseUntil: NOW + 30 }), events.claim(keyOf(push), { now: NOW, leaseUntil: NOW + 30 })]);
+    const claims = await Promise.all([
+      events.claim(keyOf(push), { now: NOW, leaseUntil: NOW + 30 }),
+      events.claim(keyOf(push), { now: NOW, leaseUntil: NOW + 30 }),
+    ]);
 
     // Assess
     expect(claims.map((claim) => claim.kind).sort()).toEqual(['busy', 'claimed']);
@@ -117,7 +127,15 @@ describe('authorization event items on the embedded engine', () => {
     await table.client.send(
       new PutCommand({
         TableName: table.name,
-        Item: { pk: authorizationKeys.account(push.authorizerAppid), sk: authorizationKeys.event(push.createTime, push.infoType), type: 'AuthorizationEvent', infoType: push.infoType, appid: push.authorizerAppid, createTime: NOW, receivedAt: '2026-01-01T00:00:00Z' },
+        Item: {
+          pk: authorizationKeys.account(push.authorizerAppid),
+          sk: authorizationKeys.event(push.createTime, push.infoType),
+          type: 'AuthorizationEvent',
+          infoType: push.infoType,
+          appid: push.authorizerAppid,
+          createTime: NOW,
+          receivedAt: '2026-01-01T00:00:00Z',
+        },
       }),
     );
 

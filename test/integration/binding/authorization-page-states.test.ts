@@ -15,7 +15,11 @@ describe('reading an authorization state for the authorization page', () => {
     appid: 'wx0000000000000001',
     createdAt: '2026-01-01T00:00:00.000Z',
     expiresAt: '2026-01-01T00:30:00.000Z',
-    page: { componentAppId: 'wxc0ffee0000000001', sealedPreAuthCode: sealPreAuthCode(state, 'preauthcode@@@kept'), preAuthCodeExpiresAt: '2026-01-01T00:10:00.000Z' },
+    page: {
+      componentAppId: 'wxc0ffee0000000001',
+      sealedPreAuthCode: sealPreAuthCode(state, 'preauthcode@@@kept'),
+      preAuthCodeExpiresAt: '2026-01-01T00:10:00.000Z',
+    },
   });
 
   beforeAll(async () => {

@@ -263,7 +263,9 @@ describe('the binding transaction on the embedded engine', () => {
 
       // Assess
       expect(result).toBe('account_changed');
-      expect(await Promise.all([item(accountKeys.accountPk(appid), accountKeys.accountSk), item(accountKeys.accountPk(appid), accountKeys.tokenSk)])).toEqual(before);
+      expect(await Promise.all([item(accountKeys.accountPk(appid), accountKeys.accountSk), item(accountKeys.accountPk(appid), accountKeys.tokenSk)])).toEqual(
+        before,
+      );
       expect(await store.link('t-late', appid)).toBeUndefined();
     });
   });

@@ -101,7 +101,9 @@ describe('the console follower reads on the embedded engine', () => {
   it('pages through only the unsubscribed followers without repeating or missing one', async () => {
     // Prepare
     const { account } = await seedOwnedAccount(table.client, table.name, 't-pages');
-    const all = Array.from({ length: 1_500 }, (_, n) => follower(account.appid, 't-pages', n, n % 7 === 0 ? { subscribed: false, unsubscribedAt: SEED_TIME } : {}));
+    const all = Array.from({ length: 1_500 }, (_, n) =>
+      follower(account.appid, 't-pages', n, n % 7 === 0 ? { subscribed: false, unsubscribedAt: SEED_TIME } : {}),
+    );
     await followers.putAll(all);
     const seen: string[] = [];
 

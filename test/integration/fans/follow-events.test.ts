@@ -35,8 +35,16 @@ describe('follow and unfollow events on the embedded engine', () => {
 
     // Assess
     const [follower] = await storedFollowers(world, account.appid);
-    expect(follower).toMatchObject({ openid, subscribed: true, subscribedAt: new Date(1_800_000_000_000).toISOString(), unionid: expect.any(String), tenantId: account.tenantId });
-    expect(await store.history(account.appid, openid)).toEqual([expect.objectContaining({ event: 'subscribe', at: new Date(1_800_000_000_000).toISOString() })]);
+    expect(follower).toMatchObject({
+      openid,
+      subscribed: true,
+      subscribedAt: new Date(1_800_000_000_000).toISOString(),
+      unionid: expect.any(String),
+      tenantId: account.tenantId,
+    });
+    expect(await store.history(account.appid, openid)).toEqual([
+      expect.objectContaining({ event: 'subscribe', at: new Date(1_800_000_000_000).toISOString() }),
+    ]);
     expect(await accountFans(world, account.appid)).toEqual({ total: 1, subscribed: 1 });
   });
 

@@ -83,7 +83,9 @@ export async function drain(world: FanWorld, worker: FanSyncWorker, options: Dra
       batch.map(async (message) => {
         const count = (receives.get(message) ?? 0) + 1;
         receives.set(message, count);
-        const outcomes = await Promise.allSettled(Array.from({ length: copies }, () => worker.handle(structuredClone(message), { last: count >= maxReceives })));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: copies }, () => worker.handle(structuredClone(message), { last: count >= maxReceives })),
+        );
         if (outcomes.some((outcome) => outcome.status === 'rejected')) {
           if (count >= maxReceives) deadLetters.push(message);
           else world.queue.waiting.push(message);
@@ -207,13 +209,19 @@ export async function storedFollowers(world: FanWorld, appid: string): Promise<F
 }
 
 export async function jobItem(world: FanWorld, appid: string, jobId: string): Promise<Record<string, unknown> | undefined> {
-  return (await world.table.client.send(new GetCommand({ TableName: world.table.name, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) }, ConsistentRead: true })))
-    .Item;
+  return (
+    await world.table.client.send(
+      new GetCommand({ TableName: world.table.name, Key: { pk: fanSyncKeys.pk(appid), sk: fanSyncKeys.sk(jobId) }, ConsistentRead: true }),
+    )
+  ).Item;
 }
 
 export async function accountFans(world: FanWorld, appid: string): Promise<unknown> {
-  const item = (await world.table.client.send(new GetCommand({ TableName: world.table.name, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, ConsistentRead: true })))
-    .Item;
+  const item = (
+    await world.table.client.send(
+      new GetCommand({ TableName: world.table.name, Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk }, ConsistentRead: true }),
+    )
+  ).Item;
   return item?.fans;
 }
 

@@ -138,7 +138,10 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
     const paused = await world.jobs.view(account.appid, jobId);
 
     // Act
-    const resumed = await resumePausedSyncs({ store: world.jobs, queue: { send: (messages) => world.queue.publisher.send(messages.map((m) => ({ body: JSON.stringify(m) }))) } });
+    const resumed = await resumePausedSyncs({
+      store: world.jobs,
+      queue: { send: (messages) => world.queue.publisher.send(messages.map((m) => ({ body: JSON.stringify(m) }))) },
+    });
     await drain(world, world.worker());
 
     // Assess
@@ -154,7 +157,10 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
     const { jobId, view: paused } = await syncOnce(account.appid);
 
     // Act
-    await resumePausedSyncs({ store: world.jobs, queue: { send: (messages) => world.queue.publisher.send(messages.map((m) => ({ body: JSON.stringify(m) }))) } });
+    await resumePausedSyncs({
+      store: world.jobs,
+      queue: { send: (messages) => world.queue.publisher.send(messages.map((m) => ({ body: JSON.stringify(m) }))) },
+    });
     await drain(world, world.worker());
 
     // Assess
@@ -275,7 +281,11 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
 
       // Assess
       expect(fresh).not.toBe(stuck.jobId);
-      expect(await world.jobs.view(account.appid, stuck.jobId)).toMatchObject({ status: 'failed', error: { code: 'abandoned' }, finishedAt: later.toISOString() });
+      expect(await world.jobs.view(account.appid, stuck.jobId)).toMatchObject({
+        status: 'failed',
+        error: { code: 'abandoned' },
+        finishedAt: later.toISOString(),
+      });
       expect(countersOf(await world.jobs.view(account.appid, fresh))).toEqual({ status: 'done', listed: 250, synced: 250, failed: 0, unsubscribedMarked: 0 });
     });
 

@@ -66,7 +66,17 @@ describe('the local event bus', () => {
 
     // Assess
     expect(bodies.filter((body) => body.detail.eventId === event.eventId)).toEqual([
-      { version: '0', id: expect.any(String), source: 'oa-hub', 'detail-type': 'Account Bound', account: expect.any(String), time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/), region: expect.any(String), resources: [], detail: event.detail },
+      {
+        version: '0',
+        id: expect.any(String),
+        source: 'oa-hub',
+        'detail-type': 'Account Bound',
+        account: expect.any(String),
+        time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+        region: expect.any(String),
+        resources: [],
+        detail: event.detail,
+      },
     ]);
   });
 
@@ -84,7 +94,12 @@ describe('the local event bus', () => {
 
     // Assess
     const ids = bodies.map((body) => body.detail.eventId);
-    expect({ allSame: ids.every((id) => id === event.eventId), attempts: ids.length > 1, finallyTaken: delivered > 0, pending: (await outbox.pending({ limit: 100 })).some((entry) => entry.event.eventId === event.eventId) }).toEqual({
+    expect({
+      allSame: ids.every((id) => id === event.eventId),
+      attempts: ids.length > 1,
+      finallyTaken: delivered > 0,
+      pending: (await outbox.pending({ limit: 100 })).some((entry) => entry.event.eventId === event.eventId),
+    }).toEqual({
       allSame: true,
       attempts: true,
       finallyTaken: true,

@@ -81,7 +81,9 @@ describe('the message log in the console', () => {
     const events = await reads().list(admin('owner-co'), appid, { limit: 1, type: 'event' });
 
     // Act / Assess
-    await expect(reads().list(admin('owner-co'), appid, { limit: 1, type: 'message', cursor: events.nextCursor! })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(reads().list(admin('owner-co'), appid, { limit: 1, type: 'message', cursor: events.nextCursor! })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 
   it('lets a member of a granted department read them', async () => {
@@ -112,8 +114,18 @@ describe('an expired push', () => {
   it('is no longer listed, even before TTL deleted it', async () => {
     // Prepare
     const { account } = await seedOwnedAccount(table.client, table.name, 'old-co');
-    const xml = pushXml({ toUserName: account.userName, openid: 'o_old', createTime: 1_700_000_000, msgType: 'text', body: '<Content><![CDATA[old]]></Content><MsgId>9</MsgId>' });
-    await logPush(account.appid, parseXmlTree(xml), pushLog({ table: { client: table.client, table: table.name }, now: () => new Date(Date.now() - 31 * 86_400_000) }));
+    const xml = pushXml({
+      toUserName: account.userName,
+      openid: 'o_old',
+      createTime: 1_700_000_000,
+      msgType: 'text',
+      body: '<Content><![CDATA[old]]></Content><MsgId>9</MsgId>',
+    });
+    await logPush(
+      account.appid,
+      parseXmlTree(xml),
+      pushLog({ table: { client: table.client, table: table.name }, now: () => new Date(Date.now() - 31 * 86_400_000) }),
+    );
 
     // Act
     const page = await reads().list(admin('old-co'), account.appid, { limit: 10 });

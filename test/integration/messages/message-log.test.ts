@@ -49,13 +49,30 @@ async function heldAccount(): Promise<void> {
 const deps = () => pushLog({ table: { client: table.client, table: table.name } });
 
 async function push(xml: string): Promise<void> {
-  await handleAccountMessage(appid, parseAccountMessage(xml), { follows: { accept: async () => undefined }, releaseTestQueue: { enqueue: async () => undefined }, autoReplies: { replyTo: async () => undefined }, pushLog: deps() }, parseXmlTree(xml));
+  await handleAccountMessage(
+    appid,
+    parseAccountMessage(xml),
+    {
+      follows: { accept: async () => undefined },
+      releaseTestQueue: { enqueue: async () => undefined },
+      autoReplies: { replyTo: async () => undefined },
+      pushLog: deps(),
+    },
+    parseXmlTree(xml),
+  );
 }
 
 async function pendingCount(): Promise<number> {
   let count = 0;
   for (let shard = 0; shard < OUTBOX_SHARDS; shard += 1) {
-    const answer = await table.client.send(new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': outboxKeys.pk(shard) }, ConsistentRead: true }));
+    const answer = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': outboxKeys.pk(shard) },
+        ConsistentRead: true,
+      }),
+    );
     count += answer.Items?.filter((item) => (item.detail as { appid?: string } | undefined)?.appid === appid).length ?? 0;
   }
   return count;
@@ -79,7 +96,12 @@ describe('every message and event type of WECHAT.md §13', () => {
     const published = received.slice(before);
     expect(published).toHaveLength(1);
     const envelope = published[0]!;
-    expect(envelope).toMatchObject({ version: '0', source: 'oa-hub', 'detail-type': c.msgType === 'event' ? 'WeChat Event Received' : 'WeChat Message Received', resources: [] });
+    expect(envelope).toMatchObject({
+      version: '0',
+      source: 'oa-hub',
+      'detail-type': c.msgType === 'event' ? 'WeChat Event Received' : 'WeChat Message Received',
+      resources: [],
+    });
     expect(envelope.detail).toEqual({
       eventId: expect.stringMatching(c.msgType === 'event' ? /^evt:[0-9a-f]{64}$/ : new RegExp(`^msg:${appid}:\\d+$`)),
       appid,
@@ -103,7 +125,13 @@ describe('the message log and the outbox', () => {
 
   it('publishes one event for a push WeChat delivered four times', async () => {
     // Prepare
-    const xml = pushXml({ toUserName: userName, openid: 'o_retry', createTime, msgType: 'event', body: '<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[V1001_TODAY]]></EventKey>' });
+    const xml = pushXml({
+      toUserName: userName,
+      openid: 'o_retry',
+      createTime,
+      msgType: 'event',
+      body: '<Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[V1001_TODAY]]></EventKey>',
+    });
 
     // Act
     for (let delivery = 0; delivery < 4; delivery += 1) await push(xml);
@@ -121,7 +149,8 @@ describe('the message log and the outbox', () => {
     await push(xml);
 
     // Assess
-    const item = (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk: `PUSH#msg:${appid}:42`, sk: 'PUSH' }, ConsistentRead: true }))).Item;
+    const item = (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk: `PUSH#msg:${appid}:42`, sk: 'PUSH' }, ConsistentRead: true })))
+      .Item;
     expect(item?.push).toMatchObject({ eventId: `msg:${appid}:42`, fields: { Content: 'hi', MsgId: '42' } });
     expect(item!.ttl - Math.floor(Date.now() / 1000)).toBeGreaterThan(30 * 86_400 - 60);
     expect(await pendingCount()).toBe(1);
@@ -130,7 +159,13 @@ describe('the message log and the outbox', () => {
   it('loses nothing while the bus refuses and publishes once it recovers', async () => {
     // Prepare
     bus.refuse(true);
-    const xml = pushXml({ toUserName: userName, openid: 'o_outage', createTime, msgType: 'text', body: '<Content><![CDATA[during the outage]]></Content><MsgId>43</MsgId>' });
+    const xml = pushXml({
+      toUserName: userName,
+      openid: 'o_outage',
+      createTime,
+      msgType: 'text',
+      body: '<Content><![CDATA[during the outage]]></Content><MsgId>43</MsgId>',
+    });
     await push(xml);
     await expect(bus.drain()).rejects.toThrow(/refuses|not taken/);
     const pendingDuringOutage = await pendingCount();
@@ -140,7 +175,11 @@ describe('the message log and the outbox', () => {
     await bus.drain();
 
     // Assess
-    expect({ pendingDuringOutage, published: received.filter((envelope) => envelope.detail.appid === appid).map((envelope) => envelope.detail.eventId), pendingAfter: await pendingCount() }).toEqual({
+    expect({
+      pendingDuringOutage,
+      published: received.filter((envelope) => envelope.detail.appid === appid).map((envelope) => envelope.detail.eventId),
+      pendingAfter: await pendingCount(),
+    }).toEqual({
       pendingDuringOutage: 1,
       published: [`msg:${appid}:43`],
       pendingAfter: 0,
@@ -149,8 +188,24 @@ describe('the message log and the outbox', () => {
 
   it('adds the follower’s unionid when the hub knows it', async () => {
     // Prepare
-    await putItems(table.client, table.name, [followerItem({ appid, openid: 'o_known', tenantId: 'owner-co', unionid: 'u_known', subscribed: true, tagIds: [], updatedAt: '2026-01-01T00:00:00.000Z' } as never)]);
-    const xml = pushXml({ toUserName: userName, openid: 'o_known', createTime, msgType: 'text', body: '<Content><![CDATA[hello]]></Content><MsgId>44</MsgId>' });
+    await putItems(table.client, table.name, [
+      followerItem({
+        appid,
+        openid: 'o_known',
+        tenantId: 'owner-co',
+        unionid: 'u_known',
+        subscribed: true,
+        tagIds: [],
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      } as never),
+    ]);
+    const xml = pushXml({
+      toUserName: userName,
+      openid: 'o_known',
+      createTime,
+      msgType: 'text',
+      body: '<Content><![CDATA[hello]]></Content><MsgId>44</MsgId>',
+    });
 
     // Act
     await push(xml);
@@ -163,7 +218,13 @@ describe('the message log and the outbox', () => {
   it('neither logs nor publishes the push of an account no tenant holds', async () => {
     // Prepare
     const { account } = await seedOwnedAccount(table.client, table.name, 'gone-co', { account: { status: 'unbound' } });
-    const xml = pushXml({ toUserName: account.userName, openid: 'o_unbound', createTime, msgType: 'text', body: '<Content><![CDATA[x]]></Content><MsgId>45</MsgId>' });
+    const xml = pushXml({
+      toUserName: account.userName,
+      openid: 'o_unbound',
+      createTime,
+      msgType: 'text',
+      body: '<Content><![CDATA[x]]></Content><MsgId>45</MsgId>',
+    });
 
     // Act
     const outcome = await logPush(account.appid, parseXmlTree(xml), deps());

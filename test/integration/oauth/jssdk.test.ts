@@ -45,7 +45,12 @@ describe('the JS-SDK config of an account', () => {
     await world.table.client.send(
       new PutCommand({
         TableName: world.table.name,
-        Item: { pk: accountKeys.accountPk(bound.appid), sk: oauthKeys.ticketSk, ticket: 'sim_jsapi_expired', expiresAt: new Date(Date.now() - 1_000).toISOString() },
+        Item: {
+          pk: accountKeys.accountPk(bound.appid),
+          sk: oauthKeys.ticketSk,
+          ticket: 'sim_jsapi_expired',
+          expiresAt: new Date(Date.now() - 1_000).toISOString(),
+        },
       }),
     );
     world.simulator.resetCalls();

@@ -29,7 +29,14 @@ describe('single-use records of web authorization', () => {
   it('gives a state to exactly one of ten concurrent callbacks', async () => {
     // Prepare
     const states = new DynamoOAuthStates(table.client, table.name);
-    const record = { appid: user.appid, tenantId: user.tenantId, redirectUri: 'https://shop.example.com/', scope: 'snsapi_base' as const, createdAt: new Date().toISOString(), expiresAt: future() };
+    const record = {
+      appid: user.appid,
+      tenantId: user.tenantId,
+      redirectUri: 'https://shop.example.com/',
+      scope: 'snsapi_base' as const,
+      createdAt: new Date().toISOString(),
+      expiresAt: future(),
+    };
     await states.save('state-raced-0123456789', record);
 
     // Act

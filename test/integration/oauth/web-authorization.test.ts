@@ -61,7 +61,10 @@ describe('web authorization against the simulated WeChat', () => {
     const url = new URL(location);
     expect(url.origin + url.pathname).toBe(`${HUB}/v1/oauth/callback`);
     const q = url.searchParams;
-    return completeWebAuthorization({ state: q.get('state')!, ...(q.get('code') ? { code: q.get('code')! } : {}), ...(q.get('appid') ? { appid: q.get('appid')! } : {}) }, complete);
+    return completeWebAuthorization(
+      { state: q.get('state')!, ...(q.get('code') ? { code: q.get('code')! } : {}), ...(q.get('appid') ? { appid: q.get('appid')! } : {}) },
+      complete,
+    );
   };
 
   const authorize = (scope: OAuthScope) => startWebAuthorization({ appid: bound.appid, redirectUri: PAGE, state: 'page-7', scope }, start);
@@ -78,7 +81,11 @@ describe('web authorization against the simulated WeChat', () => {
 
     // Assess
     expect(wechatPage.status).toBe(302);
-    expect([page.origin + page.pathname, page.searchParams.get('campaign'), page.searchParams.get('state')]).toEqual(['https://shop.example.com/h5', 'spring', 'page-7']);
+    expect([page.origin + page.pathname, page.searchParams.get('campaign'), page.searchParams.get('state')]).toEqual([
+      'https://shop.example.com/h5',
+      'spring',
+      'page-7',
+    ]);
     expect(user).toEqual({ appid: bound.appid, tenantId: bound.tenantId, openid: visitorOpenid(bound.appid, 'visitor-1'), scope: 'snsapi_base' });
   });
 
@@ -93,7 +100,10 @@ describe('web authorization against the simulated WeChat', () => {
 
     // Act
     const outcome = await callback(agreed.headers.get('location')!);
-    const user = await exchangeOAuthCode(new URL((outcome as { location: string }).location).searchParams.get('code')!, { codes: codes(), now: () => new Date() });
+    const user = await exchangeOAuthCode(new URL((outcome as { location: string }).location).searchParams.get('code')!, {
+      codes: codes(),
+      now: () => new Date(),
+    });
 
     // Assess
     expect(consentPage).toContain('id="allow"');

@@ -18,7 +18,11 @@ import { freshTable, type TestTable } from '#test/integration/support/table.ts';
 const OWNER = 't-replies-owner';
 const rules: AutoReplyRule[] = [
   { id: 'welcome', trigger: { type: 'subscribe' }, reply: { type: 'text', content: '欢迎关注' } },
-  { id: 'hours', trigger: { type: 'keyword', keywords: ['hours', '营业时间'], match: 'contains' }, reply: { type: 'news', article: { title: 'Hours', url: 'https://example.com/hours' } } },
+  {
+    id: 'hours',
+    trigger: { type: 'keyword', keywords: ['hours', '营业时间'], match: 'contains' },
+    reply: { type: 'news', article: { title: 'Hours', url: 'https://example.com/hours' } },
+  },
   { id: 'off', enabled: false, trigger: { type: 'default' }, reply: { type: 'image', mediaId: 'MEDIA_1' } },
 ];
 const text = (content: string) => ({ kind: 'text' as const, toUserName: 'gh_x', fromUserName: 'oUser', createTime: 1, content, msgId: '1' });
@@ -121,7 +125,10 @@ describe('auto-replies on the table', () => {
 
   it('deletes the rule set and its version when the owner unbinds', async () => {
     // Prepare
-    const { account } = await seedOwnedAccount(table.client, table.name, OWNER, { account: { status: 'revoked', revokedAt: '2026-03-01T09:00:00.000Z' }, settings: {} });
+    const { account } = await seedOwnedAccount(table.client, table.name, OWNER, {
+      account: { status: 'revoked', revokedAt: '2026-03-01T09:00:00.000Z' },
+      settings: {},
+    });
     await replaceAutoReplies({ tenantId: OWNER, userId: 'u1', appid: account.appid, rules }, deps);
     const lifecycle = new DynamoAccountLifecycle(table.client, table.name, { unbindCascades: [autoReplyUnbindCascade(table.name)] });
 

@@ -21,7 +21,16 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
     await redeemShareCode({ tenantId: recipient, userId: 'recipient-admin', code: codes[0]! }, world.redeem);
   };
   const link = (tenantId: string, communityId: string, accountAppId?: string | null, paymentAppId?: string | null) =>
-    putCommunity({ tenantId, userId: 'admin', communityId, ...(accountAppId !== undefined ? { accountAppId } : {}), ...(paymentAppId !== undefined ? { paymentAppId } : {}) }, world.communities);
+    putCommunity(
+      {
+        tenantId,
+        userId: 'admin',
+        communityId,
+        ...(accountAppId !== undefined ? { accountAppId } : {}),
+        ...(paymentAppId !== undefined ? { paymentAppId } : {}),
+      },
+      world.communities,
+    );
   /** Every item that still ties anything to the account besides the account's own items. */
   const leftovers = async (appid: string) => {
     const items = await world.scan();
@@ -106,7 +115,11 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
     const appid = await ownedAccount(owner);
     const recipient = newTenant('recipient');
     await share(owner, appid, recipient);
-    await putItems(world.table.client, world.table.name, Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)));
+    await putItems(
+      world.table.client,
+      world.table.name,
+      Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)),
+    );
 
     // Act
     await revokeShare({ tenantId: owner, userId: 'owner-admin', appid, recipientTenantId: recipient }, world.shares);
@@ -123,7 +136,11 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
     const appid = await ownedAccount(owner);
     const recipient = newTenant('recipient');
     await share(owner, appid, recipient);
-    await putItems(world.table.client, world.table.name, Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)));
+    await putItems(
+      world.table.client,
+      world.table.name,
+      Array.from({ length: 120 }, (_, i) => grantItem(recipient, `dept-${i}`, appid)),
+    );
     // A counter that says a community still links, though none does: every round's transaction is cancelled.
     await world.table.client.send(
       new PutCommand({
@@ -210,7 +227,9 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
 
       // Assess
       expect(unlinked).toBe(3);
-      expect((await world.indexed('gsi1', `ACCOUNT#${appid}#COMMUNITIES`)).length + (await world.indexed('gsi2', `ACCOUNT#${appid}#PAYMENT_COMMUNITIES`)).length).toBe(0);
+      expect(
+        (await world.indexed('gsi1', `ACCOUNT#${appid}#COMMUNITIES`)).length + (await world.indexed('gsi2', `ACCOUNT#${appid}#PAYMENT_COMMUNITIES`)).length,
+      ).toBe(0);
     });
 
     it('lets a recipient unlink only its own communities', async () => {

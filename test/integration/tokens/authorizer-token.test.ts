@@ -6,14 +6,7 @@ import { auditedStatusChanges } from '#shared/domain/accounts/authorization-chan
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
-import {
-  accountItem,
-  bindAccount,
-  callsTo,
-  startLifecycleWorld,
-  tokenItem,
-  type LifecycleWorld,
-} from '#test/integration/support/world.ts';
+import { accountItem, bindAccount, callsTo, startLifecycleWorld, tokenItem, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 describe('authorizer tokens on demand, on the embedded engine against the WeChat simulator', () => {
   let world: LifecycleWorld;
@@ -141,7 +134,9 @@ describe('authorizer tokens on demand, on the embedded engine against the WeChat
     await world.simulator.revoke(account.appid);
 
     // Act
-    const error = await service().current(account.appid).catch((e: unknown) => e);
+    const error = await service()
+      .current(account.appid)
+      .catch((e: unknown) => e);
 
     // Assess
     expect(notActive(error)).toBe(true);
@@ -156,7 +151,9 @@ describe('authorizer tokens on demand, on the embedded engine against the WeChat
     world.simulator.resetCalls();
 
     // Act
-    const error = await service().current(account.appid).catch((e: unknown) => e);
+    const error = await service()
+      .current(account.appid)
+      .catch((e: unknown) => e);
 
     // Assess
     expect(notActive(error)).toBe(true);
@@ -165,7 +162,9 @@ describe('authorizer tokens on demand, on the embedded engine against the WeChat
 
   it('refuses an account the hub does not hold as not active', async () => {
     // Act
-    const error = await service().current('wx00000000000000ff').catch((e: unknown) => e);
+    const error = await service()
+      .current('wx00000000000000ff')
+      .catch((e: unknown) => e);
 
     // Assess
     expect(notActive(error)).toBe(true);

@@ -185,7 +185,9 @@ describe('the component token on the embedded engine and a WeChat on loopback', 
 
   it('says WeChat is not ready when no ticket was ever pushed', async () => {
     // Act
-    const error = await service().current().catch((e: unknown) => e);
+    const error = await service()
+      .current()
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(WeChatNotReady);
@@ -210,7 +212,9 @@ describe('the component token on the embedded engine and a WeChat on loopback', 
     wechat.answer = () => ({ body: { errcode: 61005, errmsg: 'component ticket is expired' } });
 
     // Act
-    const error = await service().current().catch((e: unknown) => e);
+    const error = await service()
+      .current()
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(WeChatNotReady);
@@ -225,7 +229,9 @@ describe('the component token on the embedded engine and a WeChat on loopback', 
         : { body: { errcode: 0, errmsg: 'ok' } };
 
     // Act
-    await service().current().catch(() => undefined);
+    await service()
+      .current()
+      .catch(() => undefined);
 
     // Assess
     expect(calls(wechat, 'api_start_push_ticket')).toHaveLength(1);
@@ -328,7 +334,9 @@ describe('the component token on the embedded engine and a WeChat on loopback', 
     // Prepare
     const answerMint = wechat.answer;
     wechat.answer = () => ({ body: { errcode: 61004, errmsg: 'access clientip is not registered' } });
-    await service().ensureTicketFresh().catch(() => undefined);
+    await service()
+      .ensureTicketFresh()
+      .catch(() => undefined);
     wechat.answer = answerMint;
 
     // Act

@@ -71,9 +71,7 @@ describe('the lease on the embedded engine', () => {
   it('leaves the other attributes of the item it sits on untouched', async () => {
     // Prepare
     const key = newKey();
-    await table.client.send(
-      new PutCommand({ TableName: table.name, Item: { ...key, token: 'authorizer-token', expiresAt: '2026-01-01T02:00:00.000Z' } }),
-    );
+    await table.client.send(new PutCommand({ TableName: table.name, Item: { ...key, token: 'authorizer-token', expiresAt: '2026-01-01T02:00:00.000Z' } }));
 
     // Act
     await lease.tryAcquire(key, 'holder', 20_000);

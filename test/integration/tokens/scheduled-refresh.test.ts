@@ -83,10 +83,7 @@ describe('the scheduled token refresh, on the embedded engine against the WeChat
     };
 
     // Act
-    const [summary, token] = await Promise.all([
-      scheduledRun(world, { index: listing }),
-      tokenListed.then(() => tokenService(world).current(account.appid)),
-    ]);
+    const [summary, token] = await Promise.all([scheduledRun(world, { index: listing }), tokenListed.then(() => tokenService(world).current(account.appid))]);
 
     // Assess
     expect(callsTo(world, 'api_authorizer_token')).toBe(1);

@@ -65,7 +65,9 @@ describe('the component ticket’s age against the simulated WeChat', () => {
     simulator.advanceClock(12 * 3600_000 + 1_000);
 
     // Act
-    const error = await service().current().catch((e: unknown) => e);
+    const error = await service()
+      .current()
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(DomainError);
@@ -80,7 +82,9 @@ describe('the component ticket’s age against the simulated WeChat', () => {
     await service().saveTicket({ ticket: `ticket@@@${randomBytes(8).toString('hex')}`, createTime: nowSeconds() });
 
     // Act
-    const error = await service().current().catch((e: unknown) => e);
+    const error = await service()
+      .current()
+      .catch((e: unknown) => e);
 
     // Assess
     expect((error as DomainError).code).toBe('wechat_not_ready');
@@ -93,7 +97,13 @@ describe('the component ticket’s age against the simulated WeChat', () => {
     await service().saveTicket({ ticket: `ticket@@@${randomBytes(8).toString('hex')}`, createTime: nowSeconds() });
 
     // Act
-    await Promise.all([1, 2, 3].map(() => service().current().catch(() => undefined)));
+    await Promise.all(
+      [1, 2, 3].map(() =>
+        service()
+          .current()
+          .catch(() => undefined),
+      ),
+    );
 
     // Assess
     expect(calls('api_start_push_ticket')).toBe(1);

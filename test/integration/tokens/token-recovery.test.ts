@@ -25,7 +25,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     const queue = recoveryQueue();
 
     // Act
-    const error = await tokenService(world, world.component, queue).current(account.appid).catch((e: unknown) => e);
+    const error = await tokenService(world, world.component, queue)
+      .current(account.appid)
+      .catch((e: unknown) => e);
 
     // Assess
     expect(tryAgain(error)).toBe(true);
@@ -40,11 +42,19 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     const account = await bindAccount(world, { expired: true });
     world.simulator.invalidateRefreshToken(account.appid);
     const queue = recoveryQueue();
-    await tokenService(world, world.component, queue).current(account.appid).catch(() => undefined);
+    await tokenService(world, world.component, queue)
+      .current(account.appid)
+      .catch(() => undefined);
     world.simulator.resetCalls();
 
     // Act
-    const errors = await Promise.all([1, 2, 3].map(() => tokenService(world, world.component, queue).current(account.appid).catch((e: unknown) => e)));
+    const errors = await Promise.all(
+      [1, 2, 3].map(() =>
+        tokenService(world, world.component, queue)
+          .current(account.appid)
+          .catch((e: unknown) => e),
+      ),
+    );
 
     // Assess
     expect(errors.every(tryAgain)).toBe(true);
@@ -56,7 +66,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     // Prepare
     const account = await bindAccount(world, { expired: true });
     world.simulator.invalidateRefreshToken(account.appid);
-    await tokenService(world).current(account.appid).catch(() => undefined);
+    await tokenService(world)
+      .current(account.appid)
+      .catch(() => undefined);
 
     // Act
     const outcome = await recoveryJob(world, account.appid);
@@ -76,7 +88,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     // Prepare
     const account = await bindAccount(world, { expired: true });
     world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023, times: 1 });
-    await tokenService(world).current(account.appid).catch(() => undefined);
+    await tokenService(world)
+      .current(account.appid)
+      .catch(() => undefined);
 
     // Act
     const outcome = await recoveryJob(world, account.appid);
@@ -91,7 +105,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     const account = await bindAccount(world, { expired: true });
     await bindAccount(world);
     world.simulator.invalidateRefreshToken(account.appid);
-    await tokenService(world).current(account.appid).catch(() => undefined);
+    await tokenService(world)
+      .current(account.appid)
+      .catch(() => undefined);
     const withoutAccount = async (offset: number, count: number) => {
       const page = await world.client.getAuthorizerList(world.component, { componentAppId: world.componentAppId, offset, count });
       return { ...page, list: page.list.filter((entry) => entry.authorizerAppId !== account.appid) };
@@ -112,7 +128,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     // Prepare
     const account = await bindAccount(world, { expired: true });
     world.simulator.injectFault({ path: '/cgi-bin/component/api_authorizer_token', errcode: 61023 });
-    await tokenService(world).current(account.appid).catch(() => undefined);
+    await tokenService(world)
+      .current(account.appid)
+      .catch(() => undefined);
 
     // Act
     const retried = await recoveryJob(world, account.appid).catch((e: unknown) => e);
@@ -132,7 +150,9 @@ describe('recovering a refused refresh token (61023) in the background, on the e
     const listed = await world.client.getAuthorizerList(world.component, { componentAppId: world.componentAppId, offset: 0, count: 500 });
     const target = listed.list[4]!.authorizerAppId;
     world.simulator.invalidateRefreshToken(target);
-    await tokenService(world).current(target).catch(() => undefined);
+    await tokenService(world)
+      .current(target)
+      .catch(() => undefined);
     const offsets: number[] = [];
     const list = (offset: number, count: number) => {
       offsets.push(offset);

@@ -30,7 +30,8 @@ describe('the replay cache of push signatures on the embedded engine', () => {
     await signatures.claim(signature, claimAt('component'));
 
     // Assess
-    const item = (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk: pushSignatureKeys.pk(signature), sk: pushSignatureKeys.sk } }))).Item;
+    const item = (await table.client.send(new GetCommand({ TableName: table.name, Key: { pk: pushSignatureKeys.pk(signature), sk: pushSignatureKeys.sk } })))
+      .Item;
     expect(item).toMatchObject({ url: 'component', state: 'processing', expiresAt: NOW + 300, ttl: NOW + 300 });
     expect(JSON.stringify(item)).not.toContain(signature);
   });
@@ -40,7 +41,10 @@ describe('the replay cache of push signatures on the embedded engine', () => {
     const signature = newSignature();
 
     // Act
-    const outcomes = await Promise.all([signatures.claim(signature, claimAt('account:wx00000000000000a1')), signatures.claim(signature, claimAt('account:wx00000000000000a1'))]);
+    const outcomes = await Promise.all([
+      signatures.claim(signature, claimAt('account:wx00000000000000a1')),
+      signatures.claim(signature, claimAt('account:wx00000000000000a1')),
+    ]);
 
     // Assess
     expect(outcomes.filter((outcome) => outcome === 'claimed')).toHaveLength(1);
@@ -112,7 +116,10 @@ describe('the user name of the account a message URL names', () => {
   it('is the ACCOUNT item’s userName', async () => {
     // Prepare
     await table.client.send(
-      new PutCommand({ TableName: table.name, Item: { pk: accountKeys.accountPk('wx00000000000000a1'), sk: accountKeys.accountSk, type: 'Account', userName: 'gh_aaaaaaaaaaa1' } }),
+      new PutCommand({
+        TableName: table.name,
+        Item: { pk: accountKeys.accountPk('wx00000000000000a1'), sk: accountKeys.accountSk, type: 'Account', userName: 'gh_aaaaaaaaaaa1' },
+      }),
     );
 
     // Act

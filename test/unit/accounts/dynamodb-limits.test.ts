@@ -19,7 +19,14 @@ describe('reading many items by key', () => {
     dynamo
       .on(BatchGetCommand)
       .resolvesOnce({ Responses: { hub: [{ ...keys[0], appid: 'a' }] }, UnprocessedKeys: { hub: { Keys: keys.slice(1) } } })
-      .resolvesOnce({ Responses: { hub: [{ ...keys[1], appid: 'b' }, { ...keys[2], appid: 'c' }] } });
+      .resolvesOnce({
+        Responses: {
+          hub: [
+            { ...keys[1], appid: 'b' },
+            { ...keys[2], appid: 'c' },
+          ],
+        },
+      });
 
     // Act
     const items = await batchGetAll(client, 'hub', keys);

@@ -4,7 +4,10 @@ import { Forbidden, Unauthorized } from '#shared/errors/domain-errors.ts';
 
 describe('reading list claims', () => {
   it.each([
-    [['admin', 'ops'], ['admin', 'ops']],
+    [
+      ['admin', 'ops'],
+      ['admin', 'ops'],
+    ],
     ['[admin ops]', ['admin', 'ops']],
     ['["admin","ops"]', ['admin', 'ops']],
     ['admin,ops', ['admin', 'ops']],

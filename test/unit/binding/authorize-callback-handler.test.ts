@@ -11,7 +11,10 @@ import { consoleEvent, lambdaContext } from '#test/unit/support/events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const env = { CONSOLE_URL: 'https://console.example.com/app', TABLE_NAME: 'oa-hub-unit' };
-type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
 
 describe('the authorization callback handler', () => {
   let handler: Handler;
@@ -35,8 +38,7 @@ describe('the authorization callback handler', () => {
     dynamo.restore();
   });
 
-  const callback = (query: Record<string, string>) =>
-    consoleEvent({ path: '/v1/wechat/authorized', query, claims: null }) as unknown as APIGatewayProxyEventV2;
+  const callback = (query: Record<string, string>) => consoleEvent({ path: '/v1/wechat/authorized', query, claims: null }) as unknown as APIGatewayProxyEventV2;
 
   it('redirects to the console with internal_error when the table cannot be reached', async () => {
     // Prepare

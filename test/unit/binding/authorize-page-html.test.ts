@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { forwardPage, messagePage } from '#functions/authorize-page/page.ts';
 
-const WECHAT = 'https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxc0ffee0000000001&pre_auth_code=preauthcode@@@a&redirect_uri=https%3A%2F%2Fhub.example.com%2Fv1%2Fwechat%2Fauthorized%3Fstate%3Dabc&auth_type=1';
+const WECHAT =
+  'https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid=wxc0ffee0000000001&pre_auth_code=preauthcode@@@a&redirect_uri=https%3A%2F%2Fhub.example.com%2Fv1%2Fwechat%2Fauthorized%3Fstate%3Dabc&auth_type=1';
 
 const nonceOf = (csp: string) => /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
 

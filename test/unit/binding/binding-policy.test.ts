@@ -64,7 +64,12 @@ describe('the binding policy', () => {
     // Assess
     expect([rejection?.code, rejection?.details]).toEqual([
       'missing_permissions',
-      { missing: [{ id: 2, name: '用户管理' }, { id: 3, name: '账号服务' }] },
+      {
+        missing: [
+          { id: 2, name: '用户管理' },
+          { id: 3, name: '账号服务' },
+        ],
+      },
     ]);
   });
 

@@ -38,7 +38,8 @@ function setup(options: Setup = {}) {
     writeBinding: async (write) => {
       writes.push(write);
       const result = results.shift() ?? 'written';
-      if (result === 'account_changed') account = { ...(account ?? ({} as AccountRecord)), appid: APPID, ownerTenantId: 't-fast', status: 'active' } as AccountRecord;
+      if (result === 'account_changed')
+        account = { ...(account ?? ({} as AccountRecord)), appid: APPID, ownerTenantId: 't-fast', status: 'active' } as AccountRecord;
       return result;
     },
   };
@@ -134,7 +135,15 @@ describe('completing an authorization', () => {
     // Assess
     expect(outcome).toMatchObject({ ok: false, error: { code: 'not_service_account' } });
     expect(audit).toEqual([
-      { tenantId: 't-1', event: expect.objectContaining({ action: 'binding.rejected', actor: 'alice', appid: APPID, details: expect.objectContaining({ code: 'not_service_account' }) }) },
+      {
+        tenantId: 't-1',
+        event: expect.objectContaining({
+          action: 'binding.rejected',
+          actor: 'alice',
+          appid: APPID,
+          details: expect.objectContaining({ code: 'not_service_account' }),
+        }),
+      },
     ]);
     expect(writes).toEqual([]);
   });

@@ -10,7 +10,14 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { resetConfigForTests } from '#shared/config/config.ts';
 import { resetWechatCredentialsForTests, wechatCredentials } from '#shared/config/wechat-credentials.ts';
 
-const names = ['WECHAT_SECRET_ARN', 'WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_SECRET', 'WECHAT_COMPONENT_TOKEN', 'WECHAT_COMPONENT_AES_KEY', 'WECHAT_COMPONENT_PREVIOUS_AES_KEY'];
+const names = [
+  'WECHAT_SECRET_ARN',
+  'WECHAT_COMPONENT_APPID',
+  'WECHAT_COMPONENT_SECRET',
+  'WECHAT_COMPONENT_TOKEN',
+  'WECHAT_COMPONENT_AES_KEY',
+  'WECHAT_COMPONENT_PREVIOUS_AES_KEY',
+];
 const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
 const secretsManager = mockClient(SecretsManagerClient);
 

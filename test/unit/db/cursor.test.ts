@@ -58,8 +58,16 @@ describe('a pagination cursor', () => {
     ['a number for a key', { pk: 'ACCOUNT#wx00000000000000a1#FANS', sk: 7 }, fansOf('wx00000000000000a1')],
     ['a sort key over DynamoDB’s 1 024 bytes', { pk: 'ACCOUNT#wx00000000000000a1#FANS', sk: `FAN#${'界'.repeat(400)}` }, fansOf('wx00000000000000a1')],
     ['an index query’s key without its index attributes', { pk: 'TENANT#t1', sk: 'LINK#wx00000000000000a1' }, byIndex],
-    ['an index query’s key of another index partition', { pk: 'TENANT#t1', sk: 'LINK#wx00000000000000a1', gsi1pk: 'ACCOUNT#wx00000000000000b2#LINKS', gsi1sk: 'shared#t1' }, byIndex],
-    ['an index query’s key with an empty index sort key', { pk: 'TENANT#t1', sk: 'LINK#wx00000000000000a1', gsi1pk: 'ACCOUNT#wx00000000000000a1#LINKS', gsi1sk: '' }, byIndex],
+    [
+      'an index query’s key of another index partition',
+      { pk: 'TENANT#t1', sk: 'LINK#wx00000000000000a1', gsi1pk: 'ACCOUNT#wx00000000000000b2#LINKS', gsi1sk: 'shared#t1' },
+      byIndex,
+    ],
+    [
+      'an index query’s key with an empty index sort key',
+      { pk: 'TENANT#t1', sk: 'LINK#wx00000000000000a1', gsi1pk: 'ACCOUNT#wx00000000000000a1#LINKS', gsi1sk: '' },
+      byIndex,
+    ],
     ['a JSON array', [], fansOf('wx00000000000000a1')],
     ['JSON null', null, fansOf('wx00000000000000a1')],
   ];

@@ -85,7 +85,11 @@ describe('batch reads and writes', () => {
       return {};
     });
 
-    const result = await batchWriteAll(client, 't', keys(60).map((Item) => ({ PutRequest: { Item } })));
+    const result = await batchWriteAll(
+      client,
+      't',
+      keys(60).map((Item) => ({ PutRequest: { Item } })),
+    );
 
     const sizes = dynamo.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!.t!.length);
     expect(sizes).toEqual([25, 5, 25, 10]);

@@ -12,7 +12,8 @@ const AT = '2026-01-01T00:00:00.000Z';
 const HEAD = { pk: 'TENANT#t', sk: 'DEPT#ops' };
 
 const transactions = (): TransactItem[][] => dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems!);
-const refused = (name: string, reasons?: { Code: string }[]) => Object.assign(new Error('refused'), { name, ...(reasons ? { CancellationReasons: reasons } : {}) });
+const refused = (name: string, reasons?: { Code: string }[]) =>
+  Object.assign(new Error('refused'), { name, ...(reasons ? { CancellationReasons: reasons } : {}) });
 
 afterEach(() => {
   dynamo.reset();
@@ -42,7 +43,9 @@ describe('department grant writes against DynamoDB’s limits', () => {
     await grants.replace('t', 'ops', { version: 3, removed: appids(100), added: appids(100, 100), grantedBy: 'u', at: AT });
 
     // Assess
-    const changed = transactions().flat().filter((item) => item.Delete !== undefined || item.Put !== undefined);
+    const changed = transactions()
+      .flat()
+      .filter((item) => item.Delete !== undefined || item.Put !== undefined);
     expect(new Set(changed.map((item) => String((item.Delete?.Key ?? item.Put?.Item)!.sk))).size).toBe(200);
     expect(changed).toHaveLength(200);
   });
@@ -119,7 +122,9 @@ describe('the department’s version', () => {
 
     // Assess
     const checks = transactions().map((items) => items[0]!.ConditionCheck);
-    expect(checks.every((check) => check?.ConditionExpression === 'version = :claimed AND writer = :writer' && check.ExpressionAttributeValues?.[':claimed'] === 5)).toBe(true);
+    expect(
+      checks.every((check) => check?.ConditionExpression === 'version = :claimed AND writer = :writer' && check.ExpressionAttributeValues?.[':claimed'] === 5),
+    ).toBe(true);
   });
 
   it('ends a large change by moving the head one version past its claim and dropping the claim', async () => {

@@ -127,7 +127,9 @@ describe('a department-grant PUT that races another', () => {
     const pauses: number[] = [];
 
     // Act
-    await access(store, recordingAudit().audit, pauses).replace(admin, 'ops', [B]).catch(() => undefined);
+    await access(store, recordingAudit().audit, pauses)
+      .replace(admin, 'ops', [B])
+      .catch(() => undefined);
 
     // Assess
     expect(pauses).toEqual([12, 25, 50]);

@@ -11,18 +11,27 @@ import { OutboxRelay } from '#shared/domain/events/relay.ts';
 import { eventIdOf } from '#shared/domain/messages/wechat-push.ts';
 import { parseXmlTree } from '#shared/wechat/xml.ts';
 
-const event = (n: number): BusEvent => accountEvent(detailTypes.bound, { appid: 'wx00000000000000a1', tenantId: 't', at: `2026-12-05T08:00:0${n}.000Z`, actor: 'u' });
+const event = (n: number): BusEvent =>
+  accountEvent(detailTypes.bound, { appid: 'wx00000000000000a1', tenantId: 't', at: `2026-12-05T08:00:0${n}.000Z`, actor: 'u' });
 const pending = (n: number): PendingEvent => ({ event: event(n), ref: { pk: 'OUTBOX#0', sk: String(n) }, storedAt: '2026-12-05T08:00:00.000Z' });
 
 describe('the eventId of a push', () => {
   it('is msg:<appid>:<MsgId> for a message', () => {
     // Act / Assess
-    expect(eventIdOf('wxa', parseXmlTree('<xml><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>123</MsgId></xml>'))).toBe('msg:wxa:123');
+    expect(
+      eventIdOf(
+        'wxa',
+        parseXmlTree('<xml><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>123</MsgId></xml>'),
+      ),
+    ).toBe('msg:wxa:123');
   });
 
   it('is evt: and the SHA-256 of appid|FromUserName|CreateTime|Event|EventKey for an event, an absent EventKey counting as empty', () => {
     // Act
-    const id = eventIdOf('wxa', parseXmlTree('<xml><FromUserName>o</FromUserName><CreateTime>17</CreateTime><MsgType>event</MsgType><Event>LOCATION</Event></xml>'));
+    const id = eventIdOf(
+      'wxa',
+      parseXmlTree('<xml><FromUserName>o</FromUserName><CreateTime>17</CreateTime><MsgType>event</MsgType><Event>LOCATION</Event></xml>'),
+    );
 
     // Assess
     expect(id).toBe(`evt:${createHash('sha256').update('wxa|o|17|LOCATION|').digest('hex')}`);
@@ -48,7 +57,10 @@ describe('the XML tree of a push', () => {
     }
 
     // Assess
-    expect({ polluted: ({} as Record<string, unknown>).polluted, proto: tree === 'refused' || Object.getPrototypeOf((tree as { Data: object }).Data) === Object.prototype }).toEqual({ polluted: undefined, proto: true });
+    expect({
+      polluted: ({} as Record<string, unknown>).polluted,
+      proto: tree === 'refused' || Object.getPrototypeOf((tree as { Data: object }).Data) === Object.prototype,
+    }).toEqual({ polluted: undefined, proto: true });
   });
 
   it('refuses a top-level element that appears twice', () => {
@@ -108,7 +120,14 @@ describe('the EventBridge adapter', () => {
 
     // Assess
     expect({ entry: { ...sent[0]![0]!, Detail: JSON.parse(sent[0]![0]!.Detail) }, failed: outcome.failed }).toEqual({
-      entry: { Source: 'oa-hub', DetailType: 'Account Bound', EventBusName: 'oa-hub-events', Time: new Date(event(1).at), Resources: [], Detail: event(1).detail },
+      entry: {
+        Source: 'oa-hub',
+        DetailType: 'Account Bound',
+        EventBusName: 'oa-hub-events',
+        Time: new Date(event(1).at),
+        Resources: [],
+        Detail: event(1).detail,
+      },
       failed: [event(2).eventId],
     });
   });

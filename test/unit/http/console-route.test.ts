@@ -45,7 +45,10 @@ describe('a console route', () => {
 
   it('refuses a body that is not sent as JSON with validation_failed', async () => {
     // Act
-    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: 'count=3', contentType: 'application/x-www-form-urlencoded' }));
+    const response = await call(
+      echo,
+      consoleEvent({ method: 'POST', pathParameters: params, body: 'count=3', contentType: 'application/x-www-form-urlencoded' }),
+    );
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -54,7 +57,10 @@ describe('a console route', () => {
 
   it('names every wrong field: wrong types, unknown fields and oversized strings', async () => {
     // Act
-    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: JSON.stringify({ count: '3', note: 'x'.repeat(21), extra: true }) }));
+    const response = await call(
+      echo,
+      consoleEvent({ method: 'POST', pathParameters: params, body: JSON.stringify({ count: '3', note: 'x'.repeat(21), extra: true }) }),
+    );
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -62,20 +68,22 @@ describe('a console route', () => {
     expect(fields).toEqual(['body.count', 'body.extra', 'body.note']);
   });
 
-  it.each([['an array', '[]'], ['a string', '"count"'], ['a number', '3'], ['null', 'null']])(
-    'refuses a JSON body that is %s rather than an object',
-    async (_kind, body) => {
-      // Prepare
-      const optionalBody = consoleRoute({ who: 'admin', body: v.optional(v.strictObject({ appid: v.optional(v.string()) }), {}) }, async () => ({ status: 201 }));
+  it.each([
+    ['an array', '[]'],
+    ['a string', '"count"'],
+    ['a number', '3'],
+    ['null', 'null'],
+  ])('refuses a JSON body that is %s rather than an object', async (_kind, body) => {
+    // Prepare
+    const optionalBody = consoleRoute({ who: 'admin', body: v.optional(v.strictObject({ appid: v.optional(v.string()) }), {}) }, async () => ({ status: 201 }));
 
-      // Act
-      const response = await call(optionalBody, consoleEvent({ method: 'POST', body }));
+    // Act
+    const response = await call(optionalBody, consoleEvent({ method: 'POST', body }));
 
-      // Assess
-      expect(response.statusCode).toBe(400);
-      expect(response.json?.error.details.fields).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
-    },
-  );
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json?.error.details.fields).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+  });
 
   it('validates path parameters', async () => {
     // Act
@@ -110,7 +118,10 @@ describe('a console route', () => {
 
   it('answers forbidden to a member on an admin route, before validating the body', async () => {
     // Act
-    const response = await call(echo, consoleEvent({ method: 'POST', pathParameters: params, body: '{}', claims: { sub: 'u', tenant_id: 't', roles: '[member]' } }));
+    const response = await call(
+      echo,
+      consoleEvent({ method: 'POST', pathParameters: params, body: '{}', claims: { sub: 'u', tenant_id: 't', roles: '[member]' } }),
+    );
 
     // Assess
     expect(response.statusCode).toBe(403);
@@ -181,7 +192,11 @@ describe('a console route', () => {
 
     // Assess
     expect(response.statusCode).toBe(502);
-    expect(response.json?.error).toEqual({ code: 'wechat_error', message: expect.stringContaining('61003'), details: { errcode: 61003, rid: '6123abcd-0b1c2d3e-4f5a6b7c' } });
+    expect(response.json?.error).toEqual({
+      code: 'wechat_error',
+      message: expect.stringContaining('61003'),
+      details: { errcode: 61003, rid: '6123abcd-0b1c2d3e-4f5a6b7c' },
+    });
   });
 
   it('answers a WeChat that cannot be reached as 502 wechat_error', async () => {

@@ -14,7 +14,12 @@ const APPID = 'wx0123456789abcdef';
 
 /** An event as the gateway's IAM authorizer passes it; `arn: null` for a call without an identity. */
 function internalEvent(input: { arn?: string | null; appid?: string; query?: Record<string, string> } = {}): InternalEvent {
-  const event = consoleEvent({ path: `/v1/internal/accounts/${input.appid ?? APPID}/access-token`, pathParameters: { appid: input.appid ?? APPID }, ...(input.query ? { query: input.query } : {}), claims: null });
+  const event = consoleEvent({
+    path: `/v1/internal/accounts/${input.appid ?? APPID}/access-token`,
+    pathParameters: { appid: input.appid ?? APPID },
+    ...(input.query ? { query: input.query } : {}),
+    claims: null,
+  });
   const arn = input.arn === undefined ? ARN : input.arn;
   return { ...event, requestContext: { ...event.requestContext, authorizer: arn === null ? {} : { iam: { userArn: arn } } } } as unknown as InternalEvent;
 }

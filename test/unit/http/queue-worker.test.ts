@@ -35,10 +35,13 @@ const message = (id: string, fail = false) => JSON.stringify({ id, fail });
 /** A worker whose step records what it ran and fails the messages marked `fail`. */
 function recordingWorker() {
   const ran: { id: string; delivery: Omit<Delivery, 'context'> }[] = [];
-  const worker = queueWorker({ queue: 'release-test', message: job, noun: 'test job', logFields: ({ id }) => ({ id }), failureMetric: 'TestJobRetried' }, async (step, delivery) => {
-    ran.push({ id: step.id, delivery: { messageId: delivery.messageId, receives: delivery.receives, last: delivery.last } });
-    if (step.fail) throw new Error(`job ${step.id} failed`);
-  });
+  const worker = queueWorker(
+    { queue: 'release-test', message: job, noun: 'test job', logFields: ({ id }) => ({ id }), failureMetric: 'TestJobRetried' },
+    async (step, delivery) => {
+      ran.push({ id: step.id, delivery: { messageId: delivery.messageId, receives: delivery.receives, last: delivery.last } });
+      if (step.fail) throw new Error(`job ${step.id} failed`);
+    },
+  );
   return { worker, ran };
 }
 
@@ -105,7 +108,10 @@ describe('a queue worker', () => {
     const { worker, ran } = recordingWorker();
 
     // Act
-    await worker(batch(record('m-1', message('a'), 1), record('m-2', message('b'), maxReceiveCount - 1), record('m-3', message('c'), maxReceiveCount)), lambdaContext());
+    await worker(
+      batch(record('m-1', message('a'), 1), record('m-2', message('b'), maxReceiveCount - 1), record('m-3', message('c'), maxReceiveCount)),
+      lambdaContext(),
+    );
 
     // Assess
     expect(ran.map((step) => step.delivery).sort((a, b) => a.receives - b.receives)).toEqual([

@@ -11,7 +11,8 @@ import { consoleEvent, lambdaContext } from '#test/unit/support/events.ts';
 
 type Outcome = { result: string };
 const query = v.object({ state: v.pipe(v.string(), v.regex(/^[a-z]{8}$/)) });
-const arrive = (values: Record<string, string>) => consoleEvent({ path: '/v1/wechat/authorized', query: values, claims: null }) as unknown as APIGatewayProxyEventV2;
+const arrive = (values: Record<string, string>) =>
+  consoleEvent({ path: '/v1/wechat/authorized', query: values, claims: null }) as unknown as APIGatewayProxyEventV2;
 
 function routeAnswering(run: (state: string) => Promise<Outcome>) {
   const route = redirectRoute(

@@ -1,13 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  bearerToken,
-  flattenClaims,
-  iamAuthorizerContext,
-  jwtAuthorizerContext,
-  verifyConsoleToken,
-  verifyServiceToken,
-} from '#infra/local/authorizers.ts';
+import { bearerToken, flattenClaims, iamAuthorizerContext, jwtAuthorizerContext, verifyConsoleToken, verifyServiceToken } from '#infra/local/authorizers.ts';
 import { CONSOLE_AUDIENCE, LOCAL_ISSUER, mintConsoleToken, mintServiceToken } from '#infra/local/tokens.ts';
 import { callerFromClaims } from '#shared/auth/caller.ts';
 

@@ -88,7 +88,11 @@ const cases: Case[] = [
   },
   {
     name: 'a body over 10 MB',
-    send: (gateway) => rawExchange(gateway.port, `POST /v1/open/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${MAX_REQUEST_BODY_BYTES + 1}\r\n\r\nabc`),
+    send: (gateway) =>
+      rawExchange(
+        gateway.port,
+        `POST /v1/open/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${MAX_REQUEST_BODY_BYTES + 1}\r\n\r\nabc`,
+      ),
     hub: { status: 413, code: 'validation_failed' },
     aws: { status: 413, message: 'Request Entity Too Large' },
   },
@@ -162,7 +166,10 @@ describe.each(['hub', 'aws'] as const)('the local gateway’s own refusals in th
     // Assess
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
     if (style === 'hub') {
-      expect([answer.status, JSON.parse(answer.body)]).toEqual([hub.status, { error: expect.objectContaining({ code: hub.code, message: expect.any(String) }) }]);
+      expect([answer.status, JSON.parse(answer.body)]).toEqual([
+        hub.status,
+        { error: expect.objectContaining({ code: hub.code, message: expect.any(String) }) },
+      ]);
     } else {
       expect([answer.status, JSON.parse(answer.body)]).toEqual([aws.status, { message: aws.message }]);
     }

@@ -131,7 +131,10 @@ describe('local gateway over HTTP', () => {
     // Assess
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({
-      error: { code: 'validation_failed', details: { fields: [{ field: 'body', message: expect.stringContaining('larger than') }], limitBytes: 10 * 1024 * 1024 } },
+      error: {
+        code: 'validation_failed',
+        details: { fields: [{ field: 'body', message: expect.stringContaining('larger than') }], limitBytes: 10 * 1024 * 1024 },
+      },
     });
     expect(events).toHaveLength(0);
   });

@@ -181,22 +181,18 @@ describe('the payload 2.0 event', () => {
     expect(event).toMatchObject({ body: text, isBase64Encoded: false });
   });
 
-  it.each([['application/octet-stream'], ['image/png'], ['multipart/form-data; boundary=x'], [undefined]])(
-    'base64-encodes a %s body',
-    (contentType) => {
-      // Prepare
-      const bytes = Buffer.from([0, 255, 16, 32]);
+  it.each([['application/octet-stream'], ['image/png'], ['multipart/form-data; boundary=x'], [undefined]])('base64-encodes a %s body', (contentType) => {
+    // Prepare
+    const bytes = Buffer.from([0, 255, 16, 32]);
 
-      // Act
-      const event = buildHttpApiEvent(
-        request({ method: 'POST', rawHeaders: contentType ? ['Content-Type', contentType] : [], body: bytes }),
-        { routeKey: 'POST /x' },
-      );
+    // Act
+    const event = buildHttpApiEvent(request({ method: 'POST', rawHeaders: contentType ? ['Content-Type', contentType] : [], body: bytes }), {
+      routeKey: 'POST /x',
+    });
 
-      // Assess
-      expect(event).toMatchObject({ body: bytes.toString('base64'), isBase64Encoded: true });
-    },
-  );
+    // Assess
+    expect(event).toMatchObject({ body: bytes.toString('base64'), isBase64Encoded: true });
+  });
 
   it('passes the authorizer context through', () => {
     // Prepare

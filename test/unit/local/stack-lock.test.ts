@@ -16,8 +16,7 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const holdBy = (holder: Partial<LockHolder> & { pid: number }) =>
-  writeFileSync(lockFile, JSON.stringify({ startedAt: '2024-01-01T00:00:00.000Z', ...holder }));
+const holdBy = (holder: Partial<LockHolder> & { pid: number }) => writeFileSync(lockFile, JSON.stringify({ startedAt: '2024-01-01T00:00:00.000Z', ...holder }));
 
 /** The pid of a process that has ended. */
 function deadPid(): number {

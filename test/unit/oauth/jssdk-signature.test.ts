@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { jsSdkSignature } from '#shared/domain/oauth/jssdk.ts';
 
 // WECHAT.md §12.4, vector V9 (JS-SDK 附录1).
-const V9 = { ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg', nonceStr: 'Wm3WZYTPz0wzccnW', timestamp: 1414587457 };
+const V9 = {
+  ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg',
+  nonceStr: 'Wm3WZYTPz0wzccnW',
+  timestamp: 1414587457,
+};
 
 describe('the JS-SDK signature (WECHAT.md §12.3)', () => {
   it('matches vector V9 for the page with a query', () => {

@@ -66,7 +66,15 @@ describe('starting a web authorization', () => {
 
     // Assess
     expect([...deps.states.records.values()]).toEqual([
-      { appid: APPID, tenantId: 't-estate', redirectUri: 'https://estate.example.com/r?a=1', pageState: 'p1', scope: 'snsapi_userinfo', createdAt: NOW.toISOString(), expiresAt: '2026-03-01T08:10:00.000Z' },
+      {
+        appid: APPID,
+        tenantId: 't-estate',
+        redirectUri: 'https://estate.example.com/r?a=1',
+        pageState: 'p1',
+        scope: 'snsapi_userinfo',
+        createdAt: NOW.toISOString(),
+        expiresAt: '2026-03-01T08:10:00.000Z',
+      },
     ]);
   });
 
@@ -108,7 +116,10 @@ describe('starting a web authorization', () => {
     ['a revoked account', 'revoked', [owner], 'account_not_active'],
   ] as const)('refuses %s', async (_case, status, holders, code) => {
     // Act
-    const attempt = startWebAuthorization({ appid: APPID, redirectUri: 'https://owner.example.com/p' }, authorizeDeps({ accounts: lookup(status, [...holders]) }));
+    const attempt = startWebAuthorization(
+      { appid: APPID, redirectUri: 'https://owner.example.com/p' },
+      authorizeDeps({ accounts: lookup(status, [...holders]) }),
+    );
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ code });
@@ -138,7 +149,14 @@ describe('WeChat’s redirect back (the callback)', () => {
 
     // Assess
     expect(codes.records.get('ONE-TIME-CODE')).toEqual({
-      user: { appid: APPID, tenantId: 't-owner', openid: 'o-visitor', unionid: 'u-visitor', scope: 'snsapi_userinfo', user: { nickname: '访客', headImgUrl: 'https://thirdwx.qlogo.cn/x/0', sex: 0 } },
+      user: {
+        appid: APPID,
+        tenantId: 't-owner',
+        openid: 'o-visitor',
+        unionid: 'u-visitor',
+        scope: 'snsapi_userinfo',
+        user: { nickname: '访客', headImgUrl: 'https://thirdwx.qlogo.cn/x/0', sex: 0 },
+      },
       createdAt: NOW.toISOString(),
       expiresAt: '2026-03-01T08:05:00.000Z',
     });
@@ -168,7 +186,15 @@ describe('WeChat’s redirect back (the callback)', () => {
 
     // Assess
     expect(events.events).toEqual([
-      { appid: APPID, tenantId: 't-owner', openid: 'o-visitor', unionid: 'u-visitor', scope: 'snsapi_userinfo', eventId: expect.stringMatching(/^oauth:/), at: NOW.toISOString() },
+      {
+        appid: APPID,
+        tenantId: 't-owner',
+        openid: 'o-visitor',
+        unionid: 'u-visitor',
+        scope: 'snsapi_userinfo',
+        eventId: expect.stringMatching(/^oauth:/),
+        at: NOW.toISOString(),
+      },
     ]);
   });
 
@@ -240,7 +266,11 @@ describe('WeChat’s redirect back (the callback)', () => {
 });
 
 describe('exchanging the one-time code', () => {
-  const record = { user: { appid: APPID, tenantId: 't-owner', openid: 'o-visitor', scope: 'snsapi_base' as const }, createdAt: NOW.toISOString(), expiresAt: '2026-03-01T08:05:00.000Z' };
+  const record = {
+    user: { appid: APPID, tenantId: 't-owner', openid: 'o-visitor', scope: 'snsapi_base' as const },
+    createdAt: NOW.toISOString(),
+    expiresAt: '2026-03-01T08:05:00.000Z',
+  };
 
   it('gives the OAuthUser once', async () => {
     // Prepare

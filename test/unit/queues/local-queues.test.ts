@@ -46,9 +46,12 @@ describe('local queues', () => {
   it('keeps messages without delivering them while the consumer is not deployed yet', async () => {
     // Prepare
     const delivered: string[] = [];
-    const local = start(async (_fn, event) => {
-      delivered.push(...bodiesOf(event));
-    }, { consumerDeployed: false });
+    const local = start(
+      async (_fn, event) => {
+        delivered.push(...bodiesOf(event));
+      },
+      { consumerDeployed: false },
+    );
 
     // Act
     await local.send('work', [{ body: 'a' }, { body: 'b' }]);
@@ -94,7 +97,10 @@ describe('local queues', () => {
     );
 
     // Act
-    await local.send('work', Array.from({ length: 10 }, (_, i) => ({ body: `m${i}` })));
+    await local.send(
+      'work',
+      Array.from({ length: 10 }, (_, i) => ({ body: `m${i}` })),
+    );
     await local.drain('work');
 
     // Assess
@@ -117,7 +123,10 @@ describe('local queues', () => {
     );
 
     // Act
-    await local.send('work', Array.from({ length: 8 }, (_, i) => ({ body: `m${i}` })));
+    await local.send(
+      'work',
+      Array.from({ length: 8 }, (_, i) => ({ body: `m${i}` })),
+    );
     await local.drain('work');
 
     // Assess
@@ -237,7 +246,10 @@ describe('local queues', () => {
     const local = start(async () => {});
 
     // Act
-    const sending = local.send('work', Array.from({ length: 11 }, (_, i) => ({ body: `m${i}` })));
+    const sending = local.send(
+      'work',
+      Array.from({ length: 11 }, (_, i) => ({ body: `m${i}` })),
+    );
 
     // Assess
     await expect(sending).rejects.toThrow(/at most 10 messages/);

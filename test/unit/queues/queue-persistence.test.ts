@@ -139,9 +139,12 @@ describe('local queues across a restart', () => {
 
   it('keeps the dead-letter queue', async () => {
     // Prepare
-    const before = open(async () => {
-      throw new Error('always fails');
-    }, { overrides: { maxReceiveCount: 1, visibilityTimeoutSeconds: 0.01 } });
+    const before = open(
+      async () => {
+        throw new Error('always fails');
+      },
+      { overrides: { maxReceiveCount: 1, visibilityTimeoutSeconds: 0.01 } },
+    );
     await before.send('work', [{ body: 'poison' }]);
     await before.drain('work');
 
@@ -183,7 +186,10 @@ describe('local queues across a restart', () => {
 
     // Act
     for (let batch = 0; batch < 300; batch += 1) {
-      await queues.send('work', Array.from({ length: 10 }, (_, i) => ({ body: `m${batch}-${i}` })));
+      await queues.send(
+        'work',
+        Array.from({ length: 10 }, (_, i) => ({ body: `m${batch}-${i}` })),
+      );
     }
     await queues.drain('work');
 

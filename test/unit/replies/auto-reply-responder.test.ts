@@ -11,7 +11,11 @@ import type { AccountMessage } from '#shared/wechat/messages.ts';
 const APPID = 'wx00000000replies1';
 const head = { toUserName: 'gh_account0001', fromUserName: 'oUser0001', createTime: 1_714_000_000 };
 const hello: AccountMessage = { kind: 'text', ...head, content: 'hello', msgId: '1' };
-const greeting = (content: string): AutoReplyRule => ({ id: 'hello', trigger: { type: 'keyword', keywords: ['hello'], match: 'exact' }, reply: { type: 'text', content } });
+const greeting = (content: string): AutoReplyRule => ({
+  id: 'hello',
+  trigger: { type: 'keyword', keywords: ['hello'], match: 'exact' },
+  reply: { type: 'text', content },
+});
 
 class CountingStore {
   reads = { version: 0, ruleSet: 0 };

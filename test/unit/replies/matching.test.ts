@@ -68,12 +68,12 @@ describe('matching an auto-reply rule', () => {
     const rules = [rule('scene', { type: 'scan', scene: 'shop-1' })];
 
     // Act / Assess
-    expect([idOf(rules, event('SCAN', 'shop-1')), idOf(rules, event('subscribe', 'qrscene_shop-1')), idOf(rules, event('SCAN', 'shop-2')), idOf(rules, event('subscribe'))]).toEqual([
-      'scene',
-      'scene',
-      undefined,
-      undefined,
-    ]);
+    expect([
+      idOf(rules, event('SCAN', 'shop-1')),
+      idOf(rules, event('subscribe', 'qrscene_shop-1')),
+      idOf(rules, event('SCAN', 'shop-2')),
+      idOf(rules, event('subscribe')),
+    ]).toEqual(['scene', 'scene', undefined, undefined]);
   });
 
   it('matches a scan rule without a scene on any scene', () => {
@@ -95,7 +95,10 @@ describe('matching an auto-reply rule', () => {
 
   it('gives the first matching rule in list order', () => {
     // Prepare
-    const rules = [rule('first', { type: 'keyword', keywords: ['a'], match: 'contains' }), rule('second', { type: 'keyword', keywords: ['abc'], match: 'exact' })];
+    const rules = [
+      rule('first', { type: 'keyword', keywords: ['a'], match: 'contains' }),
+      rule('second', { type: 'keyword', keywords: ['abc'], match: 'exact' }),
+    ];
 
     // Act / Assess
     expect(idOf(rules, text('abc'))).toBe('first');
@@ -103,7 +106,10 @@ describe('matching an auto-reply rule', () => {
 
   it('skips disabled rules', () => {
     // Prepare
-    const rules = [rule('off', { type: 'keyword', keywords: ['abc'], match: 'exact' }, false), rule('on', { type: 'keyword', keywords: ['abc'], match: 'exact' }, true)];
+    const rules = [
+      rule('off', { type: 'keyword', keywords: ['abc'], match: 'exact' }, false),
+      rule('on', { type: 'keyword', keywords: ['abc'], match: 'exact' }, true),
+    ];
 
     // Act / Assess
     expect(idOf(rules, text('abc'))).toBe('on');

@@ -20,7 +20,10 @@ const community = (tenantId: string, communityId: string): LinkedCommunity => ({
 describe('what unbinding and release take from the sharing area', () => {
   it('takes every community link, the recipients’ links, the unused codes and every involved tenant’s counter with an unbinding', async () => {
     // Act
-    const removals = await whatUnbindingTakes(APPID, reads({ owner: 'owner', recipients: ['r1'], linked: [community('r1', 'c1'), community('other', 'c2')], codes: ['h1', 'h2'] }));
+    const removals = await whatUnbindingTakes(
+      APPID,
+      reads({ owner: 'owner', recipients: ['r1'], linked: [community('r1', 'c1'), community('other', 'c2')], codes: ['h1', 'h2'] }),
+    );
 
     // Assess
     expect(removals.communityLinks).toHaveLength(2);

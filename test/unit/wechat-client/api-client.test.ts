@@ -65,9 +65,7 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
   it('retries a -1 answer and returns the answer that follows it', async () => {
     // Prepare
     wechat.answer = (_request, index) =>
-      index < 2
-        ? { body: { errcode: -1, errmsg: 'system error' } }
-        : { body: { component_access_token: 'fresh-component-token', expires_in: 7200 } };
+      index < 2 ? { body: { errcode: -1, errmsg: 'system error' } } : { body: { component_access_token: 'fresh-component-token', expires_in: 7200 } };
 
     // Act
     const result = await client().componentToken({ componentAppId: 'wx1234567890abcdef', componentSecret: 's', componentVerifyTicket: 't' });
@@ -82,7 +80,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     wechat.answer = () => ({ body: { errcode: -1, errmsg: 'system error' } });
 
     // Act
-    await client({ retries: 3, backoffMs: 200 }).startPushTicket({ componentAppId: 'wx1234567890abcdef', componentSecret: 's' }).catch(() => undefined);
+    await client({ retries: 3, backoffMs: 200 })
+      .startPushTicket({ componentAppId: 'wx1234567890abcdef', componentSecret: 's' })
+      .catch(() => undefined);
 
     // Assess
     expect(sleeps).toHaveLength(3);
@@ -110,7 +110,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     wechat.answer = () => ({ body: { errcode: 45009, errmsg: 'reach max api daily quota limit' } });
 
     // Act
-    await client().getFollowers(new RotatingTokens(['authorizer-token-1'])).catch(() => undefined);
+    await client()
+      .getFollowers(new RotatingTokens(['authorizer-token-1']))
+      .catch(() => undefined);
 
     // Assess
     expect(wechat.requests).toHaveLength(1);
@@ -156,7 +158,8 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
 
   it('retries a 5xx answer from in front of WeChat', async () => {
     // Prepare
-    wechat.answer = (_request, index) => (index === 0 ? { status: 502, body: '<html>bad gateway</html>' } : { body: { open_appid: 'wxopen0000000001', errcode: 0 } });
+    wechat.answer = (_request, index) =>
+      index === 0 ? { status: 502, body: '<html>bad gateway</html>' } : { body: { open_appid: 'wxopen0000000001', errcode: 0 } };
 
     // Act
     const result = await client().openGet(new RotatingTokens(['authorizer-token-1']));
@@ -170,7 +173,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     wechat.answer = () => ({ body: '<html>not wechat</html>' });
 
     // Act
-    const error = await client().getFollowers(new RotatingTokens(['authorizer-token-1'])).catch((e: unknown) => e);
+    const error = await client()
+      .getFollowers(new RotatingTokens(['authorizer-token-1']))
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toMatchObject({ name: 'WeChatNetworkError', failure: 'bad_body' });
@@ -243,7 +248,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     wechat.answer = () => ({ body: { errcode: 42001, errmsg: 'access_token expired' } });
 
     // Act
-    const error = await client().getUserInfo(tokens, { openId: 'o-fan' }).catch((e: unknown) => e);
+    const error = await client()
+      .getUserInfo(tokens, { openId: 'o-fan' })
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toMatchObject({ name: 'WeChatApiError', errcode: 42001 });
@@ -256,7 +263,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     wechat.answer = () => ({ body: { errcode: 40014, errmsg: 'invalid access_token' } });
 
     // Act
-    await client().openHave(onlyOne).catch(() => undefined);
+    await client()
+      .openHave(onlyOne)
+      .catch(() => undefined);
 
     // Assess
     expect(wechat.requests).toHaveLength(1);
@@ -281,7 +290,11 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     [
       'api_component_token',
       (c: WeChatApiClient) =>
-        c.componentToken({ componentAppId: 'wx1234567890abcdef', componentSecret: 'COMPONENT-SECRET-0123456789abcdef', componentVerifyTicket: 'ticket@@@VERIFY-TICKET-0123456789' }),
+        c.componentToken({
+          componentAppId: 'wx1234567890abcdef',
+          componentSecret: 'COMPONENT-SECRET-0123456789abcdef',
+          componentVerifyTicket: 'ticket@@@VERIFY-TICKET-0123456789',
+        }),
       ['COMPONENT-SECRET-0123456789abcdef', 'ticket@@@VERIFY-TICKET-0123456789'],
     ],
     [
@@ -297,7 +310,10 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     [
       'api_query_auth',
       (c: WeChatApiClient) =>
-        c.queryAuth(new RotatingTokens(['component-token-0123456789']), { componentAppId: 'wx1234567890abcdef', authorizationCode: 'queryauthcode@@@AUTH-CODE-0123456789' }),
+        c.queryAuth(new RotatingTokens(['component-token-0123456789']), {
+          componentAppId: 'wx1234567890abcdef',
+          authorizationCode: 'queryauthcode@@@AUTH-CODE-0123456789',
+        }),
       ['queryauthcode@@@AUTH-CODE-0123456789', 'component-token-0123456789'],
     ],
     [
@@ -312,7 +328,9 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     ],
   ])('masks every secret %s sent when WeChat echoes it in errmsg', async (_api, send, secrets) => {
     // Prepare
-    wechat.answer = (request) => ({ body: { errcode: 40013, errmsg: `invalid request ${JSON.stringify(request.body)} ${request.query.toString()} rid: ${rid}` } });
+    wechat.answer = (request) => ({
+      body: { errcode: 40013, errmsg: `invalid request ${JSON.stringify(request.body)} ${request.query.toString()} rid: ${rid}` },
+    });
 
     // Act
     const error = (await send(client()).catch((e: unknown) => e)) as WeChatApiError;
@@ -443,7 +461,12 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     const users = await client().batchGetUserInfo(new RotatingTokens(['authorizer-token-1']), { openIds: ['o-1', 'o-2'] });
 
     // Assess
-    expect(wechat.requests[0]?.body).toEqual({ user_list: [{ openid: 'o-1', lang: 'zh_CN' }, { openid: 'o-2', lang: 'zh_CN' }] });
+    expect(wechat.requests[0]?.body).toEqual({
+      user_list: [
+        { openid: 'o-1', lang: 'zh_CN' },
+        { openid: 'o-2', lang: 'zh_CN' },
+      ],
+    });
     expect(users).toEqual([
       { subscribed: true, openId: 'o-1', unionId: 'u-1', subscribeTime: 1700000000, subscribeScene: 'ADD_SCENE_QR_CODE', tagIds: [] },
       { subscribed: false, openId: 'o-2', tagIds: [] },

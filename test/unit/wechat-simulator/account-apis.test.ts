@@ -170,10 +170,14 @@ describe('customer-service messages', () => {
     // Prepare
     const appid = releaseTestAccounts[2].appid;
     const outcome = await sim.authorize(appid, [1]);
-    const query = await post(sim, `/cgi-bin/component/api_query_auth?component_access_token=${(await authorizeAccount(sim, demoAccounts.subscription.appid, [1])).componentToken}`, {
-      component_appid: component.componentAppId,
-      authorization_code: outcome.authCode,
-    });
+    const query = await post(
+      sim,
+      `/cgi-bin/component/api_query_auth?component_access_token=${(await authorizeAccount(sim, demoAccounts.subscription.appid, [1])).componentToken}`,
+      {
+        component_appid: component.componentAppId,
+        authorization_code: outcome.authCode,
+      },
+    );
 
     // Act
     const answer = await send(query.authorization_info.authorizer_access_token, {

@@ -218,7 +218,12 @@ describe('the authorizer list and account details', () => {
   beforeAll(async () => {
     sim = await startSimulator();
     token = (await authorizeAccount(sim, service)).componentToken;
-    await sim.consent({ preAuthCode: await preAuthCode(sim, token), appid: demoAccounts.subscription.appid, funcIds: [1], redirectUri: 'http://127.0.0.1:9/cb' });
+    await sim.consent({
+      preAuthCode: await preAuthCode(sim, token),
+      appid: demoAccounts.subscription.appid,
+      funcIds: [1],
+      redirectUri: 'http://127.0.0.1:9/cb',
+    });
   });
   afterAll(() => sim.stop());
 

@@ -20,7 +20,8 @@ describe('the simulated api_component_token', () => {
     component_verify_ticket: sim.currentTicket(),
     ...over,
   });
-  const preAuth = (token: string) => post(sim, `/cgi-bin/component/api_create_preauthcode?component_access_token=${token}`, { component_appid: component.componentAppId });
+  const preAuth = (token: string) =>
+    post(sim, `/cgi-bin/component/api_create_preauthcode?component_access_token=${token}`, { component_appid: component.componentAppId });
 
   it('issues a token with the configured lifetime for a pushed ticket', async () => {
     // Act
@@ -83,7 +84,11 @@ describe('component tokens over time', () => {
     sim.advanceClock(12 * 3600_000 + 1_000);
 
     // Act
-    const answer = await post(sim, tokenPath, { component_appid: component.componentAppId, component_appsecret: component.componentSecret, component_verify_ticket: ticket });
+    const answer = await post(sim, tokenPath, {
+      component_appid: component.componentAppId,
+      component_appsecret: component.componentSecret,
+      component_verify_ticket: ticket,
+    });
 
     // Assess
     expect(answer.errcode).toBe(61005);
@@ -114,7 +119,9 @@ describe('component tokens over time', () => {
 
     // Act
     const old = await post(sim, `/cgi-bin/component/api_create_preauthcode?component_access_token=${first}`, { component_appid: component.componentAppId });
-    const current = await post(sim, `/cgi-bin/component/api_create_preauthcode?component_access_token=${second}`, { component_appid: component.componentAppId });
+    const current = await post(sim, `/cgi-bin/component/api_create_preauthcode?component_access_token=${second}`, {
+      component_appid: component.componentAppId,
+    });
 
     // Assess
     expect(old.errcode).toBe(40001);
@@ -195,7 +202,11 @@ describe('token checks on every token-taking endpoint', () => {
 
   it('accepts the component token as access_token on component endpoints too', async () => {
     // Act
-    const answer = await post(sim, `/cgi-bin/component/api_get_authorizer_list?access_token=${token}`, { component_appid: component.componentAppId, offset: 0, count: 10 });
+    const answer = await post(sim, `/cgi-bin/component/api_get_authorizer_list?access_token=${token}`, {
+      component_appid: component.componentAppId,
+      offset: 0,
+      count: 10,
+    });
 
     // Assess
     expect(answer.total_count).toBe(0);

@@ -17,7 +17,12 @@ describe('the consent page’s Referer check', () => {
   afterAll(() => sim.stop());
 
   const consentPage = async (headers: Record<string, string>) => {
-    const query = new URLSearchParams({ component_appid: component.componentAppId, pre_auth_code: await preAuthCode(sim, token), redirect_uri: `${HUB}/cb`, auth_type: '1' });
+    const query = new URLSearchParams({
+      component_appid: component.componentAppId,
+      pre_auth_code: await preAuthCode(sim, token),
+      redirect_uri: `${HUB}/cb`,
+      auth_type: '1',
+    });
     return (await fetch(`${sim.baseUrl}/cgi-bin/componentloginpage?${query}`, { headers })).text();
   };
 

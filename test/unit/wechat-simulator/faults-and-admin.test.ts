@@ -108,7 +108,11 @@ describe('the /__sim admin API', () => {
   afterAll(() => sim.stop());
 
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${sim.baseUrl}/__sim${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${sim.baseUrl}/__sim${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
 
   it('reports the calls per API path', async () => {
     // Prepare

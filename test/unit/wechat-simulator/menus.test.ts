@@ -14,7 +14,9 @@ import { authorizeAccount, get, post, startSimulator } from './support.ts';
 const appid = demoAccounts.verifiedService.appid;
 const click = (name: string, key = 'K') => ({ type: 'click', name, key });
 const view = (name: string, url: string) => ({ type: 'view', name, url });
-const menu = { button: [click('今日歌曲', 'V1001_TODAY'), { name: '菜单', sub_button: [view('搜索', 'https://www.soso.com/'), click('赞一下我们', 'V1001_GOOD')] }] };
+const menu = {
+  button: [click('今日歌曲', 'V1001_TODAY'), { name: '菜单', sub_button: [view('搜索', 'https://www.soso.com/'), click('赞一下我们', 'V1001_GOOD')] }],
+};
 
 describe('the simulated custom menu', () => {
   let sim: WeChatSimulator;
@@ -58,7 +60,11 @@ describe('the simulated custom menu', () => {
     const otherToken = (await authorizeAccount(sim, other, [1, 2])).accessToken;
 
     // Act
-    const answers = await Promise.all([create(menu, otherToken), get(sim, `/cgi-bin/menu/get?access_token=${otherToken}`), get(sim, `/cgi-bin/menu/delete?access_token=${otherToken}`)]);
+    const answers = await Promise.all([
+      create(menu, otherToken),
+      get(sim, `/cgi-bin/menu/get?access_token=${otherToken}`),
+      get(sim, `/cgi-bin/menu/delete?access_token=${otherToken}`),
+    ]);
 
     // Assess
     expect(answers.map((answer) => answer.errcode)).toEqual([61007, 61007, 61007]);
@@ -74,7 +80,13 @@ describe('the simulated custom menu', () => {
     // Assess
     expect(answer.menu.button).toEqual([
       { ...click('今日歌曲', 'V1001_TODAY'), sub_button: [] },
-      { name: '菜单', sub_button: [{ ...view('搜索', 'https://www.soso.com/'), sub_button: [] }, { ...click('赞一下我们', 'V1001_GOOD'), sub_button: [] }] },
+      {
+        name: '菜单',
+        sub_button: [
+          { ...view('搜索', 'https://www.soso.com/'), sub_button: [] },
+          { ...click('赞一下我们', 'V1001_GOOD'), sub_button: [] },
+        ],
+      },
     ]);
     expect(answer.menu.menuid).toEqual(expect.any(Number));
   });
@@ -88,7 +100,10 @@ describe('the simulated custom menu', () => {
 
     // Assess
     expect(answer.is_menu_open).toBe(1);
-    expect(answer.selfmenu_info.button[1]).toEqual({ name: '菜单', sub_button: { list: [view('搜索', 'https://www.soso.com/'), click('赞一下我们', 'V1001_GOOD')] } });
+    expect(answer.selfmenu_info.button[1]).toEqual({
+      name: '菜单',
+      sub_button: { list: [view('搜索', 'https://www.soso.com/'), click('赞一下我们', 'V1001_GOOD')] },
+    });
   });
 
   it('answers menu/get with 46003 after menu/delete', async () => {

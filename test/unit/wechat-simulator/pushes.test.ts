@@ -38,7 +38,10 @@ describe('pushes to the hub', () => {
     const before = hub.pushes.length;
 
     // Act
-    const answer = await post(sim, '/cgi-bin/component/api_start_push_ticket', { component_appid: component.componentAppId, component_secret: component.componentSecret });
+    const answer = await post(sim, '/cgi-bin/component/api_start_push_ticket', {
+      component_appid: component.componentAppId,
+      component_secret: component.componentSecret,
+    });
 
     // Assess
     expect(answer).toEqual({ errcode: 0, errmsg: 'ok' });
@@ -117,7 +120,11 @@ describe('pushes to the hub', () => {
     const outcome = await sim.authorize(releaseTestAccounts[0].appid, [1, 2, 3]);
 
     // Assess
-    expect(hub.pushes[before]!.message).toMatchObject({ InfoType: 'authorized', AuthorizerAppid: releaseTestAccounts[0].appid, AuthorizationCode: outcome.authCode });
+    expect(hub.pushes[before]!.message).toMatchObject({
+      InfoType: 'authorized',
+      AuthorizerAppid: releaseTestAccounts[0].appid,
+      AuthorizationCode: outcome.authCode,
+    });
   });
 });
 
@@ -135,5 +142,4 @@ describe('the ticket timer', () => {
     await sim.stop();
     await hub.stop();
   });
-
 });

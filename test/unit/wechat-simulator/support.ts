@@ -7,12 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { MessageCrypto } from '#shared/wechat/crypto.ts';
 import { parseEnvelope } from '#shared/wechat/messages.ts';
 import { parseFlatXml } from '#shared/wechat/xml.ts';
-import {
-  simulatorCredentials,
-  startWeChatSimulator,
-  type SimulatorOptions,
-  type WeChatSimulator,
-} from '#infra/local/wechat-simulator/simulator.ts';
+import { simulatorCredentials, startWeChatSimulator, type SimulatorOptions, type WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 
 export const component = simulatorCredentials;
 export type Json = Record<string, any>;
@@ -99,8 +94,14 @@ export async function startHubStandIn(): Promise<HubStandIn> {
       const body = Buffer.concat(chunks).toString('utf8');
       const envelope = parseFlatXml(body);
       const { encrypt } = parseEnvelope(body);
-      if (!crypto.verifyPlain({ signature: q.get('signature') ?? '', timestamp: q.get('timestamp') ?? '', nonce: q.get('nonce') ?? '' })) throw new Error('bad signature');
-      const { message } = crypto.open({ msgSignature: q.get('msg_signature') ?? '', timestamp: q.get('timestamp') ?? '', nonce: q.get('nonce') ?? '', encrypt });
+      if (!crypto.verifyPlain({ signature: q.get('signature') ?? '', timestamp: q.get('timestamp') ?? '', nonce: q.get('nonce') ?? '' }))
+        throw new Error('bad signature');
+      const { message } = crypto.open({
+        msgSignature: q.get('msg_signature') ?? '',
+        timestamp: q.get('timestamp') ?? '',
+        nonce: q.get('nonce') ?? '',
+        encrypt,
+      });
       pushes.push({ path: url.pathname, query: q, envelope, message: parseFlatXml(message) });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('success');
     } catch {

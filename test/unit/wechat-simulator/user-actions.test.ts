@@ -35,7 +35,9 @@ async function startReplyingHub(): Promise<ReplyingHub> {
     if (!url.pathname.endsWith('/messages')) return void res.end('success');
     const q = url.searchParams;
     const { encrypt } = parseEnvelope(Buffer.concat(chunks).toString('utf8'));
-    const message = parseFlatXml(crypto.open({ msgSignature: q.get('msg_signature')!, timestamp: q.get('timestamp')!, nonce: q.get('nonce')!, encrypt }).message);
+    const message = parseFlatXml(
+      crypto.open({ msgSignature: q.get('msg_signature')!, timestamp: q.get('timestamp')!, nonce: q.get('nonce')!, encrypt }).message,
+    );
     hub.received.push(message);
     if (hub.mode === 'success') return void res.end('success');
     const xml = buildPassiveReply(
@@ -60,7 +62,10 @@ describe('the simulated WeChat user', () => {
     sim = await startSimulator({ hubBaseUrl: hub.baseUrl });
     const { accessToken } = await authorizeAccount(sim, appid, [1, 2, 15]);
     await post(sim, `/cgi-bin/menu/create?access_token=${accessToken}`, {
-      button: [{ type: 'click', name: '今日', key: 'V1001_TODAY' }, { name: '更多', sub_button: [{ type: 'view', name: '官网', url: 'https://example.com/' }] }],
+      button: [
+        { type: 'click', name: '今日', key: 'V1001_TODAY' },
+        { name: '更多', sub_button: [{ type: 'view', name: '官网', url: 'https://example.com/' }] },
+      ],
     });
   });
   afterAll(async () => {

@@ -331,9 +331,7 @@ describe('deriving the AES key', () => {
 
   it('refuses to build a MessageCrypto whose previous key is malformed', () => {
     // Act
-    const failure = failureOf(
-      () => new MessageCrypto({ token: 't', encodingAesKey: V1.encodingAesKey, previousEncodingAesKey: 'short', appId: V1.appId }),
-    );
+    const failure = failureOf(() => new MessageCrypto({ token: 't', encodingAesKey: V1.encodingAesKey, previousEncodingAesKey: 'short', appId: V1.appId }));
 
     // Assess
     expect(failure).toBe('bad_key');

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageCrypto } from '#shared/wechat/crypto.ts';
-import {
-  buildEncryptedReply,
-  buildTextReply,
-  parseAccountMessage,
-  parseComponentPush,
-  parseEnvelope,
-} from '#shared/wechat/messages.ts';
+import { buildEncryptedReply, buildTextReply, parseAccountMessage, parseComponentPush, parseEnvelope } from '#shared/wechat/messages.ts';
 import { parseFlatXml, WeChatXmlError, type XmlFailure } from '#shared/wechat/xml.ts';
 
 function failureOf(act: () => unknown): XmlFailure | 'no error' | 'other error' {
@@ -130,12 +124,21 @@ describe('authorization-event pushes', () => {
 
   it.each([
     ['a ticket push without its ticket', '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>component_verify_ticket</InfoType></xml>'],
-    ['an authorized push without its code', '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid><AuthorizationCodeExpiredTime>3600</AuthorizationCodeExpiredTime></xml>'],
-    ['an authorized push without its code expiry', '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid><AuthorizationCode>c</AuthorizationCode></xml>'],
+    [
+      'an authorized push without its code',
+      '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid><AuthorizationCodeExpiredTime>3600</AuthorizationCodeExpiredTime></xml>',
+    ],
+    [
+      'an authorized push without its code expiry',
+      '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>authorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid><AuthorizationCode>c</AuthorizationCode></xml>',
+    ],
     ['an unauthorized push without the authorizer', '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime><InfoType>unauthorized</InfoType></xml>'],
     ['a push without InfoType', '<xml><AppId>wx1</AppId><CreateTime>1</CreateTime></xml>'],
     ['a push without AppId', '<xml><CreateTime>1</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid></xml>'],
-    ['a push whose CreateTime is not a number', '<xml><AppId>wx1</AppId><CreateTime>soon</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid></xml>'],
+    [
+      'a push whose CreateTime is not a number',
+      '<xml><AppId>wx1</AppId><CreateTime>soon</CreateTime><InfoType>unauthorized</InfoType><AuthorizerAppid>wx2</AuthorizerAppid></xml>',
+    ],
   ])('refuses %s as malformed', (_, xml) => {
     // Act
     const failure = failureOf(() => parseComponentPush(xml));
@@ -208,7 +211,14 @@ describe('messages and events of an authorized account', () => {
     );
 
     // Assess
-    expect(message).toEqual({ kind: 'other', toUserName: 'gh_3c884a361561', fromUserName: 'o-fan', createTime: 1348831860, msgType: 'image', msgId: '1234567890123456' });
+    expect(message).toEqual({
+      kind: 'other',
+      toUserName: 'gh_3c884a361561',
+      fromUserName: 'o-fan',
+      createTime: 1348831860,
+      msgType: 'image',
+      msgId: '1234567890123456',
+    });
   });
 
   it('reads a text message whose content is empty', () => {
@@ -222,11 +232,17 @@ describe('messages and events of an authorized account', () => {
   });
 
   it.each([
-    ['a text message without Content', '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>'],
+    [
+      'a text message without Content',
+      '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>',
+    ],
     ['an event without Event', '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType></xml>'],
     ['a message without FromUserName', '<xml><ToUserName>gh_1</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>'],
     ['a message without MsgType', '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>1</CreateTime></xml>'],
-    ['a message with a negative CreateTime', '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>-1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>'],
+    [
+      'a message with a negative CreateTime',
+      '<xml><ToUserName>gh_1</ToUserName><FromUserName>o-1</FromUserName><CreateTime>-1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>',
+    ],
   ])('refuses %s as malformed', (_, xml) => {
     // Act
     const failure = failureOf(() => parseAccountMessage(xml));

@@ -35,7 +35,10 @@ describe('a passive reply', () => {
 
   it('decrypts to the one-article news XML', () => {
     // Act
-    const xml = roundTrip({ type: 'news', article: { title: 'Title', description: 'About', picUrl: 'https://example.com/p.jpg', url: 'https://example.com/a' } });
+    const xml = roundTrip({
+      type: 'news',
+      article: { title: 'Title', description: 'About', picUrl: 'https://example.com/p.jpg', url: 'https://example.com/a' },
+    });
 
     // Assess
     expect(xml).toBe(

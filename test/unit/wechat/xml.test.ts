@@ -39,7 +39,9 @@ describe('parsing flat WeChat XML', () => {
 
   it('reads pretty-printed XML with a declaration and whitespace between elements', () => {
     // Act
-    const fields = parseFlatXml('<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[wx77ea274ef9f3e504]]></AppId>\n  <Encrypt>\n    <![CDATA[abc=]]>\n  </Encrypt>\n</xml>\n');
+    const fields = parseFlatXml(
+      '<?xml version="1.0" encoding="utf-8"?>\n<xml>\n  <AppId><![CDATA[wx77ea274ef9f3e504]]></AppId>\n  <Encrypt>\n    <![CDATA[abc=]]>\n  </Encrypt>\n</xml>\n',
+    );
 
     // Assess
     expect(fields).toEqual({ AppId: 'wx77ea274ef9f3e504', Encrypt: 'abc=' });
@@ -218,9 +220,7 @@ describe('building XML', () => {
 
   it('round-trips any XML-representable text it is given', () => {
     // Prepare: XML 1.0 cannot carry most control characters, so none are generated.
-    const xmlChar = fc
-      .string({ unit: 'binary', maxLength: 200 })
-      .map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''));
+    const xmlChar = fc.string({ unit: 'binary', maxLength: 200 }).map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, ''));
 
     // Act + Assess
     fc.assert(

@@ -58,7 +58,15 @@ export async function accountScreen(context: ScreenContext, appid: string, tab: 
           'nav',
           { class: 'tabs', testid: 'account-tabs' },
           ...tabs.map((name) =>
-            h('a', { href: name === 'overview' ? `#/accounts/${appid}` : `#/accounts/${appid}/${name}`, class: name === shown ? 'current' : undefined, testid: `tab-${name}` }, tabWords[name] ?? name),
+            h(
+              'a',
+              {
+                href: name === 'overview' ? `#/accounts/${appid}` : `#/accounts/${appid}/${name}`,
+                class: name === shown ? 'current' : undefined,
+                testid: `tab-${name}`,
+              },
+              tabWords[name] ?? name,
+            ),
           ),
         )
       : null,
@@ -128,10 +136,27 @@ function summaryPanel(context: ScreenContext, account: Account): DomElement {
 function followersPanel(account: Account, canSync: boolean): DomElement {
   const status = feedback('fans-feedback');
   const progress = control('progress', { testid: 'fan-sync-progress', max: '100', value: '0', hidden: true });
-  const progressText = h('span', { testid: 'fan-sync-status', class: 'muted' }, account.fans ? `${account.fans.subscribed.toLocaleString('en')} subscribed of ${account.fans.total.toLocaleString('en')} known · last sync ${when(account.fans.lastSyncAt)}` : 'Not synced yet.');
+  const progressText = h(
+    'span',
+    { testid: 'fan-sync-status', class: 'muted' },
+    account.fans
+      ? `${account.fans.subscribed.toLocaleString('en')} subscribed of ${account.fans.total.toLocaleString('en')} known · last sync ${when(account.fans.lastSyncAt)}`
+      : 'Not synced yet.',
+  );
   const body = h('tbody', {});
-  const table = h('table', { testid: 'fans-table' }, h('thead', {}, h('tr', {}, ...['openid', 'unionid', 'Subscribed', 'Since', 'Tags', 'Remark'].map((t) => h('th', {}, t)))), body);
-  const filter = control('select', { testid: 'fans-filter' }, h('option', { value: '' }, 'Everyone'), h('option', { value: 'true' }, 'Subscribed'), h('option', { value: 'false' }, 'Unsubscribed'));
+  const table = h(
+    'table',
+    { testid: 'fans-table' },
+    h('thead', {}, h('tr', {}, ...['openid', 'unionid', 'Subscribed', 'Since', 'Tags', 'Remark'].map((t) => h('th', {}, t)))),
+    body,
+  );
+  const filter = control(
+    'select',
+    { testid: 'fans-filter' },
+    h('option', { value: '' }, 'Everyone'),
+    h('option', { value: 'true' }, 'Subscribed'),
+    h('option', { value: 'false' }, 'Unsubscribed'),
+  );
   const pageLabel = h('span', { class: 'muted', testid: 'fans-page' }, '');
   const previous = control('button', { testid: 'fans-prev', disabled: true }, '← Previous');
   const next = control('button', { testid: 'fans-next', disabled: true }, 'Next →');
@@ -244,7 +269,12 @@ function sharingPanel(account: Account): DomElement {
   const includePayment = control('input', { type: 'checkbox', testid: 'share-include-payment', checked: true });
   const codesBox = h('div', { testid: 'share-codes-box', hidden: true });
   const sharesBody = h('tbody', {});
-  const sharesTable = h('table', { testid: 'shares-table' }, h('thead', {}, h('tr', {}, ...['Tenant', 'Linked', 'Payment', 'Communities', ''].map((t) => h('th', {}, t)))), sharesBody);
+  const sharesTable = h(
+    'table',
+    { testid: 'shares-table' },
+    h('thead', {}, h('tr', {}, ...['Tenant', 'Linked', 'Payment', 'Communities', ''].map((t) => h('th', {}, t)))),
+    sharesBody,
+  );
 
   const copy = async (text: string, button: DomElement) => {
     try {
@@ -348,7 +378,12 @@ function sharingPanel(account: Account): DomElement {
     ),
     status.element,
     codesBox,
-    h('div', { class: 'toolbar' }, h('h4', {}, 'Recipients'), h('button', { class: 'danger small', testid: 'revoke-all-shares', onClick: () => void revokeAll() }, 'Revoke every share and code')),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('h4', {}, 'Recipients'),
+      h('button', { class: 'danger small', testid: 'revoke-all-shares', onClick: () => void revokeAll() }, 'Revoke every share and code'),
+    ),
     sharesTable,
   );
 }
@@ -360,7 +395,16 @@ function communitiesPanel(account: Account): DomElement {
     'div',
     { class: 'panel', testid: 'account-communities-panel' },
     h('h3', {}, 'Communities'),
-    h('p', { class: 'muted' }, owner ? 'Unlinks every tenant’s communities from this account and its payment interface.' : 'Unlinks your communities from this account and its payment interface.', ' Link communities on the ', h('a', { href: '#/communities' }, 'Communities'), ' page.'),
+    h(
+      'p',
+      { class: 'muted' },
+      owner
+        ? 'Unlinks every tenant’s communities from this account and its payment interface.'
+        : 'Unlinks your communities from this account and its payment interface.',
+      ' Link communities on the ',
+      h('a', { href: '#/communities' }, 'Communities'),
+      ' page.',
+    ),
     h(
       'button',
       {
@@ -388,7 +432,9 @@ function unbindPanel(context: ScreenContext, account: Account): DomElement {
     status.clear();
     try {
       await api('DELETE', `/v1/accounts/${account.appid}`);
-      context.notice(owner ? `${account.nickname} is unbound. Its tokens, followers and shares are gone from the hub.` : `You no longer have ${account.nickname}.`);
+      context.notice(
+        owner ? `${account.nickname} is unbound. Its tokens, followers and shares are gone from the hub.` : `You no longer have ${account.nickname}.`,
+      );
       context.go('#/accounts');
     } catch (error) {
       confirm.hidden = true;
@@ -417,4 +463,3 @@ function unbindPanel(context: ScreenContext, account: Account): DomElement {
     status.element,
   );
 }
-

@@ -6,7 +6,8 @@ import { feedback } from '../feedback.ts';
 import { statusWords } from '../words.ts';
 import type { ScreenContext } from './context.ts';
 
-export const serviceTypeWords = (account: Pick<Account, 'serviceType'>): string => (account.serviceType === 'service' ? '服务号 service' : '订阅号 subscription');
+export const serviceTypeWords = (account: Pick<Account, 'serviceType'>): string =>
+  account.serviceType === 'service' ? '服务号 service' : '订阅号 subscription';
 
 export function capabilityChips(account: Account): DomElement {
   const names: [keyof Account['capabilities'], string][] = [
@@ -14,7 +15,13 @@ export function capabilityChips(account: Account): DomElement {
     ['templateMessages', 'template messages'],
     ['payment', 'payment'],
   ];
-  return h('span', { class: 'chips' }, ...names.map(([key, label]) => h('span', { class: account.capabilities[key] ? 'chip on' : 'chip off', title: `${label}: ${yesNo(account.capabilities[key])}` }, label)));
+  return h(
+    'span',
+    { class: 'chips' },
+    ...names.map(([key, label]) =>
+      h('span', { class: account.capabilities[key] ? 'chip on' : 'chip off', title: `${label}: ${yesNo(account.capabilities[key])}` }, label),
+    ),
+  );
 }
 
 export const statusBadge = (account: Account): DomElement =>
@@ -30,19 +37,23 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
   const status = feedback('accounts-feedback');
   const { accounts } = await api<{ accounts: Account[] }>('GET', '/v1/accounts');
 
-  const bindButton = h('button', {
-    testid: 'bind-start',
-    class: 'primary',
-    hidden: !context.session.admin,
-    onClick: async () => {
-      status.clear();
-      try {
-        await startBinding({});
-      } catch (error) {
-        status.error(error);
-      }
+  const bindButton = h(
+    'button',
+    {
+      testid: 'bind-start',
+      class: 'primary',
+      hidden: !context.session.admin,
+      onClick: async () => {
+        status.clear();
+        try {
+          await startBinding({});
+        } catch (error) {
+          status.error(error);
+        }
+      },
     },
-  }, 'Bind an Official Account');
+    'Bind an Official Account',
+  );
 
   const makeDefault = async (account: Account) => {
     try {
@@ -58,16 +69,37 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
     h(
       'tr',
       { testid: `account-row-${account.appid}`, class: account.appid === highlight ? 'highlight' : undefined },
-      h('td', {}, h('a', { href: `#/accounts/${account.appid}`, class: 'strong', testid: 'account-link' }, account.nickname), h('div', { class: 'muted mono' }, `${account.appid} · ${account.userName}`)),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/accounts/${account.appid}`, class: 'strong', testid: 'account-link' }, account.nickname),
+        h('div', { class: 'muted mono' }, `${account.appid} · ${account.userName}`),
+      ),
       h('td', { class: 'nowrap' }, serviceTypeWords(account), h('div', { class: 'muted' }, account.verified ? '已认证 verified' : '未认证 not verified')),
       h('td', {}, statusBadge(account), h('div', { class: 'muted' }, account.role === 'owner' ? 'owner' : 'shared with you')),
       h('td', {}, capabilityChips(account)),
-      h('td', { title: account.permissions.map((p) => `${p.id} ${p.name}`).join('\n') }, `${account.permissions.length} sets`, h('div', { class: 'muted small' }, account.permissions.slice(0, 3).map((p) => p.name).join('、') + (account.permissions.length > 3 ? ' …' : ''))),
+      h(
+        'td',
+        { title: account.permissions.map((p) => `${p.id} ${p.name}`).join('\n') },
+        `${account.permissions.length} sets`,
+        h(
+          'div',
+          { class: 'muted small' },
+          account.permissions
+            .slice(0, 3)
+            .map((p) => p.name)
+            .join('、') + (account.permissions.length > 3 ? ' …' : ''),
+        ),
+      ),
       h(
         'td',
         { testid: 'account-followers' },
         account.fans ? `${account.fans.subscribed.toLocaleString('en')} / ${account.fans.total.toLocaleString('en')}` : '—',
-        h('div', { class: 'muted small' }, account.fans?.lastSyncAt ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'kept by the owner'),
+        h(
+          'div',
+          { class: 'muted small' },
+          account.fans?.lastSyncAt ? `synced ${when(account.fans.lastSyncAt)}` : account.role === 'owner' ? 'not synced yet' : 'kept by the owner',
+        ),
       ),
       h(
         'td',
@@ -87,11 +119,25 @@ export async function accountsScreen(context: ScreenContext, highlight?: string)
     h('div', { class: 'toolbar' }, h('h2', {}, 'Official Accounts'), bindButton),
     status.element,
     accounts.length === 0
-      ? h('p', { class: 'empty', testid: 'accounts-empty' }, context.session.admin ? 'No accounts yet. Bind one: WeChat opens its authorization page, you pick the account and confirm.' : 'No account is shared with your departments yet.')
+      ? h(
+          'p',
+          { class: 'empty', testid: 'accounts-empty' },
+          context.session.admin
+            ? 'No accounts yet. Bind one: WeChat opens its authorization page, you pick the account and confirm.'
+            : 'No account is shared with your departments yet.',
+        )
       : h(
           'table',
           { testid: 'accounts-table' },
-          h('thead', {}, h('tr', {}, ...['Account', 'Type', 'Status', 'Capabilities', 'Permissions', 'Followers (subscribed / total)', ''].map((title) => h('th', {}, title)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Account', 'Type', 'Status', 'Capabilities', 'Permissions', 'Followers (subscribed / total)', ''].map((title) => h('th', {}, title)),
+            ),
+          ),
           h('tbody', {}, ...rows),
         ),
   );

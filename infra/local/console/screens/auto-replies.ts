@@ -52,18 +52,32 @@ export function replyPreview(rule: AutoReplyRule, accountName: string): DomEleme
       ? h('div', { class: 'bubble user' }, trigger.keywords[0] ?? '…')
       : trigger.type === 'default'
         ? h('div', { class: 'bubble user' }, previewWords.default)
-        : h('p', { class: 'chat-event' }, `The follower ${trigger.type === 'subscribe' ? previewWords.subscribe : trigger.type === 'click' ? previewWords.click(trigger.eventKey) : previewWords.scan(trigger.scene ?? '')}`);
+        : h(
+            'p',
+            { class: 'chat-event' },
+            `The follower ${trigger.type === 'subscribe' ? previewWords.subscribe : trigger.type === 'click' ? previewWords.click(trigger.eventKey) : previewWords.scan(trigger.scene ?? '')}`,
+          );
   const reply = rule.reply;
   const answer =
     reply.type === 'text'
       ? h('div', { class: 'bubble account', testid: 'preview-text' }, reply.content || '…')
       : reply.type === 'image'
-        ? h('div', { class: 'bubble account image', testid: 'preview-image' }, h('span', { class: 'picture' }, previewWords.image), h('span', { class: 'mono small' }, reply.mediaId || '…'))
+        ? h(
+            'div',
+            { class: 'bubble account image', testid: 'preview-image' },
+            h('span', { class: 'picture' }, previewWords.image),
+            h('span', { class: 'mono small' }, reply.mediaId || '…'),
+          )
         : h(
             'div',
             { class: 'bubble account news', testid: 'preview-news' },
             h('strong', {}, reply.article.title || '…'),
-            h('div', { class: 'news-body' }, h('span', { class: 'muted' }, reply.article.description ?? ''), reply.article.picUrl ? h('span', { class: 'picture thumb' }, '') : null),
+            h(
+              'div',
+              { class: 'news-body' },
+              h('span', { class: 'muted' }, reply.article.description ?? ''),
+              reply.article.picUrl ? h('span', { class: 'picture thumb' }, '') : null,
+            ),
             h('span', { class: 'news-url mono' }, reply.article.url),
           );
   const initial = [...accountName][0] ?? '?';
@@ -114,14 +128,22 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
     const preview = h('div', { class: 'preview-box' }, replyPreview(rule, account.nickname));
     const refreshPreview = () => preview.replaceChildren(replyPreview(rule, account.nickname));
 
-    const triggerType = control('select', { testid: 'rule-trigger-type' }, ...Object.entries(triggerWords).map(([type, words]) => h('option', { value: type }, words)));
+    const triggerType = control(
+      'select',
+      { testid: 'rule-trigger-type' },
+      ...Object.entries(triggerWords).map(([type, words]) => h('option', { value: type }, words)),
+    );
     triggerType.value = rule.trigger.type;
     inputs.set(`${at}.trigger`, triggerType);
     triggerType.addEventListener('change', () => {
       rule.trigger = defaultTrigger(triggerType.value);
       renderList();
     });
-    const replyType = control('select', { testid: 'rule-reply-type' }, ...Object.entries(replyWords).map(([type, words]) => h('option', { value: type }, words)));
+    const replyType = control(
+      'select',
+      { testid: 'rule-reply-type' },
+      ...Object.entries(replyWords).map(([type, words]) => h('option', { value: type }, words)),
+    );
     replyType.value = rule.reply.type;
     inputs.set(`${at}.reply`, replyType);
     replyType.addEventListener('change', () => {
@@ -138,26 +160,67 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       inputs.set(`${at}.trigger.match`, match);
       triggerFields.push(
         h('label', { class: 'field narrow' }, h('span', {}, 'The message'), match),
-        field(`${at}.trigger.keywords`, 'Keywords', text(`${at}.trigger.keywords`, trigger.keywords.join(', '), (value) => ((trigger.keywords = keywordList(value)), refreshPreview()), { placeholder: 'hours, 营业时间' }), 'up to 10, separated by commas; case does not matter'),
+        field(
+          `${at}.trigger.keywords`,
+          'Keywords',
+          text(`${at}.trigger.keywords`, trigger.keywords.join(', '), (value) => ((trigger.keywords = keywordList(value)), refreshPreview()), {
+            placeholder: 'hours, 营业时间',
+          }),
+          'up to 10, separated by commas; case does not matter',
+        ),
       );
     } else if (trigger.type === 'click') {
-      triggerFields.push(field(`${at}.trigger.eventKey`, 'Button key', text(`${at}.trigger.eventKey`, trigger.eventKey, (value) => ((trigger.eventKey = value), refreshPreview()), { placeholder: 'V1001_GOOD', class: 'mono' }), 'the key of a click button of the Menu tab'));
+      triggerFields.push(
+        field(
+          `${at}.trigger.eventKey`,
+          'Button key',
+          text(`${at}.trigger.eventKey`, trigger.eventKey, (value) => ((trigger.eventKey = value), refreshPreview()), {
+            placeholder: 'V1001_GOOD',
+            class: 'mono',
+          }),
+          'the key of a click button of the Menu tab',
+        ),
+      );
     } else if (trigger.type === 'scan') {
       triggerFields.push(
-        field(`${at}.trigger.scene`, 'Scene', text(`${at}.trigger.scene`, trigger.scene ?? '', (value) => {
-          if (value === '') delete trigger.scene;
-          else trigger.scene = value;
-          refreshPreview();
-        }, { placeholder: 'any scene' }), 'empty: any QR code'),
+        field(
+          `${at}.trigger.scene`,
+          'Scene',
+          text(
+            `${at}.trigger.scene`,
+            trigger.scene ?? '',
+            (value) => {
+              if (value === '') delete trigger.scene;
+              else trigger.scene = value;
+              refreshPreview();
+            },
+            { placeholder: 'any scene' },
+          ),
+          'empty: any QR code',
+        ),
       );
     }
 
     const replyFields: Child[] = [];
     const reply = rule.reply;
     if (reply.type === 'text') {
-      replyFields.push(field(`${at}.reply.content`, 'Text', text(`${at}.reply.content`, reply.content, (value) => ((reply.content = value), refreshPreview()), { rows: '3', class: 'wide' }), 'up to 600 characters'));
+      replyFields.push(
+        field(
+          `${at}.reply.content`,
+          'Text',
+          text(`${at}.reply.content`, reply.content, (value) => ((reply.content = value), refreshPreview()), { rows: '3', class: 'wide' }),
+          'up to 600 characters',
+        ),
+      );
     } else if (reply.type === 'image') {
-      replyFields.push(field(`${at}.reply.mediaId`, 'Media id', text(`${at}.reply.mediaId`, reply.mediaId, (value) => ((reply.mediaId = value), refreshPreview()), { class: 'mono wide' }), 'an image material of this account'));
+      replyFields.push(
+        field(
+          `${at}.reply.mediaId`,
+          'Media id',
+          text(`${at}.reply.mediaId`, reply.mediaId, (value) => ((reply.mediaId = value), refreshPreview()), { class: 'mono wide' }),
+          'an image material of this account',
+        ),
+      );
     } else {
       const article = reply.article;
       const optional = (name: 'description' | 'picUrl') => (value: string) => {
@@ -166,10 +229,26 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
         refreshPreview();
       };
       replyFields.push(
-        field(`${at}.reply.article.title`, 'Title', text(`${at}.reply.article.title`, article.title, (value) => ((article.title = value), refreshPreview()), { class: 'wide' })),
-        field(`${at}.reply.article.description`, 'Description', text(`${at}.reply.article.description`, article.description ?? '', optional('description'), { class: 'wide' })),
-        field(`${at}.reply.article.url`, 'Link', text(`${at}.reply.article.url`, article.url, (value) => ((article.url = value), refreshPreview()), { class: 'wide', placeholder: 'https://' })),
-        field(`${at}.reply.article.picUrl`, 'Picture URL', text(`${at}.reply.article.picUrl`, article.picUrl ?? '', optional('picUrl'), { class: 'wide', placeholder: 'https:// (optional)' })),
+        field(
+          `${at}.reply.article.title`,
+          'Title',
+          text(`${at}.reply.article.title`, article.title, (value) => ((article.title = value), refreshPreview()), { class: 'wide' }),
+        ),
+        field(
+          `${at}.reply.article.description`,
+          'Description',
+          text(`${at}.reply.article.description`, article.description ?? '', optional('description'), { class: 'wide' }),
+        ),
+        field(
+          `${at}.reply.article.url`,
+          'Link',
+          text(`${at}.reply.article.url`, article.url, (value) => ((article.url = value), refreshPreview()), { class: 'wide', placeholder: 'https://' }),
+        ),
+        field(
+          `${at}.reply.article.picUrl`,
+          'Picture URL',
+          text(`${at}.reply.article.picUrl`, article.picUrl ?? '', optional('picUrl'), { class: 'wide', placeholder: 'https:// (optional)' }),
+        ),
       );
     }
 
@@ -220,7 +299,9 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
   const renderList = () => {
     inputs = new Map([['rules', list]]);
     list.replaceChildren(
-      ...(rules.length === 0 ? [h('li', { class: 'empty', testid: 'rules-empty' }, 'No rules: every push is answered with success (nothing shown to the follower).')] : rules.map(ruleCard)),
+      ...(rules.length === 0
+        ? [h('li', { class: 'empty', testid: 'rules-empty' }, 'No rules: every push is answered with success (nothing shown to the follower).')]
+        : rules.map(ruleCard)),
     );
   };
 
@@ -238,7 +319,8 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       const issues = fieldIssues(error);
       const unplaced = showFieldIssues(issues, inputs);
       const fields = new Set(issues.map((issue) => issue.path)).size;
-      if (issues.length > 0 && unplaced.length === 0) status.error(new Error(`Not saved: ${fields === 1 ? 'one field needs' : `${fields} fields need`} a change (marked below).`));
+      if (issues.length > 0 && unplaced.length === 0)
+        status.error(new Error(`Not saved: ${fields === 1 ? 'one field needs' : `${fields} fields need`} a change (marked below).`));
       else status.error(error);
     } finally {
       setBusy(false);
@@ -260,11 +342,26 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
     h(
       'div',
       { class: 'toolbar' },
-      h('div', {}, h('h3', {}, 'Auto-replies'), h('p', { class: 'muted small' }, "The first enabled rule that matches answers, as a passive reply inside WeChat's 5 seconds. ", updated)),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Auto-replies'),
+        h('p', { class: 'muted small' }, "The first enabled rule that matches answers, as a passive reply inside WeChat's 5 seconds. ", updated),
+      ),
       h(
         'span',
         { class: 'actions' },
-        h('button', { testid: 'rule-add', onClick: () => (rules.push({ id: newId(), trigger: { type: 'keyword', keywords: [], match: 'contains' }, reply: { type: 'text', content: '' } }), renderList()) }, '+ Add a rule'),
+        h(
+          'button',
+          {
+            testid: 'rule-add',
+            onClick: () => (
+              rules.push({ id: newId(), trigger: { type: 'keyword', keywords: [], match: 'contains' }, reply: { type: 'text', content: '' } }),
+              renderList()
+            ),
+          },
+          '+ Add a rule',
+        ),
         h('button', { class: 'primary', testid: 'auto-replies-save', onClick: () => void save() }, 'Save'),
       ),
     ),

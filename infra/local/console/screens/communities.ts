@@ -10,7 +10,13 @@ function accountSelect(testid: string, accounts: Account[], selected: string | n
     'select',
     { testid },
     h('option', { value: '' }, '— none —'),
-    ...accounts.map((account) => h('option', { value: account.appid, selected: account.appid === selected }, `${account.nickname} (${account.appid})${account.role === 'shared' ? ' · shared' : ''}`)),
+    ...accounts.map((account) =>
+      h(
+        'option',
+        { value: account.appid, selected: account.appid === selected },
+        `${account.nickname} (${account.appid})${account.role === 'shared' ? ' · shared' : ''}`,
+      ),
+    ),
   );
 }
 
@@ -48,7 +54,13 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
       h('td', {}, context.session.admin ? account : nameOf(community.accountAppId)),
       h('td', {}, context.session.admin ? payment : nameOf(community.paymentAppId)),
       h('td', { class: 'nowrap' }, when(community.updatedAt)),
-      h('td', {}, context.session.admin ? h('button', { class: 'small', testid: 'community-row-save', onClick: () => void save(community.communityId, account.value, payment.value) }, 'Save') : ''),
+      h(
+        'td',
+        {},
+        context.session.admin
+          ? h('button', { class: 'small', testid: 'community-row-save', onClick: () => void save(community.communityId, account.value, payment.value) }, 'Save')
+          : '',
+      ),
     );
   });
 
@@ -60,7 +72,11 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
     'section',
     { testid: 'communities-screen' },
     h('h2', {}, 'Communities'),
-    h('p', { class: 'muted' }, 'Each community of your product can be linked to one Official Account (messages, followers) and one payment interface. Shared accounts work too when the owner included them.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Each community of your product can be linked to one Official Account (messages, followers) and one payment interface. Shared accounts work too when the owner included them.',
+    ),
     status.element,
     context.session.admin
       ? h(
@@ -81,6 +97,11 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
       : null,
     communities.length === 0
       ? h('p', { class: 'empty', testid: 'communities-empty' }, 'No community is linked yet.')
-      : h('table', { testid: 'communities-table' }, h('thead', {}, h('tr', {}, ...['Community', 'Account', 'Payment', 'Updated', ''].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
+      : h(
+          'table',
+          { testid: 'communities-table' },
+          h('thead', {}, h('tr', {}, ...['Community', 'Account', 'Payment', 'Updated', ''].map((t) => h('th', {}, t)))),
+          h('tbody', {}, ...rows),
+        ),
   );
 }

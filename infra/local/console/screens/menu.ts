@@ -165,17 +165,41 @@ export async function menuTab(account: Account): Promise<DomElement> {
               'div',
               { class: 'sub-stack' },
               ...top.sub_button.map((sub, subIndex) => cell(sub, [index, subIndex], 'menu-sub')),
-              top.sub_button.length < MAX_SUB ? h('button', { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), onClick: () => addSub(index) }, '+') : null,
+              top.sub_button.length < MAX_SUB
+                ? h('button', { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), onClick: () => addSub(index) }, '+')
+                : null,
             )
-          : h('div', { class: 'sub-stack empty' }, h('button', { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), title: 'Add a sub-menu', onClick: () => addSub(index) }, '+')),
+          : h(
+              'div',
+              { class: 'sub-stack empty' },
+              h(
+                'button',
+                { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), title: 'Add a sub-menu', onClick: () => addSub(index) },
+                '+',
+              ),
+            ),
         cell(top, [index], 'menu-top'),
       ),
     );
-    const addColumn = buttons.length < MAX_TOP ? h('div', { class: 'menu-column' }, h('div', { class: 'sub-stack empty' }), h('button', { class: 'menu-top add', testid: 'menu-add-top', onClick: addTop }, '+ Button')) : null;
+    const addColumn =
+      buttons.length < MAX_TOP
+        ? h(
+            'div',
+            { class: 'menu-column' },
+            h('div', { class: 'sub-stack empty' }),
+            h('button', { class: 'menu-top add', testid: 'menu-add-top', onClick: addTop }, '+ Button'),
+          )
+        : null;
     drawing.replaceChildren(
       h('div', { class: 'phone-title' }, account.nickname),
       h('div', { class: 'phone-chat' }, buttons.length === 0 ? h('p', { class: 'chat-event', testid: 'menu-none' }, menuWords.none) : null),
-      h('div', { class: 'menu-bar' }, h('span', { class: 'keyboard', title: 'The keyboard toggle WeChat draws at the left' }, h('span', { class: 'keys' })), ...columns, addColumn),
+      h(
+        'div',
+        { class: 'menu-bar' },
+        h('span', { class: 'keyboard', title: 'The keyboard toggle WeChat draws at the left' }, h('span', { class: 'keys' })),
+        ...columns,
+        addColumn,
+      ),
     );
   };
 
@@ -227,7 +251,11 @@ export async function menuTab(account: Account): Promise<DomElement> {
     const fields: DomElement[] = button.sub_button
       ? [h('p', { class: 'muted small' }, `${button.sub_button.length} of ${MAX_SUB} sub-buttons: pick one above to edit it, + adds one.`)]
       : (buttonTypeFields[button.type ?? ''] ?? ALL_FIELDS.filter((field) => button[field] !== undefined)).map((field) => {
-          const input = control('input', { testid: `menu-${field.replace('_', '-')}`, value: button[field] ?? '', class: field === 'url' ? 'wide' : 'wide mono' });
+          const input = control('input', {
+            testid: `menu-${field.replace('_', '-')}`,
+            value: button[field] ?? '',
+            class: field === 'url' ? 'wide' : 'wide mono',
+          });
           input.addEventListener('input', () => {
             button[field] = input.value;
             renderDrawing();
@@ -242,7 +270,11 @@ export async function menuTab(account: Account): Promise<DomElement> {
       h('label', { class: 'field' }, h('span', {}, buttonFieldWords.name!), name, count),
       h('label', { class: 'field' }, h('span', {}, 'Type'), type),
       ...fields,
-      h('button', { class: 'danger small', testid: 'menu-remove-button', onClick: () => remove(position) }, top ? 'Delete this button (and its sub-buttons)' : 'Delete this sub-button'),
+      h(
+        'button',
+        { class: 'danger small', testid: 'menu-remove-button', onClick: () => remove(position) },
+        top ? 'Delete this button (and its sub-buttons)' : 'Delete this sub-button',
+      ),
     );
     showFieldIssues(
       issues.filter((issue) => samePosition(positionOf(issue.path), position) || issue.path.startsWith(`${path}.`)),
@@ -274,11 +306,15 @@ export async function menuTab(account: Account): Promise<DomElement> {
         status.error(new Error('WeChat would refuse this menu:'));
         status.element.setAttribute('data-code', 'validation_failed');
         status.element.append(
-          h('ul', { testid: 'menu-issues' }, ...issues.map((issue) => {
-            const position = positionOf(issue.path);
-            const rest = issue.path.replace(/^button\.\d+(\.sub_button\.\d+)?\.?/, '');
-            return h('li', {}, `${position ? placeWords(buttons, position) : 'The menu'}${rest ? ` · ${rest}` : ''}: ${issue.message}`);
-          })),
+          h(
+            'ul',
+            { testid: 'menu-issues' },
+            ...issues.map((issue) => {
+              const position = positionOf(issue.path);
+              const rest = issue.path.replace(/^button\.\d+(\.sub_button\.\d+)?\.?/, '');
+              return h('li', {}, `${position ? placeWords(buttons, position) : 'The menu'}${rest ? ` · ${rest}` : ''}: ${issue.message}`);
+            }),
+          ),
         );
       } else showMenuError(status, error);
     } finally {

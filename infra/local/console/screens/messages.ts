@@ -19,7 +19,15 @@ export const shortOpenid = (openid: string): string => (openid.length > 12 ? `${
 
 /** WeChat's CreateTime in the viewer's own zone. */
 const localTime = (seconds: number): string =>
-  new Date(seconds * 1000).toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  new Date(seconds * 1000).toLocaleString(undefined, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
 
 const viewerZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'your time zone';
 
@@ -90,8 +98,19 @@ function row(push: WeChatPush): DomElement {
 export function messagesTab(account: Account): DomElement {
   const status = feedback('messages-feedback');
   const body = h('tbody', {});
-  const table = h('table', { testid: 'messages-table' }, h('thead', {}, h('tr', {}, ...['Time', 'Follower', 'What', 'Content'].map((t) => h('th', {}, t)))), body);
-  const filter = control('select', { testid: 'messages-filter' }, h('option', { value: '' }, 'Messages and events'), h('option', { value: 'message' }, 'Messages'), h('option', { value: 'event' }, 'Events'));
+  const table = h(
+    'table',
+    { testid: 'messages-table' },
+    h('thead', {}, h('tr', {}, ...['Time', 'Follower', 'What', 'Content'].map((t) => h('th', {}, t)))),
+    body,
+  );
+  const filter = control(
+    'select',
+    { testid: 'messages-filter' },
+    h('option', { value: '' }, 'Messages and events'),
+    h('option', { value: 'message' }, 'Messages'),
+    h('option', { value: 'event' }, 'Events'),
+  );
   const older = control('button', { testid: 'messages-older', hidden: true }, 'Older →');
   const live = h('span', { class: 'muted small', testid: 'messages-live' }, '');
   const panel = h('div', { class: 'panel', testid: 'messages-panel' });
@@ -107,7 +126,16 @@ export function messagesTab(account: Account): DomElement {
   };
 
   const show = () => {
-    const children: Child[] = pushes.length === 0 ? [h('tr', {}, h('td', { colspan: '4', class: 'empty', testid: 'messages-empty' }, 'Nothing yet: what followers send and do shows up here within seconds.'))] : pushes.map(row);
+    const children: Child[] =
+      pushes.length === 0
+        ? [
+            h(
+              'tr',
+              {},
+              h('td', { colspan: '4', class: 'empty', testid: 'messages-empty' }, 'Nothing yet: what followers send and do shows up here within seconds.'),
+            ),
+          ]
+        : pushes.map(row);
     body.replaceChildren(...children.filter((c): c is DomElement => typeof c === 'object' && c !== null));
     older.hidden = !nextCursor;
   };

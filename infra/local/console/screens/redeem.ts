@@ -7,7 +7,14 @@ import type { ScreenContext } from './context.ts';
 
 export function redeemScreen(context: ScreenContext): DomElement {
   const status = feedback('redeem-feedback');
-  const code = control('input', { testid: 'redeem-code', placeholder: 'the code you were given', maxlength: '64', autocomplete: 'off', required: true, class: 'wide mono' });
+  const code = control('input', {
+    testid: 'redeem-code',
+    placeholder: 'the code you were given',
+    maxlength: '64',
+    autocomplete: 'off',
+    required: true,
+    class: 'wide mono',
+  });
   return h(
     'section',
     { testid: 'redeem-screen' },
