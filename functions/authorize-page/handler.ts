@@ -14,7 +14,6 @@ import { authorizationPageDeps } from '#shared/wiring/binding.ts';
 import { forwardPage, messagePage, type HtmlResponse } from '#functions/authorize-page/page.ts';
 
 const deps = authorizationPageDeps();
-
 // Only the state and the device are read: anything else in the query is ignored, never forwarded to.
 const query = v.object({ state: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,64}$/)), device: v.optional(v.picklist(['pc', 'mobile']), 'pc') });
 
