@@ -5,7 +5,7 @@
  * crash, a kill -9) is stale and taken over, and an embedded engine that crash left running on the
  * directory's database is stopped first (it runs in its own process group, so it can outlive us).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '#infra/local/state-file.ts';
 
@@ -93,6 +93,8 @@ async function stopOrphanedEngine(pid: number, log: (line: string) => void): Pro
 
 export async function acquireStackLock(dataDir: string, log: (line: string) => void = () => {}): Promise<StackLock> {
   const file = join(dataDir, LOCK_FILE);
+  // The first `npm start` of a fresh clone takes the lock before anything else creates the directory.
+  mkdirSync(dataDir, { recursive: true });
   const mine: LockHolder = {
     pid: process.pid,
     ...(startTicksOf(process.pid) !== undefined ? { startTicks: startTicksOf(process.pid)! } : {}),

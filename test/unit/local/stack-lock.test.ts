@@ -25,6 +25,18 @@ function deadPid(): number {
 }
 
 describe('the local stack lock', () => {
+  it('creates the data directory of a fresh clone before taking the lock', async () => {
+    // Prepare
+    const fresh = join(dataDir, 'never-created', '.local');
+
+    // Act
+    const lock = await acquireStackLock(fresh);
+
+    // Assess
+    expect(existsSync(join(fresh, LOCK_FILE))).toBe(true);
+    lock.release();
+  });
+
   it('refuses while a running process holds it, naming its pid and gateway URL', async () => {
     // Prepare
     const other = spawn('sleep', ['30'], { stdio: 'ignore' });
