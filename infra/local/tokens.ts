@@ -78,6 +78,25 @@ export async function mintConsoleToken(secret: Uint8Array, request: ConsoleToken
     .sign(secret);
 }
 
+/**
+ * An operator's console token (API.md §3 ⁺): role `operator`, no tenant and no departments (an
+ * operator belongs to no tenant; it may use the operator routes for any tenant and nothing else).
+ */
+export async function mintOperatorToken(
+  secret: Uint8Array,
+  request: { sub?: string; ttlSeconds?: number; claimNames?: ConsoleTokenRequest['claimNames'] } = {},
+): Promise<string> {
+  const names = request.claimNames ?? { tenant: 'tenant_id', roles: 'roles', departments: 'departments' };
+  return new SignJWT({ [names.roles]: ['operator'] })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(request.sub ?? 'local-operator')
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(CONSOLE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS))
+    .sign(secret);
+}
+
 /** A token for the internal routes (`iam` in the catalogue), standing in for SigV4 locally. */
 export async function mintServiceToken(secret: Uint8Array, request: { service: string; ttlSeconds?: number }): Promise<string> {
   return new SignJWT({ token_use: 'service', service: request.service })
