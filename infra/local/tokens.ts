@@ -52,6 +52,8 @@ export function loadJwtSecret(options: { dataDir?: string; env?: NodeJS.ProcessE
 export interface ConsoleTokenRequest {
   tenant: string;
   admin?: boolean;
+  /** The roles claim as given (e.g. `['admin', 'operator']`), instead of the one `admin` makes. */
+  roles?: string[];
   departments?: string[];
   sub?: string;
   ttlSeconds?: number;
@@ -66,7 +68,7 @@ export async function mintConsoleToken(secret: Uint8Array, request: ConsoleToken
   return new SignJWT({
     ...request.extra,
     [names.tenant]: request.tenant,
-    [names.roles]: request.admin ? ['admin'] : ['member'],
+    [names.roles]: request.roles ?? (request.admin ? ['admin'] : ['member']),
     [names.departments]: request.departments ?? [],
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
