@@ -117,6 +117,7 @@ const lines = [
   stack.simulator
     ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
     : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
+  `  demo product page     ${stack.baseUrl}/demo/h5  (a SAMPLE of a product's H5 page: web authorization and JS-SDK; allow its origin in the page's local setup box)`,
   `  event bus             ${stack.events.description}`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
   `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulator and queues)' : ''}`,
