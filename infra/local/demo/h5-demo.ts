@@ -76,7 +76,7 @@ const APPID = /^wx[0-9a-f]{16}$/;
 const STATE_COOKIE = 'demo_oauth_state';
 const SESSION_COOKIE = 'demo_session';
 const ERROR_WORDS: Record<string, string> = {
-  access_denied: 'You declined (拒绝) on WeChat’s page: the page does not know who you are.',
+  access_denied: "You declined (拒绝) on WeChat's page: the page does not know who you are.",
   invalid_code: 'WeChat refused the code (used or expired): sign in again.',
   state_mismatch: 'The answer did not come from the sign-in this browser started (state mismatch): sign in again.',
   exchange_failed: 'The one-time code could not be exchanged (used, expired or unknown): sign in again.',

@@ -92,6 +92,7 @@ describe('the demo product page in a browser', () => {
 
     // Act
     await signIn('deny');
+    await page.screenshot({ path: join(SCREENSHOTS, 'demo-h5-refused.png'), fullPage: true });
 
     // Assess
     expect([await page.getByTestId('demo-error').getAttribute('data-error'), await page.getByTestId('demo-anonymous').isVisible()]).toEqual([
