@@ -113,6 +113,18 @@ const schemas: Record<string, JsonSchema> = {
       isDefault: { type: 'boolean' },
       plaintextAuthorization: { type: 'boolean' },
       openAppId: { type: 'string' },
+      openPlatform: {
+        ...object(
+          {
+            status: { type: 'string', enum: ['bound', 'failed', 'skipped'] },
+            openAppId: { type: 'string' },
+            created: { type: 'boolean' },
+            error: object({ code: { type: 'string' }, message: { type: 'string' } }),
+          },
+          ['status'],
+        ),
+        description: 'Owner only: how the open-platform step after the last binding that asked for one ended (POST /v1/authorizations `openPlatform`).',
+      },
       authorizedAt: isoTime,
       revokedAt: isoTime,
       fans: {
