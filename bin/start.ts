@@ -14,7 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>] [--gateway-style hub|aws]]
 
 Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
-every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
+every route on PORT (default 3000), the queues and schedules in-process, the console page, a
+SAMPLE product page using web authorization and the JS-SDK (/demo/h5), and —
 unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent.
 
 The data directory keeps the table, the simulated WeChat's accounts and tokens, and the queued
@@ -117,6 +118,7 @@ const lines = [
   stack.simulator
     ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
     : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
+  `  demo product page     ${stack.baseUrl}/demo/h5  (a SAMPLE of a product's H5 page: web authorization and JS-SDK; allow its origin in the page's local setup box)`,
   `  event bus             ${stack.events.description}`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
   `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulator and queues)' : ''}`,
