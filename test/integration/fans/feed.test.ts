@@ -6,7 +6,7 @@
  */
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFollowEvents } from '#shared/adapters/dynamodb/follow-history.ts';
 import { DynamoFollowers, followerItem } from '#shared/adapters/dynamodb/followers.ts';
 import { followerFeed } from '#shared/domain/fans/feed.ts';
@@ -18,6 +18,7 @@ import { fanFeed } from '#shared/wiring/fans.ts';
 import { createTableInput, ensureTable, localClient } from '#infra/local/dynamodb.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
 import { seedOwnedAccount, SEED_TIME } from '#test/support/seed.ts';
+import { bindFanAccount, drain, startFanWorld } from '#test/integration/fans/support.ts';
 
 const TENANT = 't-feed';
 const at = (second: number): string => new Date(Date.parse('2026-03-01T00:00:00.000Z') + second * 1000).toISOString();
@@ -278,5 +279,44 @@ describe('a table kept from before the feed index', () => {
     expect(page.fans.map((fan) => fan.openid)).toEqual([openidOf(1)]);
     await old.send(new DeleteTableCommand({ TableName: name }));
     old.destroy();
+  });
+});
+
+describe('the follower feed after syncs on the WeChat simulator', () => {
+  let world: Awaited<ReturnType<typeof startFanWorld>>;
+
+  beforeAll(async () => {
+    world = await startFanWorld('fan-feed-sync');
+  });
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("lists every follower a sync wrote, and a later sync's unfollowers last, unsubscribed", async () => {
+    // Prepare: a first sync of 120 followers, then 5 of them leave and a second sync runs.
+    const account = await bindFanAccount(world, { followers: 120 });
+    const sync = async () => {
+      await world.requests.queueFullSync(account.appid, new Date().toISOString());
+      await drain(world, world.worker());
+    };
+    await sync();
+    const left = world.simulator.unfollow(account.appid, 5);
+    const beforeSecond = new Date().toISOString();
+    await sync();
+
+    // Act
+    const deps = fanFeed({ table: { client: world.table.client, table: world.table.name } });
+    const all = await followerFeed(account.appid, { limit: 1000 }, deps);
+    const changed = await followerFeed(account.appid, { limit: 1000, changedSince: beforeSecond }, deps);
+
+    // Assess
+    expect(all.fans).toHaveLength(120);
+    const updated = all.fans.map((fan) => fan.updatedAt);
+    expect(updated).toEqual([...updated].sort());
+    const unsubscribed = all.fans.slice(-5);
+    expect(unsubscribed.map((fan) => fan.openid).sort()).toEqual([...left].sort());
+    expect(unsubscribed.every((fan) => !fan.subscribed)).toBe(true);
+    expect(changed.fans).toHaveLength(120);
   });
 });
