@@ -12,21 +12,21 @@
  *   seen twice (a client keeps the newest `updatedAt` per openid). A client that reached the end
  *   (`nextCursor: null`) asks again later with `changedSince` set to the last `updatedAt` it read.
  */
-import type { AccountStatus } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { toFanView, type FanView } from '#shared/domain/fans/model.ts';
 import type { FeedPageRequest, FollowerFeedReads } from '#shared/domain/fans/ports.ts';
 import { NotFound } from '#shared/errors/domain-errors.ts';
 
 export interface FollowerFeedDeps {
-  accounts: { get(appid: string): Promise<{ status: string } | undefined> };
+  accounts: { get(appid: string): Promise<Pick<AccountRecord, 'status'> | undefined> };
   feed: FollowerFeedReads;
 }
 
 export async function followerFeed(appid: string, request: FeedPageRequest, deps: FollowerFeedDeps): Promise<{ fans: FanView[]; nextCursor: string | null }> {
   const account = await deps.accounts.get(appid);
   if (!account) throw new NotFound(`The hub holds no account ${appid}.`);
-  if (account.status !== 'active') throw accountNotActive(appid, account.status as AccountStatus);
+  if (account.status !== 'active') throw accountNotActive(appid, account.status);
   const page = await deps.feed.changedSince(appid, request);
   return { fans: page.followers.map(toFanView), nextCursor: page.nextCursor };
 }
