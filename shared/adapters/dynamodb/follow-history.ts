@@ -10,14 +10,24 @@
  * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`), so
  * a retry changes nothing and a crash leaves nothing half applied. Nothing here is ever deleted by an
  * unfollow.
+ *
+ * A follower's history for the console (`DynamoFollowHistory`): one Query of its events, newest
+ * first (the sort key orders them by CreateTime).
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { followerFromItem, followerItem, followerKeys } from '#shared/adapters/dynamodb/followers.ts';
 import { batchGetAll } from '#shared/db/batch.ts';
 import { isConditionFailure, isTransactionCancelled, refusedAt, refusedByCondition } from '#shared/db/conditions.ts';
 import type { TransactItem } from '#shared/db/transactions.ts';
-import type { FollowEventOutcome, FollowEventSnapshot, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
+import type {
+  FollowEventOutcome,
+  FollowEventSnapshot,
+  FollowEventStore,
+  FollowEventWrite,
+  FollowHistoryReads,
+  FollowHistoryRecord,
+} from '#shared/domain/fans/ports.ts';
 import type { FollowEvent } from '#shared/domain/messages/account-message.ts';
 
 export const followHistoryKeys = {
@@ -150,6 +160,38 @@ export class DynamoFollowEvents implements FollowEventStore {
       event: String(item.event),
       at: String(item.at),
       receivedAt: String(item.receivedAt),
+      ...(typeof item.eventKey === 'string' ? { eventKey: item.eventKey } : {}),
+    }));
+  }
+}
+
+/** The console's read of a follower's history (`shared/domain/fans/history.ts`). */
+export class DynamoFollowHistory implements FollowHistoryReads {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async hasFollower(appid: string, openid: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }, ProjectionExpression: 'pk' }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async newestFirst(appid: string, openid: string, limit: number): Promise<FollowHistoryRecord[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':pk': followHistoryKeys.pk(appid, openid), ':events': 'EVENT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      event: String(item.event),
+      at: String(item.at),
       ...(typeof item.eventKey === 'string' ? { eventKey: item.eventKey } : {}),
     }));
   }

@@ -206,3 +206,32 @@ export interface FollowerReads {
 export interface FanSyncJobReads {
   view(appid: string, jobId: string): Promise<FanSyncJobView | undefined>;
 }
+
+// ---- the follower feed and a follower's history (`feed.ts`, `history.ts`) ------------------------------------
+
+export interface FeedPageRequest {
+  /** ISO instant: only followers whose `updatedAt` is this or later (absent: from the first). */
+  changedSince?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface FollowerFeedReads {
+  /** The account's followers in `updatedAt` order (ties by openid), from an index: never a filter or a scan. */
+  changedSince(appid: string, request: FeedPageRequest): Promise<{ followers: Follower[]; nextCursor: string | null }>;
+}
+
+/** One stored follow or unfollow event of a follower. */
+export interface FollowHistoryRecord {
+  event: string;
+  /** ISO: the event's CreateTime. */
+  at: string;
+  eventKey?: string;
+}
+
+export interface FollowHistoryReads {
+  /** Whether the hub keeps this follower of the account. */
+  hasFollower(appid: string, openid: string): Promise<boolean>;
+  /** The follower's events, newest first, at most `limit`. */
+  newestFirst(appid: string, openid: string, limit: number): Promise<FollowHistoryRecord[]>;
+}
