@@ -51,6 +51,11 @@ export interface WeComSimulatorOptions {
   port?: number;
   /** Where pushes go: POST {hubBaseUrl}/v1/wecom/suite; absent = no pushes. */
   hubBaseUrl?: string;
+  /**
+   * The suite's 安装完成回调域名, as an origin: the install page redirects only to a `redirect_uri`
+   * on this host, as WeCom does (WECOM.md §3.5). Absent: no check.
+   */
+  installCallbackOrigin?: string;
   credentials?: WeComSimulatorCredentials;
   /** Default 600 000 (10 min); 0 = no timer. With a hub, the first push follows shortly after start. */
   ticketIntervalMs?: number;
@@ -344,7 +349,7 @@ export async function startWeComSimulator(options: WeComSimulatorOptions = {}): 
     const problem = world.preAuthCodeProblem(p.pre_auth_code, released);
     if (problem) return problem;
     if (!p.redirect_uri || !absoluteHttpUrl(p.redirect_uri)) return 'redirect_uri 无效 (redirect_uri must be an absolute http(s) URL)';
-    if (options.hubBaseUrl && new URL(p.redirect_uri).host !== new URL(options.hubBaseUrl).host)
+    if (options.installCallbackOrigin && new URL(p.redirect_uri).host !== new URL(options.installCallbackOrigin).host)
       return 'redirect_uri 与配置的授权完成回调域名不一致 (redirect_uri is not on the install-callback domain)';
     if (!STATE.test(p.state ?? '')) return 'state 参数不合法 (84025: state must be up to 128 letters or digits)';
     return undefined;
@@ -403,6 +408,8 @@ export async function startWeComSimulator(options: WeComSimulatorOptions = {}): 
   async function install(o: { preAuthCode: string; corpId: string; range: VisibleRange; redirectUri: string; state: string }): Promise<{ location: string }> {
     if (!absoluteHttpUrl(o.redirectUri)) throw new WeComInputError('redirectUri must be an absolute http(s) URL');
     if (!STATE.test(o.state)) throw new WeComInputError('state must be up to 128 letters or digits');
+    if (options.installCallbackOrigin && new URL(o.redirectUri).host !== new URL(options.installCallbackOrigin).host)
+      throw new WeComInputError('redirect_uri 与配置的授权完成回调域名不一致 (redirect_uri is not on the install-callback domain)');
     const corp = world.requireCorp(o.corpId);
     checkRange(corp, o.range);
     const { authCode, expiresIn } = world.installFromPage({ preAuthCode: o.preAuthCode, corpId: o.corpId, range: o.range, state: o.state, released });
