@@ -42,7 +42,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import { readBody, sendJson } from '../wechat-simulator/http-io.ts';
-import type { WeComSimulator } from './simulator.ts';
+import type { WeComSimulator } from './control.ts';
 import { WeComInputError } from './world.ts';
 
 const text = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));

@@ -20,6 +20,3 @@ export interface WeComSimulatorCredentials {
   providerCorpId: string;
   providerSecret: string;
 }
-
-/** The registration template the simulated provider has (`get_register_code`'s `template_id`). */
-export const registerTemplateId = 'tplSimRegister0001';

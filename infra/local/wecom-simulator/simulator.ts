@@ -31,19 +31,21 @@ import { BodyTooLargeError, readBody, sendHtml, sendJson } from '../wechat-simul
 import { debouncedSave, writeFileAtomic } from '../state-file.ts';
 import { apiRoutes } from './api.ts';
 import { handleAdmin } from './admin-api.ts';
-import type { CorpSpec, CustomerRecord, FollowInfo, MemberRecord, SimCorp } from './corp.ts';
-import { registerTemplateId, wecomSimulatorCredentials, type WeComSimulatorCredentials } from './credentials.ts';
+import type { CorpView, ExternalContactChange, WeComFault, WeComSimulator } from './control.ts';
+import type { CorpSpec, SimCorp } from './corp.ts';
+import { wecomSimulatorCredentials, type WeComSimulatorCredentials } from './credentials.ts';
 import { FrequencyLimiter, type FrequencyLimits } from './limits.ts';
 import { renderErrorPage, renderInstallPage, renderRegisteredPage, renderRegisterPage } from './pages.ts';
 import { WeComPusher, type PushOutcome, type XmlFields } from './pusher.ts';
 import { errorBody, WeComError } from './wecom-error.ts';
 import { SimClock, WeComInputError, WeComWorld, type VisibleRange, type WeComWorldSnapshot } from './world.ts';
 
-export { wecomSimulatorCredentials, registerTemplateId } from './credentials.ts';
+export { wecomSimulatorCredentials } from './credentials.ts';
 export type { WeComSimulatorCredentials } from './credentials.ts';
 export type { CorpSpec, LinkedAccountSpec } from './corp.ts';
 export type { FrequencyLimits } from './limits.ts';
 export type { PushOutcome } from './pusher.ts';
+export type { CorpView, ExternalContactChange, WeComFault, WeComSimulator } from './control.ts';
 export { WeComInputError, type VisibleRange } from './world.ts';
 
 export interface WeComSimulatorOptions {
@@ -75,97 +77,6 @@ export interface WeComSimulatorOptions {
   limits?: Partial<FrequencyLimits>;
   /** Pause between the tries of a push (default 1000 ms). */
   pushRetryDelayMs?: number;
-}
-
-/** One fault rule, as the WeChat simulator's: exactly one of `errcode`, `httpStatus`, `stallMs`. */
-export interface WeComFault {
-  /** An API path such as `/cgi-bin/externalcontact/batch/get_by_user`, or `*`. */
-  path: string;
-  errcode?: number;
-  errmsg?: string;
-  httpStatus?: number;
-  stallMs?: number;
-  times?: number;
-  rate?: number;
-}
-
-export interface CorpView {
-  corpId: string;
-  corpName: string;
-  members: number;
-  customers: number;
-  departments: { id: number; name: string; parentid: number }[];
-  verified: boolean;
-  installed: boolean;
-  visibleRange?: VisibleRange;
-}
-
-export type ExternalContactChange =
-  | { changeType: 'add_external_contact' | 'add_half_external_contact'; state?: string; welcomeCode?: string }
-  | { changeType: 'edit_external_contact' }
-  | { changeType: 'del_external_contact'; source?: string }
-  | { changeType: 'del_follow_user' }
-  | { changeType: 'transfer_fail'; failReason: 'customer_refused' | 'customer_limit_exceed' };
-
-export interface WeComSimulator {
-  readonly baseUrl: string;
-  readonly credentials: WeComSimulatorCredentials;
-  stop(): Promise<void>;
-  /** Count per API path. */
-  calls(): Record<string, number>;
-  resetCalls(): void;
-  faultsServed(): Record<string, number>;
-  setLatency(ms: number): void;
-  injectFault(f: WeComFault): void;
-  clearFaults(): void;
-  setLimits(limits: Partial<FrequencyLimits>): void;
-  limits(): FrequencyLimits;
-  /** Forgets the frequency counters (and blocks). */
-  resetLimits(): void;
-  /** Issues a suite_ticket and pushes it now. */
-  pushTicket(): Promise<PushOutcome>;
-  currentTicket(): string | undefined;
-  advanceClock(ms: number): void;
-  expireSuiteToken(): void;
-  expireProviderToken(): void;
-  expireCorpToken(corpId: string): void;
-  /** WeCom revokes the corp's token early (40014 from now on). */
-  invalidateCorpToken(corpId: string): void;
-  addCorp(spec: CorpSpec): CorpView;
-  corps(): CorpView[];
-  corp(corpId: string): CorpView | undefined;
-  /** What the install page does, programmatically. Returns where the browser goes. */
-  install(o: { preAuthCode: string; corpId: string; range: VisibleRange; redirectUri: string; state: string }): Promise<{ location: string }>;
-  /** An install started in WeCom (the marketplace): `create_auth` only. Returns the auth_code's push outcome. */
-  installFromMarketplace(corpId: string, range: VisibleRange, state?: string): Promise<PushOutcome>;
-  /** The admin changes the app's visible range: `change_auth`. */
-  changeVisibleRange(corpId: string, range: VisibleRange): Promise<PushOutcome>;
-  /** The admin uninstalls the app: `cancel_auth` (`push: false`: the push is lost). */
-  uninstall(corpId: string, options?: { push?: boolean }): Promise<PushOutcome | undefined>;
-  /** What the registration page does: a new corp, `register_corp`, then `create_auth`. */
-  register(o: { registerCode: string; corpName?: string; adminName?: string }): Promise<{ corpId: string }>;
-  members(corpId: string): MemberRecord[];
-  addMember(corpId: string, o: { name: string; department?: number[] }): Promise<{ member: MemberRecord; push: PushOutcome }>;
-  updateMember(corpId: string, userid: string, o: { name?: string; department?: number[] }): Promise<{ member: MemberRecord; push: PushOutcome }>;
-  deleteMember(corpId: string, userid: string): Promise<PushOutcome>;
-  customer(corpId: string, externalUserid: string): { customer: CustomerRecord; followUsers: FollowInfo[] } | undefined;
-  /** A new customer of `followers` (userids); one `add_external_contact` per follower. `unionid`+`openid`: an OA follower becomes a customer. */
-  addCustomer(
-    corpId: string,
-    o: { name: string; followers: string[]; type?: 1 | 2; corpName?: string; unionid?: string; openid?: string; state?: string },
-  ): Promise<{ externalUserid: string; pushes: PushOutcome[] }>;
-  /** A member edits the customer (remark or name): `edit_external_contact`. */
-  editCustomer(corpId: string, externalUserid: string, o: { userid: string; name?: string; remark?: string }): Promise<PushOutcome>;
-  /** An existing customer adds one more member: `add_external_contact` (or `add_half_external_contact`). */
-  addFollow(corpId: string, externalUserid: string, o: { userid: string; half?: boolean; state?: string }): Promise<PushOutcome>;
-  /** The relation ends: `del_external_contact` (by the member) or `del_follow_user` (by the customer). */
-  removeFollow(corpId: string, externalUserid: string, o: { userid: string; by: 'member' | 'customer'; source?: string }): Promise<PushOutcome>;
-  /** Every member drops the customer (one `del_external_contact` each); the customer is gone. */
-  deleteCustomer(corpId: string, externalUserid: string): Promise<PushOutcome[]>;
-  /** A transfer to `userid` failed: `transfer_fail`. */
-  transferFail(corpId: string, externalUserid: string, o: { userid: string; failReason: 'customer_refused' | 'customer_limit_exceed' }): Promise<PushOutcome>;
-  /** Customers that are followers of the WeChat simulator's account (their unionid and openid there). */
-  linkedFollowers(corpId: string): { externalUserid: string; unionid: string; openid: string }[];
 }
 
 /** The demo corp: 20 members, 300 customers, some of them followers (with a unionid) of the WeChat simulator's verified demo account. */
