@@ -76,11 +76,11 @@ export class WeComPusher {
     return this.#push(fields, this.#credentials.providerCorpId, tries);
   }
 
-  /** The sealed request, for tests and tools: query string and body. */
-  seal(fields: XmlFields, receiveId: string): { query: URLSearchParams; body: string } {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = String(randomBytes(4).readUInt32BE(0));
-    const encrypt = encryptMessage(buildNestedXml(fields), this.#key, receiveId);
+  /** The sealed request (query string and body); `fixed` pins what is otherwise fresh each time (tests, vectors). */
+  seal(fields: XmlFields, receiveId: string, fixed: { timestamp?: string; nonce?: string; random?: Buffer } = {}): { query: URLSearchParams; body: string } {
+    const timestamp = fixed.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const nonce = fixed.nonce ?? String(randomBytes(4).readUInt32BE(0));
+    const encrypt = encryptMessage(buildNestedXml(fields), this.#key, receiveId, fixed.random);
     const query = new URLSearchParams({ msg_signature: msgSignature(this.#credentials.token, timestamp, nonce, encrypt), timestamp, nonce });
     return { query, body: buildNestedXml({ ToUserName: receiveId, Encrypt: encrypt, AgentID: '' }) };
   }
