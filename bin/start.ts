@@ -14,7 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>] [--gateway-style hub|aws]]
 
 Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
-every route on PORT (default 3000), the queues and schedules in-process, the console page, and —
+every route on PORT (default 3000), the queues and schedules in-process, the console page, a
+SAMPLE product page using web authorization and the JS-SDK (/demo/h5), and —
 unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent,
 and — unless WECOM_API_BASE is set — a simulated WeCom (suite tickets, the install page, a corp with
 members and customers) on a port of its own.
@@ -123,6 +124,7 @@ const lines = [
     ? `  WeCom simulator       ${stack.wecomSimulator.baseUrl}  (controls: ${stack.wecomSimulator.baseUrl}/__sim/corps; install page: ${stack.wecomSimulator.baseUrl}/3rdapp/install, opened from the installUrl of POST /v1/wecom/installations)`
     : `  WeCom                 ${process.env.WECOM_API_BASE ?? 'https://qyapi.weixin.qq.com'}  (no simulator: WECOM_API_BASE is set)`,
   `  WeCom callback URL    ${publicBase}/v1/wecom/suite  (指令回调URL and 数据回调URL)`,
+  `  demo product page     ${stack.baseUrl}/demo/h5  (a SAMPLE of a product's H5 page: web authorization and JS-SDK; allow its origin in the page's local setup box)`,
   `  event bus             ${stack.events.description}`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
   `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulators and queues)' : ''}`,

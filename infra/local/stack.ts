@@ -28,6 +28,7 @@ import { createDocumentClient } from '#shared/db/client.ts';
 import { freePort } from '#infra/local/free-port.ts';
 import { localInvoker } from '#infra/local/functions.ts';
 import { startGateway, type LocalGateway } from '#infra/local/gateway.ts';
+import { createDemo } from '#infra/local/demo/h5-demo.ts';
 import { createLocalQueues, type LocalQueues } from '#infra/local/queues.ts';
 import { startLocalSchedules, type LocalSchedules } from '#infra/local/schedules.ts';
 import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
@@ -173,6 +174,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     parts.invocations = invocations;
     let simulator: WeChatSimulator | undefined;
     let wecomSimulator: WeComSimulator | undefined;
+    // The SAMPLE product page (infra/local/demo/): its back end calls the hub through this gateway.
+    const demo = createDemo({
+      hubBaseUrl: () => gateway.baseUrl,
+      serviceToken: () => mintServiceToken(jwtSecret, { service: 'demo-h5' }),
+      adminToken: (tenant) => mintConsoleToken(jwtSecret, { tenant, admin: true }),
+    });
     const gateway: LocalGateway = await startGateway({
       port: options.port ?? (unset(process.env.PORT) ? 3000 : Number(process.env.PORT)),
       routes: allRoutes(),
@@ -181,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
       startClosed: true,
       consoleInfo: () => (simulator ? { simulatorUrl: simulator.baseUrl } : {}),
+      pages: (request) => demo.answer(request),
     });
     parts.gateway = gateway;
     parts.lock?.update({ gatewayUrl: gateway.baseUrl });
