@@ -13,7 +13,9 @@
  *   exactly, and the job is `done` with the account's fan summary. The summary is the tally of the
  *   follower rows, written only if no follow push moved the counts since the tally began (the
  *   summary's version); otherwise the finish tallies again, and after `FINISH_ATTEMPTS` throws so
- *   the queue redelivers it. Never a write over a push's increment.
+ *   the queue redelivers it. Never a write over a push's increment. A follower subscribed (by its
+ *   push's CreateTime, whole seconds) in the second the sync started or later is never marked: the
+ *   listing may have missed it.
  *
  * Faults: transient ones (`-1`, network, a token WeChat still refuses after the client's refresh)
  * throw, so the queue redelivers the step after its visibility timeout; on the step's last receive a
@@ -42,6 +44,9 @@ import { publishAfter } from '#shared/domain/events/publish.ts';
 
 /** WeChat lists at most 10 000 openids per `user/get` and describes at most 100 per `batchget`. */
 export const CHUNK_SIZE = 100;
+
+/** `iso` cut to its whole second: a follower's `subscribedAt` is WeChat's CreateTime, which has seconds only. */
+const wholeSecondOf = (iso: string): string => `${iso.slice(0, 19)}.000Z`;
 
 /** Tallies a finish makes while follow pushes keep moving the counts, before it leaves the step to the queue's redelivery. */
 export const FINISH_ATTEMPTS = 5;
@@ -201,7 +206,7 @@ export class FanSyncWorker {
       for (let attempt = 1; ; attempt++) {
         // Read before the tally: a push that lands during it moves the version, and the write below is refused.
         const version = await this.deps.jobs.summaryVersion(appid);
-        const tally = await this.deps.followers.closeSync(appid, jobId, { startedAt: job.startedAt, skip: totals.failedOpenids, at });
+        const tally = await this.deps.followers.closeSync(appid, jobId, { startedAt: wholeSecondOf(job.startedAt), skip: totals.failedOpenids, at });
         unsubscribedMarked = tally.markedBy;
         const outcome = await this.deps.jobs.complete(
           appid,

@@ -29,8 +29,12 @@ describe("a sync's finish racing a follow push on the embedded engine", () => {
     world.queue.waiting.length = 0;
   });
 
-  /** The followers' store, with a new follower's push applied right after the finish's first tally. */
-  function pushAfterFirstTally(appid: string): { store: SyncFollowerStore; pushed: () => number } {
+  /**
+   * The followers' store, with a new follower's push applied right after the finish's first tally;
+   * the push's CreateTime is now, or (`inStartSecond`) the whole second the sync started in — WeChat's
+   * CreateTime has seconds only, so a push during a short sync can carry a time before its start.
+   */
+  function pushAfterFirstTally(appid: string, inStartSecond = false): { store: SyncFollowerStore; pushed: () => number } {
     let pushed = 0;
     const store: SyncFollowerStore = {
       hasAny: (id) => world.followers.hasAny(id),
@@ -41,7 +45,8 @@ describe("a sync's finish racing a follow push on the embedded engine", () => {
         if (pushed === 0) {
           pushed += 1;
           const [openid] = world.simulator.follow(appid, 1) as [string];
-          await follows.accept({ appid, openid, event: 'subscribe', createTime: Math.floor(Date.now() / 1000) });
+          const createTime = Math.floor((inStartSecond ? Date.parse((await world.jobs.get(id, jobId))!.startedAt) : Date.now()) / 1000);
+          await follows.accept({ appid, openid, event: 'subscribe', createTime });
         }
         return tally;
       },
@@ -62,6 +67,21 @@ describe("a sync's finish racing a follow push on the embedded engine", () => {
     const view = await world.jobs.view(account.appid, jobId);
     const stored = await storedFollowers(world, account.appid);
     expect([pushed(), view?.status, stored.length]).toEqual([1, 'done', 41]);
+    expect(await accountFans(world, account.appid)).toMatchObject({ total: 41, subscribed: 41 });
+  });
+
+  it('keeps a follower whose push carries the second the sync started in', async () => {
+    // Prepare
+    const account = await bindFanAccount(world, { followers: 40 });
+    const { store } = pushAfterFirstTally(account.appid, true);
+    await world.requests.queueFullSync(account.appid, new Date().toISOString());
+
+    // Act
+    await drain(world, world.worker({ followers: store }));
+
+    // Assess
+    const stored = await storedFollowers(world, account.appid);
+    expect(stored.filter((follower) => follower.subscribed)).toHaveLength(41);
     expect(await accountFans(world, account.appid)).toMatchObject({ total: 41, subscribed: 41 });
   });
 
