@@ -7,7 +7,8 @@
  *
  * WeChat retries a push up to three times with the same FromUserName and CreateTime: the event item
  * is written only if absent, in the same transaction as the follower (`followers.ts`, written only if
- * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`), so
+ * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`, and
+ * its version `fansVersion`, which a sync's finish writes its tally against: `fan-sync-jobs.ts`), so
  * a retry changes nothing and a crash leaves nothing half applied. Nothing here is ever deleted by an
  * unfollow.
  *
@@ -124,10 +125,10 @@ export class DynamoFollowEvents implements FollowEventStore {
         Update: {
           TableName: this.table,
           Key: { pk: accountKeys.accountPk(event.appid), sk: accountKeys.accountSk },
-          UpdateExpression: 'SET #fans.#total = #fans.#total + :total, #fans.#subscribed = #fans.#subscribed + :subscribed',
+          UpdateExpression: 'SET #fans.#total = #fans.#total + :total, #fans.#subscribed = #fans.#subscribed + :subscribed ADD fansVersion :one',
           ConditionExpression: 'attribute_exists(#fans.#total) AND attribute_exists(#fans.#subscribed)',
           ExpressionAttributeNames: { '#fans': 'fans', '#total': 'total', '#subscribed': 'subscribed' },
-          ExpressionAttributeValues: { ':total': write.summary.total, ':subscribed': write.summary.subscribed },
+          ExpressionAttributeValues: { ':total': write.summary.total, ':subscribed': write.summary.subscribed, ':one': 1 },
         },
       });
     }
