@@ -90,7 +90,9 @@ export function sessionFromToken(token: string): Session {
   if (!payload) throw new ApiError(0, 'malformed', t().notJwt);
   let claims: Record<string, unknown>;
   try {
-    claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+    // The payload is UTF-8 (a subject may be 张三): atob gives its bytes, TextDecoder the text.
+    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    claims = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch {
     throw new ApiError(0, 'malformed', t().unreadableToken);
   }

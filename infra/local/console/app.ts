@@ -242,6 +242,8 @@ let rendering = 0;
 
 async function render(): Promise<void> {
   const ticket = ++rendering;
+  // A dialog belongs to the screen that opened it: leaving the screen closes it.
+  for (const dialog of browser.document.body.querySelectorAll('dialog')) dialog.remove();
   const session = currentSession();
   const notice = h('div', { class: 'notice', testid: 'notice', hidden: !pendingNotice });
   if (pendingNotice) notice.append(...pendingNotice.filter((c): c is DomElement | string => typeof c === 'string' || (typeof c === 'object' && c !== null)));

@@ -516,6 +516,7 @@ const zh: Words = {
   yes: '是',
   no: '否',
   apiErrors: {
+    validation_failed: '请求无效：',
     unauthorized: '登录凭证无效，请重新登录。',
     forbidden: '你的角色或部门无权执行此操作。',
     not_found: '找不到该对象（或它属于其他机构）。',

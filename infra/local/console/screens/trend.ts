@@ -80,9 +80,9 @@ function svg(tag: string, attributes: Record<string, string | number>, ...childr
 /** The chart: one column per day, follows (green) above the axis, unfollows (red) below. */
 export function trendChart(trend: Trend): DomElement {
   const words = t();
-  const width = 600;
-  const height = 220;
-  const left = 28;
+  const width = 420;
+  const height = 200;
+  const left = 24;
   const top = 10;
   const plotHeight = height - 40;
   const follows = trend.days.reduce((sum, day) => sum + day.follows, 0);
@@ -99,9 +99,9 @@ export function trendChart(trend: Trend): DomElement {
   const parts: DomElement[] = [
     svg('title', {}, label),
     svg('line', { x1: left, y1: axis, x2: width, y2: axis, stroke: '#8c959f', 'stroke-width': 1 }),
-    svg('text', { x: left - 4, y: top + 8, 'text-anchor': 'end', 'font-size': 10, fill: '#656d76' }, String(peak)),
-    svg('text', { x: left - 4, y: axis + 3, 'text-anchor': 'end', 'font-size': 10, fill: '#656d76' }, '0'),
-    svg('text', { x: left - 4, y: top + plotHeight, 'text-anchor': 'end', 'font-size': 10, fill: '#656d76' }, String(peak)),
+    svg('text', { x: left - 4, y: top + 8, 'text-anchor': 'end', 'font-size': 11, fill: '#656d76' }, String(peak)),
+    svg('text', { x: left - 4, y: axis + 3, 'text-anchor': 'end', 'font-size': 11, fill: '#656d76' }, '0'),
+    svg('text', { x: left - 4, y: top + plotHeight, 'text-anchor': 'end', 'font-size': 11, fill: '#656d76' }, String(peak)),
   ];
   trend.days.forEach((day, i) => {
     const x = left + i * step + (step - bar) / 2;
@@ -124,7 +124,7 @@ export function trendChart(trend: Trend): DomElement {
       );
     }
     if (i % 7 === 0 || i === trend.days.length - 1) {
-      parts.push(svg('text', { x: x + bar / 2, y: height - 6, 'text-anchor': 'middle', 'font-size': 10, fill: '#656d76' }, day.day.slice(5)));
+      parts.push(svg('text', { x: x + bar / 2, y: height - 6, 'text-anchor': 'middle', 'font-size': 11, fill: '#656d76' }, day.day.slice(5)));
     }
   });
   return svg(
