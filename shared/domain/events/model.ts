@@ -18,6 +18,7 @@ export const detailTypes = {
   shared: 'Account Shared',
   shareRevoked: 'Share Revoked',
   fanSyncFinished: 'Fan Sync Finished',
+  userAuthorized: 'WeChat User Authorized',
 } as const;
 
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
@@ -124,4 +125,26 @@ export function shareEvent(detailType: typeof detailTypes.shared | typeof detail
 export function fanSyncFinishedEvent(job: { jobId: string; appid: string; status: string; updatedAt: string; finishedAt?: string }): BusEvent {
   const eventId = lifecycleEventId(detailTypes.fanSyncFinished, [job.appid, job.jobId]);
   return { eventId, detailType: detailTypes.fanSyncFinished, at: job.finishedAt ?? job.updatedAt, appid: job.appid, detail: { ...job, eventId } };
+}
+
+/** `WeChat User Authorized` (API.md §6): `OAuthUser` without `user` (no profile, code or token), plus `eventId` and `at`. */
+export interface UserAuthorized {
+  eventId: string;
+  appid: string;
+  tenantId: string;
+  openid: string;
+  unionid?: string;
+  scope: string;
+  at: string;
+}
+
+export function userAuthorizedEvent(authorized: UserAuthorized): BusEvent {
+  const { eventId, appid, tenantId, openid, unionid, scope, at } = authorized;
+  return {
+    eventId,
+    detailType: detailTypes.userAuthorized,
+    at,
+    appid,
+    detail: { eventId, appid, tenantId, openid, ...(unionid ? { unionid } : {}), scope, at },
+  };
 }
