@@ -360,7 +360,10 @@ const en = {
     'open_platform.created': (p) => `${p.actor} created an open platform account for ${p.account}`,
     'open_platform.bound': (p) => `${p.actor} bound ${p.account} to an open platform account`,
     'open_platform.failed': (p) => `Binding ${p.account} to an open platform account failed`,
-    'open_platform.skipped': (p) => `${p.account} was not bound to an open platform account: followers will have no unionid`,
+    'account.open_platform_bound': (p) =>
+      p.details.created ? `${p.actor} created an open platform account for ${p.account}` : `${p.actor} bound ${p.account} to an open platform account`,
+    'account.open_platform_failed': (p) => `Binding ${p.account} to an open platform account failed`,
+    'account.open_platform_skipped': (p) => `${p.account} was not bound to an open platform account: followers will have no unionid`,
     'tenant.settings_changed': (p) => `${p.actor} changed the tenant’s settings`,
   } as Record<string, Sentence>,
   auditGeneric: (p: AuditSentenceParts & { action: string }) => `${p.actor}: ${p.action}${p.account ? ` (${p.account})` : ''}`,
@@ -830,7 +833,10 @@ const zh: Words = {
     'open_platform.created': (p) => `${p.actor} 为 ${p.account} 新建了开放平台账号`,
     'open_platform.bound': (p) => `${p.actor} 将 ${p.account} 绑定到开放平台账号`,
     'open_platform.failed': (p) => `${p.account} 绑定开放平台账号失败`,
-    'open_platform.skipped': (p) => `${p.account} 未绑定开放平台账号：粉丝将没有 unionid`,
+    'account.open_platform_bound': (p) =>
+      p.details.created ? `${p.actor} 为 ${p.account} 新建了开放平台账号` : `${p.actor} 将 ${p.account} 绑定到开放平台账号`,
+    'account.open_platform_failed': (p) => `${p.account} 绑定开放平台账号失败`,
+    'account.open_platform_skipped': (p) => `${p.account} 未绑定开放平台账号：粉丝将没有 unionid`,
     'tenant.settings_changed': (p) => `${p.actor} 修改了机构设置`,
   },
   auditGeneric: (p) => `${p.actor}：${p.action}${p.account ? `（${p.account}）` : ''}`,

@@ -138,7 +138,8 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await text('bind-result')).toContain('公众号已绑定');
     await page.getByTestId(`account-row-${dialogAppid}`).getByTestId('account-link').click();
     await page.getByTestId('account-summary').waitFor();
-    expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).not.toBe('bound');
+    expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).toBe('none');
+    expect(await text('account-open-platform')).toBe('未绑定');
     expect(await text('account-plaintext')).toContain('已开启');
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('account');
@@ -205,7 +206,8 @@ describe('the console in 中文 on a 390 px phone', () => {
       ['unsubscribe', now - 30],
     ];
     for (const [index, [event, createTime]] of pushes.entries()) {
-      await sim('POST', `/accounts/${boundAppid}/events`, { fromUserName: `oTrendFollower${index}`, event, createTime });
+      // The unfollow of the day before is the follow's follower: its history has both.
+      await sim('POST', `/accounts/${boundAppid}/events`, { fromUserName: `oTrendFollower${index === 3 ? 2 : index}`, event, createTime });
     }
 
     // Act
@@ -220,6 +222,24 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await page.locator('svg.trend-chart rect.follows').count()).toBe(3);
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('trend');
+  });
+
+  it('shows a follower’s follow and unfollow, newest first', async () => {
+    // Prepare
+    await page.goto(`${stack.baseUrl}/console#/accounts/${boundAppid}`);
+    await page.getByTestId('fans-filter').selectOption('false');
+    const row = page.getByTestId('fan-row').filter({ hasText: 'oTrendFollower2' });
+
+    // Act
+    await row.getByTestId('fan-history').click();
+    await page.getByTestId('history-row').first().waitFor();
+
+    // Assess
+    expect(await page.getByTestId('history-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event')))).toEqual(['unsubscribe', 'subscribe']);
+    expect(await page.getByTestId('history-table').textContent()).toContain('取消关注');
+    expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+    await shot('history');
+    await page.getByTestId('history-close').click();
   });
 
   it('makes one batch of share codes from a double click on 生成共享码', async () => {
