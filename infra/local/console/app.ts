@@ -300,5 +300,9 @@ async function render(): Promise<void> {
   if (ticket === rendering) main.replaceChildren(screen);
 }
 
-browser.addEventListener('hashchange', () => void render());
+browser.addEventListener('hashchange', () => {
+  // The callback's result is about the screen it landed on: leaving that screen drops it.
+  dropBindResult();
+  void render();
+});
 void render();

@@ -94,7 +94,7 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
   });
 
-  it('an operator finds the tenant, raises its quota and makes it take verified accounts only', async () => {
+  it('an operator finds the tenant, raises its quota and sets its own policy: verified service accounts only', async () => {
     // Prepare
     await signInWith(page, await operatorToken());
     await page.getByTestId('operator-screen').waitFor();
@@ -104,12 +104,15 @@ describe('the console in 中文 on a 390 px phone', () => {
 
     // Act
     await page.getByTestId('operator-quota').fill('7');
+    await page.getByTestId('operator-policy-default').uncheck();
+    await page.getByTestId('operator-require-service').check();
     await page.getByTestId('operator-require-verified').check();
     await page.getByTestId('operator-save').click();
     await page.locator('[data-testid=operator-feedback].ok').waitFor();
 
     // Assess
     expect(await text('setting-quota')).toBe('7');
+    expect(await text('setting-require-service')).toBe('开启');
     expect(await text('setting-require-verified')).toBe('开启');
     expect(await text('setting-policy-source')).toBe('本机构单独设置');
     expect(await page.getByTestId('nav').locator('a').count()).toBe(1);
