@@ -139,6 +139,8 @@ describe('the console in 中文 on a 390 px phone', () => {
 
     // Assess
     expect(await text('bind-result')).toContain('公众号已绑定');
+    // The list refreshes itself once the sync the binding started has finished (no reload here).
+    await page.getByTestId(`account-row-${dialogAppid}`).getByTestId('account-followers').filter({ hasText: '同步于' }).waitFor();
     await page.getByTestId(`account-row-${dialogAppid}`).getByTestId('account-link').click();
     await page.getByTestId('account-summary').waitFor();
     expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).toBe('none');
