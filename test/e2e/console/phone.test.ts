@@ -247,6 +247,27 @@ describe('the console in 中文 on a 390 px phone', () => {
     await page.getByTestId('history-close').click();
   });
 
+  it('finds a contact by unionid across the tenant’s accounts', async () => {
+    // Prepare: a synced follower of the account that has a unionid.
+    const token = await stack.consoleToken({ tenant: TENANT, admin: true });
+    const response = await fetch(`${stack.baseUrl}/v1/accounts/${boundAppid}/fans?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+    const { fans } = (await response.json()) as { fans: { openid: string; unionid?: string }[] };
+    const fan = fans.find((candidate) => candidate.unionid);
+    if (!fan) throw new Error('no synced follower of the account has a unionid');
+
+    // Act
+    await page.goto(`${stack.baseUrl}/console#/contacts`);
+    await page.getByTestId('contact-unionid').fill(fan.unionid!);
+    await page.getByTestId('contact-find').click();
+    await page.getByTestId('contact-row').first().waitFor();
+
+    // Assess
+    expect(await text('contact-table')).toContain(fan.openid);
+    expect(await text('contact-table')).toContain('模拟服务号');
+    expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+    await shot('contacts');
+  });
+
   it('makes one batch of share codes from a double click on 生成共享码', async () => {
     // Prepare
     await signInWith(page, await stack.consoleToken({ tenant: TENANT, admin: true, sub: '张三' }));
