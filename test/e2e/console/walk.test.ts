@@ -69,6 +69,8 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
   it('binds an account through the simulator’s consent page and shows the result in words', async () => {
     // Act
     await owner.getByTestId('bind-start').click();
+    // The dialog's defaults: create an open platform account, 明文授权 on.
+    await owner.getByTestId('bind-continue').click();
     await owner.locator(`input[name=appid][value=${APPID}]`).check();
     await owner.locator('#authorize').click();
     await owner.getByTestId(`account-row-${APPID}`).waitFor();
@@ -147,6 +149,8 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
 
     // Act
     await owner.getByTestId('share-count').fill('1');
+    // Sharing the payment interface is a deliberate choice (off by default): the recipient links its community's payment below.
+    await owner.getByTestId('share-include-payment').check();
     await owner.getByTestId('share-generate').click();
     await owner.getByTestId('share-code').waitFor();
     shareCode = await text(owner, 'share-code');
@@ -213,6 +217,7 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
 
     // Act
     await share.getByTestId('revoke-share').click();
+    await owner.getByTestId('revoke-share-confirm').click();
     await owner.getByTestId('shares-empty').waitFor();
 
     // Assess
