@@ -16,6 +16,7 @@
  * the next start), then the simulator saves and stops, then the engine, then the lock is released.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { activeQueues, allRoutes, consumerDeployed, hubFunctions } from '#infra/catalogue.ts';
 import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
@@ -31,6 +32,7 @@ import { startLocalSchedules, type LocalSchedules } from '#infra/local/schedules
 import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
 import { DEFAULT_DATA_DIR, loadJwtSecret, localDataDir, mintConsoleToken, mintServiceToken, type ConsoleTokenRequest } from '#infra/local/tokens.ts';
 import { config, resetConfigForTests } from '#shared/config/config.ts';
+import { resetWeComConfigForTests } from '#shared/config/wecom.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 
 export type { SimulatorOptions, WeChatSimulator };
@@ -188,6 +190,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setEnv('CONSOLE_URL', `${process.env.PUBLIC_BASE_URL}/console`, true);
     // Product pages in development live on loopback: web authorization may return to them here only.
     setEnv('OAUTH_LOOPBACK_ORIGINS', 'true', true);
+    // WeCom secrets at rest (shared/config/wecom.ts): the local key next to the table, created on first use.
+    setEnv('WECOM_LOCAL_KEY_FILE', join(dataDir ?? join(tmpdir(), `oa-hub-wecom-${process.pid}`), 'wecom-secret-key'), true);
+    resetWeComConfigForTests();
     // Loaded only when it runs: a stack pointed at another WeChat never loads the simulator.
     let simulatorModule: typeof import('#infra/local/wechat-simulator/simulator.ts') | undefined;
     if (simulatorUrl) {
