@@ -246,7 +246,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setEnv('WECOM_API_BASE', wecomSimulatorUrl, true);
       setEnv('WECOM_OPEN_BASE', wecomSimulatorUrl, true);
       setEnv('WECOM_AUTH_TYPE', 'test', true);
-      setEnv('WECOM_REGISTER_TEMPLATE_ID', (await import('#infra/local/wecom-simulator/credentials.ts')).registerTemplateId, true);
+      // The simulated provider takes any 推广包 template id (get_register_code): a fixed local one.
+      setEnv('WECOM_REGISTER_TEMPLATE_ID', 'tplLocalRegister01', true);
     }
     resetWeComConfigForTests();
     resetConfigForTests();
