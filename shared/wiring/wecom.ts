@@ -8,7 +8,7 @@
  * | `suitePushDeps()` | `wecom-suite-callback` |
  * | `applyEventDeps()` | `wecom-events-worker` |
  * | `installDeps()` | `create-wecom-installation`, `create-wecom-registration`, `wecom-installed` |
- * | `corpDeps()` | `get-wecom-corp`, `delete-wecom-corp`, `put-wecom-miniprogram-secret` |
+ * | `corpDeps()` | `wecom-corp`, `put-wecom-miniprogram-secret` |
  * | `wecomTokenService()` | `vend-wecom-access-token`, and the customer sync's calls |
  *
  * Two seams wait for other areas: the feature gate reads the tenant's `features.wecom` flag only
