@@ -62,6 +62,7 @@ const errorCodes = Object.keys({
   not_verified: 1,
   missing_permissions: 1,
   account_not_active: 1,
+  feature_disabled: 1,
   rate_limited: 1,
   internal_error: 1,
   wechat_error: 1,

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'not_verified'
   | 'missing_permissions'
   | 'account_not_active'
+  | 'feature_disabled'
   | 'rate_limited'
   | 'wechat_error'
   | 'wechat_not_ready'
@@ -45,6 +46,7 @@ const statusByCode: Record<ErrorCode, number> = {
   not_verified: 422,
   missing_permissions: 422,
   account_not_active: 422,
+  feature_disabled: 422,
   rate_limited: 429,
   internal_error: 500,
   wechat_error: 502,
