@@ -12,7 +12,7 @@
  *   (`DUE#<n>` / `<refreshAt ISO>#<appid>`), plus other time-ordered lookups.
  * - WeCom (`shared/domain/wecom/ports.ts` has the full layout): `WECOM_SUITE#<suiteId>` (`TICKET`,
  *   `TOKEN`), `WECOM_PROVIDER#<corpId>` / `TOKEN`, `WECOM_CORP#<corpId>` (`CORP`, `TOKEN`,
- *   `CUSTOMER#<externalUserId>`, `SYNC#<jobId>`; the corp's `gsi1pk` is `WECOM_TENANT#<tenantId>`),
+ *   `CUSTOMER#<externalUserId>`, `SYNC#<jobId>`),
  *   `TENANT#<tenantId>` / `WECOM_CORP` and `WECOM_MINIPROGRAM`, `WECOM_STATE#<state>`, `WECOM_EVENT#<key>`.
  * - `ttl`: epoch seconds; DynamoDB deletes late, so readers always check `expiresAt` themselves.
  */

@@ -95,6 +95,16 @@ export function parseWeComEnvelope(xmlText: string): WeComEnvelope {
  */
 export function parseSuitePush(plaintext: string): WeComCallbackEvent {
   const fields = parseXmlTree(plaintext);
+  // A 数据回调 (data callback) message or app event has MsgType, not InfoType: acked and ignored.
+  const msgType = text(fields, 'MsgType');
+  if (text(fields, 'InfoType') === undefined && msgType !== undefined) {
+    const event = text(fields, 'Event');
+    return {
+      infoType: 'other',
+      rawInfoType: `msg:${msgType}${event ? `/${event}` : ''}`,
+      timeStamp: /^\d{1,15}$/.test(text(fields, 'CreateTime') ?? '') ? Number(text(fields, 'CreateTime')) : 0,
+    };
+  }
   const infoType = required(fields, 'InfoType');
   const timeStamp = unixSeconds(fields, 'TimeStamp');
   const suiteId = () => required(fields, 'SuiteId');

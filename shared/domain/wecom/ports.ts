@@ -20,7 +20,7 @@
  * | `WECOM_SUITE#<suiteId>` | `TICKET` | the newest `suite_ticket` by its `TimeStamp` (per suite) |
  * | `WECOM_SUITE#<suiteId>` | `TOKEN` | `suite_access_token` + its lease (`leaseOwner`, `leaseUntil`) |
  * | `WECOM_PROVIDER#<corpId>` | `TOKEN` | `provider_access_token` + its lease |
- * | `WECOM_CORP#<corpId>` | `CORP` | the installed corp (`StoredWeComCorp`, sealed permanent code); `gsi1pk` `WECOM_TENANT#<tenantId>` / `gsi1sk` `CORP` |
+ * | `WECOM_CORP#<corpId>` | `CORP` | the installed corp (`StoredWeComCorp`, sealed permanent code) |
  * | `WECOM_CORP#<corpId>` | `TOKEN` | the corp's `access_token` + its lease |
  * | `WECOM_CORP#<corpId>` | `CUSTOMER#<externalUserId>` | a customer (the customer sync's; `WeComCustomer`) |
  * | `WECOM_CORP#<corpId>` | `SYNC#<jobId>` | a customer sync job (the customer sync's; `CustomerSyncJob`) |
