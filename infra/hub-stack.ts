@@ -202,6 +202,11 @@ export class HubStack extends Stack {
       'Open Platform console: 授权发起页域名, exactly this host (the custom domain when oa-hub:domainName is set): authorizeUrl pages (/v1/wechat/authorize) and the redirect_uri are served here',
     );
     output(
+      'WebAuthorizationDomain',
+      this.api.host,
+      'Open Platform console: 公众号开发域名 (up to 3 hosts, ;-separated), which is also every authorized account’s JS接口安全域名: this host, where WeChat returns web-authorization visitors (/v1/oauth/callback); add the hosts of the product pages that use the JS-SDK',
+    );
+    output(
       'WhitelistIps',
       this.egress
         ? Fn.join(';', this.egress.whitelistIps())

@@ -13,7 +13,8 @@
  * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
  * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
  * console token as `npm run token` does, for requests sent on this machine only), the OpenAPI
- * document at `GET /openapi.json` (infra/local/openapi.ts) and a redirect from `/` to the console.
+ * document at `GET /openapi.json` (infra/local/openapi.ts), a redirect from `/` to the console and
+ * the local-only pages it is given (`pages`: the demo product page at `/demo/h5`, infra/local/demo/).
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -58,6 +59,16 @@ export interface GatewayOptions {
   contractOf?: (functionName: string) => Promise<RouteContract | undefined>;
   /** How the gateway's own refusals are worded (see the file header). Default: `LOCAL_GATEWAY_STYLE`, else `hub`. */
   style?: GatewayStyle;
+  /** Local-only pages asked before the routes (the demo product page, `infra/local/demo/`); undefined = not theirs. */
+  pages?: (request: LocalPageRequest) => Promise<GatewayResponse | undefined>;
+}
+
+export interface LocalPageRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  fromThisMachine: boolean;
 }
 
 export interface LocalGateway {
@@ -183,6 +194,11 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       for (const { fn, route } of options.routes) if (route.auth === 'jwt' && !contracts.has(fn.name)) contracts.set(fn.name, await contractOf(fn.name));
       const document = openApiDocument({ routes: options.routes, contractOf: (name) => contracts.get(name), serverUrl: baseUrl });
       return envelopeFree(200, document);
+    }
+
+    if (options.pages) {
+      const page = await options.pages({ method, url, headers: request.headers, body, fromThisMachine: isFromThisMachine(request) });
+      if (page) return page;
     }
 
     const match = matchRoute(routes, method, rawPath);

@@ -4,8 +4,8 @@
  * `OAUTH_LOOPBACK_ORIGINS`). The visitor's code is exchanged with the component token; the
  * `jsapi_ticket` is fetched with the account's authorizer token (compare-and-expire in the client).
  *
- * `WeChat User Authorized` (API.md §6) goes to `oauthEvents()`: until the event bus exists it only
- * writes a log line without the visitor's identity; the events area replaces its body.
+ * `WeChat User Authorized` (API.md §6) goes to `oauthEvents()`: the bus's outbox (`wiring/events.ts`),
+ * the same way as the account lifecycle events; its detail carries no profile, code or token.
  */
 import { DynamoJsapiTickets } from '#shared/adapters/dynamodb/jsapi-tickets.ts';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
@@ -19,10 +19,13 @@ import type { StartWebAuthorizationDeps } from '#shared/domain/oauth/authorize.t
 import type { CompleteWebAuthorizationDeps } from '#shared/domain/oauth/callback.ts';
 import type { ExchangeDeps } from '#shared/domain/oauth/exchange.ts';
 import type { JsSdkDeps } from '#shared/domain/oauth/jssdk.ts';
+import { userAuthorizedEvent } from '#shared/domain/events/model.ts';
+import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import type { OAuthEvents, OAuthWeChat } from '#shared/domain/oauth/ports.ts';
 import { wechatApiClient, type WeChatApiClient } from '#shared/wechat/api-client.ts';
 import type { TokenSource } from '#shared/wechat/api-types.ts';
 import { auditLog, componentAppId, log, now } from '#shared/wiring/common.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
 import { authorizerTokens, componentTokenService } from '#shared/wiring/tokens.ts';
 
 const policy = () => ({ allowLoopback: config().oauthLoopbackOrigins });
@@ -49,13 +52,9 @@ export function oauthWeChat(client: WeChatApiClient, component: TokenSource, app
   };
 }
 
-/** The hook of `WeChat User Authorized`: the events area (`shared/domain/events/`) publishes here. */
-export function oauthEvents(): OAuthEvents {
-  return {
-    userAuthorized: async (event) => {
-      log.info('WeChat User Authorized', { appid: event.appid, tenantId: event.tenantId, scope: event.scope, eventId: event.eventId });
-    },
-  };
+/** `WeChat User Authorized` into the bus's outbox (a test hands in the outbox of its own table). */
+export function oauthEvents(outbox: EventOutbox = eventOutbox()): OAuthEvents {
+  return { userAuthorized: (event) => outbox.publish(userAuthorizedEvent(event)) };
 }
 
 /** `GET/PUT /v1/oauth/origins`. */

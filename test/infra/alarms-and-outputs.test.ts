@@ -1,7 +1,8 @@
 /**
  * Issue 11: the alarms notify an SNS topic (`oa-hub:alarmEmail` subscribes an address), the Cognito
  * pool has an `operator` group beside `admin`, and the stack says which domain to register as
- * 授权发起页域名, where the authorization page route is served.
+ * 授权发起页域名, where the authorization page route is served; issue 14: and as 公众号开发域名 /
+ * JS接口安全域名, where WeChat returns web-authorization visitors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
@@ -83,6 +84,16 @@ describe('the alarm topic of the default stack', () => {
     expect(outputs.AuthorizationPageDomain?.Description).toContain('授权发起页域名');
     expect(outputs.AuthorizationPageDomain?.Description).toContain('/v1/wechat/authorize');
   });
+
+  it('names the web authorization domain: the host WeChat returns visitors to, for 公众号开发域名 and JS接口安全域名', () => {
+    // Act
+    const outputs = synthesized.template.findOutputs('*');
+
+    // Assess
+    expect(outputs.WebAuthorizationDomain?.Value).toEqual(outputs.AuthorizationPageDomain?.Value);
+    expect(outputs.WebAuthorizationDomain?.Description).toMatch(/公众号开发域名.*JS接口安全域名.*\/v1\/oauth\/callback/);
+    synthesized.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/oauth/callback', AuthorizationType: 'NONE' });
+  });
 });
 
 describe('an alarm e-mail (oa-hub:alarmEmail)', () => {
@@ -104,17 +115,26 @@ describe('an alarm e-mail (oa-hub:alarmEmail)', () => {
   });
 });
 
-describe('the authorization page domain with a custom domain (oa-hub:domainName)', () => {
-  it('is the custom domain, not the execute-api host', () => {
-    // Act
-    const synthesized = synthHub({
+describe('the authorization page and web authorization domains with a custom domain (oa-hub:domainName)', () => {
+  let synthesized: Synthesized;
+
+  beforeAll(() => {
+    // Prepare / Act
+    synthesized = synthHub({
       context: {
         'oa-hub:domainName': 'hub.example.com',
         'oa-hub:certificateArn': 'arn:aws:acm:ap-east-1:111122223333:certificate/0f8a1b2c-3d4e-5f60-7182-93a4b5c6d7e8',
       },
     });
+  });
 
+  it('names the custom domain as the authorization page domain, not the execute-api host', () => {
     // Assess
     synthesized.template.hasOutput('AuthorizationPageDomain', { Value: 'hub.example.com' });
+  });
+
+  it('names the custom domain as the web authorization domain', () => {
+    // Assess
+    synthesized.template.hasOutput('WebAuthorizationDomain', { Value: 'hub.example.com' });
   });
 });

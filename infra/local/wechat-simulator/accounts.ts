@@ -123,4 +123,8 @@ export const permissionSets: ReadonlyArray<{ id: number; name: string }> = [
   { id: 113, name: '就医助手' },
 ];
 
-export const defaultConsentFuncIds: readonly number[] = [1, 2, 3, 7, 11, 15, 24];
+/**
+ * What the simulated consent page ticks: WeChat's page ticks every set the platform was approved for
+ * and the admin unticks; these are the hub's (4 网页服务 for web authorization and the JS-SDK).
+ */
+export const defaultConsentFuncIds: readonly number[] = [1, 2, 3, 4, 7, 11, 15, 24];

@@ -21,6 +21,7 @@ export const detailTypes = {
   wecomCorpInstalled: 'WeCom Corp Installed',
   wecomCorpUninstalled: 'WeCom Corp Uninstalled',
   wecomCustomerChanged: 'WeCom Customer Changed',
+  userAuthorized: 'WeChat User Authorized',
 } as const;
 
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
@@ -136,4 +137,26 @@ export function wecomCorpEvent(
 ): BusEvent {
   const eventId = lifecycleEventId(detailType, [change.corpId, change.tenantId, change.at]);
   return { eventId, detailType, at: change.at, detail: { eventId, corpId: change.corpId, tenantId: change.tenantId, at: change.at } };
+}
+
+/** `WeChat User Authorized` (API.md §6): `OAuthUser` without `user` (no profile, code or token), plus `eventId` and `at`. */
+export interface UserAuthorized {
+  eventId: string;
+  appid: string;
+  tenantId: string;
+  openid: string;
+  unionid?: string;
+  scope: string;
+  at: string;
+}
+
+export function userAuthorizedEvent(authorized: UserAuthorized): BusEvent {
+  const { eventId, appid, tenantId, openid, unionid, scope, at } = authorized;
+  return {
+    eventId,
+    detailType: detailTypes.userAuthorized,
+    at,
+    appid,
+    detail: { eventId, appid, tenantId, openid, ...(unionid ? { unionid } : {}), scope, at },
+  };
 }

@@ -10,7 +10,8 @@
  * and (by push) `accounts/authorization-changes.ts`; `Account Revoked` in `authorization-changes.ts`
  * and `accounts/unbind.ts`; `Account Unbound` in `unbind.ts`; `Account Shared` in
  * `sharing/redeem-share-code.ts`; `Share Revoked` in `sharing/shares.ts` and (release) `unbind.ts`;
- * `Fan Sync Finished` in `fans/sync.ts`.
+ * `Fan Sync Finished` in `fans/sync.ts`; `WeChat User Authorized` in `oauth/callback.ts` (through its
+ * `OAuthEvents` port, which `shared/wiring/oauth.ts` points at the outbox).
  */
 import type { BusEvent } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';

@@ -9,11 +9,13 @@
  *   for `snsapi_userinfo` the profile comes from `sns/userinfo` (§11.7) with the visitor's web
  *   token, which is used for that call only: never stored, returned or logged.
  * - The result is kept under a one-time code (256 random bits, stored as SHA-256, 5 minutes) and the
- *   page gets `code` and its state. `WeChat User Authorized` is announced through `OAuthEvents`.
+ *   page gets `code` and its state. `WeChat User Authorized` is announced through `OAuthEvents`
+ *   (the wiring puts it in the bus's outbox), with an eventId derived from the spent state.
  * - WeChat refusing the code (40029 invalid, 40163 used, 42003 expired) → `error=invalid_code`; any
  *   other WeChat error → `error=wechat_error`; anything else → `error=server_error`. Nothing is stored.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { detailTypes, lifecycleEventId } from '#shared/domain/events/model.ts';
 import type { OAuthCodes, OAuthEvents, OAuthScope, OAuthStates, OAuthUser, OAuthWeChat, VisitorGrant } from '#shared/domain/oauth/ports.ts';
 import { pageUrl } from '#shared/domain/oauth/wechat-urls.ts';
 import { WeChatApiError, WeChatNetworkError } from '#shared/wechat/api-errors.ts';
@@ -89,7 +91,7 @@ export async function completeWebAuthorization(request: CallbackRequest, deps: C
     };
     const code = (deps.randomCode ?? randomOAuthCode)();
     await deps.codes.save(code, { user, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + OAUTH_CODE_TTL_MS).toISOString() });
-    await announce(user, now, deps);
+    await announce(user, request.state, now, deps);
     return back({ code });
   } catch (error) {
     const code = errorOf(error);
@@ -109,11 +111,16 @@ function withoutUnionid(profile: NonNullable<Awaited<ReturnType<OAuthWeChat['use
   return user;
 }
 
-/** The hook of `WeChat User Authorized`: a failure to announce does not undo the visitor's authorization. */
-async function announce(user: OAuthUser, at: Date, deps: CompleteWebAuthorizationDeps): Promise<void> {
+/**
+ * `WeChat User Authorized`: a failure to announce does not undo the visitor's authorization. The
+ * eventId names the authorization by its state (hashed with the account and tenant, so neither the
+ * state nor anything of the visitor can be read back from it): the same for every delivery of it.
+ */
+async function announce(user: OAuthUser, state: string, at: Date, deps: CompleteWebAuthorizationDeps): Promise<void> {
   const { user: _profile, ...identity } = user;
   try {
-    await deps.events.userAuthorized({ ...identity, eventId: `oauth:${randomUUID()}`, at: at.toISOString() });
+    const eventId = lifecycleEventId(detailTypes.userAuthorized, [user.appid, user.tenantId, state]);
+    await deps.events.userAuthorized({ ...identity, eventId, at: at.toISOString() });
   } catch (error) {
     deps.log.error('Announcing WeChat User Authorized failed', { appid: user.appid, failure: error instanceof Error ? error.name : 'unknown' });
   }

@@ -110,7 +110,7 @@ export interface UserAuthorizedEvent extends Omit<OAuthUser, 'user'> {
   at: string;
 }
 
-/** Where a completed web authorization is announced; the events area plugs the bus in here. */
+/** Where a completed web authorization is announced: `shared/wiring/oauth.ts` puts it in the bus's outbox. */
 export interface OAuthEvents {
   userAuthorized(event: UserAuthorizedEvent): Promise<void>;
 }

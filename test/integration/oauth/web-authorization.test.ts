@@ -10,7 +10,8 @@ import { startWebAuthorization, type StartWebAuthorizationDeps } from '#shared/d
 import { completeWebAuthorization, type CompleteWebAuthorizationDeps } from '#shared/domain/oauth/callback.ts';
 import { exchangeOAuthCode } from '#shared/domain/oauth/exchange.ts';
 import type { OAuthScope, UserAuthorizedEvent } from '#shared/domain/oauth/ports.ts';
-import { oauthWeChat } from '#shared/wiring/oauth.ts';
+import { DynamoEventOutbox } from '#shared/adapters/dynamodb/event-outbox.ts';
+import { oauthEvents, oauthWeChat } from '#shared/wiring/oauth.ts';
 import { visitorNickname, visitorOpenid } from '#infra/local/wechat-simulator/web-auth.ts';
 import { bindAccount, startLifecycleWorld, type BoundAccount, type LifecycleWorld } from '#test/integration/support/world.ts';
 
@@ -176,5 +177,38 @@ describe('web authorization against the simulated WeChat', () => {
     // Assess
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((event) => !('user' in event) && event.tenantId === bound.tenantId)).toBe(true);
+  });
+
+  it('publishes WeChat User Authorized in the bus’s outbox: the OAuthUser without its profile, no code or token', async () => {
+    // Prepare
+    const outbox = new DynamoEventOutbox(world.table.client, world.table.name);
+    const published = { ...complete, events: oauthEvents(outbox) };
+    const { wechatUrl } = await authorize('snsapi_userinfo');
+    const { location } = world.simulator.webAuthorize(wechatUrl, { visitor: 'visitor-9' });
+    const state = new URL(location).searchParams.get('state')!;
+    const at = new Date();
+
+    // Act
+    const outcome = await completeWebAuthorization(
+      { state, code: new URL(location).searchParams.get('code')!, appid: bound.appid },
+      { ...published, now: () => at },
+    );
+
+    // Assess
+    const hubCode = new URL((outcome as { location: string }).location).searchParams.get('code')!;
+    const entries = (await outbox.pending({ limit: 1000 })).filter((entry) => entry.event.detailType === 'WeChat User Authorized');
+    expect(entries.map((entry) => entry.event.detail)).toEqual([
+      {
+        eventId: expect.stringMatching(/^hub:[0-9a-f]{64}$/),
+        appid: bound.appid,
+        tenantId: bound.tenantId,
+        openid: visitorOpenid(bound.appid, 'visitor-9'),
+        unionid: expect.stringMatching(/^u/),
+        scope: 'snsapi_userinfo',
+        at: at.toISOString(),
+      },
+    ]);
+    const text = JSON.stringify(entries);
+    expect([text.includes(hubCode), text.includes(new URL(location).searchParams.get('code')!), text.includes(state)]).toEqual([false, false, false]);
   });
 });

@@ -192,10 +192,24 @@ describe('WeChat’s redirect back (the callback)', () => {
         openid: 'o-visitor',
         unionid: 'u-visitor',
         scope: 'snsapi_userinfo',
-        eventId: expect.stringMatching(/^oauth:/),
+        eventId: expect.stringMatching(/^hub:[0-9a-f]{64}$/),
         at: NOW.toISOString(),
       },
     ]);
+  });
+
+  it('gives two authorizations of the same visitor two eventIds', async () => {
+    // Prepare
+    const { deps, states, events } = callbackDeps();
+    await states.save('S1', stateRecord());
+    await states.save('S2', stateRecord());
+
+    // Act
+    await completeWebAuthorization({ state: 'S1', code: 'wx-code' }, deps);
+    await completeWebAuthorization({ state: 'S2', code: 'wx-code' }, deps);
+
+    // Assess
+    expect(new Set(events.events.map((event) => event.eventId)).size).toBe(2);
   });
 
   it('sends a refusal back as error=access_denied with the page’s state', async () => {

@@ -41,14 +41,14 @@ describe('the consent page', () => {
     expect(html).toContain('id="authorize"');
   });
 
-  it('checks permission sets 1, 2, 3, 7, 11, 15 and 24 by default and leaves the others unchecked', async () => {
+  it('checks permission sets 1, 2, 3, 4, 7, 11, 15 and 24 by default and leaves the others unchecked', async () => {
     // Act
     const html = await (await fetch(pageUrl(await preAuthCode(sim, token)))).text();
 
     // Assess
     const checked = [...html.matchAll(/name="func_id" value="(\d+)" checked/g)].map((m) => Number(m[1]));
-    expect(checked).toEqual([1, 2, 3, 7, 11, 15, 24]);
-    expect(html).toContain('name="func_id" value="4"');
+    expect(checked).toEqual([1, 2, 3, 4, 7, 11, 15, 24]);
+    expect(html).toContain('name="func_id" value="5"');
   });
 
   it('offers only the account named by biz_appid', async () => {
