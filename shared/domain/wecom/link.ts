@@ -32,6 +32,9 @@ export const LINK_HOURLY_LIMIT = 100_000;
 /** 5 000 + 25/s × 3 600 s = 95 000 ≤ 100 000 in any hour; 5 000 + 25 × 60 = 6 500 ≤ 10 000 in any minute. */
 export const LINK_RATE = { capacity: 5_000, perSecond: 25 } as const;
 
+/** Conversions of one link step in flight at once. */
+export const CONVERSIONS_IN_FLIGHT = 10;
+
 export const linkBucketKey = (corpId: string): string => `link#${corpId}`;
 
 export type LinkOutcome = { kind: 'done'; counts: { linked: number; pending: number; failed: number } } | { kind: 'wait'; delaySeconds: number };
@@ -57,30 +60,36 @@ export class CustomerLinker {
     const counts = { linked: 0, pending: 0, failed: 0 };
     const token = this.deps.tokens(corpId);
     const at = now.toISOString();
-    for (const follower of followers) {
-      let result: { externalUserId?: string; pendingId?: string };
-      try {
-        result = await this.deps.wecom.unionidToExternalUserid(token, { unionid: follower.unionid, openid: follower.openid, subjectType: 0 });
-      } catch (error) {
-        // WeCom refused this follower (an unverified subject, an openid of another account): counted, not retried.
-        if (customerFault(error) !== 'refused') throw error;
-        counts.failed += 1;
-        continue;
+    let next = 0;
+    const lane = async () => {
+      while (next < followers.length) {
+        const follower = followers[next++]!;
+        let result: { externalUserId?: string; pendingId?: string };
+        try {
+          result = await this.deps.wecom.unionidToExternalUserid(token, { unionid: follower.unionid, openid: follower.openid, subjectType: 0 });
+        } catch (error) {
+          // WeCom refused this follower (an unverified subject, an openid of another account): counted, not retried.
+          if (customerFault(error) !== 'refused') throw error;
+          counts.failed += 1;
+          continue;
+        }
+        const link = {
+          ...follower,
+          corpId,
+          linkedAt: at,
+          ...(result.externalUserId ? { externalUserId: result.externalUserId } : {}),
+          ...(result.pendingId ? { pendingId: result.pendingId } : {}),
+        };
+        await this.deps.links.put(link);
+        if (result.externalUserId) {
+          counts.linked += 1;
+          if (await this.deps.customers.get(corpId, result.externalUserId)) await this.deps.customers.setFollower(corpId, result.externalUserId, follower);
+        } else if (result.pendingId) counts.pending += 1;
+        else counts.failed += 1;
       }
-      const link = {
-        ...follower,
-        corpId,
-        linkedAt: at,
-        ...(result.externalUserId ? { externalUserId: result.externalUserId } : {}),
-        ...(result.pendingId ? { pendingId: result.pendingId } : {}),
-      };
-      await this.deps.links.put(link);
-      if (result.externalUserId) {
-        counts.linked += 1;
-        if (await this.deps.customers.get(corpId, result.externalUserId)) await this.deps.customers.setFollower(corpId, result.externalUserId, follower);
-      } else if (result.pendingId) counts.pending += 1;
-      else counts.failed += 1;
-    }
+    };
+    // A few conversions of the chunk side by side (the bucket already holds the chunk's calls).
+    await Promise.all(Array.from({ length: Math.min(CONVERSIONS_IN_FLIGHT, followers.length) }, lane));
     return { kind: 'done', counts };
   }
 }
