@@ -52,8 +52,9 @@ function inProcessQueue(inFlight: number, handle: (step: CustomerSyncStep) => Pr
       const step = pending.shift()!;
       running += 1;
       handle(step)
-        .catch(() => {
+        .catch((error: unknown) => {
           redeliveries += 1;
+          if (process.env.WECOM_BENCH_DEBUG) process.stderr.write(`\nredelivered ${step.type}: ${String(error)}\n`);
           pending.push(step);
         })
         .finally(() => {

@@ -19,7 +19,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { followerKeys } from '#shared/adapters/dynamodb/followers.ts';
 import { wecomCustomerKeys } from '#shared/adapters/dynamodb/wecom-customers.ts';
-import { batchDeleteAll } from '#shared/db/batch.ts';
+import { batchDeleteAll, batchGetAll } from '#shared/db/batch.ts';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { queryAll, queryPages } from '#shared/db/query-all.ts';
 import type { CustomerDataRemoval, FollowerLink, LinkCandidate, LinkFollowerSource, LinkStore, RateBucket } from '#shared/domain/wecom/ports.ts';
@@ -56,6 +56,18 @@ export class DynamoWeComLinks implements LinkStore {
       const { pk: _pk, sk: _sk, itemType: _type, ...link } = item;
       return link as unknown as FollowerLink;
     });
+  }
+
+  async many(corpId: string, followers: readonly LinkCandidate[]): Promise<Map<string, FollowerLink>> {
+    const keys = followers.map((f) => ({ pk: wecomCustomerKeys.pk(corpId), sk: wecomLinkKeys.sk(f.unionid, f.appid, f.openid) }));
+    const items = await batchGetAll(this.client, this.table, keys, { consistent: true });
+    return new Map(
+      items.map((item) => {
+        const { pk: _pk, sk: _sk, itemType: _type, ...link } = item;
+        const stored = link as unknown as FollowerLink;
+        return [`${stored.unionid}#${stored.appid}#${stored.openid}`, stored];
+      }),
+    );
   }
 
   async totals(corpId: string): Promise<{ linked: number; pending: number }> {

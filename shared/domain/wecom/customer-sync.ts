@@ -150,7 +150,7 @@ export class CustomerSyncWorker {
     }
     const { job, done } = await this.recorded(step);
     if (done || !job) return;
-    const outcome = await this.deps.linker.convert(corpId, step.followers);
+    const outcome = await this.deps.linker.convert(corpId, step.followers, { since: job.startedAt });
     if (outcome.kind === 'wait') {
       await this.deps.queue.send([step], { delaySeconds: outcome.delaySeconds });
       return;

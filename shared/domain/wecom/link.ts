@@ -53,23 +53,40 @@ export class CustomerLinker {
   constructor(private readonly deps: CustomerLinkerDeps) {}
 
   /** Converts every follower of the chunk, or none when the bucket is short (then how long to wait). */
-  async convert(corpId: string, followers: readonly LinkCandidate[]): Promise<LinkOutcome> {
+  async convert(corpId: string, chunk: readonly LinkCandidate[], options: { since?: string } = {}): Promise<LinkOutcome> {
     const now = (this.deps.now ?? (() => new Date()))();
+    const counts = { linked: 0, pending: 0, failed: 0 };
+    // A redelivered step (its first delivery died part way) converts only what that delivery did not.
+    let followers = chunk;
+    if (options.since !== undefined) {
+      const stored = await this.deps.links.many(corpId, chunk);
+      followers = chunk.filter((follower) => {
+        const link = stored.get(`${follower.unionid}#${follower.appid}#${follower.openid}`);
+        if (!link || link.linkedAt < options.since!) return true;
+        if (link.externalUserId) counts.linked += 1;
+        else counts.pending += 1;
+        return false;
+      });
+    }
+    if (followers.length === 0) return { kind: 'done', counts };
     const taken = await this.deps.bucket.take(linkBucketKey(corpId), followers.length, now.getTime(), this.deps.rate ?? LINK_RATE);
     if (!taken.granted) return { kind: 'wait', delaySeconds: Math.min(900, Math.max(1, Math.ceil(taken.waitMs / 1000))) };
-    const counts = { linked: 0, pending: 0, failed: 0 };
     const token = this.deps.tokens(corpId);
     const at = now.toISOString();
     let next = 0;
+    let stopped = false;
     const lane = async () => {
-      while (next < followers.length) {
+      while (!stopped && next < followers.length) {
         const follower = followers[next++]!;
         let result: { externalUserId?: string; pendingId?: string };
         try {
           result = await this.deps.wecom.unionidToExternalUserid(token, { unionid: follower.unionid, openid: follower.openid, subjectType: 0 });
         } catch (error) {
           // WeCom refused this follower (an unverified subject, an openid of another account): counted, not retried.
-          if (customerFault(error) !== 'refused') throw error;
+          if (customerFault(error) !== 'refused') {
+            stopped = true;
+            throw error;
+          }
           counts.failed += 1;
           continue;
         }
@@ -89,7 +106,10 @@ export class CustomerLinker {
       }
     };
     // A few conversions of the chunk side by side (the bucket already holds the chunk's calls).
-    await Promise.all(Array.from({ length: Math.min(CONVERSIONS_IN_FLIGHT, followers.length) }, lane));
+    // A failure stops the other lanes, which finish their call: nothing runs on after the step failed.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(CONVERSIONS_IN_FLIGHT, followers.length) }, lane));
+    const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+    if (failure) throw failure.reason;
     return { kind: 'done', counts };
   }
 }

@@ -451,6 +451,8 @@ export interface FollowerLink extends LinkCandidate {
 export interface LinkStore {
   put(link: FollowerLink): Promise<void>;
   byUnionid(corpId: string, unionid: string): Promise<FollowerLink[]>;
+  /** The stored links of these followers (by `unionid#appid#openid`). */
+  many(corpId: string, followers: readonly LinkCandidate[]): Promise<Map<string, FollowerLink>>;
   /** Exact counts of the corp's links. */
   totals(corpId: string): Promise<{ linked: number; pending: number }>;
 }

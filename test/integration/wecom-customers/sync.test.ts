@@ -197,6 +197,33 @@ describe('the WeCom customer sync and link on the embedded engine', () => {
     expect(follows).toBe(corp.customers.reduce((sum, customer) => sum + customer.followers.length, 0));
   });
 
+  it('converts again only the followers a link step had not reached when its worker died', async () => {
+    // Prepare: 100 followers in one link step; WeCom is unreachable on the 60th conversion
+    const tenantId = tenant();
+    const corp = buildCorp({ members: 2, customers: 100, unionids: 100 });
+    await seedFollowers(
+      table,
+      tenantId,
+      Array.from({ length: 100 }, (_, n) => `oUnion${String(n).padStart(6, '0')}`),
+    );
+    const h = harness(table, corp, tenantId);
+    const convert = corp.unionidToExternalUserid.bind(corp);
+    let conversions = 0;
+    corp.unionidToExternalUserid = async (token, request) => {
+      conversions += 1;
+      if (conversions === 60) throw new Error('connection reset');
+      return convert(token, request);
+    };
+
+    // Act
+    const { jobId } = await h.console.startSync(h.admin);
+    await h.drain();
+
+    // Assess
+    expect(await h.console.job(h.admin, jobId)).toMatchObject({ status: 'done', linked: 100, pending: 0, failed: 0 });
+    expect(conversions).toBe(100 + 1);
+  });
+
   it('pauses on WeCom frequency limits and resumes with the step put back, counting exactly', async () => {
     // Prepare
     const tenantId = tenant();
