@@ -24,6 +24,10 @@
  * | `WECOM_CORP#<corpId>` | `TOKEN` | the corp's `access_token` + its lease |
  * | `WECOM_CORP#<corpId>` | `CUSTOMER#<externalUserId>` | a customer (the customer sync's; `WeComCustomer`) |
  * | `WECOM_CORP#<corpId>` | `SYNC#<jobId>` | a customer sync job (the customer sync's; `CustomerSyncJob`) |
+ * | `WECOM_CORP#<corpId>` | `SYNC-RUNNING` | the corp's running customer sync (`jobId`): one per corp |
+ * | `WECOM_CORP#<corpId>` | `SYNCSTEP#<jobId>#<hash of the step key>` | a recorded customer-sync step and the steps it sent; `ttl` 30 days |
+ * | `WECOM_CORP#<corpId>` | `LINK#<unionid>#<appid>#<openid>` | a follower's link: `externalUserId` or `pendingId` |
+ * | `WECOM_RATE#link#<corpId>` | `BUCKET` | the corp's `unionid_to_external_userid` token bucket, shared by every worker |
  * | `TENANT#<tenantId>` | `WECOM_CORP` | the tenant's one corp (`corpId`): one corp per tenant, written with the corp in one transaction |
  * | `TENANT#<tenantId>` | `WECOM_MINIPROGRAM` | the employee-marketing mini program's appid and sealed secret |
  * | `WECOM_STATE#<state>` | `STATE` | an install or registration state: tenant, user, purpose; `ttl` 30 min (install) / 24 h (register); spent once |
