@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -116,6 +117,20 @@ export class HubLambda extends Construct {
   bindQueueForSending(queueName: string, queue: sqs.IQueue): this {
     queue.grantSendMessages(this.fn);
     this.fn.addEnvironment(queueUrlVariable(queueName), queue.queueUrl);
+    return this;
+  }
+
+  /** Read access to the WeCom suite's credentials, plus `WECOM_SECRET_ARN`. */
+  bindWeComSecret(secret: secretsmanager.ISecret): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment('WECOM_SECRET_ARN', secret.secretArn);
+    return this;
+  }
+
+  /** Sealing and opening WeCom secrets at rest (`GenerateDataKey`, `Decrypt`), plus `WECOM_KMS_KEY_ID`. */
+  bindWeComKey(key: kms.IKey): this {
+    key.grant(this.fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.fn.addEnvironment('WECOM_KMS_KEY_ID', key.keyArn);
     return this;
   }
 

@@ -8,6 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '#infra/alarm-topic.ts';
@@ -18,7 +19,7 @@ import { HubEventBus } from '#infra/event-bus.ts';
 import { HubApi } from '#infra/hub-api.ts';
 import { DEFAULT_TIMEOUT_SECONDS, HubLambda, METRICS_NAMESPACE } from '#infra/hub-function.ts';
 import { HubTable } from '#infra/hub-table.ts';
-import { acknowledgeWeChatSecretRotation } from '#infra/nag-suppressions.ts';
+import { acknowledgeWeChatSecretRotation, acknowledgeWeComSecretRotation } from '#infra/nag-suppressions.ts';
 import { hubStackOptions, type HubStackOptions } from '#infra/stack-options.ts';
 import { WorkQueue } from '#infra/work-queue.ts';
 
@@ -30,6 +31,8 @@ export const TICKET_STALE_AFTER_SECONDS = 30 * 60;
 
 /** The shape operators put into the secret after deploy (API.md §4). */
 const secretTemplate = { componentAppId: '', componentSecret: '', token: '', aesKey: '' };
+/** The WeCom suite's secret (API.md §4 `WECOM_SECRET_ARN`). */
+const wecomSecretTemplate = { suiteId: '', suiteSecret: '', token: '', aesKey: '', providerCorpId: '', providerSecret: '' };
 
 export interface HubStackProps extends StackProps {
   /** Defaults to the CDK context (`oa-hub:*`). */
@@ -59,6 +62,9 @@ export class HubStack extends Stack {
   readonly table: HubTable;
   readonly api: HubApi;
   readonly secret: secretsmanager.Secret;
+  /** The WeCom suite's credentials, and the key that seals permanent codes and mini program secrets. */
+  readonly wecomSecret?: secretsmanager.Secret;
+  readonly wecomKey?: kms.Key;
   readonly queues = new Map<string, WorkQueue>();
   readonly functions = new Map<string, HubLambda>();
   readonly egress?: EgressNetwork;
@@ -91,6 +97,23 @@ export class HubStack extends Stack {
 
     acknowledgeWeChatSecretRotation(this.secret);
 
+    if (functions.some((fn) => fn.readsWeComSecret)) {
+      this.wecomSecret = new secretsmanager.Secret(this, 'WeComSuiteSecret', {
+        description:
+          'oa-hub WeCom suite credentials. Replace the value with JSON ' +
+          '{"suiteId":"ww…","suiteSecret":"…","token":"…","aesKey":"<43 chars>","providerCorpId":"ww…","providerSecret":"…"} ' +
+          'from the WeCom provider console (服务商管理后台).',
+        generateSecretString: { secretStringTemplate: JSON.stringify(wecomSecretTemplate), generateStringKey: 'placeholder', excludePunctuation: true },
+      });
+      acknowledgeWeComSecretRotation(this.wecomSecret);
+    }
+    if (functions.some((fn) => fn.usesWeComKey)) {
+      this.wecomKey = new kms.Key(this, 'WeComSecretsKey', {
+        description: 'oa-hub: seals WeCom permanent codes and mini program secrets at rest (envelope encryption)',
+        enableKeyRotation: true,
+      });
+    }
+
     for (const spec of queues) this.queues.set(spec.name, new WorkQueue(this, `Queue-${spec.name}`, spec));
 
     if (!options.jwt) this.consoleUsers = new ConsoleUsers(this, 'ConsoleUsers');
@@ -122,6 +145,8 @@ export class HubStack extends Stack {
       hubLambda.bindTable(this.table.table, spec.table);
       for (const queueName of spec.sendsTo ?? []) hubLambda.bindQueueForSending(queueName, this.queues.get(queueName)!.queue);
       if (spec.readsWeChatSecret) hubLambda.bindWeChatSecret(this.secret);
+      if (spec.readsWeComSecret && this.wecomSecret) hubLambda.bindWeComSecret(this.wecomSecret);
+      if (spec.usesWeComKey && this.wecomKey) hubLambda.bindWeComKey(this.wecomKey);
       for (const route of spec.routes ?? []) this.api.addRoute(spec.name, route, hubLambda.fn);
       if (spec.schedule) {
         new events.Rule(this, `Schedule-${spec.name}`, {
@@ -215,6 +240,13 @@ export class HubStack extends Stack {
     );
     output('TableName', this.table.table.tableName, 'The DynamoDB table');
     output('WeChatSecretArn', this.secret.secretArn, 'Put the component credentials (JSON) into this secret');
+    if (this.wecomSecret) {
+      output('WeComSecretArn', this.wecomSecret.secretArn, 'Put the WeCom suite credentials (JSON) into this secret');
+      output('WeComCommandUrl', `${publicBaseUrl}/v1/wecom/suite`, 'WeCom provider console: 指令回调URL');
+      output('WeComDataUrl', `${publicBaseUrl}/v1/wecom/suite?corpid=$CORPID$`, 'WeCom provider console: 数据回调URL');
+      output('WeComSystemEventUrl', `${publicBaseUrl}/v1/wecom/system`, 'WeCom provider console: 通用开发参数 系统事件接收URL');
+      output('WeComInstallDomain', this.api.host, 'WeCom provider console: 安装完成回调域名 and 可信域名 (GET /v1/wecom/installed is served here)');
+    }
     output(
       'EventBusName',
       this.events.bus.eventBusName,

@@ -1,6 +1,7 @@
 /**
  * POST /v1/accounts/{appid}/share-codes (admin of the owner, account active) — `{ count: 1..100,
- * includePayment?: true }` → `201 { codes, expiresAt }`. The codes are in this answer only (never
+ * includePayment?: boolean }` (default false; true needs WeChat Pay, else `422 payment_not_available`)
+ * → `201 { codes, expiresAt }`. The codes are in this answer only (never
  * cached, never stored, never logged).
  */
 import * as v from 'valibot';
@@ -14,7 +15,7 @@ const deps = createShareCodesDeps();
 const params = v.strictObject({ appid: appIdSchema });
 const body = v.strictObject({
   count: shareCodeCountSchema,
-  includePayment: v.optional(v.boolean('must be true or false'), true),
+  includePayment: v.optional(v.boolean('must be true or false'), false),
 });
 
 export const handler = consoleRoute({ who: 'admin', params, query: noQuery, body }, async ({ caller, params, body }) => ({

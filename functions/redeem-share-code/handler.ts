@@ -1,7 +1,7 @@
 /**
- * POST /v1/shared-accounts (admin) — `{ code }` → `201 Account` (role `shared`). `410
- * share_code_invalid` for every code that does not work, `429 rate_limited` with `Retry-After` after
- * 10 such failures within an hour.
+ * POST /v1/shared-accounts (admin) — `{ code }` → `201 Account` (role `shared`). `400
+ * validation_failed` for something that cannot be a code (not counted), `410 share_code_invalid` for
+ * every code that does not work, `429 rate_limited` with `Retry-After` after 10 such failures within an hour.
  */
 import * as v from 'valibot';
 import { redeemShareCode } from '#shared/domain/sharing/redeem-share-code.ts';

@@ -6,15 +6,11 @@
  */
 import * as v from 'valibot';
 import { config } from '#shared/config/config.ts';
-import { completeInstallation, InstallRefused } from '#shared/domain/wecom/install.ts';
-import { weComFailure } from '#shared/domain/wecom/errors.ts';
-import { DomainError } from '#shared/errors/domain-errors.ts';
+import { consoleInstallUrl, installRedirect, type InstallRedirect } from '#shared/domain/wecom/install.ts';
 import { redirectRoute } from '#shared/http/redirect-route.ts';
 import { installDeps } from '#shared/wiring/wecom.ts';
 
 const deps = installDeps();
-
-type Outcome = { wecom: 'ok'; corpId: string } | { wecom: 'error'; code: string };
 
 const query = v.object({
   state: v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{1,128}$/)),
@@ -22,28 +18,13 @@ const query = v.object({
   expires_in: v.optional(v.pipe(v.string(), v.regex(/^\d{1,10}$/))),
 });
 
-const location = (outcome: Outcome): string => {
-  const url = new URL(config().consoleUrl);
-  for (const [name, value] of Object.entries(outcome)) url.searchParams.set(name, value);
-  return url.toString();
-};
-
 export const handler = redirectRoute(
   {
     name: 'WeCom install callback',
     query,
-    location,
+    location: (outcome: InstallRedirect) => consoleInstallUrl(config().consoleUrl, outcome),
     invalid: { wecom: 'error', code: 'validation_failed' },
     failed: { wecom: 'error', code: 'internal_error' },
   },
-  async ({ query }): Promise<Outcome> => {
-    try {
-      const { corpId } = await completeInstallation({ authCode: query.auth_code, state: query.state }, deps);
-      return { wecom: 'ok', corpId };
-    } catch (error) {
-      const known = weComFailure(error);
-      if (known instanceof DomainError || known instanceof InstallRefused) return { wecom: 'error', code: known.code };
-      throw error;
-    }
-  },
+  ({ query }) => installRedirect({ authCode: query.auth_code, state: query.state }, deps),
 );

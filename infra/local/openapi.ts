@@ -63,6 +63,7 @@ const errorCodes = Object.keys({
   missing_permissions: 1,
   account_not_active: 1,
   feature_disabled: 1,
+  payment_not_available: 1,
   rate_limited: 1,
   internal_error: 1,
   wechat_error: 1,
@@ -113,6 +114,18 @@ const schemas: Record<string, JsonSchema> = {
       isDefault: { type: 'boolean' },
       plaintextAuthorization: { type: 'boolean' },
       openAppId: { type: 'string' },
+      openPlatform: {
+        ...object(
+          {
+            status: { type: 'string', enum: ['bound', 'failed', 'skipped'] },
+            openAppId: { type: 'string' },
+            created: { type: 'boolean' },
+            error: object({ code: { type: 'string' }, message: { type: 'string' } }),
+          },
+          ['status'],
+        ),
+        description: 'Owner only: how the open-platform step after the last binding that asked for one ended (POST /v1/authorizations `openPlatform`).',
+      },
       authorizedAt: isoTime,
       revokedAt: isoTime,
       fans: {
@@ -242,6 +255,8 @@ interface Answer {
   errors?: ErrorCode[];
   /** Internal routes: the JSON body (console routes document theirs from the handler's schema). */
   body?: JsonSchema;
+  /** Internal routes: the query parameters (console routes document theirs from the handler's schema). */
+  query?: { name: string; description: string; schema: JsonSchema }[];
 }
 
 const page = (name: string, items: JsonSchema): JsonSchema => ({
@@ -274,7 +289,7 @@ const answers: Record<string, Answer> = {
     status: 201,
     description: 'The codes, shown once and never stored',
     schema: object({ codes: arrayOf({ type: 'string' }), expiresAt: isoTime }),
-    errors: ['account_not_active'],
+    errors: ['account_not_active', 'payment_not_available'],
   },
   'GET /v1/accounts/{appid}/shares': { status: 200, description: 'The recipients', schema: object({ shares: arrayOf(ref('Share')) }) },
   'DELETE /v1/accounts/{appid}/shares': { status: 204, description: 'Every share, payment share and unused code revoked' },
@@ -300,6 +315,13 @@ const answers: Record<string, Answer> = {
     status: 200,
     description: 'A page of the messages and events users sent, newest first (30 days)',
     schema: page('messages', ref('WeChatPush')),
+  },
+  'GET /v1/accounts/{appid}/fans/{openid}/history': {
+    status: 200,
+    description: 'The follower’s subscribe and unsubscribe events, newest first',
+    schema: object({
+      events: arrayOf(object({ at: isoTime, event: { type: 'string', enum: ['subscribe', 'unsubscribe'] }, scene: { type: 'string' } }, ['at', 'event'])),
+    }),
   },
   'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
   'GET /v1/accounts/{appid}/auto-replies': {
@@ -347,6 +369,17 @@ const answers: Record<string, Answer> = {
     schema: ref('JsSdkConfig'),
     errors: ['validation_failed', 'not_found', 'account_not_active', 'wechat_error', 'wechat_not_ready'],
     body: { ...object({ url: { type: 'string', format: 'uri', description: 'The page URL, without #…' } }), additionalProperties: false },
+  },
+  'GET /v1/internal/accounts/{appid}/fans': {
+    status: 200,
+    description: 'The account’s followers changed since `changedSince`, in updatedAt order (ties by openid); at least once',
+    schema: page('fans', ref('Fan')),
+    errors: ['validation_failed', 'not_found', 'account_not_active'],
+    query: [
+      { name: 'changedSince', description: 'ISO 8601 instant: followers whose updatedAt is this or later (absent: all)', schema: isoTime },
+      { name: 'cursor', description: 'The nextCursor of the previous page', schema: { type: 'string' } },
+      { name: 'limit', description: '1–1000, default 100', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+    ],
   },
   'GET /v1/internal/accounts/{appid}/access-token': {
     status: 200,
@@ -590,7 +623,10 @@ function internalOperation(fn: DocumentedFunction, route: Route, key: string) {
     description: `For the product's other services: AWS IAM (SigV4) in AWS; locally a service token from \`npm run token -- --service <name>\`. Function \`${fn.name}\`.`,
     tags: ['internal'],
     security: [{ awsSigV4: [] }],
-    parameters: pathParameters(route, undefined),
+    parameters: [
+      ...pathParameters(route, undefined),
+      ...(answer?.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+    ],
     ...(answer?.body ? { requestBody: { required: true, content: { 'application/json': { schema: answer.body } } } } : {}),
     responses: answer
       ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) }

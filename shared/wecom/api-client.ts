@@ -3,14 +3,14 @@
  * (WeCom, or the simulator locally). It caches no token: each call takes a `WeComTokenSource` and,
  * when WeCom refuses the token (42009/40082 suite, 42001/40014 corp, §4.3), expires exactly the one
  * it used and retries once with a fresh one. `-1` (busy) and connections that never opened are
- * retried with backoff. Errors are `WeComApiError` (WeCom's `errcode`) or `WeComNetworkError`; none
- * carries a URL (tokens travel in the query) and secrets WeCom echoes in `errmsg` are masked.
+ * retried with backoff. It has the shape of the domain's `WeComApi` port (checked where it is
+ * wired). Errors are `WeComApiError` (WeCom's `errcode`) or `WeComNetworkError`; none carries a URL
+ * (tokens travel in the query) and secrets WeCom echoes in `errmsg` are masked.
  *
  * "因历史原因" some token APIs return an `errcode` only on failure (§3.2, §3.8): success is the
  * token field being there.
  */
 import type { AuthInfoResult, ExternalContact, FollowInfo, PermanentCodeResult, VisibleRange, WeComTokenSource } from '#shared/wecom/api-types.ts';
-import type { WeComApi } from '#shared/domain/wecom/ports.ts';
 
 /** `errcode`s meaning "this token is wrong or expired": the suite's, the provider's or a corp's. */
 export const WECOM_TOKEN_ERRORS: ReadonlySet<number> = new Set([42009, 40082, 42001, 40014]);
@@ -114,7 +114,7 @@ export function authInfoOf(api: string, raw: Json): AuthInfoResult {
   );
 }
 
-export class WeComApiClient implements WeComApi {
+export class WeComApiClient {
   private readonly apiBase: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;

@@ -21,6 +21,7 @@ import { queuedUnbindingContinuation, UNBINDING_CONTINUATION_QUEUE } from '#shar
 import { config } from '#shared/config/config.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { authorizationChangeWeChat, type AuthorizationChangeDeps } from '#shared/domain/accounts/authorization-changes.ts';
+import type { OpenPlatformChoice } from '#shared/domain/accounts/model.ts';
 import { openPlatformAfterBinding, openPlatformWeChat, type OpenPlatformDeps } from '#shared/domain/accounts/open-platform.ts';
 import { AccountQueries } from '#shared/domain/accounts/queries.ts';
 import { AccountSettings } from '#shared/domain/accounts/settings.ts';
@@ -124,10 +125,11 @@ export function openPlatformDeps(): OpenPlatformDeps {
 }
 
 /**
- * For the binding's `afterBind`: right after a binding, binds the account to an open platform
- * account (keeps an existing one, or creates one) when the tenant's `autoOpenPlatform` is on and the
- * account granted set 24. Never throws; a failure is logged and audited (`open_platform.failed`).
+ * For the binding's `afterBind`: the open-platform step the admin chose (`create`, `{ openAppId }`,
+ * `none`) right after a binding. Never throws; its outcome is the account's `openPlatform` and an
+ * audit event (`account.open_platform_bound|failed|skipped`).
  */
-export async function autoOpenPlatformAfterBinding(binding: { tenantId: string; userId: string; appid: string }): Promise<void> {
-  await openPlatformAfterBinding(binding, { ...openPlatformDeps(), log });
+export async function openPlatformAfterBind(binding: { tenantId: string; userId: string; appid: string; openPlatform?: OpenPlatformChoice }): Promise<void> {
+  if (!binding.openPlatform) return;
+  await openPlatformAfterBinding({ ...binding, choice: binding.openPlatform }, { ...openPlatformDeps(), log });
 }

@@ -2,7 +2,7 @@
  * The binding area wired to the table, WeChat and the configuration: the authorization link, and
  * WeChat's redirect after consent (taking over a revoked binding ends it as its owner's unbinding
  * would, and a binding being unbound is finished first, `shared/domain/accounts/unbind.ts`
- * `endRevokedBinding`; the first follower sync is queued).
+ * `endRevokedBinding`; the first follower sync is queued; then the open-platform step the admin chose).
  */
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
@@ -17,7 +17,7 @@ import type { CompleteAuthorizationDeps } from '#shared/domain/binding/complete-
 import type { CreateAuthorizationDeps } from '#shared/domain/binding/create-authorization.ts';
 import { wechatBinding } from '#shared/domain/binding/wechat-binding.ts';
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
-import { autoOpenPlatformAfterBinding, unbindingDeps } from '#shared/wiring/accounts.ts';
+import { openPlatformAfterBind, unbindingDeps } from '#shared/wiring/accounts.ts';
 import { auditLog, log, now } from '#shared/wiring/common.ts';
 import { componentTokenService } from '#shared/wiring/tokens.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
@@ -51,9 +51,9 @@ export function completeAuthorizationDeps(): CompleteAuthorizationDeps {
     events: eventOutbox(),
     policy: config().bindingPolicy,
     defaultQuota: config().defaultAccountQuota,
-    // With the tenant's autoOpenPlatform on (default) and set 24 granted: bind to, or create, the open
-    // platform account so followers carry a unionid. Never undoes the binding; failures are audited.
-    afterBind: (binding) => autoOpenPlatformAfterBinding(binding),
+    // The open-platform step the admin chose with the link (default: create, or keep the one WeChat
+    // shows), so followers carry a unionid. Never undoes the binding; its outcome is stored and audited.
+    afterBind: (binding) => openPlatformAfterBind(binding),
     endRevokedBinding: (previous, at) => endRevokedBinding(previous, at, unbindingDeps()),
     now,
     log,

@@ -5,7 +5,7 @@
  *
  * | item | pk | sk | written here |
  * |---|---|---|---|
- * | account | `ACCOUNT#<appid>` | `ACCOUNT` | profile, `funcIds`, `status`, `revokedAt`, `unboundAt`, `openAppId`, `updatedAt` |
+ * | account | `ACCOUNT#<appid>` | `ACCOUNT` | profile, `funcIds`, `status`, `revokedAt`, `unboundAt`, `openAppId`, `openPlatform` (the open-platform step's outcome), `updatedAt` |
  * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `refreshToken` / `authorizerTokenAttributes` at a re-authorization; deleted by unbinding |
  * | tenant link | `TENANT#<tenantId>` | `LINK#<appid>` | deleted by unbinding (owner) and release (recipient) |
  * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `ownedCount − 1` and `defaultAppid` cleared by unbinding |
@@ -35,11 +35,11 @@
 import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys, authorizerTokenAttributes, dueShard, dueSortKey, profileAttributes } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountStatusMarks } from '#shared/adapters/dynamodb/authorizer-token-store.ts';
-import { refusedByCondition } from '#shared/db/conditions.ts';
+import { isConditionFailure, refusedByCondition } from '#shared/db/conditions.ts';
 import { queryAll } from '#shared/db/query-all.ts';
 import { TRANSACTION_LIMIT, type TransactItem } from '#shared/db/transactions.ts';
 import type { AuthorizationChangeStore, Reauthorization } from '#shared/domain/accounts/authorization-changes.ts';
-import type { TenantSettings } from '#shared/domain/accounts/model.ts';
+import type { OpenPlatformRecord, TenantSettings } from '#shared/domain/accounts/model.ts';
 import type { OpenPlatformStore } from '#shared/domain/accounts/open-platform.ts';
 import type { CompletionResult, GrantCascadeReads, GrantRemoval, UnbindStore, UnbindWriteResult } from '#shared/domain/accounts/unbind.ts';
 
@@ -198,16 +198,32 @@ export class DynamoAccountLifecycle extends DynamoAccountStatusMarks implements 
     return this.write([{ Delete: { ...stillShared } }], cascade, { ConditionCheck: { ...stillShared } });
   }
 
-  async saveOpenAppId(appid: string, openAppId: string, at: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
-        UpdateExpression: 'SET openAppId = :openAppId, updatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':openAppId': openAppId, ':at': at },
-      }),
-    );
+  async saveOpenPlatform(appid: string, tenantId: string, record: OpenPlatformRecord | undefined, at: string): Promise<'saved' | 'account_changed'> {
+    const bound = record?.status === 'bound' && record.openAppId ? record.openAppId : undefined;
+    const set = ['updatedAt = :at', ...(record ? ['openPlatform = :record'] : []), ...(bound ? ['openAppId = :openAppId'] : [])];
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+          UpdateExpression: `SET ${set.join(', ')}${record ? '' : ' REMOVE openPlatform'}`,
+          // Only while the tenant still owns it: an unbinding or a takeover meanwhile wins.
+          ConditionExpression: 'attribute_exists(pk) AND ownerTenantId = :tenantId AND #status <> :unbound',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':tenantId': tenantId,
+            ':unbound': 'unbound',
+            ...(record ? { ':record': record } : {}),
+            ...(bound ? { ':openAppId': bound } : {}),
+          },
+        }),
+      );
+      return 'saved';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'account_changed';
+      throw error;
+    }
   }
 
   /** `ownedCount − 1`, and the default cleared if it was this account — both only if the tenant is as read. */

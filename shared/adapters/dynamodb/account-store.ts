@@ -7,14 +7,15 @@
  * |---|---|---|---|
  * | account | `ACCOUNT#<appid>` | `ACCOUNT` | profile, `funcIds`, `status`, `ownerTenantId`, `authorizedAt`, `updatedAt`; gsi1 `USERNAME#<gh_…>` |
  * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` (lease attributes left alone) |
- * | owner link | `TENANT#<tenantId>` | `LINK#<appid>` | `role = owner`, `linkedAt`, `plaintextAuthorization`; gsi1 `ACCOUNT#<appid>#LINKS` / `owner#<tenantId>` |
+ * | owner link | `TENANT#<tenantId>` | `LINK#<appid>` | `role = owner`, `linkedAt`, `plaintextAuthorization` (the binding's choice, default true); gsi1 `ACCOUNT#<appid>#LINKS` / `owner#<tenantId>` |
  * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `ownedCount` (+1 per new binding), `autoOpenPlatform` default |
  *
  * The invariants live in the transaction's conditions, never in a read before it:
  * - one active owner: the account item is written only if it is still as the plan saw it
  *   (absent / owned by this tenant and not unbound / the same ended binding, same `updatedAt`);
  * - the quota: the tenant's `ownedCount` grows only while it is below `quota` (or the default).
- * Re-authorization updates in place: `linkedAt` and the link's settings stay, the count does not move.
+ * Re-authorization updates in place: `linkedAt` and the link's settings stay (`plaintextAuthorization`
+ * changes only when the re-authorization asked for a value), the count does not move.
  * A takeover of an ended binding removes the previous owner's link in the same transaction, and
  * gives back its quota slot if the binding was only `revoked` (unbinding gives it back itself).
  */
@@ -49,6 +50,7 @@ export function accountFromItem(item: Item): AccountRecord {
     if (value) account[field] = value;
   }
   if (item.fans && typeof item.fans === 'object') account.fans = item.fans as NonNullable<AccountRecord['fans']>;
+  if (item.openPlatform && typeof item.openPlatform === 'object') account.openPlatform = item.openPlatform as NonNullable<AccountRecord['openPlatform']>;
   return account;
 }
 
@@ -226,7 +228,10 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
           set: [
             ...e.sets({ type: 'TenantLink', tenantId, appid, role: 'owner', ...linkIndex }),
             `${e.name('linkedAt')} = if_not_exists(${e.name('linkedAt')}, ${e.value(at)})`,
-            `${e.name('plaintextAuthorization')} = if_not_exists(${e.name('plaintextAuthorization')}, ${e.value(false)})`,
+            // The binding's choice when it made one; otherwise the link keeps its own.
+            write.plaintextAuthorization === undefined
+              ? `${e.name('plaintextAuthorization')} = if_not_exists(${e.name('plaintextAuthorization')}, ${e.value(true)})`
+              : `${e.name('plaintextAuthorization')} = ${e.value(write.plaintextAuthorization)}`,
           ],
         })),
       });
@@ -237,7 +242,16 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
       item: {
         Put: {
           TableName: this.table,
-          Item: { ...linkKey, type: 'TenantLink', tenantId, appid, role: 'owner', linkedAt: at, plaintextAuthorization: false, ...linkIndex },
+          Item: {
+            ...linkKey,
+            type: 'TenantLink',
+            tenantId,
+            appid,
+            role: 'owner',
+            linkedAt: at,
+            plaintextAuthorization: write.plaintextAuthorization ?? true,
+            ...linkIndex,
+          },
         },
       },
     });

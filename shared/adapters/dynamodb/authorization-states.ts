@@ -3,7 +3,7 @@
  *
  * | item | pk | sk | attributes |
  * |---|---|---|---|
- * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | `tenantId`, `userId`, `appid?`, `createdAt`, `expiresAt`, `ttl`, `componentAppId?`, `sealedPreAuthCode?`, `preAuthCodeExpiresAt?` |
+ * | authorization state | `AUTHSTATE#<sha256(state)>` | `STATE` | `tenantId`, `userId`, `appid?`, `choices?` (the request's binding options), `createdAt`, `expiresAt`, `ttl`, `componentAppId?`, `sealedPreAuthCode?`, `preAuthCodeExpiresAt?` |
  *
  * Only the hash is stored: a leaked table does not let anyone finish someone else's binding (the
  * pre-auth code is sealed with the state itself, `authorization-page.ts`). A state is spent by a
@@ -13,7 +13,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
-import type { AuthorizationState, AuthorizationStates } from '#shared/domain/binding/ports.ts';
+import type { AuthorizationState, AuthorizationStates, BindingChoices } from '#shared/domain/binding/ports.ts';
 
 export class DynamoAuthorizationStates implements AuthorizationStates {
   constructor(
@@ -32,6 +32,7 @@ export class DynamoAuthorizationStates implements AuthorizationStates {
           tenantId: record.tenantId,
           userId: record.userId,
           ...(record.appid ? { appid: record.appid } : {}),
+          ...(record.choices && Object.keys(record.choices).length > 0 ? { choices: record.choices } : {}),
           createdAt: record.createdAt,
           expiresAt: record.expiresAt,
           ...(record.page ?? {}),
@@ -79,6 +80,7 @@ function stateOf(item: Record<string, unknown>): AuthorizationState | undefined 
     tenantId: item.tenantId,
     userId: item.userId,
     ...(typeof item.appid === 'string' ? { appid: item.appid } : {}),
+    ...(item.choices && typeof item.choices === 'object' ? { choices: item.choices as BindingChoices } : {}),
     createdAt: String(item.createdAt),
     expiresAt: item.expiresAt,
     ...(page ? { page } : {}),

@@ -35,7 +35,31 @@ export interface AccountRecord {
   unboundAt?: string;
   updatedAt: string;
   openAppId?: string;
+  /** The outcome of the last open-platform step (`open-platform.ts`), with the choice that produced it. */
+  openPlatform?: OpenPlatformRecord;
   fans?: { total: number; subscribed: number; lastSyncAt?: string };
+}
+
+/**
+ * What a binding asks for the account's open platform account (API.md §3 `POST /v1/authorizations`):
+ * a new one (or, when WeChat shows it bound already, that one), the named existing one, or nothing.
+ */
+export type OpenPlatformChoice = 'create' | 'none' | { openAppId: string };
+
+/** API.md §3 `Account.openPlatform`: how the open-platform step after a binding ended. */
+export interface OpenPlatformOutcome {
+  status: 'bound' | 'failed' | 'skipped';
+  openAppId?: string;
+  /** Bound to an open platform account created for it (`open/create`). */
+  created?: boolean;
+  /** Why it failed, or why it was skipped. */
+  error?: { code: string; message: string };
+}
+
+/** As stored on the account: the outcome, the choice that produced it and when. */
+export interface OpenPlatformRecord extends OpenPlatformOutcome {
+  choice: Exclude<OpenPlatformChoice, 'none'>;
+  at: string;
 }
 
 export type LinkRole = 'owner' | 'shared';
@@ -59,7 +83,10 @@ export interface TenantSettings {
   quota?: number;
   /** At most one default account per tenant, so it lives here rather than on the links. */
   defaultAppid?: string;
-  /** Bind to (or create) an open platform account right after binding. Default on. */
+  /**
+   * Written by bindings (default on) but no longer read: the open-platform step after a binding
+   * follows the binding's own `openPlatform` choice (`POST /v1/authorizations`, `open-platform.ts`).
+   */
   autoOpenPlatform: boolean;
 }
 
@@ -105,6 +132,8 @@ export interface AccountView {
   isDefault: boolean;
   plaintextAuthorization: boolean;
   openAppId?: string;
+  /** Owner only: the outcome of the open-platform step of the last binding that asked for one. */
+  openPlatform?: OpenPlatformOutcome;
   authorizedAt: string;
   revokedAt?: string;
   fans?: { total: number; subscribed: number; lastSyncAt?: string };
@@ -138,6 +167,10 @@ export function toAccountView(
   if (account.openAppId) view.openAppId = account.openAppId;
   if (account.revokedAt) view.revokedAt = account.revokedAt;
   if (link.role === 'owner') view.fans = account.fans ?? { total: 0, subscribed: 0 };
+  if (link.role === 'owner' && account.openPlatform) {
+    const { choice: _choice, at: _at, ...outcome } = account.openPlatform;
+    view.openPlatform = outcome;
+  }
   const missing = requiredFuncIds.filter((id) => !account.funcIds.includes(id));
   if (missing.length > 0) view.missingPermissions = missing.map(permissionSet);
   return view;

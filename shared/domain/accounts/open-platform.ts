@@ -1,20 +1,26 @@
 /**
- * `POST /v1/accounts/{appid}/open-platform` (API.md §3, WECHAT.md §4.10): binds the account to an
- * open platform account — the one the tenant names, or a new one — so that its followers get a
- * unionid. Also what runs right after a binding when the tenant's `autoOpenPlatform` is on.
+ * Open platform accounts (WECHAT.md §4.10): binding an Official Account to one is what gives its
+ * followers a unionid. Two ways in:
  *
- * 1. only the owner, only an active account that granted permission set 24 (开放平台账号管理);
- * 2. `open/get`: already bound → record it (asking for another one is refused: WeChat moves an
- *    account only after it is unbound from the current one, which the tenant does in WeChat);
- * 3. not bound (89002) → `open/bind` to the named one, or `open/create`; a concurrent bind (89000)
- *    → read again with `open/get`;
- * 4. store `openAppId` on the account; audit `open_platform.bound` / `open_platform.created`.
+ * - `POST /v1/accounts/{appid}/open-platform` (`bindOpenPlatform`, API.md §3): the owner binds an
+ *   active account that granted permission set 24 (开放平台账号管理) to the open platform account it
+ *   names, or to a new one; WeChat's refusals are `wechat_error` with the errcode and a message the
+ *   tenant can act on; audited `open_platform.created` / `open_platform.bound`.
+ * - Right after a binding (`openPlatformAfterBinding`, the binding's reaction), as the admin chose
+ *   on `POST /v1/authorizations`: `create` → `open/create`, or keep the open account WeChat shows it
+ *   bound to (`open/get`); `{ openAppId }` → `open/bind` to it; `none` → nothing. It never fails
+ *   the binding: its outcome is stored as the account's `openPlatform` (`bound`, `failed` with a
+ *   clear `error.code`, or `skipped` when set 24 was not granted: followers will have no unionid)
+ *   and audited `account.open_platform_bound|failed|skipped`.
  *
- * WeChat's refusals become `wechat_error` with the errcode and a message the tenant can act on.
+ * Both go the same way through WeChat: `open/get` first (already bound → keep it; another one asked
+ * for is refused: WeChat moves an account only after it is unbound, which the tenant does in WeChat);
+ * not bound (89002) → `open/bind` or `open/create`; a concurrent bind (89000) → `open/get` again.
  */
 import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
+import type { OpenPlatformChoice, OpenPlatformOutcome, OpenPlatformRecord } from '#shared/domain/accounts/model.ts';
 import { DomainError, Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
 import type { WeChatApiClient } from '#shared/wechat/api-client.ts';
 import { toDomainError, WeChatApiError } from '#shared/wechat/api-errors.ts';
@@ -24,8 +30,12 @@ import { permissionSet } from '#shared/wechat/permission-sets.ts';
 export const OPEN_PLATFORM_FUNC_ID = 24;
 
 export interface OpenPlatformStore extends AccountReads {
-  /** Sets `openAppId` on an account that still exists. */
-  saveOpenAppId(appid: string, openAppId: string, at: string): Promise<void>;
+  /**
+   * Stores the outcome as the account's `openPlatform` (and, when bound, its `openAppId`), or
+   * removes a stored outcome (`undefined`) — only while `tenantId` still owns the account:
+   * `account_changed` otherwise (it was unbound or taken over meanwhile; nothing is written).
+   */
+  saveOpenPlatform(appid: string, tenantId: string, record: OpenPlatformRecord | undefined, at: string): Promise<'saved' | 'account_changed'>;
 }
 
 /** The `open/*` APIs with the account's own access token (WeChat errors are thrown as `WeChatApiError`). */
@@ -108,8 +118,15 @@ export async function bindOpenPlatform(request: OpenPlatformRequest, deps: OpenP
   }
 
   const at = deps.now().toISOString();
+  const record: OpenPlatformRecord = {
+    status: 'bound',
+    openAppId: result.openAppId,
+    created: result.created,
+    choice: request.openAppId ? { openAppId: request.openAppId } : 'create',
+    at,
+  };
+  if (result.openAppId !== account.openAppId || account.openPlatform?.status !== 'bound') await deps.store.saveOpenPlatform(appid, tenantId, record, at);
   if (result.openAppId !== account.openAppId) {
-    await deps.store.saveOpenAppId(appid, result.openAppId, at);
     await deps.audit.record(tenantId, {
       at,
       actor: request.userId,
@@ -149,40 +166,85 @@ export interface AfterBindingLog {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The clear `error.code` of each refusal of the open platform APIs in a stored outcome (WECHAT.md §4.10). */
+export const openPlatformErrorCodes: Record<number, string> = {
+  89000: 'open_platform_already_bound',
+  89001: 'open_platform_entity_mismatch',
+  89004: 'open_platform_limit_reached',
+  89036: 'open_platform_not_bindable',
+  48001: 'open_platform_permission_denied',
+  61007: 'open_platform_permission_denied',
+  40013: 'open_platform_unknown',
+};
+
+/** `{ code, message }` of a failed step: WeChat's known refusals by name, anything else by its domain code. */
+function outcomeError(error: unknown): { code: string; message: string } {
+  const errcode =
+    error instanceof WeChatApiError
+      ? error.errcode
+      : error instanceof DomainError && typeof error.details?.errcode === 'number'
+        ? error.details.errcode
+        : undefined;
+  const domainError = error instanceof DomainError ? error : refused(error);
+  const named = errcode === undefined ? undefined : openPlatformErrorCodes[errcode];
+  return { code: named ?? domainError.code, message: domainError.message };
+}
+
+const skippedForSet24 = (): { code: string; message: string } => {
+  const set = permissionSet(OPEN_PLATFORM_FUNC_ID);
+  return {
+    code: 'missing_permissions',
+    message: `The account did not grant ${set.name} (${set.id}), so it was not bound to an open platform account and its followers will have no unionid. Re-authorize it with that permission set.`,
+  };
+};
+
 /**
- * Right after a binding: binds the account to an open platform account (an existing binding is
- * kept, otherwise a new one is created) when the tenant's `autoOpenPlatform` is on (the default) and
- * the account granted set 24. Never throws: the binding stands either way, and a failure is in the
- * audit trail for the tenant to retry with the route.
+ * The binding's reaction (API.md §3, `POST /v1/authorizations` options): the open-platform step as
+ * `choice` says. Never throws — the binding stands whatever happens here. Returns the stored outcome,
+ * or `undefined` when there was nothing to do (`none`, or the account moved on meanwhile).
+ * `none` also drops a stored outcome that did not bind (`skipped`/`failed`): nothing is pending any more.
  */
 export async function openPlatformAfterBinding(
-  binding: { tenantId: string; userId: string; appid: string },
+  binding: { tenantId: string; userId: string; appid: string; choice: OpenPlatformChoice },
   deps: OpenPlatformDeps & { log: AfterBindingLog },
-): Promise<'bound' | 'skipped' | 'failed'> {
-  const { tenantId, appid } = binding;
+): Promise<OpenPlatformOutcome | undefined> {
+  const { tenantId, appid, choice } = binding;
   try {
-    const settings = await deps.store.tenantSettings(tenantId);
-    if (settings && !settings.autoOpenPlatform) return 'skipped';
-    const account = await deps.store.account(appid);
-    if (!account || account.status !== 'active' || !account.funcIds.includes(OPEN_PLATFORM_FUNC_ID)) {
-      deps.log.info('No automatic open platform binding: the account did not grant set 24', { appid });
-      return 'skipped';
+    const account = await deps.store.account(appid, { consistent: true });
+    if (!account || account.status !== 'active' || account.ownerTenantId !== tenantId) return undefined;
+    if (choice === 'none') {
+      if (account.openPlatform && account.openPlatform.status !== 'bound')
+        await deps.store.saveOpenPlatform(appid, tenantId, undefined, deps.now().toISOString());
+      return undefined;
     }
-    await bindOpenPlatform({ tenantId, userId: binding.userId, appid }, deps);
-    return 'bound';
+    let outcome: OpenPlatformOutcome;
+    if (!account.funcIds.includes(OPEN_PLATFORM_FUNC_ID)) {
+      outcome = { status: 'skipped', error: skippedForSet24() };
+    } else {
+      try {
+        const result = await bindInWeChat(appid, typeof choice === 'object' ? choice.openAppId : undefined, deps.wechat);
+        outcome = { status: 'bound', openAppId: result.openAppId, created: result.created };
+      } catch (error) {
+        outcome = { status: 'failed', error: outcomeError(error) };
+      }
+    }
+    const at = deps.now().toISOString();
+    if ((await deps.store.saveOpenPlatform(appid, tenantId, { ...outcome, choice, at }, at)) === 'account_changed') return undefined;
+    const fields = { appid, status: outcome.status, code: outcome.error?.code };
+    if (outcome.status === 'failed') deps.log.warn('The open platform step after binding failed; the binding stands', fields);
+    else deps.log.info('Open platform step after binding', fields);
+    await deps.audit.record(tenantId, {
+      at,
+      actor: binding.userId,
+      action: `account.open_platform_${outcome.status}`,
+      appid,
+      details: { choice, ...outcome },
+    });
+    return outcome;
   } catch (error) {
     const domainError = toDomainError(error);
-    deps.log.warn('Automatic open platform binding failed', { appid, code: domainError.code, details: domainError.details });
-    await deps.audit
-      .record(tenantId, {
-        at: deps.now().toISOString(),
-        actor: binding.userId,
-        action: 'open_platform.failed',
-        appid,
-        details: { code: domainError.code, message: domainError.message, ...(domainError.details ? { details: domainError.details } : {}) },
-      })
-      .catch(() => undefined);
-    return 'failed';
+    deps.log.warn('The open platform step after binding could not finish; the binding stands', { appid, code: domainError.code });
+    return undefined;
   }
 }
 

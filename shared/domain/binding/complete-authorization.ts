@@ -10,19 +10,27 @@
  *    an account found `unbinding` (its owner's unbind under way) is never re-activated: the
  *    unbinding is finished first (`endRevokedBinding`) and the account then bound afresh, so the
  *    admin lands on `bind=ok` with a binding that has none of the old one's shares, codes or grants;
- * 5. queue a full fan sync and write the audit trail; neither can undo a stored binding.
+ * 5. queue a full fan sync and write the audit trail; neither can undo a stored binding;
+ * 6. the reaction (`afterBind`): the open-platform step the admin chose with the link. The choices
+ *    come from the state (`create-authorization.ts`); what a request left out is decided here
+ *    (`bindingChoicesFor`): a new binding (or a takeover) takes `openPlatform: 'create'` and
+ *    `plaintextAuthorization: true`; a re-authorization of an account the tenant owns keeps the
+ *    link's 明文授权 flag, and runs no open-platform step unless the last one did not bind
+ *    (`skipped` for want of set 24 — the usual reason to re-authorize — or `failed`): that one is
+ *    tried again with the choice that produced it. A bound account, or one whose tenant chose
+ *    `none`, is left as it is; any option the request states wins.
  *
  * A rejection stores nothing but its audit entry. The outcome always becomes a redirect to the
  * console, so every failure is returned as a `DomainError` rather than thrown; only a failure of
  * the hub itself (the table unreachable) is thrown.
  */
-import type { AccountRecord } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord, OpenPlatformChoice } from '#shared/domain/accounts/model.ts';
 import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
 import { accountQuotaExceeded, planBinding, policyRejection, type BindingPolicy } from '#shared/domain/binding/binding-policy.ts';
-import type { AccountProfile, AccountStore, AuthorizationStates, BindingPlan, BindingWeChat } from '#shared/domain/binding/ports.ts';
+import type { AccountProfile, AccountStore, AuthorizationStates, BindingChoices, BindingPlan, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import type { FanSyncRequests } from '#shared/domain/fans/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
@@ -40,6 +48,8 @@ export interface StoredBinding {
   userId: string;
   appid: string;
   at: string;
+  /** The open-platform step to run (the admin's choice, or its default); absent: none to run. */
+  openPlatform?: OpenPlatformChoice;
 }
 
 export interface CompleteAuthorizationDeps {
@@ -158,7 +168,15 @@ export async function completeAuthorization(request: { state: string; authCode: 
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The revoked binding of ${profile.appid} could not be ended.`);
       continue;
     }
-    const result = await deps.accounts.writeBinding({ tenantId: state.tenantId, plan: planned, profile, tokens, at, defaultQuota: deps.defaultQuota });
+    const result = await deps.accounts.writeBinding({
+      tenantId: state.tenantId,
+      plan: planned,
+      profile,
+      tokens,
+      at,
+      defaultQuota: deps.defaultQuota,
+      ...linkChoice(state, planned),
+    });
     if (result === 'written') {
       plan = planned;
       break;
@@ -168,12 +186,14 @@ export async function completeAuthorization(request: { state: string; authCode: 
     await (deps.pause ?? defaultPause)(attempt);
   }
 
+  const { openPlatform } = bindingChoicesFor(state.choices, plan);
   const binding: StoredBinding = {
     kind: plan.kind === 'reauthorize' ? 'reauthorized' : 'bound',
     tenantId: state.tenantId,
     userId: state.userId,
     appid: profile.appid,
     at,
+    ...(openPlatform ? { openPlatform } : {}),
   };
   deps.log.info('Account bound', { appid: binding.appid, kind: binding.kind, plan: plan.kind });
   await recordAudit(deps, state.tenantId, {
@@ -207,6 +227,27 @@ export async function completeAuthorization(request: { state: string; authCode: 
   }
   return { ok: true, binding, ...(fanSyncJobId ? { fanSyncJobId } : {}) };
 }
+
+/**
+ * The binding options in force (step 6 of the header): what the request said, else the defaults of
+ * a new binding, else — re-authorizing an account the tenant owns — what the account already has
+ * (`undefined`: keep the link's flag / run no open-platform step).
+ */
+export function bindingChoicesFor(said: BindingChoices | undefined, plan: BindingPlan): BindingChoices {
+  if (plan.kind !== 'reauthorize') return { openPlatform: said?.openPlatform ?? 'create', plaintextAuthorization: said?.plaintextAuthorization ?? true };
+  const last = plan.previous.openPlatform;
+  const openPlatform = said?.openPlatform ?? (last && last.status !== 'bound' ? last.choice : undefined);
+  return {
+    ...(openPlatform ? { openPlatform } : {}),
+    ...(said?.plaintextAuthorization === undefined ? {} : { plaintextAuthorization: said.plaintextAuthorization }),
+  };
+}
+
+/** The owner link's 明文授权 flag to write, when the binding decides it. */
+const linkChoice = (state: { choices?: BindingChoices }, plan: BindingPlan): { plaintextAuthorization?: boolean } => {
+  const { plaintextAuthorization } = bindingChoicesFor(state.choices, plan);
+  return plaintextAuthorization === undefined ? {} : { plaintextAuthorization };
+};
 
 /** Only without `endRevokedBinding` (it is always wired): the unbinding under way is left to finish. */
 const beingUnbound = (appid: string) =>

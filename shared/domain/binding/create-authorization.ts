@@ -6,12 +6,17 @@
  * learns from it whom the authorization is for, and spends it once. The links handed out are the
  * hub's own page (`authorization-page.ts`), which rebuilds WeChat's URL from what is stored here: the
  * component appid and the pre-auth code, sealed with the state.
+ *
+ * The admin's binding options (API.md §3: `openPlatform`, `plaintextAuthorization`) are stored with
+ * the state exactly as the request said them — an option left out stays absent — and the callback
+ * applies them (`complete-authorization.ts`): a new binding takes the defaults (`'create'`, `true`),
+ * a re-authorization keeps what the account has.
  */
 import { randomBytes } from 'node:crypto';
 import { Forbidden, NotFound } from '#shared/errors/domain-errors.ts';
 import { sealPreAuthCode } from '#shared/domain/binding/authorization-page.ts';
 import { authorizePageUrl } from '#shared/domain/binding/authorization-urls.ts';
-import type { AccountStore, AuthorizationStates, BindingWeChat } from '#shared/domain/binding/ports.ts';
+import type { AccountStore, AuthorizationStates, BindingChoices, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
 
 export const STATE_LIFETIME_MS = 30 * 60_000;
@@ -36,7 +41,7 @@ export interface CreateAuthorizationDeps {
 export const randomState = (): string => randomBytes(16).toString('base64url');
 
 export async function createAuthorizationLink(
-  request: { tenantId: string; userId: string; appid?: string },
+  request: { tenantId: string; userId: string; appid?: string; choices?: BindingChoices },
   deps: CreateAuthorizationDeps,
 ): Promise<AuthorizationLink> {
   if (request.appid) {
@@ -66,6 +71,7 @@ export async function createAuthorizationLink(
     tenantId: request.tenantId,
     userId: request.userId,
     ...(request.appid ? { appid: request.appid } : {}),
+    ...(saidChoices(request.choices) ?? {}),
     createdAt: now.toISOString(),
     expiresAt: stateExpiresAt.toISOString(),
     page: { componentAppId, sealedPreAuthCode: sealPreAuthCode(state, preAuth.preAuthCode), preAuthCodeExpiresAt: codeExpiresAt.toISOString() },
@@ -76,4 +82,14 @@ export async function createAuthorizationLink(
     mobileAuthorizeUrl: authorizePageUrl(deps.publicBaseUrl, state, 'mobile'),
     expiresAt: new Date(Math.min(stateExpiresAt.getTime(), codeExpiresAt.getTime())).toISOString(),
   };
+}
+
+/** The options the request said, or nothing when it said none. */
+function saidChoices(choices: BindingChoices | undefined): { choices: BindingChoices } | undefined {
+  if (!choices) return undefined;
+  const said: BindingChoices = {
+    ...(choices.openPlatform !== undefined ? { openPlatform: choices.openPlatform } : {}),
+    ...(choices.plaintextAuthorization !== undefined ? { plaintextAuthorization: choices.plaintextAuthorization } : {}),
+  };
+  return Object.keys(said).length > 0 ? { choices: said } : undefined;
 }

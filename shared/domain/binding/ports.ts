@@ -3,7 +3,7 @@
  * (`shared/adapters/dynamodb/account-store.ts`, `authorization-states.ts`) implement them, and the unit
  * tests replace them. Asking for a follower sync is the fans area's `FanSyncRequests` (`shared/domain/fans/ports.ts`).
  */
-import type { AccountRecord, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
+import type { AccountRecord, AuthorizerTokens, OpenPlatformChoice } from '#shared/domain/accounts/model.ts';
 import type { AccountReads } from '#shared/domain/accounts/ports.ts';
 
 /** What a `state` stands for while the admin is on WeChat's pages. Stored under the state's SHA-256, never the state. */
@@ -13,6 +13,8 @@ export interface AuthorizationState {
   userId: string;
   /** Present when the link re-authorizes one account (`biz_appid`). */
   appid?: string;
+  /** What the admin chose when asking for the link, only as said: the callback applies the defaults (`complete-authorization.ts`). */
+  choices?: BindingChoices;
   createdAt: string;
   /** ISO. TTL deletes late: whoever reads a state checks this itself. */
   expiresAt: string;
@@ -21,6 +23,12 @@ export interface AuthorizationState {
    * that URL is never taken from the browser. Absent on states stored before the page existed.
    */
   page?: AuthorizationPageRecord;
+}
+
+/** API.md §3: the options of `POST /v1/authorizations`, each absent when the request did not say. */
+export interface BindingChoices {
+  openPlatform?: OpenPlatformChoice;
+  plaintextAuthorization?: boolean;
 }
 
 /** The WeChat side of one authorization link, as stored with its state (`authorization-page.ts`). */
@@ -71,6 +79,8 @@ export interface BindingWrite {
   at: string;
   /** The quota of a tenant without its own (`TENANT_DEFAULT_ACCOUNT_QUOTA`). */
   defaultQuota: number;
+  /** The owner link's 明文授权 flag; absent: a re-authorized link keeps its own, a new link gets true. */
+  plaintextAuthorization?: boolean;
 }
 
 /**

@@ -11,8 +11,12 @@
  *   `409 already_linked`, and the code stays unspent for the tenant it was meant for.
  * - Brute force: every attempt first reserves a place in the tenant's sliding hour; an attempt that
  *   did not fail gives its place back. So at most 10 failed redemptions per tenant fit in any hour,
- *   however many run at once; the next is `429 rate_limited` with `Retry-After`, before the code is
- *   even looked at.
+ *   however many run at once; the next is `429 rate_limited` with `Retry-After` (and "about N
+ *   minutes" in its message), before the code is even looked at.
+ * - Something that cannot be a code at all (not 28 symbols of the code alphabet once separators and
+ *   case are set aside, `share-code.ts`) is a typing mistake, not a guess: `400 validation_failed`
+ *   naming `body.code`, answered before the budget is touched, so it never counts toward the lockout.
+ *   It tells a guesser nothing the code's published format does not.
  */
 import { randomUUID } from 'node:crypto';
 import { toAccountView, type AccountView } from '#shared/domain/accounts/model.ts';
@@ -23,7 +27,7 @@ import { publishAfter } from '#shared/domain/events/publish.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import type { RedemptionAttempts, ShareCodeStore } from '#shared/domain/sharing/ports.ts';
 import { normalizeShareCode, shareCodeHash } from '#shared/domain/sharing/share-code.ts';
-import { DomainError, RateLimited } from '#shared/errors/domain-errors.ts';
+import { DomainError, RateLimited, ValidationFailed } from '#shared/errors/domain-errors.ts';
 
 /** Failed redemptions a tenant may make within `REDEMPTION_WINDOW_MS`. */
 export const MAX_FAILED_REDEMPTIONS = 10;
@@ -50,7 +54,22 @@ export interface RedeemShareCodeInput {
 export const shareCodeInvalid = (): DomainError =>
   new DomainError('share_code_invalid', 'This share code is unknown, used, revoked or expired. Ask the account owner for a new one.');
 
+/** The code's form is wrong: what a person mistyped, said before any attempt is counted. */
+export const malformedShareCode = (): ValidationFailed =>
+  new ValidationFailed(
+    [{ field: 'body.code', message: 'must be a share code: 28 letters and digits, in groups of four like 7K2M-9QXD-…' }],
+    'This is not a share code: a share code has 28 letters and digits, in groups of four. Check what you typed.',
+  );
+
+/** "about N minutes" of a lockout's remaining seconds, N rounded up (never "0 minutes"). */
+export const aboutMinutes = (seconds: number): string => {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+};
+
 export async function redeemShareCode(input: RedeemShareCodeInput, deps: RedeemShareCodeDeps): Promise<AccountView> {
+  const canonical = normalizeShareCode(input.code);
+  if (!canonical) throw malformedShareCode();
   const attemptId = randomUUID();
   const slot = await deps.attempts.reserve(
     input.tenantId,
@@ -59,11 +78,14 @@ export async function redeemShareCode(input: RedeemShareCodeInput, deps: RedeemS
     deps.budget ?? { limit: MAX_FAILED_REDEMPTIONS, windowMs: REDEMPTION_WINDOW_MS },
   );
   if (!slot.reserved) {
-    throw new RateLimited(slot.retryAfterSeconds, `Too many failed share-code redemptions in the last hour. Try again in ${slot.retryAfterSeconds} s.`);
+    throw new RateLimited(
+      slot.retryAfterSeconds,
+      `Too many failed share-code redemptions in the last hour. Try again in ${aboutMinutes(slot.retryAfterSeconds)}.`,
+    );
   }
   let view: AccountView;
   try {
-    view = await redeem(input, deps);
+    view = await redeem(input, canonical, deps);
   } catch (error) {
     // Only a code that does not work counts against the tenant.
     if (!(error instanceof DomainError && error.code === 'share_code_invalid')) await deps.attempts.forgive(input.tenantId, attemptId);
@@ -73,10 +95,8 @@ export async function redeemShareCode(input: RedeemShareCodeInput, deps: RedeemS
   return view;
 }
 
-async function redeem(input: RedeemShareCodeInput, deps: RedeemShareCodeDeps): Promise<AccountView> {
+async function redeem(input: RedeemShareCodeInput, canonical: string, deps: RedeemShareCodeDeps): Promise<AccountView> {
   const { tenantId } = input;
-  const canonical = normalizeShareCode(input.code);
-  if (!canonical) throw shareCodeInvalid();
   const codeHash = shareCodeHash(canonical);
 
   for (let attempt = 1; attempt <= 3; attempt++) {

@@ -23,5 +23,5 @@ export const shareCodeCountSchema = v.pipe(
   v.maxValue(MAX_CODES_PER_REQUEST, `must be at most ${MAX_CODES_PER_REQUEST}`),
 );
 
-/** What a person typed; its form is judged by the redemption, which answers every bad code alike. */
+/** What a person typed, within bounds; its form is judged by the redemption (`normalizeShareCode`): a malformed code is a 400 that the lockout does not count. */
 export const typedShareCodeSchema = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(64, 'must be at most 64 characters'));

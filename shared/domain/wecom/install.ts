@@ -18,7 +18,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { permanentCodeContext, type WeComTokenService } from '#shared/domain/wecom/tokens.ts';
-import { corpBoundElsewhere, featureDisabled, mappingWeComErrors, tenantHasOtherCorp } from '#shared/domain/wecom/errors.ts';
+import { corpBoundElsewhere, featureDisabled, mappingWeComErrors, tenantHasOtherCorp, weComFailure } from '#shared/domain/wecom/errors.ts';
+import { DomainError } from '#shared/errors/domain-errors.ts';
 import type {
   SecretBox,
   StoredWeComCorp,
@@ -191,4 +192,25 @@ async function alreadyInstalled(tenantId: string, deps: InstallDeps): Promise<In
     await sleep(250);
   }
   throw new InstallRefused('auth_code_used', 'The install code was already used. Start the install again.');
+}
+
+/** Where `GET /v1/wecom/installed` sends the browser (API.md §2): `?wecom=ok&corpId=…` or `?wecom=error&code=…`. */
+export type InstallRedirect = { wecom: 'ok'; corpId: string } | { wecom: 'error'; code: string };
+
+/** The redirect's outcome: a refusal (state, bound elsewhere, WeCom's errors) is an error code, never a thrown error page. */
+export async function installRedirect(query: { authCode: string; state: string }, deps: InstallDeps): Promise<InstallRedirect> {
+  try {
+    const { corpId } = await completeInstallation(query, deps);
+    return { wecom: 'ok', corpId };
+  } catch (error) {
+    const known = weComFailure(error);
+    if (known instanceof DomainError || known instanceof InstallRefused) return { wecom: 'error', code: known.code };
+    throw error;
+  }
+}
+
+export function consoleInstallUrl(consoleUrl: string, outcome: InstallRedirect): string {
+  const url = new URL(consoleUrl);
+  for (const [name, value] of Object.entries(outcome)) url.searchParams.set(name, value);
+  return url.toString();
 }

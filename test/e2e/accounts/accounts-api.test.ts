@@ -40,7 +40,7 @@ describe('the accounts API', () => {
       serviceType: 'service',
       verified: true,
       isDefault: false,
-      plaintextAuthorization: false,
+      plaintextAuthorization: true,
       capabilities: { qrCodes: true, templateMessages: true },
       permissions: expect.arrayContaining([{ id: 1, name: '消息管理' }]),
     });
@@ -111,7 +111,7 @@ describe('the accounts API', () => {
 
   it('records settings and grant changes in the audit trail', async () => {
     // Prepare
-    await call(stack, { method: 'PATCH', path: `/v1/accounts/${first}`, token: admin, body: json({ plaintextAuthorization: true }) });
+    await call(stack, { method: 'PATCH', path: `/v1/accounts/${first}`, token: admin, body: json({ plaintextAuthorization: false }) });
     await call(stack, { method: 'PUT', path: '/v1/departments/audited/accounts', token: admin, body: json({ appids: [first] }) });
 
     // Act

@@ -64,11 +64,17 @@ export function call(stack: LocalStack, request: { method: string; path: string;
 
 /**
  * A verified service account owned by `tenant`: a new simulator account bound through the hub's own
- * flow, or — before the binding routes exist — one seeded into the table with `seed` applied.
+ * flow (with `seed.openPay`), or — before the binding routes exist — one seeded into the table with `seed` applied.
  */
 export async function ownedAccount(stack: LocalStack, tenant: string, seed: Partial<AccountRecord> = {}): Promise<string> {
   if (canBindThroughSimulator() && stack.simulator) {
-    const account = stack.simulator.addAccount({ nickname: `e2e ${tenant}`, serviceType: 'service', verified: true, principalName: `${tenant} Ltd` });
+    const account = stack.simulator.addAccount({
+      nickname: `e2e ${tenant}`,
+      serviceType: 'service',
+      verified: true,
+      principalName: `${tenant} Ltd`,
+      openPay: seed.openPay ?? false,
+    });
     const { location } = await bindThroughSimulator(stack, { tenant, appid: account.appid });
     if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ${account.appid} for ${tenant} ended with ${location.search}`);
     return account.appid;

@@ -114,7 +114,7 @@ describe('binding an Official Account through WeChat’s consent', () => {
     ]);
     expect(account).toMatchObject({ appid, status: 'active', ownerTenantId: 't-stored', serviceTypeId: 2, funcIds: [1, 2, 3, 4, 7, 11, 15, 24, 89] });
     expect(tokens).toMatchObject({ appid, accessToken: expect.any(String), refreshToken: expect.any(String), gsi2pk: expect.stringMatching(/^DUE#/) });
-    expect(link).toMatchObject({ role: 'owner', plaintextAuthorization: false });
+    expect(link).toMatchObject({ role: 'owner', plaintextAuthorization: true });
     expect(tenant).toMatchObject({ ownedCount: 1 });
   });
 
@@ -338,6 +338,48 @@ describe('binding an Official Account through WeChat’s consent', () => {
     });
   });
 
+  describe('the binding choices', () => {
+    const accountAnswer = async (tenant: string, appid: string) => {
+      const token = await stack.consoleToken({ tenant, admin: true });
+      return (await (await fetch(`${stack.baseUrl}/v1/accounts/${appid}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<
+        string,
+        unknown
+      >;
+    };
+
+    it('binds the account to a new open platform account by default and shows the owner the outcome', async () => {
+      // Prepare
+      const appid = newAccount();
+
+      // Act
+      await bindThroughSimulator(stack, { tenant: 't-choice-default', appid });
+
+      // Assess
+      const account = await accountAnswer('t-choice-default', appid);
+      expect([account.openPlatform, account.plaintextAuthorization]).toEqual([
+        { status: 'bound', openAppId: stack.simulator!.account(appid)?.openAppid, created: true },
+        true,
+      ]);
+    });
+
+    it('leaves the account without an open platform account when the admin chose none, with 明文授权 off as asked', async () => {
+      // Prepare
+      const appid = newAccount();
+
+      // Act
+      await bindThroughSimulator(stack, { tenant: 't-choice-none', appid, choices: { openPlatform: 'none', plaintextAuthorization: false } });
+
+      // Assess
+      const account = await accountAnswer('t-choice-none', appid);
+      expect([account.status, account.openPlatform, account.plaintextAuthorization, stack.simulator!.account(appid)?.openAppid]).toEqual([
+        'active',
+        undefined,
+        false,
+        null,
+      ]);
+    });
+  });
+
   describe('POST /v1/authorizations', () => {
     it('answers 201 with the PC and mobile links and an expiry no later than 30 minutes', async () => {
       // Prepare
@@ -364,6 +406,22 @@ describe('binding an Official Account through WeChat’s consent', () => {
       // Assess
       expect([status, (body.error as { code: string }).code]).toEqual([404, 'not_found']);
     });
+
+    for (const [what, body, field] of [
+      ['an openPlatform that is none of its choices', { openPlatform: 'maybe' }, 'body.openPlatform'],
+      ['an openPlatform naming no appid', { openPlatform: { openAppId: 'not-an-appid' } }, 'body.openPlatform.openAppId'],
+      ['an openPlatform with an unknown field', { openPlatform: { openAppId: 'wx0000000000open01', extra: 1 } }, 'body.openPlatform'],
+      ['a plaintextAuthorization that is not a boolean', { plaintextAuthorization: 'yes' }, 'body.plaintextAuthorization'],
+    ] as const) {
+      it(`answers 400 naming the field to ${what}`, async () => {
+        // Act
+        const answer = await authorizationLink('t-strict-choices', body);
+
+        // Assess
+        const error = answer.body.error as { code: string; details: { fields: { field: string }[] } };
+        expect([answer.status, error.code, error.details.fields.map((f) => f.field)]).toEqual([400, 'validation_failed', [field]]);
+      });
+    }
 
     it('answers 400 to an unknown field in the body', async () => {
       // Prepare

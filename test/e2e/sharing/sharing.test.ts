@@ -33,14 +33,15 @@ describe('sharing an account over HTTP', () => {
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
   };
-  const codesFor = async (owner: string, appid: string, count = 1) => {
-    const answer = await call(owner, 'POST', `/v1/accounts/${appid}/share-codes`, { count });
+  const codesFor = async (owner: string, appid: string, count = 1, includePayment?: boolean) => {
+    const answer = await call(owner, 'POST', `/v1/accounts/${appid}/share-codes`, { count, ...(includePayment === undefined ? {} : { includePayment }) });
     if (answer.status !== 201) throw new Error(`share-codes answered ${answer.status}: ${answer.text}`);
     return answer.body!.codes as string[];
   };
-  const sharedAccount = async (owner: string, recipient: string) => {
-    const appid = await ownedAccount(stack, owner);
-    const [code] = await codesFor(owner, appid);
+  /** With `payment`, an account with WeChat Pay shared with its payment interface; otherwise the default share. */
+  const sharedAccount = async (owner: string, recipient: string, payment = false) => {
+    const appid = await ownedAccount(stack, owner, { openPay: payment });
+    const [code] = await codesFor(owner, appid, 1, payment || undefined);
     const redeemed = await call(recipient, 'POST', '/v1/shared-accounts', { code });
     if (redeemed.status !== 201) throw new Error(`redemption answered ${redeemed.status}: ${redeemed.text}`);
     return appid;
@@ -65,12 +66,13 @@ describe('sharing an account over HTTP', () => {
     let codes: string[];
 
     beforeAll(async () => {
-      appid = await ownedAccount(stack, owner);
+      // WeChat Pay is open for it: its shares below include the payment interface, as the owner asks.
+      appid = await ownedAccount(stack, owner, { openPay: true });
     });
 
     it('gives the owner the codes once, with their expiry 24 hours ahead', async () => {
       // Act
-      const answer = await call(owner, 'POST', `/v1/accounts/${appid}/share-codes`, { count: 3 });
+      const answer = await call(owner, 'POST', `/v1/accounts/${appid}/share-codes`, { count: 3, includePayment: true });
 
       // Assess
       codes = answer.body?.codes;
@@ -160,7 +162,7 @@ describe('sharing an account over HTTP', () => {
     let appid: string;
 
     beforeAll(async () => {
-      appid = await sharedAccount(owner, recipient);
+      appid = await sharedAccount(owner, recipient, true);
       const linked = await call(recipient, 'PUT', '/v1/communities/birch-yard', { accountAppId: appid, paymentAppId: appid });
       if (linked.status !== 200) throw new Error(`linking answered ${linked.status}: ${linked.text}`);
     });
@@ -208,6 +210,38 @@ describe('sharing an account over HTTP', () => {
     expect([await visibleAppids('t-share-recipient-3a'), await visibleAppids('t-share-recipient-3b')]).toEqual([[], [appid]]);
   });
 
+  it('shares without the payment interface unless the owner asks for it', async () => {
+    // Prepare
+    const owner = 't-share-owner-5';
+    const appid = await sharedAccount(owner, 't-share-recipient-5');
+
+    // Act
+    const answer = await call(owner, 'GET', `/v1/accounts/${appid}/shares`);
+
+    // Assess
+    expect(answer.body?.shares.map((s: { includePayment: boolean }) => s.includePayment)).toEqual([false]);
+  });
+
+  it('refuses a share of the payment interface of an account without WeChat Pay with 422 payment_not_available', async () => {
+    // Prepare
+    const owner = 't-share-owner-6';
+    const appid = await ownedAccount(stack, owner);
+
+    // Act
+    const answer = await call(owner, 'POST', `/v1/accounts/${appid}/share-codes`, { count: 1, includePayment: true });
+
+    // Assess
+    expect([answer.status, answer.body?.error?.code]).toEqual([422, 'payment_not_available']);
+  });
+
+  it('answers a malformed code with 400 validation_failed', async () => {
+    // Act
+    const answer = await call('t-share-typist', 'POST', '/v1/shared-accounts', { code: 'not a code' });
+
+    // Assess
+    expect([answer.status, answer.body?.error?.code, answer.body?.error?.details?.fields?.[0]?.field]).toEqual([400, 'validation_failed', 'body.code']);
+  });
+
   it('answers 429 rate_limited with Retry-After after ten failed redemptions within the hour', async () => {
     // Prepare
     const guesser = 't-share-guesser';
@@ -242,7 +276,8 @@ describe('sharing an account over HTTP', () => {
       codes = await codesFor(owner, appid, 5);
       await call('t-share-recipient-4', 'POST', '/v1/shared-accounts', { code: codes[0] });
       await call(owner, 'POST', '/v1/shared-accounts', { code: codes[1] });
-      await call('t-share-recipient-4', 'POST', '/v1/shared-accounts', { code: `${codes[2]}X` });
+      // A near miss: the third code with its last symbol changed (well formed, so a 410).
+      await call('t-share-recipient-4', 'POST', '/v1/shared-accounts', { code: `${codes[2]!.slice(0, -1)}${codes[2]!.endsWith('Z') ? 'Y' : 'Z'}` });
       logger.debug('sharing-log-probe');
     } finally {
       process.stdout.write = writes.stdout;

@@ -17,6 +17,8 @@ export interface BindRequest {
   user?: string;
   /** Ask for a re-authorization link of this appid (POST body `{ appid }`): the page offers only that account. */
   reauthorize?: boolean;
+  /** The binding options of the POST body (API.md §3); left out, the hub's defaults apply. */
+  choices?: { openPlatform?: 'create' | 'none' | { openAppId: string }; plaintextAuthorization?: boolean };
 }
 
 /** Message management, user management, account service, web service, mass messages, material, menu, open platform, notifications. */
@@ -40,7 +42,7 @@ export async function consentThroughSimulator(stack: LocalStack, request: BindRe
   if (!simulator) throw new Error('bindThroughSimulator needs a local stack started with the WeChat simulator');
   const token = await stack.consoleToken({ tenant: request.tenant, admin: true, ...(request.user ? { sub: request.user } : {}) });
 
-  const link = await createAuthorizationLink(stack.baseUrl, token, request.reauthorize ? { appid: request.appid } : {});
+  const link = await createAuthorizationLink(stack.baseUrl, token, { ...(request.reauthorize ? { appid: request.appid } : {}), ...request.choices });
   const consentPage = await openAuthorizeUrl(link.authorizeUrl);
   const preAuthCode = consentPage.searchParams.get('pre_auth_code');
   const redirectUri = consentPage.searchParams.get('redirect_uri');
@@ -95,7 +97,7 @@ export interface AuthorizationLink {
   expiresAt: string;
 }
 
-async function createAuthorizationLink(baseUrl: string, token: string, body: { appid?: string }): Promise<AuthorizationLink> {
+async function createAuthorizationLink(baseUrl: string, token: string, body: { appid?: string } & BindRequest['choices']): Promise<AuthorizationLink> {
   for (let attempt = 1; ; attempt += 1) {
     const response = await fetch(`${baseUrl}/v1/authorizations`, {
       method: 'POST',

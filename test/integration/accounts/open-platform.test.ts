@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { DynamoAccountLifecycle } from '#shared/adapters/dynamodb/account-lifecycle.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
@@ -141,49 +141,77 @@ describe('binding accounts to open platform accounts', () => {
     expect(result).toEqual({ openAppId: concurrent.openAppId, created: false });
   });
 
-  it('binds automatically right after a binding when the tenant’s setting is on', async () => {
+  it('stores what the route bound as the account’s openPlatform, replacing an earlier failure', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+    world.simulator.injectFault({ path: '/cgi-bin/open/create', errcode: 89001, times: 1 });
+    await openPlatformAfterBinding({ tenantId: account.tenantId, userId: 'admin', appid: account.appid, choice: 'create' }, { ...deps, log: silent });
+
+    // Act
+    const result = await bindOpenPlatform({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, deps);
+
+    // Assess
+    expect((await accountItem(world, account.appid))?.openPlatform).toEqual({
+      status: 'bound',
+      openAppId: result.openAppId,
+      created: true,
+      choice: 'create',
+      at: expect.any(String),
+    });
+  });
+
+  it('binds right after a binding when the admin chose create', async () => {
     // Prepare
     const account = await bindAccount(world);
 
     // Act
-    const outcome = await openPlatformAfterBinding({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, { ...deps, log: silent });
-
-    // Assess
-    expect(outcome).toBe('bound');
-    expect((await accountItem(world, account.appid))?.openAppId).toEqual(expect.stringMatching(/^wx/));
-  });
-
-  it('does not bind automatically when the tenant turned the setting off', async () => {
-    // Prepare
-    const account = await bindAccount(world);
-    await world.table.client.send(
-      new UpdateCommand({
-        TableName: world.table.name,
-        Key: { pk: accountKeys.tenantPk(account.tenantId), sk: accountKeys.tenantSk },
-        UpdateExpression: 'SET autoOpenPlatform = :off',
-        ExpressionAttributeValues: { ':off': false },
-      }),
+    const outcome = await openPlatformAfterBinding(
+      { tenantId: account.tenantId, userId: 'admin', appid: account.appid, choice: 'create' },
+      { ...deps, log: silent },
     );
 
-    // Act
-    const outcome = await openPlatformAfterBinding({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, { ...deps, log: silent });
-
     // Assess
-    expect(outcome).toBe('skipped');
-    expect(world.simulator.account(account.appid)?.openAppid).toBeNull();
+    expect(outcome).toEqual({ status: 'bound', openAppId: expect.stringMatching(/^wx/), created: true });
+    expect((await accountItem(world, account.appid))?.openAppId).toBe(outcome?.openAppId);
   });
 
-  it('records a failed automatic binding in the audit trail and does not throw', async () => {
+  it('records a failed step after a binding in the audit trail with a clear code, and does not throw', async () => {
     // Prepare
     const account = await bindAccount(world);
     world.simulator.injectFault({ path: '/cgi-bin/open/create', errcode: 89001, times: 1 });
 
     // Act
-    const outcome = await openPlatformAfterBinding({ tenantId: account.tenantId, userId: 'admin', appid: account.appid }, { ...deps, log: silent });
+    const outcome = await openPlatformAfterBinding(
+      { tenantId: account.tenantId, userId: 'admin', appid: account.appid, choice: 'create' },
+      { ...deps, log: silent },
+    );
 
     // Assess
-    expect(outcome).toBe('failed');
+    expect(outcome?.status).toBe('failed');
     const { events } = await new DynamoAuditLog(world.table.client, world.table.name).list(account.tenantId, { limit: 5 });
-    expect(events).toEqual([expect.objectContaining({ action: 'open_platform.failed', details: expect.objectContaining({ code: 'wechat_error' }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        action: 'account.open_platform_failed',
+        details: expect.objectContaining({ choice: 'create', status: 'failed', error: expect.objectContaining({ code: 'open_platform_entity_mismatch' }) }),
+      }),
+    ]);
+  });
+
+  it('writes nothing when the account was taken over before the step ran', async () => {
+    // Prepare
+    const account = await bindAccount(world);
+
+    // Act
+    const outcome = await openPlatformAfterBinding(
+      { tenantId: 'someone-else', userId: 'admin', appid: account.appid, choice: 'create' },
+      { ...deps, log: silent },
+    );
+
+    // Assess
+    expect([outcome, (await accountItem(world, account.appid))?.openPlatform, world.simulator.account(account.appid)?.openAppid]).toEqual([
+      undefined,
+      undefined,
+      null,
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { redeemShareCode } from '#shared/domain/sharing/redeem-share-code.ts';
 import { createShareCodes } from '#shared/domain/sharing/share-codes.ts';
 import { shareCodeHash, normalizeShareCode } from '#shared/domain/sharing/share-code.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/audit-log.ts';
 import { seedOwnedAccount, seedSharedLink } from '#test/support/seed.ts';
 import { outcome, sharingWorld, type SharingWorld } from '#test/integration/sharing/support.ts';
 
@@ -12,10 +13,13 @@ describe('share codes and their redemption on the embedded engine', () => {
   let tenantCounter = 0;
   const newTenant = (label: string) => `t-${label}-${++tenantCounter}`;
 
-  const ownedAccount = async (owner: string, status: 'active' | 'revoked' = 'active') =>
-    (await seedOwnedAccount(world.table.client, world.table.name, owner, { account: { status } })).account.appid;
+  /** An account with WeChat Pay open, so that its codes may include the payment interface. */
+  const ownedAccount = async (owner: string, status: 'active' | 'revoked' = 'active', openPay = true) =>
+    (await seedOwnedAccount(world.table.client, world.table.name, owner, { account: { status, openPay } })).account.appid;
   const codesFor = async (owner: string, appid: string, count = 1, includePayment = true) =>
     (await createShareCodes({ tenantId: owner, userId: 'owner-admin', appid, count, includePayment }, world.create)).codes;
+  /** A well-formed code nobody issued: it fails as a guess does (410), and counts. */
+  const unknownCode = (i: number | string) => `ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-${String(i).padStart(4, '0').slice(-4)}`;
   const redeem = (tenantId: string, code: string) => redeemShareCode({ tenantId, userId: `${tenantId}-admin`, code }, world.redeem);
 
   beforeAll(async () => {
@@ -67,6 +71,33 @@ describe('share codes and their redemption on the embedded engine', () => {
       // Assess
       expect(answer).toBe('account_not_active');
       expect((await world.indexed('gsi1', `ACCOUNT#${appid}#SHARECODES`)).length).toBe(0);
+    });
+
+    it('refuses codes that include the payment interface of an account without WeChat Pay with payment_not_available, storing and auditing nothing', async () => {
+      // Prepare
+      const owner = newTenant('owner');
+      const appid = await ownedAccount(owner, 'active', false);
+
+      // Act
+      const answer = await outcome(codesFor(owner, appid, 3, true));
+
+      // Assess
+      expect(answer).toBe('payment_not_available');
+      expect((await world.indexed('gsi1', `ACCOUNT#${appid}#SHARECODES`)).length).toBe(0);
+      expect((await new DynamoAuditLog(world.table.client, world.table.name).list(owner, { limit: 5 })).events).toEqual([]);
+    });
+
+    it('makes codes without the payment interface for an account without WeChat Pay', async () => {
+      // Prepare
+      const owner = newTenant('owner');
+      const appid = await ownedAccount(owner, 'active', false);
+
+      // Act
+      const codes = await codesFor(owner, appid, 2, false);
+
+      // Assess
+      expect((await world.indexed('gsi1', `ACCOUNT#${appid}#SHARECODES`)).map((item) => [item.includePayment])).toEqual([[false], [false]]);
+      expect(codes).toHaveLength(2);
     });
 
     it('leaves no code of a batch of 100 behind when its second transaction fails', async () => {
@@ -248,10 +279,10 @@ describe('share codes and their redemption on the embedded engine', () => {
     it('refuses the 11th failed redemption within an hour with rate_limited and a Retry-After', async () => {
       // Prepare
       const guesser = newTenant('guesser');
-      for (let i = 0; i < 10; i++) await outcome(redeem(guesser, `WRONG-${i}`));
+      for (let i = 0; i < 10; i++) await outcome(redeem(guesser, unknownCode(i)));
 
       // Act
-      const error = await redeem(guesser, 'WRONG-11').catch((e: unknown) => e);
+      const error = await redeem(guesser, unknownCode(11)).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(DomainError);
@@ -264,7 +295,7 @@ describe('share codes and their redemption on the embedded engine', () => {
       const appid = await ownedAccount(owner);
       const [code] = await codesFor(owner, appid);
       const guesser = newTenant('guesser');
-      for (let i = 0; i < 10; i++) await outcome(redeem(guesser, `WRONG-${i}`));
+      for (let i = 0; i < 10; i++) await outcome(redeem(guesser, unknownCode(i)));
 
       // Act
       const answer = await outcome(redeem(guesser, code!));
@@ -278,7 +309,7 @@ describe('share codes and their redemption on the embedded engine', () => {
       const guesser = newTenant('guesser');
 
       // Act
-      const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => outcome(redeem(guesser, `WRONG-${i}`))));
+      const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => outcome(redeem(guesser, unknownCode(i)))));
 
       // Assess
       expect([answers.filter((a) => a === 'share_code_invalid').length, answers.filter((a) => a === 'rate_limited').length]).toEqual([10, 15]);
@@ -290,14 +321,57 @@ describe('share codes and their redemption on the embedded engine', () => {
       const appid = await ownedAccount(owner);
       const [code] = await codesFor(owner, appid);
       const recipient = newTenant('recipient');
-      for (let i = 0; i < 9; i++) await outcome(redeem(recipient, `WRONG-${i}`));
+      for (let i = 0; i < 9; i++) await outcome(redeem(recipient, unknownCode(i)));
       await redeem(recipient, code!);
 
       // Act
-      const answer = await outcome(redeem(recipient, 'WRONG-10'));
+      const answer = await outcome(redeem(recipient, unknownCode(10)));
 
       // Assess
       expect(answer).toBe('share_code_invalid');
+    });
+
+    it('answers something that cannot be a code with validation_failed naming body.code', async () => {
+      // Prepare
+      const guesser = newTenant('typist');
+
+      // Act
+      const error = await redeem(guesser, 'WRONG-1').catch((e: unknown) => e);
+
+      // Assess
+      expect([(error as DomainError).code, (error as DomainError).details?.fields]).toEqual([
+        'validation_failed',
+        [{ field: 'body.code', message: expect.stringMatching(/28 letters and digits/) }],
+      ]);
+    });
+
+    it('does not count malformed codes toward the lockout', async () => {
+      // Prepare
+      const typist = newTenant('typist');
+      for (let i = 0; i < 15; i++) await outcome(redeem(typist, `WRONG-${i}`));
+      for (let i = 0; i < 9; i++) await outcome(redeem(typist, unknownCode(i)));
+
+      // Act
+      const answer = await outcome(redeem(typist, unknownCode(9)));
+
+      // Assess
+      expect(answer).toBe('share_code_invalid');
+    });
+
+    it('says how long the lockout lasts in minutes, rounded up', async () => {
+      // Prepare
+      const guesser = newTenant('guesser');
+      const start = world.clock.now;
+      for (let i = 0; i < 10; i++) await outcome(redeem(guesser, unknownCode(i)));
+      world.clock.now = new Date(start.getTime() + 30 * 60_000 + 1_000);
+
+      // Act
+      const error = await redeem(guesser, unknownCode(10))
+        .catch((e: unknown) => e)
+        .finally(() => (world.clock.now = start));
+
+      // Assess
+      expect([(error as DomainError).code, (error as DomainError).message]).toEqual(['rate_limited', expect.stringContaining('about 30 minutes')]);
     });
 
     it('allows attempts again once the oldest failure is more than an hour old', async () => {
@@ -306,12 +380,12 @@ describe('share codes and their redemption on the embedded engine', () => {
       const start = world.clock.now;
       for (let i = 0; i < 10; i++) {
         world.clock.now = new Date(start.getTime() + i * 60_000);
-        await outcome(redeem(guesser, `WRONG-${i}`));
+        await outcome(redeem(guesser, unknownCode(i)));
       }
       world.clock.now = new Date(start.getTime() + 3600_000 + 1);
 
       // Act
-      const answer = await outcome(redeem(guesser, 'WRONG-after')).finally(() => (world.clock.now = start));
+      const answer = await outcome(redeem(guesser, unknownCode(99))).finally(() => (world.clock.now = start));
 
       // Assess
       expect(answer).toBe('share_code_invalid');

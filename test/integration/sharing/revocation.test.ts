@@ -15,7 +15,9 @@ describe('revocation, release and unbinding of shared accounts on the embedded e
   let counter = 0;
   const newTenant = (label: string) => `t-${label}-${++counter}`;
 
-  const ownedAccount = async (owner: string) => (await seedOwnedAccount(world.table.client, world.table.name, owner, { settings: {} })).account.appid;
+  /** With WeChat Pay open: the shares below include the payment interface. */
+  const ownedAccount = async (owner: string) =>
+    (await seedOwnedAccount(world.table.client, world.table.name, owner, { account: { openPay: true }, settings: {} })).account.appid;
   const share = async (owner: string, appid: string, recipient: string, includePayment = true) => {
     const { codes } = await createShareCodes({ tenantId: owner, userId: 'owner-admin', appid, count: 1, includePayment }, world.create);
     await redeemShareCode({ tenantId: recipient, userId: 'recipient-admin', code: codes[0]! }, world.redeem);
