@@ -147,11 +147,11 @@ describe('the WeCom customer sync and link on the embedded engine', () => {
   it('counts exactly when every step is delivered twice', async () => {
     // Prepare
     const tenantId = tenant();
-    const corp = buildCorp({ members: 150, customers: 300, unionids: 30 });
+    const corp = buildCorp({ members: 150, customers: 160, unionids: 20 });
     await seedFollowers(
       table,
       tenantId,
-      Array.from({ length: 30 }, (_, n) => `oUnion${String(n).padStart(6, '0')}`),
+      Array.from({ length: 20 }, (_, n) => `oUnion${String(n).padStart(6, '0')}`),
     );
     const h = harness(table, corp, tenantId);
 
