@@ -3,10 +3,11 @@
  * Every non-2xx answer becomes an `ApiError` carrying the envelope's code, message and details.
  */
 import { browser } from './browser.ts';
+import { t } from './words.ts';
 
 // The answers' shapes are the hub's own view types (API.md §3), imported as types only: nothing of
 // the server code enters the browser bundle.
-export type { AccountView as Account } from '#shared/domain/accounts/model.ts';
+import type { AccountView } from '#shared/domain/accounts/model.ts';
 export type { PermissionSet as Permission } from '#shared/wechat/permission-sets.ts';
 export type { Share } from '#shared/domain/sharing/ports.ts';
 export type { Community } from '#shared/domain/communities/model.ts';
@@ -16,6 +17,35 @@ export type { AutoReplyRule, AutoReplyTrigger } from '#shared/domain/replies/aut
 export type { PassiveReply as AutoReply } from '#shared/wechat/passive-replies.ts';
 export type { Menu, MenuButton } from '#shared/domain/replies/menu-rules.ts';
 export type { WeChatPush } from '#shared/domain/events/model.ts';
+
+/** API.md §3 (⁺ v1.1): the outcome of the open-platform step after a binding. */
+export interface OpenPlatformOutcome {
+  status: 'bound' | 'failed' | 'skipped';
+  openAppId?: string;
+  created?: boolean;
+  error?: { code: string; message: string };
+}
+export type Account = AccountView & { openPlatform?: OpenPlatformOutcome };
+
+/** API.md §3 `TenantSettings` (⁺ v1.1), as `GET /v1/tenant` and the operator routes answer it. */
+export interface TenantSettings {
+  tenantId: string;
+  accountQuota: number;
+  ownedAccounts: number;
+  bindingPolicy: { requireServiceAccount: boolean; requireVerified: boolean; requiredFuncIds: number[]; source: 'tenant' | 'default' };
+  features: { wecom: boolean };
+}
+
+/** `GET /v1/contacts/{unionid}`. */
+export interface Contact {
+  unionid: string;
+  accounts: { appid: string; openid: string; subscribed: boolean; subscribedAt?: string; unsubscribedAt?: string }[];
+}
+
+/** `GET /v1/accounts/{appid}/fans/{openid}/history` (⁺), newest first. */
+export interface FanHistory {
+  events: { at: string; event: 'subscribe' | 'unsubscribe'; scene?: string }[];
+}
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +62,8 @@ export interface Session {
   token: string;
   tenant: string;
   admin: boolean;
+  /** The SaaS's own staff (`operator` in the roles claim): the Operator screen and nothing else. */
+  operator?: boolean;
   user: string;
 }
 
@@ -55,18 +87,21 @@ export function signOut(): void {
 /** Reads the tenant and role from the token's payload, for display only: the hub verifies it. */
 export function sessionFromToken(token: string): Session {
   const payload = token.trim().split('.')[1];
-  if (!payload) throw new ApiError(0, 'malformed', 'This is not a JWT (three base64url parts separated by dots).');
+  if (!payload) throw new ApiError(0, 'malformed', t().notJwt);
   let claims: Record<string, unknown>;
   try {
-    claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+    // The payload is UTF-8 (a subject may be 张三): atob gives its bytes, TextDecoder the text.
+    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    claims = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch {
-    throw new ApiError(0, 'malformed', 'This token’s payload cannot be read.');
+    throw new ApiError(0, 'malformed', t().unreadableToken);
   }
   const roles = Array.isArray(claims.roles) ? claims.roles : [];
   return {
     token: token.trim(),
     tenant: typeof claims.tenant_id === 'string' ? claims.tenant_id : '(unknown tenant)',
     admin: roles.includes('admin'),
+    operator: roles.includes('operator'),
     user: typeof claims.sub === 'string' ? claims.sub : '',
   };
 }
@@ -83,7 +118,7 @@ async function failure(response: Response): Promise<ApiError> {
   } catch {
     // Not the hub's envelope: a proxy or a crash page. Say so without showing it.
   }
-  return new ApiError(response.status, 'http_error', `The hub answered HTTP ${response.status}.`);
+  return new ApiError(response.status, 'http_error', t().httpStatus(response.status));
 }
 
 /** Signed-out listeners: a 401 ends the session wherever it happens. */
@@ -99,7 +134,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   try {
     response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch {
-    throw new ApiError(0, 'network', 'The hub cannot be reached. Is `npm start` still running?');
+    throw new ApiError(0, 'network', t().unreachable);
   }
   if (!response.ok) {
     const error = await failure(response);
@@ -116,7 +151,7 @@ export async function mintToken(request: { tenant: string; admin: boolean; depar
   try {
     response = await fetch('/console/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   } catch {
-    throw new ApiError(0, 'network', 'The hub cannot be reached. Is `npm start` still running?');
+    throw new ApiError(0, 'network', t().unreachable);
   }
   if (!response.ok) throw await failure(response);
   return (await response.json()) as Session;

@@ -6,44 +6,107 @@
  */
 import { ApiError, currentSession, keepSession, mintToken, onUnauthorized, sessionFromToken, signOut, type Session } from './api.ts';
 import { browser, type DomElement } from './browser.ts';
-import { control, h, type Child } from './dom.ts';
+import { control, h, sendingForm, type Child } from './dom.ts';
 import { explain, feedback } from './feedback.ts';
 import { ACCOUNT_TABS, accountScreen, type AccountTab } from './screens/account.ts';
 import { accountsScreen } from './screens/accounts.ts';
 import { auditScreen } from './screens/audit.ts';
 import { communitiesScreen } from './screens/communities.ts';
 import type { ScreenContext } from './screens/context.ts';
+import { contactsScreen } from './screens/contacts.ts';
+import { departmentsScreen } from './screens/departments.ts';
+import { operatorScreen } from './screens/operator.ts';
 import { redeemScreen } from './screens/redeem.ts';
+import { tenantScreen } from './screens/tenant.ts';
+import { bindOutcome, chooseLanguage, dictionaries, language, LANGS, setLanguage, t } from './words.ts';
 
 const root = browser.document.getElementById('app')!;
+const LANG_KEY = 'oa-hub-console-lang';
+const storedLang = (): string | null => {
+  try {
+    return browser.localStorage.getItem(LANG_KEY);
+  } catch {
+    return null;
+  }
+};
+setLanguage(chooseLanguage(storedLang(), browser.navigator.languages ?? [browser.navigator.language ?? '']));
+
+// The shell said the callback's result in English; the app says it again in the chosen language.
+const callbackQuery = new URLSearchParams(browser.location.search);
 let bindResult = browser.document.getElementById('bind-result');
 const boundAppid = bindResult?.dataset.bind === 'ok' ? bindResult.dataset.appid : undefined;
-bindResult?.append(
-  h(
-    'button',
-    {
-      class: 'link dismiss',
-      'aria-label': 'Dismiss',
-      onClick: () => {
-        bindResult?.remove();
-        bindResult = null;
-      },
-    },
-    '×',
-  ),
-);
+function sayBindResult(): void {
+  const outcome = bindOutcome(callbackQuery, language());
+  if (!bindResult || !outcome) return;
+  const words = t();
+  bindResult.replaceChildren(
+    h(
+      'div',
+      {},
+      h('p', {}, h('strong', {}, outcome.ok ? words.bindOkTitle : words.bindFailedTitle), ' ', outcome.text),
+      outcome.message ? h('p', {}, outcome.message) : null,
+      outcome.ok
+        ? h('p', {}, `${words.bindAccountLine} `, h('code', { id: 'bind-appid' }, outcome.appid!))
+        : h(
+            'p',
+            { class: 'small' },
+            `${words.bindErrorCode} `,
+            h('code', { id: 'bind-code' }, outcome.code!),
+            outcome.appid ? ' · ' : null,
+            outcome.appid ? h('code', {}, outcome.appid) : null,
+          ),
+    ),
+    h('button', { class: 'link dismiss', 'aria-label': words.dismiss, onClick: dropBindResult }, '×'),
+  );
+}
+function dropBindResult(): void {
+  bindResult?.remove();
+  bindResult = null;
+}
+sayBindResult();
 let pendingNotice: Child[] | undefined;
 let signInMessage: string | undefined;
 
 if (browser.location.search) browser.history.replaceState(null, '', `${browser.location.pathname}${browser.location.hash}`);
 
+/** Sign-out and a new sign-in (another tenant, perhaps) leave no notice, result or error of the previous session. */
+function forgetNotices(): void {
+  pendingNotice = undefined;
+  dropBindResult();
+}
+
 onUnauthorized(() => {
   signOut();
-  signInMessage = 'Your token was refused (expired, or minted for another local stack). Sign in again.';
+  forgetNotices();
+  signInMessage = t().refused;
   void render();
 });
 
+function languageSwitch(): DomElement {
+  const select = control(
+    'select',
+    {
+      testid: 'lang',
+      'aria-label': t().language,
+      onChange: () => {
+        const lang = select.value === 'zh' ? 'zh' : 'en';
+        setLanguage(lang);
+        try {
+          browser.localStorage.setItem(LANG_KEY, lang);
+        } catch {
+          // A browser that keeps nothing: the choice lasts this page.
+        }
+        sayBindResult();
+        void render();
+      },
+    },
+    ...LANGS.map((lang) => h('option', { value: lang, selected: lang === language() }, dictionaries[lang].langName)),
+  );
+  return select;
+}
+
 function signInScreen(): DomElement {
+  const words = t();
   const status = feedback('signin-feedback');
   if (signInMessage) status.error(new Error(signInMessage));
   const tenant = control('input', { testid: 'mint-tenant', value: 'demo', maxlength: '128', required: true });
@@ -51,49 +114,41 @@ function signInScreen(): DomElement {
   const departments = control('input', { testid: 'mint-departments', placeholder: 'sales, support', maxlength: '512' });
   const pasted = control('textarea', { testid: 'token-input', rows: '3', placeholder: 'eyJhbGciOiJIUzI1NiIs…', class: 'mono wide' });
   const start = (session: Session) => {
+    forgetNotices();
     keepSession(session);
     signInMessage = undefined;
+    browser.location.hash = session.operator && !session.admin ? '#/operator' : '#/accounts';
     void render();
   };
   return h(
     'section',
     { testid: 'signin-screen', class: 'signin' },
-    h('h2', {}, 'Sign in'),
+    h('h2', {}, words.signIn),
     status.element,
-    h(
-      'form',
-      {
-        class: 'panel',
-        onSubmit: async (event) => {
-          event.preventDefault();
-          status.clear();
-          try {
-            const request = {
-              tenant: tenant.value.trim(),
-              admin: admin.checked,
-              departments: departments.value
-                .split(',')
-                .map((d) => d.trim())
-                .filter(Boolean),
-            };
-            start(await mintToken(request));
-          } catch (error) {
-            status.error(error);
-          }
-        },
+    sendingForm(
+      { class: 'panel' },
+      async () => {
+        status.clear();
+        try {
+          const request = {
+            tenant: tenant.value.trim(),
+            admin: admin.checked,
+            departments: departments.value
+              .split(',')
+              .map((d) => d.trim())
+              .filter(Boolean),
+          };
+          start(await mintToken(request));
+        } catch (error) {
+          status.error(error);
+        }
       },
-      h('h3', {}, 'Mint a local token'),
-      h(
-        'p',
-        { class: 'muted' },
-        'The local stack signs a console token for any tenant: what ',
-        h('code', {}, 'npm run token -- --tenant demo --admin'),
-        ' prints.',
-      ),
-      h('label', {}, 'Tenant ', tenant),
-      h('label', { class: 'check' }, admin, ' admin'),
-      h('label', {}, 'Departments ', departments),
-      h('button', { type: 'submit', class: 'primary', testid: 'mint-submit' }, 'Sign in'),
+      h('h3', {}, words.mintTitle),
+      h('p', { class: 'muted' }, words.mintHelp[0], h('code', {}, 'npm run token -- --tenant demo --admin'), words.mintHelp[1]),
+      h('label', {}, `${words.tenant} `, tenant),
+      h('label', { class: 'check' }, admin, words.admin),
+      h('label', {}, `${words.departmentsLabel} `, departments),
+      h('button', { type: 'submit', class: 'primary', testid: 'mint-submit' }, words.signIn),
     ),
     h(
       'form',
@@ -109,57 +164,77 @@ function signInScreen(): DomElement {
           }
         },
       },
-      h('h3', {}, 'Or paste a token'),
+      h('h3', {}, words.pasteTitle),
+      h('p', { class: 'muted small' }, words.pasteHelp),
       pasted,
-      h('button', { type: 'submit', testid: 'token-signin' }, 'Sign in with this token'),
+      h('button', { type: 'submit', testid: 'token-signin' }, words.signInWithToken),
     ),
   );
 }
 
-const screens: { hash: string; label: string; adminOnly?: boolean }[] = [
-  { hash: '#/accounts', label: 'Accounts' },
-  { hash: '#/communities', label: 'Communities' },
-  { hash: '#/redeem', label: 'Redeem a code', adminOnly: true },
-  { hash: '#/audit', label: 'Audit trail', adminOnly: true },
+type Audience = 'any' | 'admin' | 'operator';
+const screens: { hash: string; key: string; audience: Audience }[] = [
+  { hash: '#/accounts', key: 'accounts', audience: 'any' },
+  { hash: '#/communities', key: 'communities', audience: 'any' },
+  { hash: '#/departments', key: 'departments', audience: 'admin' },
+  { hash: '#/contacts', key: 'contacts', audience: 'any' },
+  { hash: '#/redeem', key: 'redeem', audience: 'admin' },
+  { hash: '#/audit', key: 'audit', audience: 'admin' },
+  { hash: '#/tenant', key: 'tenant', audience: 'admin' },
+  { hash: '#/operator', key: 'operator', audience: 'operator' },
 ];
 
+/** An operator's token opens the Operator screen and nothing else (it sees no tenant data). */
+const operatorOnly = (session: Session): boolean => !!session.operator && !session.admin;
+
+function visible(session: Session): typeof screens {
+  if (operatorOnly(session)) return screens.filter((screen) => screen.audience === 'operator');
+  return screens.filter((screen) => screen.audience === 'any' || (screen.audience === 'admin' && session.admin));
+}
+
 function header(session?: Session): DomElement {
+  const words = t();
   const current = browser.location.hash.startsWith('#/accounts') || browser.location.hash === '' ? '#/accounts' : browser.location.hash;
+  const role = session ? (operatorOnly(session) ? words.roleOperator : session.admin ? words.roleAdmin : words.roleMember) : '';
   return h(
     'header',
     {},
-    h('h1', {}, h('a', { href: '#/accounts' }, 'oa-hub'), h('span', { class: 'muted' }, ' console')),
+    h('h1', {}, h('a', { href: session && operatorOnly(session) ? '#/operator' : '#/accounts' }, 'oa-hub'), h('span', { class: 'muted' }, words.consoleWord)),
     session
       ? h(
           'nav',
-          {},
-          ...screens
-            .filter((screen) => session.admin || !screen.adminOnly)
-            .map((screen) =>
-              h('a', { href: screen.hash, class: current === screen.hash ? 'current' : undefined, testid: `nav-${screen.hash.slice(2)}` }, screen.label),
+          { testid: 'nav' },
+          ...visible(session).map((screen) =>
+            h(
+              'a',
+              { href: screen.hash, class: current === screen.hash ? 'current' : undefined, testid: `nav-${screen.hash.slice(2)}` },
+              words.nav[screen.key] ?? screen.key,
             ),
+          ),
         )
       : null,
-    session
-      ? h(
-          'span',
-          { class: 'who', testid: 'whoami' },
-          h('strong', {}, session.tenant),
-          ` · ${session.admin ? 'admin' : 'member'}${session.user ? ` · ${session.user}` : ''} `,
-          h(
+    h(
+      'span',
+      { class: 'who', testid: 'whoami' },
+      session ? h('strong', {}, operatorOnly(session) ? session.user || words.roleOperator : session.tenant) : null,
+      session ? ` · ${role}${session.user && !operatorOnly(session) ? ` · ${session.user}` : ''} ` : null,
+      languageSwitch(),
+      session
+        ? h(
             'button',
             {
               class: 'link',
               testid: 'signout',
               onClick: () => {
                 signOut();
+                forgetNotices();
                 void render();
               },
             },
-            'Sign out',
-          ),
-        )
-      : null,
+            words.signOut,
+          )
+        : null,
+    ),
   );
 }
 
@@ -167,11 +242,14 @@ let rendering = 0;
 
 async function render(): Promise<void> {
   const ticket = ++rendering;
+  // A dialog belongs to the screen that opened it: leaving the screen closes it.
+  for (const dialog of browser.document.body.querySelectorAll('dialog')) dialog.remove();
   const session = currentSession();
   const notice = h('div', { class: 'notice', testid: 'notice', hidden: !pendingNotice });
   if (pendingNotice) notice.append(...pendingNotice.filter((c): c is DomElement | string => typeof c === 'string' || (typeof c === 'object' && c !== null)));
   pendingNotice = undefined;
   const main = h('main', {});
+  browser.document.documentElement.lang = t().htmlLang;
   const layout: Child[] = [header(session), bindResult, notice, main];
   root.replaceChildren(...layout.filter((c): c is DomElement => typeof c === 'object' && c !== null));
 
@@ -188,15 +266,23 @@ async function render(): Promise<void> {
     },
   };
   const hash = browser.location.hash || '#/accounts';
-  main.append(h('p', { class: 'muted loading' }, 'Loading…'));
+  main.append(h('p', { class: 'muted loading' }, t().loading));
   let screen: DomElement;
   try {
     const account = /^#\/accounts\/(wx[0-9A-Za-z]{16})(?:\/([a-z-]+))?$/.exec(hash);
     const tab = ACCOUNT_TABS.find((name) => name === account?.[2]) as AccountTab | undefined;
-    if (account) screen = await accountScreen(context, account[1]!, tab);
+    const department = /^#\/departments(?:\/(.+))?$/.exec(hash);
+    const contact = /^#\/contacts(?:\/(.+))?$/.exec(hash);
+    const operatorTenant = /^#\/operator(?:\/(.+))?$/.exec(hash);
+    if (operatorOnly(session)) screen = await operatorScreen(context, operatorTenant?.[1] ? decodeURIComponent(operatorTenant[1]) : undefined);
+    else if (account) screen = await accountScreen(context, account[1]!, tab);
     else if (hash === '#/communities') screen = await communitiesScreen(context);
+    else if (department) screen = await departmentsScreen(context, department[1] ? decodeURIComponent(department[1]) : undefined);
+    else if (contact) screen = await contactsScreen(context, contact[1] ? decodeURIComponent(contact[1]) : undefined);
     else if (hash === '#/redeem') screen = redeemScreen(context);
     else if (hash === '#/audit') screen = await auditScreen();
+    else if (hash === '#/tenant') screen = await tenantScreen();
+    else if (operatorTenant) screen = await operatorScreen(context, operatorTenant[1] ? decodeURIComponent(operatorTenant[1]) : undefined);
     else screen = await accountsScreen(context, boundAppid);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return;

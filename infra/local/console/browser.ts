@@ -26,6 +26,11 @@ export interface DomElement {
   after(...nodes: (DomElement | string)[]): void;
   remove(): void;
   focus(): void;
+  /** `<dialog>` only. */
+  showModal?(): void;
+  close?(): void;
+  /** Scrolls the page so that the element is in view. */
+  scrollIntoView?(options?: { block?: string }): void;
 }
 
 /** Inputs, selects, textareas, buttons, progress bars. */
@@ -41,13 +46,18 @@ interface Browser {
   document: {
     title: string;
     body: DomElement;
+    documentElement: DomElement & { lang: string };
     createElement(tag: string): DomElement;
+    /** SVG elements (the follower trend's chart). */
+    createElementNS(namespace: string, tag: string): DomElement;
     getElementById(id: string): DomElement | null;
   };
   location: { hash: string; search: string; pathname: string; href: string; assign(url: string): void };
   history: { replaceState(data: unknown, unused: string, url: string): void };
   sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
-  navigator: { clipboard?: { writeText(text: string): Promise<void> } };
+  /** Where the chosen language is kept across visits. */
+  localStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  navigator: { clipboard?: { writeText(text: string): Promise<void> }; languages?: readonly string[]; language?: string };
   addEventListener(type: 'hashchange', listener: () => void): void;
 }
 

@@ -1,5 +1,10 @@
-/** A small element builder: the console's screens are functions that return elements. */
+/**
+ * A small element builder (the console's screens are functions that return elements), times in the
+ * viewer's zone, the one guard every button that sends a request goes through (`sending`), and the
+ * confirmation dialog of destructive actions (`confirmDialog`).
+ */
 import { browser, type DomControl, type DomElement, type DomEvent } from './browser.ts';
+import { language, t, viewerZone } from './words.ts';
 
 export type Child = DomElement | string | number | false | null | undefined;
 
@@ -38,11 +43,98 @@ export function append(element: DomElement, children: Child[]): void {
 
 export const control = (tag: string, props: Props = {}, ...children: Child[]): DomControl => h<DomControl>(tag, props, ...children);
 
-/** `2026-05-01T03:04:05.000Z` → `2026-05-01 03:04 UTC`: the API's times are UTC. */
+/** The zone this viewer's times are shown in (words.ts `viewerZone`). */
+export const zone = (): string => viewerZone(language(), Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+const parts = (date: Date, options: Intl.DateTimeFormatOptions): Record<string, string> =>
+  Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone(), hourCycle: 'h23', ...options }).formatToParts(date).map((part) => [part.type, part.value]),
+  );
+
+/** `2026-05-01T03:04:05.000Z` → `2026-05-01 11:04 GMT+8` in the viewer's zone (`… 03:04 UTC` in UTC). */
 export function when(iso: string | undefined | null): string {
   if (!iso) return '—';
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
-  return match ? `${match[1]} ${match[2]} UTC` : iso;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const p = parts(date, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
-export const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
+/** The day (`2026-05-01`) a moment falls on in the viewer's zone. */
+export function dayOf(date: Date): string {
+  const p = parts(date, { year: 'numeric', month: '2-digit', day: '2-digit' });
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+export const yesNo = (value: boolean): string => (value ? t().yes : t().no);
+
+/**
+ * The guard of every button that sends a request: the button is disabled from the click until the
+ * answer (so a double click sends one request), then enabled again. A click on a disabled button (or
+ * while it is still sending) does nothing. Disabling happens before the first await, so the second
+ * click of a double click already finds it disabled.
+ */
+export async function sending(button: DomElement, run: () => Promise<unknown>): Promise<void> {
+  const control = button as DomControl;
+  if (control.disabled || control.dataset.sending === 'true') return;
+  control.disabled = true;
+  control.setAttribute('data-sending', 'true');
+  try {
+    await run();
+  } finally {
+    control.removeAttribute('data-sending');
+    control.disabled = false;
+  }
+}
+
+/** A button whose click sends a request through `sending`. */
+export function actionButton(props: Props, label: Child, run: () => Promise<unknown>): DomControl {
+  const button: DomControl = control('button', { type: 'button', ...props, onClick: () => void sending(button, run) }, label);
+  return button;
+}
+
+/** A form whose submit sends a request through `sending` on its submit button. */
+export function sendingForm(props: Props, run: () => Promise<unknown>, ...children: Child[]): DomElement {
+  const form = h(
+    'form',
+    {
+      ...props,
+      onSubmit: (event) => {
+        event.preventDefault();
+        const submit = form.querySelector('button[type=submit]');
+        if (submit) void sending(submit, run);
+        else void run();
+      },
+    },
+    ...children,
+  );
+  return form;
+}
+
+/**
+ * Asks before a destructive action: a modal `<dialog>` with the question, Cancel (focused) and the
+ * action's own button. Resolves true when the person confirms; Cancel, Escape or a click outside do
+ * nothing. `testid` names the confirm button (`unbind-confirm`…), the dialog is `confirm-dialog`.
+ */
+export function confirmDialog(question: string, action: string, testid = 'confirm-yes'): Promise<boolean> {
+  return new Promise((resolve) => {
+    let answered = false;
+    const dialog = h('dialog', { class: 'confirm-dialog', testid: 'confirm-dialog', role: 'alertdialog', 'aria-label': question });
+    const finish = (yes: boolean) => {
+      if (answered) return;
+      answered = true;
+      dialog.close?.();
+      dialog.remove();
+      resolve(yes);
+    };
+    const cancel = h('button', { type: 'button', testid: 'confirm-cancel', onClick: () => finish(false) }, t().cancel);
+    dialog.append(
+      h('p', {}, question),
+      h('div', { class: 'actions' }, cancel, h('button', { type: 'button', class: 'danger', testid, onClick: () => finish(true) }, action)),
+    );
+    dialog.addEventListener('close', () => finish(false));
+    browser.document.body.append(dialog);
+    dialog.showModal?.();
+    cancel.focus();
+  });
+}

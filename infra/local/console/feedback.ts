@@ -6,6 +6,7 @@
 import { ApiError } from './api.ts';
 import type { DomElement } from './browser.ts';
 import { append, h, type Child } from './dom.ts';
+import { t } from './words.ts';
 
 export interface Feedback {
   readonly element: DomElement;
@@ -35,25 +36,24 @@ export function feedback(testid: string): Feedback {
 
 /** The message, then what the details add for a person. */
 export function explain(error: unknown): Child[] {
-  if (!(error instanceof ApiError)) return [h('p', {}, error instanceof Error ? error.message : 'Something went wrong.')];
+  if (!(error instanceof ApiError)) return [h('p', {}, error instanceof Error ? error.message : t().somethingWrong)];
   const details = error.details;
-  const parts: Child[] = [h('p', { testid: 'error-message' }, error.message)];
+  // In a language other than the hub's, a known code is said in that language; the hub's own sentence stays as the title.
+  const said = t().apiErrors[error.code];
+  const parts: Child[] = [h('p', { testid: 'error-message', 'data-code': error.code, title: said ? error.message : undefined }, said ?? error.message)];
   const missing = Array.isArray(details.missing) ? (details.missing as { id: number; name: string }[]) : [];
   if (missing.length > 0) {
-    parts.push(
-      h('p', {}, 'Permission sets not granted:'),
-      h('ul', { testid: 'error-missing' }, ...missing.map((set) => h('li', {}, `${set.name} (${set.id})`))),
-    );
+    parts.push(h('p', {}, t().missingSets), h('ul', { testid: 'error-missing' }, ...missing.map((set) => h('li', {}, `${set.name} (${set.id})`))));
   }
   if (Array.isArray(details.steps)) {
     parts.push(
-      h('p', { class: 'strong' }, 'How to revoke it in WeChat:'),
+      h('p', { class: 'strong' }, t().howToRevoke),
       h('ol', { testid: 'error-steps' }, ...(details.steps as string[]).map((step) => h('li', {}, step))),
     );
   }
   const fields = Array.isArray(details.fields) ? (details.fields as { field: string; message: string }[]) : [];
   if (fields.length > 0) parts.push(h('ul', {}, ...fields.map((issue) => h('li', {}, `${issue.field.replace(/^(body|query|path)\./, '')} ${issue.message}`))));
-  if (typeof details.errcode === 'number') parts.push(h('p', { class: 'muted' }, `WeChat error code ${details.errcode}.`));
+  if (typeof details.errcode === 'number') parts.push(h('p', { class: 'muted' }, t().wechatErrcode(details.errcode)));
   return parts;
 }
 

@@ -1,9 +1,14 @@
 /**
- * What the console says about the hub's outcomes, in words: the authorization callback's result
- * (`?bind=ok&appid=…` / `?bind=error&code=…`), the statuses the API reports, and the labels of the
- * account's Auto-replies, Menu and Messages tabs (English, with WeChat's own Chinese terms where a
- * person would look for them in WeChat). Shared by the page shell (rendered by the local gateway)
- * and the app in the browser, so it imports nothing.
+ * Everything the console says, in 中文 and in English: one dictionary per language (`zh` is typed as
+ * `Words`, the shape of `en`, so a key missing from either fails `tsc`). The app picks the language
+ * once (`chooseLanguage`: what the person chose last, kept in localStorage, else the first of the
+ * browser's `navigator.languages` that is Chinese or English, else English) and every screen reads
+ * `t()`. The lookup tables the Auto-replies and Menu tabs iterate (`triggerWords`, `buttonTypeWords`…)
+ * are live views of the current language's table.
+ *
+ * Also the authorization callback's result (`?bind=ok&appid=…` / `?bind=error&code=…`): the page shell
+ * (rendered by the local gateway, which does not know the language) shows it in English, the app
+ * re-says it in the chosen language. Shared by both, so it imports nothing.
  */
 
 /** Only values shaped like what the hub puts in the callback's query are echoed. */
@@ -11,115 +16,915 @@ export const appIdShape = /^wx[0-9a-zA-Z]{16}$/;
 export const errorCodeShape = /^[a-z_]{1,64}$/;
 export const MAX_BIND_MESSAGE_LENGTH = 200;
 
-const bindFailures: Record<string, string> = {
-  validation_failed: 'The authorization link was already used, has expired, or was meant for another account. Start the binding again.',
-  account_bound_elsewhere: 'This Official Account is already bound by another organisation. It must unbind it first.',
-  account_quota_exceeded: 'Your organisation already owns as many accounts as its quota allows. Unbind one first.',
-  not_service_account: 'Only service accounts (服务号) can be bound; this is a subscription account (订阅号).',
-  not_verified: 'Only verified (已认证) accounts can be bound; this account is not verified.',
-  missing_permissions: 'Some permission sets the hub needs were left unticked on WeChat’s page. Authorize again and keep them ticked.',
-  wechat_error: 'WeChat refused the authorization. Try again in a moment.',
-  wechat_not_ready: 'The hub has not received WeChat’s ticket yet (it arrives every 10 minutes). Try again shortly.',
+export type Lang = 'zh' | 'en';
+export const LANGS: readonly Lang[] = ['zh', 'en'];
+
+/** What an audit sentence is made of: who, which account (its name when the console knows it), the event's details. */
+export interface AuditSentenceParts {
+  actor: string;
+  account: string;
+  details: Record<string, unknown>;
+}
+type Sentence = (p: AuditSentenceParts) => string;
+const detail = (p: AuditSentenceParts, key: string): string => {
+  const value = p.details[key];
+  if (Array.isArray(value)) return value.join(', ');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+};
+const count = (p: AuditSentenceParts, key: string): number =>
+  Array.isArray(p.details[key]) ? (p.details[key] as unknown[]).length : Number(p.details[key] ?? 0);
+
+const en = {
+  langName: 'English',
+  htmlLang: 'en',
+  bindOk: 'The Official Account is bound. Its followers are being synced.',
+  bindOkTitle: 'Bound.',
+  bindFailedTitle: 'The binding did not complete.',
+  bindFailedDefault: 'The binding did not complete.',
+  bindAccountLine: 'Official Account',
+  bindErrorCode: 'Error code',
+  bindFailures: {
+    validation_failed: 'The authorization link was already used, has expired, or was meant for another account. Start the binding again.',
+    account_bound_elsewhere: 'This Official Account is already bound by another organisation. It must unbind it first.',
+    account_quota_exceeded: 'Your organisation already owns as many accounts as its quota allows. Unbind one first.',
+    not_service_account: 'Only service accounts (服务号) can be bound; this is a subscription account (订阅号).',
+    not_verified: 'Only verified (已认证) accounts can be bound; this account is not verified.',
+    missing_permissions: 'Some permission sets the hub needs were left unticked on WeChat’s page. Authorize again and keep them ticked.',
+    wechat_error: 'WeChat refused the authorization. Try again in a moment.',
+    wechat_not_ready: 'The hub has not received WeChat’s ticket yet (it arrives every 10 minutes). Try again shortly.',
+  } as Record<string, string>,
+  dismiss: 'Dismiss',
+  // Shell
+  consoleWord: ' console',
+  language: 'Language',
+  signOut: 'Sign out',
+  roleAdmin: 'admin',
+  roleMember: 'member',
+  roleOperator: 'operator',
+  loading: 'Loading…',
+  somethingWrong: 'Something went wrong.',
+  refused: 'Your token was refused (expired, or minted for another local stack). Sign in again.',
+  unreachable: 'The hub cannot be reached. Is `npm start` still running?',
+  httpStatus: (status: number) => `The hub answered HTTP ${status}.`,
+  notJwt: 'This is not a JWT (three base64url parts separated by dots).',
+  unreadableToken: 'This token’s payload cannot be read.',
+  nav: {
+    accounts: 'Accounts',
+    communities: 'Communities',
+    departments: 'Departments',
+    contacts: 'Contacts',
+    tenant: 'Settings',
+    redeem: 'Redeem a code',
+    audit: 'Audit trail',
+    operator: 'Operator',
+  } as Record<string, string>,
+  // Sign-in
+  signIn: 'Sign in',
+  mintTitle: 'Mint a local token',
+  mintHelp: ['The local stack signs a console token for any tenant: what ', ' prints.'] as [string, string],
+  tenant: 'Tenant',
+  admin: ' admin',
+  departmentsLabel: 'Departments',
+  pasteTitle: 'Or paste a token',
+  pasteHelp: 'An operator’s token comes from `npm run token -- --operator`.',
+  signInWithToken: 'Sign in with this token',
+  // Confirm dialog and busy buttons
+  cancel: 'Cancel',
+  confirm: 'Confirm',
+  // Feedback
+  missingSets: 'Permission sets not granted:',
+  howToRevoke: 'How to revoke it in WeChat:',
+  wechatErrcode: (code: number) => `WeChat error code ${code}.`,
+  yes: 'yes',
+  no: 'no',
+  /** The hub's own message is English: a language may say the known codes in its own words. */
+  apiErrors: {} as Record<string, string>,
+  // Accounts list
+  accountsTitle: 'Official Accounts',
+  bindStart: 'Bind an Official Account',
+  makeDefault: 'Make default',
+  isDefaultNow: (name: string) => `${name} is now the default account.`,
+  accountsEmptyAdmin: 'No accounts yet. Bind one: WeChat opens its authorization page, you pick the account and confirm.',
+  accountsEmptyMember: 'No account is granted to your departments yet.',
+  accountsColumns: ['Account', 'Type', 'Status', 'Capabilities', 'Permissions', 'Followers (subscribed / total)', ''],
+  serviceType: { service: '服务号 service', subscription: '订阅号 subscription' } as Record<string, string>,
+  verified: '已认证 verified',
+  notVerified: '未认证 not verified',
+  owner: 'owner',
+  sharedWithYou: 'shared with you',
+  capabilityNames: { qrCodes: 'QR codes', templateMessages: 'template messages', payment: 'payment' } as Record<string, string>,
+  sets: (n: number) => `${n} sets`,
+  synced: (at: string) => `synced ${at}`,
+  notSyncedYet: 'not synced yet',
+  keptByOwner: 'kept by the owner',
+  defaultBadge: '★ default',
+  syncAfterBinding: 'Its followers are being synced; this list refreshes when the sync finishes.',
+  syncAfterBindingDone: 'The followers are synced.',
+  // Binding dialog
+  bindDialogTitle: 'Bind an Official Account',
+  bindDialogHelp: 'WeChat opens its authorization page; you pick the account and confirm there. Before that, choose:',
+  openPlatformChoice: 'Open platform account (开放平台), which gives followers a unionid across your accounts',
+  openPlatformCreate: 'Create one and bind the account to it (default)',
+  openPlatformNone: 'Leave it alone',
+  openPlatformExisting: 'Bind to an existing one:',
+  openAppIdPlaceholder: 'open platform appid',
+  plaintextLabel: '明文授权: the product’s pages may ask followers for their nickname and avatar (snsapi_userinfo)',
+  continueToWeChat: 'Continue to WeChat',
+  // Statuses
+  status: {
+    active: 'active',
+    revoked: 'revoked in WeChat',
+    reauthorization_required: 'needs re-authorization',
+    unbinding: 'being unbound',
+    unbound: 'unbound',
+  } as Record<string, string>,
+  sync: {
+    queued: 'Queued',
+    running: 'Syncing',
+    paused_quota: 'Paused: WeChat’s daily quota is used up; it resumes by itself',
+    done: 'Done',
+    failed: 'Failed',
+  } as Record<string, string>,
+  // Account screen
+  allAccounts: '← All accounts',
+  tabs: {
+    overview: 'Overview',
+    trend: 'Follower trend',
+    'auto-replies': 'Auto-replies 自动回复',
+    menu: 'Menu 自定义菜单',
+    messages: 'Messages 消息管理',
+  } as Record<string, string>,
+  facts: {
+    appid: 'appid',
+    userName: 'Original id',
+    principal: 'Principal',
+    type: 'Type',
+    status: 'Status',
+    role: 'Your role',
+    authorized: 'Authorized',
+    revoked: 'Revoked',
+    openPlatform: 'Open platform',
+    capabilities: 'Capabilities',
+    default: 'Default',
+    plaintext: '明文授权',
+  },
+  tenantDefault: '★ the tenant’s default account',
+  reauthorize: 'Re-authorize',
+  reauthorizeActive: 'Re-authorize (change permissions)',
+  permissionsGranted: (n: number) => `Permission sets granted (${n})`,
+  openPlatform: {
+    bound: (id: string) => `bound to ${id}`,
+    created: (id: string) => `created ${id} and bound to it`,
+    failed: 'binding failed',
+    skipped: 'skipped: followers will have no unionid',
+    none: 'not bound',
+  },
+  openPlatformPanel: 'Open platform (开放平台)',
+  openPlatformHelp: 'An account bound to an open platform account gives each follower a unionid shared by all the accounts bound to it.',
+  openPlatformBindExisting: 'Bind to this open platform account',
+  openPlatformCreateNew: 'Create one and bind',
+  openPlatformDone: (id: string, created: boolean) => (created ? `Created the open platform account ${id} and bound the account to it.` : `Bound to ${id}.`),
+  plaintextOn: 'on: the product’s pages may ask for nickname and avatar',
+  plaintextOff: 'off: the product’s pages get the openid only',
+  plaintextTurnOn: 'Turn 明文授权 on',
+  plaintextTurnOff: 'Turn 明文授权 off',
+  plaintextChanged: (on: boolean): string => (on ? '明文授权 is on.' : '明文授权 is off.'),
+  // Followers
+  followers: 'Followers',
+  syncNow: 'Sync followers now',
+  notSynced: 'Not synced yet.',
+  subscribedOf: (subscribed: string, total: string, at: string) => `${subscribed} subscribed of ${total} known · last sync ${at}`,
+  fansColumns: ['openid', 'unionid', 'Subscribed', 'Since', 'Tags', 'Remark', ''],
+  everyone: 'Everyone',
+  subscribed: 'Subscribed',
+  unsubscribed: 'Unsubscribed',
+  previous: '← Previous',
+  next: 'Next →',
+  page: (n: number) => `Page ${n}`,
+  noFollowers: 'No followers here yet.',
+  history: 'History',
+  syncStopped: (at: string) => `A sync started at ${at} stopped; start again.`,
+  syncLine: (status: string, percent: number, synced: string, listed: string, failed: number, marked: number, error: string) =>
+    `${status} · ${percent} % · ${synced} of ${listed} followers synced${failed > 0 ? `, ${failed} failed` : ''}${marked > 0 ? `, ${marked} marked unsubscribed` : ''}${error ? ` — ${error}` : ''}`,
+  // Follower history
+  historyTitle: (openid: string) => `Follow history of ${openid}`,
+  historyEmpty: 'No follow or unfollow recorded.',
+  historyColumns: ['When', 'What', 'Scene'],
+  followed: 'Followed',
+  unfollowed: 'Unfollowed',
+  close: 'Close',
+  // Sharing
+  shareTitle: 'Share with other tenants',
+  codes: 'Codes ',
+  includePayment: ' include the payment interface',
+  generate: 'Generate share codes',
+  shownOnce: 'Shown once: the hub cannot show these codes again. Copy them now and give each to one tenant.',
+  copy: 'Copy',
+  copyAll: 'Copy all',
+  copied: 'Copied',
+  copyByHand: 'Select and copy it by hand',
+  validUntil: (at: string) => `Valid until ${at}`,
+  recipients: 'Recipients',
+  revokeAll: 'Revoke every share and code',
+  revoke: 'Revoke',
+  sharesColumns: ['Tenant', 'Linked', 'Payment', 'Communities', ''],
+  notShared: 'Not shared with any tenant.',
+  revoked: (tenant: string) => `Revoked ${tenant}'s share and unlinked its communities from this account.`,
+  revokedAll: 'Revoked every share and every unused code.',
+  confirmRevoke: (tenant: string) => `Revoke ${tenant}’s share? Its communities are unlinked from this account.`,
+  confirmRevokeAll: 'Revoke every share and every unused code? Every recipient loses the account.',
+  // Communities panel (account)
+  communities: 'Communities',
+  unlinkOwner: 'Unlinks every tenant’s communities from this account and its payment interface.',
+  unlinkRecipient: 'Unlinks your communities from this account and its payment interface.',
+  linkOnPage: [' Link communities on the ', 'Communities', ' page.'] as [string, string, string],
+  unlink: 'Unlink communities',
+  unlinked: (n: number) => (n === 1 ? 'Unlinked 1 community.' : `Unlinked ${n} communities.`),
+  confirmUnlinkOwner: 'Unlink every tenant’s communities from this account?',
+  confirmUnlinkRecipient: 'Unlink your communities from this account?',
+  // Unbind
+  unbindTitle: 'Unbind',
+  releaseTitle: 'Release the shared account',
+  unbindHelp:
+    'WeChat must show the authorization as cancelled first: the account’s administrator cancels it in mp.weixin.qq.com (设置与开发 → 授权管理). Then unbind here.',
+  releaseHelp: 'The owner keeps the account; your tenant loses access to it.',
+  unbindButton: 'Unbind…',
+  releaseButton: 'Release…',
+  unbindConfirm: 'Unbinding removes its tokens, followers, shares and community links from the hub.',
+  releaseConfirm: 'Your communities must be unlinked first.',
+  yesUnbind: 'Yes, unbind',
+  yesRelease: 'Yes, release',
+  unboundNotice: (name: string) => `${name} is unbound. Its tokens, followers and shares are gone from the hub.`,
+  releasedNotice: (name: string) => `You no longer have ${name}.`,
+  // Follower trend
+  trendTitle: 'Follows and unfollows, last 30 days',
+  trendFollows: 'Follows',
+  trendUnfollows: 'Unfollows',
+  trendSummary: (follows: number, unfollows: number, from: string, to: string) => `${follows} follows and ${unfollows} unfollows from ${from} to ${to}`,
+  trendPartial: (pages: number) => `Partial: only the newest ${pages} pages of events were read; older days may count fewer.`,
+  trendSource: (zone: string) => `From the account’s event log (kept 30 days), per day in ${zone}.`,
+  trendTable: 'The figures',
+  trendColumns: ['Day', 'Follows', 'Unfollows'],
+  // Communities screen
+  communitiesHelp:
+    'Each community of your product can be linked to one Official Account (messages, followers) and one payment interface. Shared accounts work too when the owner included them.',
+  none: '— none —',
+  shared: ' · shared',
+  community: 'Community ',
+  account: 'Account ',
+  payment: 'Payment ',
+  link: 'Link',
+  save: 'Save',
+  communityPlaceholder: 'community id, e.g. garden-court',
+  communitiesColumns: ['Community', 'Account', 'Payment', 'Updated', ''],
+  noCommunity: 'No community is linked yet.',
+  communitySaved: (id: string, account: string, payment: string) => `Community ${id}: account ${account}, payment ${payment}.`,
+  // Redeem
+  redeemTitle: 'Redeem a share code',
+  redeemHelp: 'The owner of an Official Account gives you a one-time code; redeeming it adds the account to your tenant as a shared account.',
+  redeemPlaceholder: 'the code you were given',
+  code: 'Code ',
+  redeem: 'Redeem',
+  redeemAdminsOnly: 'Only admins of the tenant can redeem codes.',
+  redeemed: (name: string, appid: string) => `${name} (${appid}) is now shared with your tenant.`,
+  // Departments
+  departmentsTitle: 'Department grants',
+  departmentsHelp: 'A member of a department sees the accounts granted to that department, and only those.',
+  parentNotChild: 'A parent department’s grant is not a child’s: grant each department by its own id.',
+  departmentId: 'Department id ',
+  departmentPlaceholder: 'e.g. sales or sales/east',
+  open: 'Open',
+  granted: (id: string, n: number) => `Department ${id} is granted ${n} account${n === 1 ? '' : 's'}.`,
+  grantsOf: (id: string) => `Accounts granted to ${id}`,
+  grantsSave: 'Save the grants',
+  noAccounts: 'The tenant has no accounts.',
+  // Contacts
+  contactsTitle: 'A contact across accounts',
+  contactsHelp: 'A follower’s unionid is the same in every account bound to one open platform account: find where this person follows.',
+  unionid: 'unionid ',
+  find: 'Find',
+  contactColumns: ['Account', 'openid', 'Subscribed', 'Since', 'Unfollowed'],
+  contactNone: 'No account of this tenant knows this unionid.',
+  // Tenant settings
+  tenantTitle: 'Tenant settings',
+  tenantReadOnly: 'Read-only: the platform’s operators change these. Ask your account manager.',
+  quota: 'Account quota',
+  owned: 'Accounts owned',
+  policy: 'Binding policy',
+  requireService: 'Service accounts (服务号) only',
+  requireVerified: 'Verified (已认证) accounts only',
+  requiredSets: 'Permission sets required',
+  policySource: { tenant: 'set for this tenant', default: 'the deployment’s default' } as Record<string, string>,
+  features: 'Features',
+  wecom: 'WeCom (企业微信) association',
+  on: 'on',
+  off: 'off',
+  // Operator
+  operatorTitle: 'Operator: tenants',
+  operatorHelp: 'Find a tenant by its id to change its quota, binding policy and features. Every change is in that tenant’s audit trail.',
+  tenantId: 'Tenant id ',
+  operatorSaved: (tenant: string) => `Saved ${tenant}’s settings.`,
+  policyUseDefault: 'Use the deployment’s default policy',
+  requiredSetsHelp: 'ids, comma-separated',
+  saveSettings: 'Save',
+  operatorOnly: 'An operator’s token opens the Operator screen only: operators see no tenant data.',
+  // Audit
+  auditTitle: 'Audit trail',
+  auditColumns: ['When', 'What happened', 'Event', 'Details'],
+  olderEvents: 'Older events',
+  audit: {
+    'account.bound': (p) => `${p.actor} bound the Official Account ${p.account}`,
+    'account.reauthorized': (p) => `${p.actor} re-authorized ${p.account}`,
+    'account.reactivated': (p) => `${p.account} was authorized again in WeChat`,
+    'account.revoked': (p) => `The authorization of ${p.account} was cancelled in WeChat`,
+    'account.reauthorization_required': (p) => `${p.account} no longer grants a permission set the hub needs`,
+    'account.unbinding': (p) => `${p.actor} started unbinding ${p.account}`,
+    'account.unbound': (p) => `${p.account} is unbound`,
+    'account.released': (p) => `${p.actor} released ${p.account}`,
+    'binding.rejected': (p) => `A binding of ${p.account} was refused (${detail(p, 'code') || detail(p, 'reason')})`,
+    'binding.failed': (p) => `A binding of ${p.account} failed`,
+    'settings.changed': (p) => `${p.actor} changed the settings of ${p.account}`,
+    'share_codes.created': (p) => `${p.actor} created ${count(p, 'count')} share code(s) for ${p.account}`,
+    'share.redeemed': (p) => `${p.actor} redeemed a share code of ${p.account}`,
+    'share.revoked': (p) => `${p.actor} revoked a share of ${p.account}`,
+    'share.released': (p) => `A recipient released its share of ${p.account}`,
+    'community.updated': (p) => `${p.actor} linked community ${detail(p, 'communityId')}`,
+    'communities.unlinked': (p) => `${p.actor} unlinked communities from ${p.account}`,
+    'department.grants_changed': (p) =>
+      `${p.actor} changed department ${detail(p, 'departmentId')}’s grants (+${count(p, 'granted')}, −${count(p, 'revoked')})`,
+    'fans.sync_requested': (p) => `${p.actor} started a follower sync of ${p.account}`,
+    'menu.replaced': (p) => `${p.actor} saved the menu of ${p.account}`,
+    'menu.deleted': (p) => `${p.actor} deleted the menu of ${p.account}`,
+    'auto_replies.replaced': (p) => `${p.actor} saved the auto-replies of ${p.account}`,
+    'oauth.origins_changed': (p) => `${p.actor} changed the web authorization origins`,
+    'open_platform.created': (p) => `${p.actor} created an open platform account for ${p.account}`,
+    'open_platform.bound': (p) => `${p.actor} bound ${p.account} to an open platform account`,
+    'open_platform.failed': (p) => `Binding ${p.account} to an open platform account failed`,
+    'open_platform.skipped': (p) => `${p.account} was not bound to an open platform account: followers will have no unionid`,
+    'tenant.settings_changed': (p) => `${p.actor} changed the tenant’s settings`,
+  } as Record<string, Sentence>,
+  auditGeneric: (p: AuditSentenceParts & { action: string }) => `${p.actor}: ${p.action}${p.account ? ` (${p.account})` : ''}`,
+  someone: 'The hub',
+  // Messages tab
+  messagesTitle: 'Messages',
+  messagesColumns: ['Time', 'Follower', 'What', 'Content'],
+  messagesAll: 'Messages and events',
+  messagesOnly: 'Messages',
+  eventsOnly: 'Events',
+  older: 'Older →',
+  messagesEmpty: 'Nothing yet: what followers send and do shows up here within seconds.',
+  live: (zone: string, at: string) => `Live · times in ${zone} · checked ${at}`,
+  autoReplyChip: (id: string) => `auto-reply ${id}`,
+  autoReplyChipTitle: 'The auto-reply rule that answered',
+  pushType: {
+    text: 'Text',
+    image: 'Image',
+    voice: 'Voice',
+    video: 'Video',
+    shortvideo: 'Short video',
+    location: 'Location',
+    link: 'Link',
+    event: 'Event',
+  } as Record<string, string>,
+  event: {
+    subscribe: 'Followed',
+    unsubscribe: 'Unfollowed',
+    SCAN: 'Scanned a QR code',
+    CLICK: 'Tapped a menu button',
+    VIEW: 'Opened a menu link',
+    LOCATION: 'Reported a location',
+    scancode_push: 'Scanned (menu)',
+    scancode_waitmsg: 'Scanned (menu, waiting)',
+    pic_sysphoto: 'Took a photo (menu)',
+    pic_photo_or_album: 'Sent a photo (menu)',
+    pic_weixin: 'Sent from album (menu)',
+    location_select: 'Sent a location (menu)',
+    TEMPLATESENDJOBFINISH: 'Template message delivered',
+    MASSSENDJOBFINISH: 'Mass message finished',
+  } as Record<string, string>,
+  // Auto-replies tab
+  trigger: {
+    subscribe: 'Someone follows (关注回复)',
+    keyword: 'A message with a keyword (关键词回复)',
+    click: 'A menu button is tapped (CLICK)',
+    scan: 'A QR code is scanned (SCAN)',
+    default: 'Any other message (收到消息回复)',
+  } as Record<string, string>,
+  match: { exact: 'is exactly (全匹配)', contains: 'contains (半匹配)' } as Record<string, string>,
+  reply: { text: 'Text 文字', image: 'Image 图片 (media id)', news: 'Article 图文' } as Record<string, string>,
+  preview: {
+    subscribe: 'follows the account',
+    click: (key: string) => `taps the menu button ${key ? `“${key}”` : ''}`.trim(),
+    scan: (scene: string) => (scene ? `scans the QR code of scene “${scene}”` : 'scans a QR code'),
+    default: 'Hello?',
+    image: 'Image',
+    disabled: 'Disabled: this rule answers nothing.',
+  },
+  // Menu tab
+  buttonType: {
+    parent: 'Opens a sub-menu (子菜单)',
+    click: 'click — sends a key (点击推事件)',
+    view: 'view — opens a URL (跳转网页)',
+    miniprogram: 'miniprogram — opens a mini program (小程序)',
+    scancode_push: 'scancode_push — scans a code (扫码推事件)',
+    scancode_waitmsg: 'scancode_waitmsg — scans, then waits (扫码带提示)',
+    pic_sysphoto: 'pic_sysphoto — takes a photo (系统拍照发图)',
+    pic_photo_or_album: 'pic_photo_or_album — photo or album (拍照或者相册发图)',
+    pic_weixin: 'pic_weixin — WeChat album (微信相册发图)',
+    location_select: 'location_select — sends a location (发送位置)',
+    media_id: 'media_id — sends a material (下发消息)',
+    view_limited: 'view_limited — opens a material page (跳转图文消息URL)',
+    article_id: 'article_id — sends a published article (发布后的图文)',
+    article_view_limited: 'article_view_limited — opens a published article',
+  } as Record<string, string>,
+  buttonField: {
+    name: 'Name',
+    key: 'Key (EventKey)',
+    url: 'URL',
+    appid: 'Mini program appid',
+    pagepath: 'Page path',
+    media_id: 'Media id',
+    article_id: 'Article id',
+  } as Record<string, string>,
+  menu: {
+    missingMenuPermission:
+      'The account did not grant 自定义菜单 (15): its admin must re-authorize it (Re-authorize on the Overview tab) and keep that permission set ticked.',
+    confirmDelete: 'Delete the menu in WeChat? Followers stop seeing it.',
+    none: "No menu set through the API: WeChat shows none (or one made in WeChat's own backend, which the API cannot read).",
+  },
 };
 
-export interface BindOutcome {
-  ok: boolean;
-  /** The sentence to show. */
-  text: string;
-  appid?: string;
-  code?: string;
-  /** The hub's own message from the callback, when it sent one. */
-  message?: string;
+export type Words = typeof en;
+
+const zh: Words = {
+  langName: '中文',
+  htmlLang: 'zh-CN',
+  bindOk: '公众号已绑定，正在同步粉丝。',
+  bindOkTitle: '绑定成功。',
+  bindFailedTitle: '绑定未完成。',
+  bindFailedDefault: '绑定未完成。',
+  bindAccountLine: '公众号',
+  bindErrorCode: '错误码',
+  bindFailures: {
+    validation_failed: '授权链接已被使用、已过期，或属于另一个公众号。请重新发起绑定。',
+    account_bound_elsewhere: '该公众号已被其他机构绑定，需对方先解绑。',
+    account_quota_exceeded: '贵机构绑定的公众号已达配额上限，请先解绑一个。',
+    not_service_account: '只能绑定服务号；该公众号是订阅号。',
+    not_verified: '只能绑定已认证的公众号；该公众号未认证。',
+    missing_permissions: '微信授权页上有本平台需要的权限集未勾选。请重新授权并保持勾选。',
+    wechat_error: '微信拒绝了这次授权，请稍后再试。',
+    wechat_not_ready: '平台尚未收到微信的 ticket（每 10 分钟推送一次），请稍后再试。',
+  },
+  dismiss: '关闭',
+  consoleWord: ' 控制台',
+  language: '语言',
+  signOut: '退出登录',
+  roleAdmin: '管理员',
+  roleMember: '成员',
+  roleOperator: '运营人员',
+  loading: '加载中…',
+  somethingWrong: '出错了。',
+  refused: '登录凭证被拒绝（已过期，或由另一个本地环境签发）。请重新登录。',
+  unreachable: '无法连接平台。`npm start` 还在运行吗？',
+  httpStatus: (status) => `平台返回 HTTP ${status}。`,
+  notJwt: '这不是 JWT（应为以点分隔的三段 base64url）。',
+  unreadableToken: '无法读取该凭证的内容。',
+  nav: {
+    accounts: '公众号',
+    communities: '小区',
+    departments: '部门授权',
+    contacts: '联系人',
+    tenant: '机构设置',
+    redeem: '兑换共享码',
+    audit: '操作日志',
+    operator: '运营后台',
+  },
+  signIn: '登录',
+  mintTitle: '签发本地登录凭证',
+  mintHelp: ['本地环境可为任意机构签发控制台凭证，与 ', ' 的输出相同。'],
+  tenant: '机构',
+  admin: ' 管理员',
+  departmentsLabel: '部门',
+  pasteTitle: '或粘贴凭证',
+  pasteHelp: '运营人员的凭证由 `npm run token -- --operator` 生成。',
+  signInWithToken: '用此凭证登录',
+  cancel: '取消',
+  confirm: '确定',
+  missingSets: '未授权的权限集：',
+  howToRevoke: '在微信中取消授权的步骤：',
+  wechatErrcode: (code) => `微信错误码 ${code}。`,
+  yes: '是',
+  no: '否',
+  apiErrors: {
+    validation_failed: '请求无效：',
+    unauthorized: '登录凭证无效，请重新登录。',
+    forbidden: '你的角色或部门无权执行此操作。',
+    not_found: '找不到该对象（或它属于其他机构）。',
+    account_bound_elsewhere: '该公众号已被其他机构绑定。',
+    account_quota_exceeded: '本机构绑定的公众号已达配额上限。',
+    revoke_in_wechat_first: '微信中仍显示该授权：请先在微信中取消授权，再解绑。',
+    communities_still_linked: '本机构仍有小区关联该公众号：请先解除关联。',
+    already_linked: '本机构已拥有该公众号（自有或共享）。',
+    cannot_redeem_own_code: '不能兑换本机构自己的共享码。',
+    share_code_invalid: '共享码无效：不存在、已使用、已撤销或已过期。',
+    not_service_account: '绑定规则要求服务号。',
+    not_verified: '绑定规则要求已认证的公众号。',
+    missing_permissions: '有必需的权限集未授权。',
+    account_not_active: '该公众号已取消授权或需要重新授权，无法执行此操作。',
+    rate_limited: '尝试次数过多，请稍后再试。',
+    wechat_error: '微信返回了错误。',
+    payment_not_available: '该公众号没有微信支付能力，共享不能包含支付接口。',
+    feature_disabled: '本机构的套餐不包含此功能，需由运营人员开启。',
+    wechat_not_ready: '平台尚未收到微信的 ticket，请稍后再试。',
+    try_again: '请稍后再试。',
+  },
+  accountsTitle: '公众号',
+  bindStart: '绑定公众号',
+  makeDefault: '设为默认',
+  isDefaultNow: (name) => `${name} 已设为默认公众号。`,
+  accountsEmptyAdmin: '还没有公众号。点击绑定：微信会打开授权页，选择公众号并确认即可。',
+  accountsEmptyMember: '还没有公众号授权给你所在的部门。',
+  accountsColumns: ['公众号', '类型', '状态', '能力', '权限集', '粉丝（关注中 / 总数）', ''],
+  serviceType: { service: '服务号', subscription: '订阅号' },
+  verified: '已认证',
+  notVerified: '未认证',
+  owner: '本机构所有',
+  sharedWithYou: '共享给本机构',
+  capabilityNames: { qrCodes: '二维码', templateMessages: '模板消息', payment: '支付' },
+  sets: (n) => `${n} 个权限集`,
+  synced: (at) => `同步于 ${at}`,
+  notSyncedYet: '尚未同步',
+  keptByOwner: '由所有者维护',
+  defaultBadge: '★ 默认',
+  syncAfterBinding: '正在同步粉丝；同步完成后列表会自动刷新。',
+  syncAfterBindingDone: '粉丝已同步。',
+  bindDialogTitle: '绑定公众号',
+  bindDialogHelp: '微信会打开授权页，在那里选择公众号并确认。在此之前，请选择：',
+  openPlatformChoice: '开放平台账号（使粉丝在你的多个公众号间拥有统一的 unionid）',
+  openPlatformCreate: '新建开放平台账号并绑定（默认）',
+  openPlatformNone: '不绑定',
+  openPlatformExisting: '绑定到已有的开放平台账号：',
+  openAppIdPlaceholder: '开放平台 appid',
+  plaintextLabel: '明文授权：产品页面可获取粉丝的昵称和头像（snsapi_userinfo）',
+  continueToWeChat: '前往微信授权',
+  status: {
+    active: '正常',
+    revoked: '已在微信取消授权',
+    reauthorization_required: '需要重新授权',
+    unbinding: '解绑中',
+    unbound: '已解绑',
+  },
+  sync: {
+    queued: '排队中',
+    running: '同步中',
+    paused_quota: '已暂停：微信当日调用额度已用完，将自动恢复',
+    done: '已完成',
+    failed: '失败',
+  },
+  allAccounts: '← 全部公众号',
+  tabs: {
+    overview: '概览',
+    trend: '粉丝趋势',
+    'auto-replies': '自动回复',
+    menu: '自定义菜单',
+    messages: '消息管理',
+  },
+  facts: {
+    appid: 'appid',
+    userName: '原始 ID',
+    principal: '主体',
+    type: '类型',
+    status: '状态',
+    role: '本机构角色',
+    authorized: '授权时间',
+    revoked: '取消授权时间',
+    openPlatform: '开放平台',
+    capabilities: '能力',
+    default: '默认',
+    plaintext: '明文授权',
+  },
+  tenantDefault: '★ 本机构的默认公众号',
+  reauthorize: '重新授权',
+  reauthorizeActive: '重新授权（修改权限）',
+  permissionsGranted: (n) => `已授权的权限集（${n}）`,
+  openPlatform: {
+    bound: (id) => `已绑定 ${id}`,
+    created: (id) => `已新建 ${id} 并绑定`,
+    failed: '绑定失败',
+    skipped: '已跳过：粉丝将没有 unionid',
+    none: '未绑定',
+  },
+  openPlatformPanel: '开放平台',
+  openPlatformHelp: '绑定到开放平台账号后，粉丝在该开放平台下所有公众号中拥有同一个 unionid。',
+  openPlatformBindExisting: '绑定到此开放平台账号',
+  openPlatformCreateNew: '新建并绑定',
+  openPlatformDone: (id, created) => (created ? `已新建开放平台账号 ${id} 并绑定。` : `已绑定到 ${id}。`),
+  plaintextOn: '已开启：产品页面可获取昵称和头像',
+  plaintextOff: '已关闭：产品页面只获取 openid',
+  plaintextTurnOn: '开启明文授权',
+  plaintextTurnOff: '关闭明文授权',
+  plaintextChanged: (on) => (on ? '明文授权已开启。' : '明文授权已关闭。'),
+  followers: '粉丝',
+  syncNow: '立即同步粉丝',
+  notSynced: '尚未同步。',
+  subscribedOf: (subscribed, total, at) => `已知 ${total} 人，其中 ${subscribed} 人关注中 · 上次同步 ${at}`,
+  fansColumns: ['openid', 'unionid', '关注中', '时间', '标签', '备注', ''],
+  everyone: '全部',
+  subscribed: '关注中',
+  unsubscribed: '已取关',
+  previous: '← 上一页',
+  next: '下一页 →',
+  page: (n) => `第 ${n} 页`,
+  noFollowers: '暂无粉丝。',
+  history: '关注记录',
+  syncStopped: (at) => `${at} 开始的同步已停止，请重新开始。`,
+  syncLine: (status, percent, synced, listed, failed, marked, error) =>
+    `${status} · ${percent} % · 已同步 ${synced} / ${listed} 位粉丝${failed > 0 ? `，失败 ${failed}` : ''}${marked > 0 ? `，标记取关 ${marked}` : ''}${error ? ` — ${error}` : ''}`,
+  historyTitle: (openid) => `${openid} 的关注记录`,
+  historyEmpty: '没有关注或取关记录。',
+  historyColumns: ['时间', '事件', '场景'],
+  followed: '关注',
+  unfollowed: '取消关注',
+  close: '关闭',
+  shareTitle: '共享给其他机构',
+  codes: '数量 ',
+  includePayment: ' 包含支付接口',
+  generate: '生成共享码',
+  shownOnce: '仅显示一次：平台无法再次显示这些共享码。请立即复制，每个码交给一个机构。',
+  copy: '复制',
+  copyAll: '全部复制',
+  copied: '已复制',
+  copyByHand: '请手动选择并复制',
+  validUntil: (at) => `有效期至 ${at}`,
+  recipients: '共享对象',
+  revokeAll: '撤销全部共享和共享码',
+  revoke: '撤销',
+  sharesColumns: ['机构', '共享时间', '支付', '小区', ''],
+  notShared: '尚未共享给任何机构。',
+  revoked: (tenant) => `已撤销 ${tenant} 的共享，并解除其小区与该公众号的关联。`,
+  revokedAll: '已撤销全部共享和所有未使用的共享码。',
+  confirmRevoke: (tenant) => `撤销 ${tenant} 的共享？其小区将与该公众号解除关联。`,
+  confirmRevokeAll: '撤销全部共享和所有未使用的共享码？所有共享对象都将失去该公众号。',
+  communities: '小区',
+  unlinkOwner: '解除所有机构的小区与该公众号及其支付接口的关联。',
+  unlinkRecipient: '解除本机构的小区与该公众号及其支付接口的关联。',
+  linkOnPage: [' 在', '小区', '页面关联小区。'],
+  unlink: '解除小区关联',
+  unlinked: (n) => `已解除 ${n} 个小区的关联。`,
+  confirmUnlinkOwner: '解除所有机构的小区与该公众号的关联？',
+  confirmUnlinkRecipient: '解除本机构的小区与该公众号的关联？',
+  unbindTitle: '解绑',
+  releaseTitle: '退还共享的公众号',
+  unbindHelp: '需先在微信侧取消授权：公众号管理员在 mp.weixin.qq.com（设置与开发 → 授权管理）中取消，然后在此解绑。',
+  releaseHelp: '所有者保留该公众号；本机构将失去访问权限。',
+  unbindButton: '解绑…',
+  releaseButton: '退还…',
+  unbindConfirm: '解绑将从平台删除其令牌、粉丝、共享和小区关联。',
+  releaseConfirm: '需先解除本机构小区的关联。',
+  yesUnbind: '确认解绑',
+  yesRelease: '确认退还',
+  unboundNotice: (name) => `${name} 已解绑，其令牌、粉丝和共享已从平台删除。`,
+  releasedNotice: (name) => `本机构已不再拥有 ${name}。`,
+  trendTitle: '近 30 天关注与取关',
+  trendFollows: '关注',
+  trendUnfollows: '取关',
+  trendSummary: (follows, unfollows, from, to) => `${from} 至 ${to}：关注 ${follows} 次，取关 ${unfollows} 次`,
+  trendPartial: (pages) => `部分数据：只读取了最新的 ${pages} 页事件，较早的日期可能偏少。`,
+  trendSource: (zone) => `来自公众号的事件记录（保留 30 天），按 ${zone} 的日期统计。`,
+  trendTable: '明细',
+  trendColumns: ['日期', '关注', '取关'],
+  communitiesHelp: '产品中的每个小区可关联一个公众号（消息、粉丝）和一个支付接口。所有者允许时，共享的公众号也可使用。',
+  none: '— 无 —',
+  shared: ' · 共享',
+  community: '小区 ',
+  account: '公众号 ',
+  payment: '支付 ',
+  link: '关联',
+  save: '保存',
+  communityPlaceholder: '小区 ID，例如 garden-court',
+  communitiesColumns: ['小区', '公众号', '支付', '更新时间', ''],
+  noCommunity: '还没有关联任何小区。',
+  communitySaved: (id, account, payment) => `小区 ${id}：公众号 ${account}，支付 ${payment}。`,
+  redeemTitle: '兑换共享码',
+  redeemHelp: '公众号的所有者会给你一个一次性共享码；兑换后，该公众号以共享方式加入本机构。',
+  redeemPlaceholder: '收到的共享码',
+  code: '共享码 ',
+  redeem: '兑换',
+  redeemAdminsOnly: '只有本机构的管理员可以兑换共享码。',
+  redeemed: (name, appid) => `${name}（${appid}）已共享给本机构。`,
+  departmentsTitle: '部门授权',
+  departmentsHelp: '部门成员只能看到授权给该部门的公众号。',
+  parentNotChild: '上级部门的授权不会传给下级部门：请按部门 ID 逐个授权。',
+  departmentId: '部门 ID ',
+  departmentPlaceholder: '例如 sales 或 sales/east',
+  open: '打开',
+  granted: (id, n) => `部门 ${id} 已授权 ${n} 个公众号。`,
+  grantsOf: (id) => `授权给 ${id} 的公众号`,
+  grantsSave: '保存授权',
+  noAccounts: '本机构还没有公众号。',
+  contactsTitle: '跨公众号查找联系人',
+  contactsHelp: '同一开放平台下的公众号中，粉丝的 unionid 相同：查看此人关注了哪些公众号。',
+  unionid: 'unionid ',
+  find: '查找',
+  contactColumns: ['公众号', 'openid', '关注中', '关注时间', '取关时间'],
+  contactNone: '本机构的公众号中没有这个 unionid。',
+  tenantTitle: '机构设置',
+  tenantReadOnly: '只读：由平台运营人员修改，请联系你的客户经理。',
+  quota: '公众号配额',
+  owned: '已绑定公众号',
+  policy: '绑定规则',
+  requireService: '仅限服务号',
+  requireVerified: '仅限已认证',
+  requiredSets: '必需的权限集',
+  policySource: { tenant: '本机构单独设置', default: '平台默认' },
+  features: '功能',
+  wecom: '企业微信关联',
+  on: '开启',
+  off: '关闭',
+  operatorTitle: '运营后台：机构',
+  operatorHelp: '按机构 ID 查找机构，修改其配额、绑定规则和功能。每次修改都记入该机构的操作日志。',
+  tenantId: '机构 ID ',
+  operatorSaved: (tenant) => `已保存 ${tenant} 的设置。`,
+  policyUseDefault: '使用平台默认绑定规则',
+  requiredSetsHelp: 'ID，以逗号分隔',
+  saveSettings: '保存',
+  operatorOnly: '运营人员的凭证只能打开运营后台：看不到任何机构的数据。',
+  auditTitle: '操作日志',
+  auditColumns: ['时间', '发生了什么', '事件', '详情'],
+  olderEvents: '更早的记录',
+  audit: {
+    'account.bound': (p) => `${p.actor} 绑定了公众号 ${p.account}`,
+    'account.reauthorized': (p) => `${p.actor} 重新授权了 ${p.account}`,
+    'account.reactivated': (p) => `${p.account} 在微信中重新授权`,
+    'account.revoked': (p) => `${p.account} 已在微信中取消授权`,
+    'account.reauthorization_required': (p) => `${p.account} 不再授予平台需要的权限集`,
+    'account.unbinding': (p) => `${p.actor} 开始解绑 ${p.account}`,
+    'account.unbound': (p) => `${p.account} 已解绑`,
+    'account.released': (p) => `${p.actor} 退还了 ${p.account}`,
+    'binding.rejected': (p) => `${p.account} 的绑定被拒绝（${detail(p, 'code') || detail(p, 'reason')}）`,
+    'binding.failed': (p) => `${p.account} 的绑定失败`,
+    'settings.changed': (p) => `${p.actor} 修改了 ${p.account} 的设置`,
+    'share_codes.created': (p) => `${p.actor} 为 ${p.account} 生成了 ${count(p, 'count')} 个共享码`,
+    'share.redeemed': (p) => `${p.actor} 兑换了 ${p.account} 的共享码`,
+    'share.revoked': (p) => `${p.actor} 撤销了 ${p.account} 的共享`,
+    'share.released': (p) => `共享对象退还了 ${p.account}`,
+    'community.updated': (p) => `${p.actor} 更新了小区 ${detail(p, 'communityId')} 的关联`,
+    'communities.unlinked': (p) => `${p.actor} 解除了小区与 ${p.account} 的关联`,
+    'department.grants_changed': (p) => `${p.actor} 修改了部门 ${detail(p, 'departmentId')} 的授权（+${count(p, 'granted')}，−${count(p, 'revoked')}）`,
+    'fans.sync_requested': (p) => `${p.actor} 发起了 ${p.account} 的粉丝同步`,
+    'menu.replaced': (p) => `${p.actor} 保存了 ${p.account} 的自定义菜单`,
+    'menu.deleted': (p) => `${p.actor} 删除了 ${p.account} 的自定义菜单`,
+    'auto_replies.replaced': (p) => `${p.actor} 保存了 ${p.account} 的自动回复`,
+    'oauth.origins_changed': (p) => `${p.actor} 修改了网页授权的域名`,
+    'open_platform.created': (p) => `${p.actor} 为 ${p.account} 新建了开放平台账号`,
+    'open_platform.bound': (p) => `${p.actor} 将 ${p.account} 绑定到开放平台账号`,
+    'open_platform.failed': (p) => `${p.account} 绑定开放平台账号失败`,
+    'open_platform.skipped': (p) => `${p.account} 未绑定开放平台账号：粉丝将没有 unionid`,
+    'tenant.settings_changed': (p) => `${p.actor} 修改了机构设置`,
+  },
+  auditGeneric: (p) => `${p.actor}：${p.action}${p.account ? `（${p.account}）` : ''}`,
+  someone: '平台',
+  messagesTitle: '消息管理',
+  messagesColumns: ['时间', '粉丝', '类型', '内容'],
+  messagesAll: '消息和事件',
+  messagesOnly: '消息',
+  eventsOnly: '事件',
+  older: '更早 →',
+  messagesEmpty: '暂无记录：粉丝发送的消息和操作会在几秒内显示在这里。',
+  live: (zone, at) => `实时 · 时区 ${zone} · 更新于 ${at}`,
+  autoReplyChip: (id) => `自动回复 ${id}`,
+  autoReplyChipTitle: '回复此消息的自动回复规则',
+  pushType: {
+    text: '文字',
+    image: '图片',
+    voice: '语音',
+    video: '视频',
+    shortvideo: '小视频',
+    location: '位置',
+    link: '链接',
+    event: '事件',
+  },
+  event: {
+    subscribe: '关注',
+    unsubscribe: '取消关注',
+    SCAN: '扫描二维码',
+    CLICK: '点击菜单',
+    VIEW: '打开菜单链接',
+    LOCATION: '上报地理位置',
+    scancode_push: '扫码（菜单）',
+    scancode_waitmsg: '扫码等待（菜单）',
+    pic_sysphoto: '拍照发图（菜单）',
+    pic_photo_or_album: '拍照或相册发图（菜单）',
+    pic_weixin: '微信相册发图（菜单）',
+    location_select: '发送位置（菜单）',
+    TEMPLATESENDJOBFINISH: '模板消息已送达',
+    MASSSENDJOBFINISH: '群发完成',
+  },
+  trigger: {
+    subscribe: '被关注（关注回复）',
+    keyword: '消息含关键词（关键词回复）',
+    click: '点击菜单（CLICK）',
+    scan: '扫描二维码（SCAN）',
+    default: '其他消息（收到消息回复）',
+  },
+  match: { exact: '全匹配', contains: '半匹配' },
+  reply: { text: '文字', image: '图片（media id）', news: '图文' },
+  preview: {
+    subscribe: '关注了公众号',
+    click: (key) => `点击了菜单 ${key ? `“${key}”` : ''}`.trim(),
+    scan: (scene) => (scene ? `扫描了场景 “${scene}” 的二维码` : '扫描了二维码'),
+    default: '你好？',
+    image: '图片',
+    disabled: '已停用：此规则不回复。',
+  },
+  buttonType: {
+    parent: '子菜单',
+    click: 'click — 点击推事件',
+    view: 'view — 跳转网页',
+    miniprogram: 'miniprogram — 小程序',
+    scancode_push: 'scancode_push — 扫码推事件',
+    scancode_waitmsg: 'scancode_waitmsg — 扫码带提示',
+    pic_sysphoto: 'pic_sysphoto — 系统拍照发图',
+    pic_photo_or_album: 'pic_photo_or_album — 拍照或者相册发图',
+    pic_weixin: 'pic_weixin — 微信相册发图',
+    location_select: 'location_select — 发送位置',
+    media_id: 'media_id — 下发消息',
+    view_limited: 'view_limited — 跳转图文消息URL',
+    article_id: 'article_id — 发布后的图文',
+    article_view_limited: 'article_view_limited — 发布后的图文链接',
+  },
+  buttonField: {
+    name: '名称',
+    key: 'Key（EventKey）',
+    url: '网址',
+    appid: '小程序 appid',
+    pagepath: '页面路径',
+    media_id: 'Media id',
+    article_id: 'Article id',
+  },
+  menu: {
+    missingMenuPermission: '该公众号未授予“自定义菜单”（15）权限集：需由其管理员重新授权（概览页的“重新授权”）并保持勾选。',
+    confirmDelete: '删除微信中的自定义菜单？粉丝将看不到菜单。',
+    none: '未通过接口设置菜单：微信中没有菜单（或是在微信公众平台后台设置的菜单，接口无法读取）。',
+  },
+};
+
+export const dictionaries: Record<Lang, Words> = { en, zh };
+
+let current: Lang = 'en';
+
+/** The current language's words. */
+export const t = (): Words => dictionaries[current];
+export const language = (): Lang => current;
+export const setLanguage = (lang: Lang): void => void (current = lang);
+
+/**
+ * The language to start in: the one kept from last time, else the first of the browser's languages
+ * that is Chinese or English (`zh`, `zh-CN`, `zh-TW`… → 中文), else English.
+ */
+export function chooseLanguage(kept: string | null, browserLanguages: readonly string[]): Lang {
+  if (kept === 'zh' || kept === 'en') return kept;
+  for (const tag of browserLanguages) {
+    const primary = tag.toLowerCase().split('-')[0];
+    if (primary === 'zh' || primary === 'en') return primary;
+  }
+  return 'en';
 }
 
-/** The callback's result, or undefined when the query holds none (or nothing shaped like one). */
-export function bindOutcome(query: URLSearchParams): BindOutcome | undefined {
-  const bind = query.get('bind');
-  const appid = query.get('appid') ?? '';
-  const code = query.get('code') ?? '';
-  const message = query.get('message') ?? '';
-  if (bind === 'ok' && appIdShape.test(appid)) return { ok: true, appid, text: 'The Official Account is bound. Its followers are being synced.' };
-  if (bind !== 'error' || !errorCodeShape.test(code)) return undefined;
-  return {
-    ok: false,
-    code,
-    text: bindFailures[code] ?? 'The binding did not complete.',
-    ...(appIdShape.test(appid) ? { appid } : {}),
-    ...(message && message.length <= MAX_BIND_MESSAGE_LENGTH ? { message } : {}),
-  };
+/**
+ * The zone times are shown in: the browser's own; when it does not say (an empty or missing zone),
+ * Asia/Shanghai for 中文 (China has one zone) and UTC otherwise.
+ */
+export function viewerZone(lang: Lang, browserZone: string | undefined): string {
+  if (browserZone) return browserZone;
+  return lang === 'zh' ? 'Asia/Shanghai' : 'UTC';
 }
 
-export const statusWords: Record<string, string> = {
-  active: 'active',
-  revoked: 'revoked in WeChat',
-  reauthorization_required: 'needs re-authorization',
-  unbinding: 'being unbound',
-  unbound: 'unbound',
-};
+/** A live view of one lookup table of the current language (what the tabs iterate with Object.entries). */
+function live<T extends object>(pick: (words: Words) => T): T {
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(pick(t()), key),
+    has: (_, key) => Reflect.has(pick(t()), key),
+    ownKeys: () => Reflect.ownKeys(pick(t())),
+    getOwnPropertyDescriptor: (_, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(pick(t()), key);
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+  });
+}
 
-export const syncWords: Record<string, string> = {
-  queued: 'Queued',
-  running: 'Syncing',
-  paused_quota: 'Paused: WeChat’s daily quota is used up; it resumes by itself',
-  done: 'Done',
-  failed: 'Failed',
-};
-
-/** The account screen's tabs. */
-export const tabWords: Record<string, string> = {
-  overview: 'Overview',
-  'auto-replies': 'Auto-replies 自动回复',
-  menu: 'Menu 自定义菜单',
-  messages: 'Messages 消息管理',
-};
-
-/** What starts an auto-reply (API.md §3 `AutoReplyRule.trigger`). */
-export const triggerWords: Record<string, string> = {
-  subscribe: 'Someone follows (关注回复)',
-  keyword: 'A message with a keyword (关键词回复)',
-  click: 'A menu button is tapped (CLICK)',
-  scan: 'A QR code is scanned (SCAN)',
-  default: 'Any other message (收到消息回复)',
-};
-
-export const matchWords: Record<string, string> = {
-  exact: 'is exactly (全匹配)',
-  contains: 'contains (半匹配)',
-};
-
-export const replyWords: Record<string, string> = {
-  text: 'Text 文字',
-  image: 'Image 图片 (media id)',
-  news: 'Article 图文',
-};
-
-/** What the preview shows the user doing before the account answers. */
-export const previewWords = {
-  subscribe: 'follows the account',
-  click: (key: string) => `taps the menu button ${key ? `“${key}”` : ''}`.trim(),
-  scan: (scene: string) => (scene ? `scans the QR code of scene “${scene}”` : 'scans a QR code'),
-  default: 'Hello?',
-  image: 'Image',
-  disabled: 'Disabled: this rule answers nothing.',
-};
-
-/** WeChat's menu button types (WECHAT.md §15.2), as the menu editor offers them. */
-export const buttonTypeWords: Record<string, string> = {
-  parent: 'Opens a sub-menu (子菜单)',
-  click: 'click — sends a key (点击推事件)',
-  view: 'view — opens a URL (跳转网页)',
-  miniprogram: 'miniprogram — opens a mini program (小程序)',
-  scancode_push: 'scancode_push — scans a code (扫码推事件)',
-  scancode_waitmsg: 'scancode_waitmsg — scans, then waits (扫码带提示)',
-  pic_sysphoto: 'pic_sysphoto — takes a photo (系统拍照发图)',
-  pic_photo_or_album: 'pic_photo_or_album — photo or album (拍照或者相册发图)',
-  pic_weixin: 'pic_weixin — WeChat album (微信相册发图)',
-  location_select: 'location_select — sends a location (发送位置)',
-  media_id: 'media_id — sends a material (下发消息)',
-  view_limited: 'view_limited — opens a material page (跳转图文消息URL)',
-  article_id: 'article_id — sends a published article (发布后的图文)',
-  article_view_limited: 'article_view_limited — opens a published article',
-};
+export const statusWords = live((w) => w.status);
+export const syncWords = live((w) => w.sync);
+export const tabWords = live((w) => w.tabs);
+export const triggerWords = live((w) => w.trigger);
+export const matchWords = live((w) => w.match);
+export const replyWords = live((w) => w.reply);
+export const previewWords = live((w) => w.preview);
+export const buttonTypeWords = live((w) => w.buttonType);
+export const buttonFieldWords = live((w) => w.buttonField);
+export const menuWords = live((w) => w.menu);
+export const pushTypeWords = live((w) => w.pushType);
+export const eventWords = live((w) => w.event);
 
 /** The fields each button type needs, in the order the editor shows them. */
 export const buttonTypeFields: Record<string, readonly ('key' | 'url' | 'appid' | 'pagepath' | 'media_id' | 'article_id')[]> = {
@@ -138,49 +943,30 @@ export const buttonTypeFields: Record<string, readonly ('key' | 'url' | 'appid' 
   article_view_limited: ['article_id'],
 };
 
-export const buttonFieldWords: Record<string, string> = {
-  name: 'Name',
-  key: 'Key (EventKey)',
-  url: 'URL',
-  appid: 'Mini program appid',
-  pagepath: 'Page path',
-  media_id: 'Media id',
-  article_id: 'Article id',
-};
+export interface BindOutcome {
+  ok: boolean;
+  /** The sentence to show. */
+  text: string;
+  appid?: string;
+  code?: string;
+  /** The hub's own message from the callback, when it sent one. */
+  message?: string;
+}
 
-export const menuWords = {
-  /** 422 missing_permissions on a menu route. */
-  missingMenuPermission:
-    'The account did not grant 自定义菜单 (15): its admin must re-authorize it (Re-authorize on the Overview tab) and keep that permission set ticked.',
-  confirmDelete: 'Delete the menu in WeChat? Followers stop seeing it.',
-  none: "No menu set through the API: WeChat shows none (or one made in WeChat's own backend, which the API cannot read).",
-};
-
-/** The Messages tab: what each push was, in words. */
-export const pushTypeWords: Record<string, string> = {
-  text: 'Text',
-  image: 'Image',
-  voice: 'Voice',
-  video: 'Video',
-  shortvideo: 'Short video',
-  location: 'Location',
-  link: 'Link',
-  event: 'Event',
-};
-
-export const eventWords: Record<string, string> = {
-  subscribe: 'Followed',
-  unsubscribe: 'Unfollowed',
-  SCAN: 'Scanned a QR code',
-  CLICK: 'Tapped a menu button',
-  VIEW: 'Opened a menu link',
-  LOCATION: 'Reported a location',
-  scancode_push: 'Scanned (menu)',
-  scancode_waitmsg: 'Scanned (menu, waiting)',
-  pic_sysphoto: 'Took a photo (menu)',
-  pic_photo_or_album: 'Sent a photo (menu)',
-  pic_weixin: 'Sent from album (menu)',
-  location_select: 'Sent a location (menu)',
-  TEMPLATESENDJOBFINISH: 'Template message delivered',
-  MASSSENDJOBFINISH: 'Mass message finished',
-};
+/** The callback's result in `lang` (English by default), or undefined when the query holds none (or nothing shaped like one). */
+export function bindOutcome(query: URLSearchParams, lang: Lang = 'en'): BindOutcome | undefined {
+  const words = dictionaries[lang];
+  const bind = query.get('bind');
+  const appid = query.get('appid') ?? '';
+  const code = query.get('code') ?? '';
+  const message = query.get('message') ?? '';
+  if (bind === 'ok' && appIdShape.test(appid)) return { ok: true, appid, text: words.bindOk };
+  if (bind !== 'error' || !errorCodeShape.test(code)) return undefined;
+  return {
+    ok: false,
+    code,
+    text: words.bindFailures[code] ?? words.bindFailedDefault,
+    ...(appIdShape.test(appid) ? { appid } : {}),
+    ...(message && message.length <= MAX_BIND_MESSAGE_LENGTH ? { message } : {}),
+  };
+}

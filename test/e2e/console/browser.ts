@@ -113,7 +113,14 @@ export interface LocalBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<LocalBrowser> {
+/** What the page sees of its viewer: English in UTC on a desktop unless a test asks for a phone in China. */
+export interface ViewerOptions {
+  locale?: string;
+  timezoneId?: string;
+  viewport?: { width: number; height: number };
+}
+
+export async function launchBrowser(viewer: ViewerOptions = {}): Promise<LocalBrowser> {
   const choice = chooseChromium(process.env, existsSync);
   const executablePath = choice.from === 'npm' ? await npmChromium() : choice.executable;
   const work = mkdtempSync(join(tmpdir(), 'oa-hub-chromium-'));
@@ -128,9 +135,9 @@ export async function launchBrowser(): Promise<LocalBrowser> {
       headless: true,
       args: flags,
       env,
-      viewport: { width: 1280, height: 860 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
+      viewport: viewer.viewport ?? { width: 1280, height: 860 },
+      locale: viewer.locale ?? 'en-US',
+      timezoneId: viewer.timezoneId ?? 'UTC',
     });
     return {
       context,

@@ -147,6 +147,8 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
 
     // Act
     await owner.getByTestId('share-count').fill('1');
+    // Sharing the payment interface is a deliberate choice (off by default): the recipient links its community's payment below.
+    await owner.getByTestId('share-include-payment').check();
     await owner.getByTestId('share-generate').click();
     await owner.getByTestId('share-code').waitFor();
     shareCode = await text(owner, 'share-code');
@@ -213,6 +215,7 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
 
     // Act
     await share.getByTestId('revoke-share').click();
+    await owner.getByTestId('revoke-share-confirm').click();
     await owner.getByTestId('shares-empty').waitFor();
 
     // Assess

@@ -1,30 +1,33 @@
 /**
- * One account: what WeChat granted, and what its owner can do with it (followers, share codes,
- * recipients, communities, unbinding); a recipient can unlink its communities and release it. The
- * owner's tabs (`#/accounts/<appid>/<tab>`): Auto-replies and Menu for its admins, Messages for
- * everyone who sees the account's followers.
+ * One account: what WeChat granted, its 明文授权 and open platform account, and what its owner can do
+ * with it (followers and each follower's history, share codes, recipients, communities, unbinding); a
+ * recipient can unlink its communities and release it. The owner's tabs (`#/accounts/<appid>/<tab>`):
+ * Auto-replies and Menu for its admins, Follower trend and Messages for everyone who sees the account's
+ * followers. Destructive actions ask first (`confirmDialog`); every button that sends a request goes
+ * through `sending`.
  */
-import { api, ApiError, type Account, type Fan, type FanSyncJob, type Share } from '../api.ts';
+import { api, ApiError, type Account, type Fan, type FanHistory, type FanSyncJob, type Share } from '../api.ts';
 import { browser, type DomElement } from '../browser.ts';
-import { control, h, when, yesNo } from '../dom.ts';
+import { actionButton, confirmDialog, control, h, sending, sendingForm, when, yesNo } from '../dom.ts';
 import { feedback } from '../feedback.ts';
-import { syncWords, tabWords } from '../words.ts';
+import { syncWords, t, tabWords } from '../words.ts';
 import { capabilityChips, serviceTypeWords, startBinding, statusBadge } from './accounts.ts';
 import { autoRepliesTab } from './auto-replies.ts';
 import type { ScreenContext } from './context.ts';
 import { menuTab } from './menu.ts';
 import { messagesTab } from './messages.ts';
+import { trendTab } from './trend.ts';
 
 const SYNC_POLL_MS = 400;
 const FANS_PAGE_SIZE = 10;
 
-export type AccountTab = 'overview' | 'auto-replies' | 'menu' | 'messages';
-export const ACCOUNT_TABS: readonly AccountTab[] = ['overview', 'auto-replies', 'menu', 'messages'];
+export type AccountTab = 'overview' | 'trend' | 'auto-replies' | 'menu' | 'messages';
+export const ACCOUNT_TABS: readonly AccountTab[] = ['overview', 'trend', 'auto-replies', 'menu', 'messages'];
 
-/** The tabs this person has on this account: the owner's admins edit replies and menu; its members read messages. */
+/** The tabs this person has on this account: the owner's admins edit replies and menu; its members read the trend and messages. */
 function tabsFor(account: Account, admin: boolean): AccountTab[] {
   if (account.role !== 'owner') return ['overview'];
-  return admin ? [...ACCOUNT_TABS] : ['overview', 'messages'];
+  return admin ? [...ACCOUNT_TABS] : ['overview', 'trend', 'messages'];
 }
 
 export async function accountScreen(context: ScreenContext, appid: string, tab: AccountTab = 'overview'): Promise<DomElement> {
@@ -39,8 +42,10 @@ export async function accountScreen(context: ScreenContext, appid: string, tab: 
   if (shown === 'auto-replies') content = [await autoRepliesTab(account)];
   else if (shown === 'menu') content = [await menuTab(account)];
   else if (shown === 'messages') content = [messagesTab(account)];
+  else if (shown === 'trend') content = [trendTab(account)];
   else {
     content = [
+      owner && admin ? openPlatformPanel(context, account) : null,
       owner ? followersPanel(account, admin && active) : null,
       owner && admin ? sharingPanel(account) : null,
       admin ? communitiesPanel(account) : null,
@@ -51,7 +56,7 @@ export async function accountScreen(context: ScreenContext, appid: string, tab: 
   return h(
     'section',
     { testid: 'account-screen', 'data-appid': account.appid, 'data-tab': shown },
-    h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
+    h('p', {}, h('a', { href: '#/accounts' }, t().allAccounts)),
     summaryPanel(context, account),
     tabs.length > 1
       ? h(
@@ -74,92 +79,193 @@ export async function accountScreen(context: ScreenContext, appid: string, tab: 
   );
 }
 
+/** What the open-platform step did (API.md §3 `Account.openPlatform`), or the bound open platform appid. */
+export function openPlatformWords(account: Account): string {
+  const words = t().openPlatform;
+  const outcome = account.openPlatform;
+  if (outcome?.status === 'skipped') return words.skipped;
+  if (outcome?.status === 'failed') return `${words.failed}${outcome.error ? `: ${outcome.error.message}` : ''}`;
+  const id = outcome?.openAppId ?? account.openAppId;
+  if (!id) return words.none;
+  return outcome?.created ? words.created(id) : words.bound(id);
+}
+
 function summaryPanel(context: ScreenContext, account: Account): DomElement {
+  const words = t();
   const status = feedback('summary-feedback');
   const admin = context.session.admin;
+  const owner = account.role === 'owner';
   const facts: [string, string | DomElement][] = [
-    ['appid', h('span', { class: 'mono' }, account.appid)],
-    ['Original id', h('span', { class: 'mono' }, account.userName)],
-    ['Principal', account.principalName ?? '—'],
-    ['Type', `${serviceTypeWords(account)} · ${account.verified ? '已认证 verified' : '未认证 not verified'}`],
-    ['Status', statusBadge(account)],
-    ['Your role', account.role === 'owner' ? 'owner' : 'shared with you'],
-    ['Authorized', when(account.authorizedAt)],
-    ...(account.revokedAt ? ([['Revoked', when(account.revokedAt)]] as [string, string][]) : []),
-    ['Open platform', account.openAppId ? h('span', { class: 'mono' }, account.openAppId) : '—'],
-    ['Capabilities', capabilityChips(account)],
-    ['Default', account.isDefault ? '★ the tenant’s default account' : 'no'],
+    [words.facts.appid, h('span', { class: 'mono' }, account.appid)],
+    [words.facts.userName, h('span', { class: 'mono' }, account.userName)],
+    [words.facts.principal, account.principalName ?? '—'],
+    [words.facts.type, `${serviceTypeWords(account)} · ${account.verified ? words.verified : words.notVerified}`],
+    [words.facts.status, statusBadge(account)],
+    [words.facts.role, owner ? words.owner : words.sharedWithYou],
+    [words.facts.authorized, when(account.authorizedAt)],
+    ...(account.revokedAt ? ([[words.facts.revoked, when(account.revokedAt)]] as [string, string][]) : []),
+    [
+      words.facts.openPlatform,
+      h(
+        'span',
+        { testid: 'account-open-platform', 'data-status': account.openPlatform?.status ?? (account.openAppId ? 'bound' : 'none') },
+        openPlatformWords(account),
+      ),
+    ],
+    [words.facts.plaintext, h('span', { testid: 'account-plaintext' }, account.plaintextAuthorization ? words.plaintextOn : words.plaintextOff)],
+    [words.facts.capabilities, capabilityChips(account)],
+    [words.facts.default, account.isDefault ? words.tenantDefault : words.no],
   ];
-  const setDefault = h(
-    'button',
-    {
-      testid: 'set-default',
-      hidden: !admin || account.isDefault || account.status !== 'active',
-      onClick: async () => {
-        try {
-          await api('PATCH', `/v1/accounts/${account.appid}`, { isDefault: true });
-          context.notice(`${account.nickname} is now the default account.`);
-          context.go(`#/accounts/${account.appid}`);
-        } catch (error) {
-          status.error(error);
-        }
-      },
+  const setDefault = actionButton(
+    { testid: 'set-default', hidden: !admin || account.isDefault || account.status !== 'active' },
+    words.makeDefault,
+    async () => {
+      try {
+        await api('PATCH', `/v1/accounts/${account.appid}`, { isDefault: true });
+        context.notice(words.isDefaultNow(account.nickname));
+        context.go(`#/accounts/${account.appid}`);
+      } catch (error) {
+        status.error(error);
+      }
     },
-    'Make default',
   );
-  const reauthorize = h(
-    'button',
-    {
-      testid: 'reauthorize',
-      hidden: !admin || account.role !== 'owner' || account.status === 'unbound',
-      onClick: async () => {
-        try {
-          await startBinding({ appid: account.appid });
-        } catch (error) {
-          status.error(error);
-        }
-      },
+  const plaintext = actionButton(
+    { testid: 'plaintext-toggle', hidden: !admin },
+    account.plaintextAuthorization ? words.plaintextTurnOff : words.plaintextTurnOn,
+    async () => {
+      try {
+        const saved = await api<Account>('PATCH', `/v1/accounts/${account.appid}`, { plaintextAuthorization: !account.plaintextAuthorization });
+        context.notice(words.plaintextChanged(saved.plaintextAuthorization));
+        context.go(`#/accounts/${account.appid}`);
+      } catch (error) {
+        status.error(error);
+      }
     },
-    account.status === 'active' ? 'Re-authorize (change permissions)' : 'Re-authorize',
+  );
+  const reauthorize = actionButton(
+    { testid: 'reauthorize', hidden: !admin || !owner || account.status === 'unbound' },
+    account.status === 'active' ? words.reauthorizeActive : words.reauthorize,
+    async () => {
+      try {
+        await startBinding({ appid: account.appid });
+      } catch (error) {
+        status.error(error);
+      }
+    },
   );
   return h(
     'div',
     { class: 'panel', testid: 'account-summary' },
-    h('div', { class: 'toolbar' }, h('h2', {}, account.nickname), h('span', { class: 'actions' }, setDefault, reauthorize)),
+    h('div', { class: 'toolbar' }, h('h2', {}, account.nickname), h('span', { class: 'actions' }, setDefault, plaintext, reauthorize)),
     status.element,
     h('dl', { class: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
-    h('h3', {}, `Permission sets granted (${account.permissions.length})`),
+    h('h3', {}, words.permissionsGranted(account.permissions.length)),
     h('ul', { class: 'chips', testid: 'account-permissions' }, ...account.permissions.map((set) => h('li', { class: 'chip on' }, `${set.id} ${set.name}`))),
   );
 }
 
+/** Binds the account to an open platform account, or creates one (`POST /v1/accounts/{appid}/open-platform`). */
+function openPlatformPanel(context: ScreenContext, account: Account): DomElement {
+  const words = t();
+  const status = feedback('open-platform-feedback');
+  const openAppId = control('input', { testid: 'open-platform-app-id', class: 'mono', placeholder: words.openAppIdPlaceholder, maxlength: '64' });
+  const bind = async (body: { openAppId?: string }) => {
+    status.clear();
+    try {
+      const result = await api<{ openAppId: string; created: boolean }>('POST', `/v1/accounts/${account.appid}/open-platform`, body);
+      context.notice(words.openPlatformDone(result.openAppId, result.created));
+      context.go(`#/accounts/${account.appid}`);
+    } catch (error) {
+      status.error(error);
+    }
+  };
+  return h(
+    'div',
+    { class: 'panel', testid: 'open-platform-panel' },
+    h('h3', {}, words.openPlatformPanel),
+    h('p', { class: 'muted' }, words.openPlatformHelp, ' ', h('strong', {}, openPlatformWords(account))),
+    sendingForm(
+      { class: 'inline' },
+      () => bind({ openAppId: openAppId.value.trim() }),
+      openAppId,
+      h('button', { type: 'submit', testid: 'open-platform-bind' }, words.openPlatformBindExisting),
+      actionButton({ testid: 'open-platform-create' }, words.openPlatformCreateNew, () => bind({})),
+    ),
+    status.element,
+  );
+}
+
+/** A follower's follows and unfollows (`GET …/fans/{openid}/history`), in a dialog. */
+async function showHistory(account: Account, openid: string): Promise<void> {
+  const words = t();
+  const status = feedback('history-feedback');
+  const dialog = h('dialog', { class: 'history-dialog', testid: 'history-dialog', 'aria-label': words.historyTitle(openid) });
+  const body = h('div', {});
+  dialog.append(
+    h('h3', {}, words.historyTitle(openid)),
+    status.element,
+    body,
+    h('div', { class: 'actions' }, h('button', { type: 'button', testid: 'history-close', onClick: () => (dialog.close?.(), dialog.remove()) }, words.close)),
+  );
+  dialog.addEventListener('close', () => dialog.remove());
+  browser.document.body.append(dialog);
+  dialog.showModal?.();
+  try {
+    const { events } = await api<FanHistory>('GET', `/v1/accounts/${account.appid}/fans/${encodeURIComponent(openid)}/history`);
+    body.replaceChildren(
+      events.length === 0
+        ? h('p', { class: 'empty', testid: 'history-empty' }, words.historyEmpty)
+        : h(
+            'div',
+            { class: 'scroll' },
+            h(
+              'table',
+              { testid: 'history-table' },
+              h('thead', {}, h('tr', {}, ...words.historyColumns.map((title) => h('th', {}, title)))),
+              h(
+                'tbody',
+                {},
+                ...events.map((event) =>
+                  h(
+                    'tr',
+                    { testid: 'history-row', 'data-event': event.event },
+                    h('td', { class: 'nowrap' }, when(event.at)),
+                    h('td', {}, event.event === 'subscribe' ? words.followed : words.unfollowed),
+                    h('td', { class: 'mono' }, event.scene ?? '—'),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    );
+  } catch (error) {
+    status.error(error);
+  }
+}
+
 function followersPanel(account: Account, canSync: boolean): DomElement {
+  const words = t();
   const status = feedback('fans-feedback');
   const progress = control('progress', { testid: 'fan-sync-progress', max: '100', value: '0', hidden: true });
   const progressText = h(
     'span',
     { testid: 'fan-sync-status', class: 'muted' },
     account.fans
-      ? `${account.fans.subscribed.toLocaleString('en')} subscribed of ${account.fans.total.toLocaleString('en')} known · last sync ${when(account.fans.lastSyncAt)}`
-      : 'Not synced yet.',
+      ? words.subscribedOf(account.fans.subscribed.toLocaleString('en'), account.fans.total.toLocaleString('en'), when(account.fans.lastSyncAt))
+      : words.notSynced,
   );
   const body = h('tbody', {});
-  const table = h(
-    'table',
-    { testid: 'fans-table' },
-    h('thead', {}, h('tr', {}, ...['openid', 'unionid', 'Subscribed', 'Since', 'Tags', 'Remark'].map((t) => h('th', {}, t)))),
-    body,
-  );
+  const table = h('table', { testid: 'fans-table' }, h('thead', {}, h('tr', {}, ...words.fansColumns.map((title) => h('th', {}, title)))), body);
   const filter = control(
     'select',
     { testid: 'fans-filter' },
-    h('option', { value: '' }, 'Everyone'),
-    h('option', { value: 'true' }, 'Subscribed'),
-    h('option', { value: 'false' }, 'Unsubscribed'),
+    h('option', { value: '' }, words.everyone),
+    h('option', { value: 'true' }, words.subscribed),
+    h('option', { value: 'false' }, words.unsubscribed),
   );
   const pageLabel = h('span', { class: 'muted', testid: 'fans-page' }, '');
-  const previous = control('button', { testid: 'fans-prev', disabled: true }, '← Previous');
-  const next = control('button', { testid: 'fans-next', disabled: true }, 'Next →');
+  const previous = control('button', { testid: 'fans-prev', disabled: true }, words.previous);
+  const next = control('button', { testid: 'fans-next', disabled: true }, words.next);
   // Cursors of the pages seen so far: `cursors[i]` opens page i (undefined: the first).
   let cursors: (string | undefined)[] = [undefined];
   let pageIndex = 0;
@@ -176,7 +282,7 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
       if (page.nextCursor) cursors.push(page.nextCursor);
       body.replaceChildren(
         ...(page.fans.length === 0
-          ? [h('tr', {}, h('td', { colspan: '6', class: 'empty' }, 'No followers here yet.'))]
+          ? [h('tr', {}, h('td', { colspan: '7', class: 'empty' }, words.noFollowers))]
           : page.fans.map((fan) =>
               h(
                 'tr',
@@ -187,10 +293,11 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
                 h('td', {}, when(fan.subscribed ? fan.subscribedAt : fan.unsubscribedAt)),
                 h('td', {}, fan.tagIds.length > 0 ? fan.tagIds.join(', ') : '—'),
                 h('td', {}, fan.remark || '—'),
+                h('td', {}, h('button', { class: 'small', testid: 'fan-history', onClick: () => void showHistory(account, fan.openid) }, words.history)),
               ),
             )),
       );
-      pageLabel.textContent = `Page ${index + 1}`;
+      pageLabel.textContent = words.page(index + 1);
       previous.disabled = index === 0;
       next.disabled = !page.nextCursor;
     } catch (error) {
@@ -215,8 +322,16 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
     progressText.textContent =
       job.error?.code === 'abandoned'
         ? // It made no progress for too long and a newer request replaced it (README "Followers").
-          `A sync started at ${when(job.startedAt).slice(11)} stopped; start again.`
-        : `${syncWords[job.status] ?? job.status} · ${percent} % · ${job.synced.toLocaleString('en')} of ${job.listed.toLocaleString('en')} followers synced${job.failed > 0 ? `, ${job.failed} failed` : ''}${job.unsubscribedMarked > 0 ? `, ${job.unsubscribedMarked} marked unsubscribed` : ''}${job.error ? ` — ${job.error.message}` : ''}`;
+          words.syncStopped(when(job.startedAt).slice(11))
+        : words.syncLine(
+            syncWords[job.status] ?? job.status,
+            percent,
+            job.synced.toLocaleString('en'),
+            job.listed.toLocaleString('en'),
+            job.failed,
+            job.unsubscribedMarked,
+            job.error?.message ?? '',
+          );
   };
 
   const watch = async (jobId: string) => {
@@ -228,60 +343,50 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
     }
   };
 
-  const syncButton = control(
-    'button',
-    {
-      testid: 'fan-sync-start',
-      class: 'primary',
-      hidden: !canSync,
-      onClick: async () => {
-        status.clear();
-        syncButton.disabled = true;
-        try {
-          const { jobId } = await api<{ jobId: string }>('POST', `/v1/accounts/${account.appid}/fan-syncs`);
-          const job = await watch(jobId);
-          if (job.status === 'done') await loadPage(0);
-        } catch (error) {
-          status.error(error);
-        } finally {
-          syncButton.disabled = false;
-        }
-      },
-    },
-    'Sync followers now',
-  );
+  const syncButton = actionButton({ testid: 'fan-sync-start', class: 'primary', hidden: !canSync }, words.syncNow, async () => {
+    status.clear();
+    try {
+      const { jobId } = await api<{ jobId: string }>('POST', `/v1/accounts/${account.appid}/fan-syncs`);
+      const job = await watch(jobId);
+      if (job.status === 'done') await loadPage(0);
+    } catch (error) {
+      status.error(error);
+    }
+  });
 
   void loadPage(0);
   return h(
     'div',
     { class: 'panel', testid: 'fans-panel' },
-    h('div', { class: 'toolbar' }, h('h3', {}, 'Followers'), syncButton),
+    h('div', { class: 'toolbar' }, h('h3', {}, words.followers), syncButton),
     h('div', { class: 'progress-line' }, progress, progressText),
     status.element,
     h('div', { class: 'toolbar' }, filter, h('span', { class: 'actions' }, previous, pageLabel, next)),
-    table,
+    h('div', { class: 'scroll' }, table),
   );
 }
 
 function sharingPanel(account: Account): DomElement {
+  const words = t();
   const status = feedback('sharing-feedback');
   const count = control('input', { type: 'number', min: '1', max: '100', value: '1', testid: 'share-count', class: 'narrow' });
-  const includePayment = control('input', { type: 'checkbox', testid: 'share-include-payment', checked: true });
+  // Sharing a payment interface routes residents' money: a deliberate choice, off by default.
+  const includePayment = control('input', { type: 'checkbox', testid: 'share-include-payment', checked: false });
   const codesBox = h('div', { testid: 'share-codes-box', hidden: true });
   const sharesBody = h('tbody', {});
   const sharesTable = h(
     'table',
     { testid: 'shares-table' },
-    h('thead', {}, h('tr', {}, ...['Tenant', 'Linked', 'Payment', 'Communities', ''].map((t) => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ...words.sharesColumns.map((title) => h('th', {}, title)))),
     sharesBody,
   );
 
   const copy = async (text: string, button: DomElement) => {
     try {
       await browser.navigator.clipboard?.writeText(text);
-      button.textContent = 'Copied';
+      button.textContent = words.copied;
     } catch {
-      button.textContent = 'Select and copy it by hand';
+      button.textContent = words.copyByHand;
     }
   };
 
@@ -290,21 +395,22 @@ function sharingPanel(account: Account): DomElement {
     try {
       const result = await api<{ codes: string[]; expiresAt: string }>('POST', `/v1/accounts/${account.appid}/share-codes`, {
         count: Number(count.value),
-        includePayment: includePayment.checked,
+        // Only what the account has to share is offered; the API refuses payment without it (422).
+        includePayment: account.capabilities.payment && includePayment.checked,
       });
-      const copyAll = h('button', { testid: 'copy-all-codes', onClick: () => void copy(result.codes.join('\n'), copyAll) }, 'Copy all');
+      const copyAll = h('button', { testid: 'copy-all-codes', onClick: () => void copy(result.codes.join('\n'), copyAll) }, words.copyAll);
       codesBox.hidden = false;
       codesBox.replaceChildren(
-        h('p', { class: 'warning' }, 'Shown once: the hub cannot show these codes again. Copy them now and give each to one tenant.'),
+        h('p', { class: 'warning' }, words.shownOnce),
         h(
           'ul',
           { class: 'codes', testid: 'share-codes' },
           ...result.codes.map((code) => {
-            const button = h('button', { class: 'small', testid: 'copy-code', onClick: () => void copy(code, button) }, 'Copy');
+            const button = h('button', { class: 'small', testid: 'copy-code', onClick: () => void copy(code, button) }, words.copy);
             return h('li', {}, h('code', { testid: 'share-code' }, code), button);
           }),
         ),
-        h('p', {}, h('span', { testid: 'share-expiry' }, `Valid until ${when(result.expiresAt)}`), result.codes.length > 1 ? copyAll : null),
+        h('p', {}, h('span', { testid: 'share-expiry' }, words.validUntil(when(result.expiresAt))), result.codes.length > 1 ? copyAll : null),
       );
       await loadShares();
     } catch (error) {
@@ -317,7 +423,7 @@ function sharingPanel(account: Account): DomElement {
       const { shares } = await api<{ shares: Share[] }>('GET', `/v1/accounts/${account.appid}/shares`);
       sharesBody.replaceChildren(
         ...(shares.length === 0
-          ? [h('tr', {}, h('td', { colspan: '5', class: 'empty', testid: 'shares-empty' }, 'Not shared with any tenant.'))]
+          ? [h('tr', {}, h('td', { colspan: '5', class: 'empty', testid: 'shares-empty' }, words.notShared))]
           : shares.map((share) =>
               h(
                 'tr',
@@ -326,7 +432,11 @@ function sharingPanel(account: Account): DomElement {
                 h('td', {}, when(share.linkedAt)),
                 h('td', {}, yesNo(share.includePayment)),
                 h('td', {}, String(share.communities)),
-                h('td', {}, h('button', { class: 'danger small', testid: 'revoke-share', onClick: () => void revoke(share.tenantId) }, 'Revoke')),
+                h(
+                  'td',
+                  {},
+                  actionButton({ class: 'danger small', testid: 'revoke-share' }, words.revoke, () => revoke(share.tenantId)),
+                ),
               ),
             )),
       );
@@ -337,9 +447,10 @@ function sharingPanel(account: Account): DomElement {
 
   const revoke = async (tenantId: string) => {
     status.clear();
+    if (!(await confirmDialog(words.confirmRevoke(tenantId), words.revoke, 'revoke-share-confirm'))) return;
     try {
       await api('DELETE', `/v1/accounts/${account.appid}/shares/${encodeURIComponent(tenantId)}`);
-      status.ok(`Revoked ${tenantId}'s share and unlinked its communities from this account.`);
+      status.ok(words.revoked(tenantId));
       await loadShares();
     } catch (error) {
       status.error(error);
@@ -348,10 +459,11 @@ function sharingPanel(account: Account): DomElement {
 
   const revokeAll = async () => {
     status.clear();
+    if (!(await confirmDialog(words.confirmRevokeAll, words.revokeAll, 'revoke-all-confirm'))) return;
     try {
       await api('DELETE', `/v1/accounts/${account.appid}/shares`);
       codesBox.hidden = true;
-      status.ok('Revoked every share and every unused code.');
+      status.ok(words.revokedAll);
       await loadShares();
     } catch (error) {
       status.error(error);
@@ -362,104 +474,80 @@ function sharingPanel(account: Account): DomElement {
   return h(
     'div',
     { class: 'panel', testid: 'sharing-panel' },
-    h('h3', {}, 'Share with other tenants'),
-    h(
-      'form',
-      {
-        class: 'inline',
-        onSubmit: (event) => {
-          event.preventDefault();
-          void generate();
-        },
-      },
-      h('label', {}, 'Codes ', count),
-      account.capabilities.payment ? h('label', {}, includePayment, ' include the payment interface') : null,
-      h('button', { type: 'submit', class: 'primary', testid: 'share-generate' }, 'Generate share codes'),
+    h('h3', {}, words.shareTitle),
+    sendingForm(
+      { class: 'inline' },
+      generate,
+      h('label', {}, words.codes, count),
+      account.capabilities.payment ? h('label', {}, includePayment, words.includePayment) : null,
+      h('button', { type: 'submit', class: 'primary', testid: 'share-generate' }, words.generate),
     ),
     status.element,
     codesBox,
     h(
       'div',
       { class: 'toolbar' },
-      h('h4', {}, 'Recipients'),
-      h('button', { class: 'danger small', testid: 'revoke-all-shares', onClick: () => void revokeAll() }, 'Revoke every share and code'),
+      h('h4', {}, words.recipients),
+      actionButton({ class: 'danger small', testid: 'revoke-all-shares' }, words.revokeAll, revokeAll),
     ),
-    sharesTable,
+    h('div', { class: 'scroll' }, sharesTable),
   );
 }
 
 function communitiesPanel(account: Account): DomElement {
+  const words = t();
   const status = feedback('unlink-feedback');
   const owner = account.role === 'owner';
   return h(
     'div',
     { class: 'panel', testid: 'account-communities-panel' },
-    h('h3', {}, 'Communities'),
+    h('h3', {}, words.communities),
     h(
       'p',
       { class: 'muted' },
-      owner
-        ? 'Unlinks every tenant’s communities from this account and its payment interface.'
-        : 'Unlinks your communities from this account and its payment interface.',
-      ' Link communities on the ',
-      h('a', { href: '#/communities' }, 'Communities'),
-      ' page.',
+      owner ? words.unlinkOwner : words.unlinkRecipient,
+      words.linkOnPage[0],
+      h('a', { href: '#/communities' }, words.linkOnPage[1]),
+      words.linkOnPage[2],
     ),
-    h(
-      'button',
-      {
-        testid: 'unlink-communities',
-        onClick: async () => {
-          try {
-            const { unlinked } = await api<{ unlinked: number }>('DELETE', `/v1/accounts/${account.appid}/communities`);
-            status.ok(unlinked === 1 ? 'Unlinked 1 community.' : `Unlinked ${unlinked} communities.`);
-          } catch (error) {
-            status.error(error);
-          }
-        },
-      },
-      'Unlink communities',
-    ),
+    actionButton({ testid: 'unlink-communities' }, words.unlink, async () => {
+      status.clear();
+      if (!(await confirmDialog(owner ? words.confirmUnlinkOwner : words.confirmUnlinkRecipient, words.unlink, 'unlink-confirm'))) return;
+      try {
+        const { unlinked } = await api<{ unlinked: number }>('DELETE', `/v1/accounts/${account.appid}/communities`);
+        status.ok(words.unlinked(unlinked));
+      } catch (error) {
+        status.error(error);
+      }
+    }),
     status.element,
   );
 }
 
 function unbindPanel(context: ScreenContext, account: Account): DomElement {
+  const words = t();
   const status = feedback('unbind-feedback');
   const owner = account.role === 'owner';
-  const confirm = h('span', { hidden: true, class: 'confirm' });
   const run = async () => {
     status.clear();
+    status.element.removeAttribute('data-code');
+    const question = owner ? words.unbindConfirm : words.releaseConfirm;
+    if (!(await confirmDialog(question, owner ? words.yesUnbind : words.yesRelease, 'unbind-confirm'))) return;
     try {
       await api('DELETE', `/v1/accounts/${account.appid}`);
-      context.notice(
-        owner ? `${account.nickname} is unbound. Its tokens, followers and shares are gone from the hub.` : `You no longer have ${account.nickname}.`,
-      );
+      context.notice(owner ? words.unboundNotice(account.nickname) : words.releasedNotice(account.nickname));
       context.go('#/accounts');
     } catch (error) {
-      confirm.hidden = true;
       status.error(error);
-      if (error instanceof ApiError && error.code === 'revoke_in_wechat_first') status.element.setAttribute('data-code', error.code);
+      if (error instanceof ApiError) status.element.setAttribute('data-code', error.code);
     }
   };
-  confirm.replaceChildren(
-    owner ? 'Unbinding removes its tokens, followers, shares and community links from the hub. ' : 'Your communities must be unlinked first. ',
-    h('button', { class: 'danger', testid: 'unbind-confirm', onClick: () => void run() }, owner ? 'Yes, unbind' : 'Yes, release'),
-    h('button', { class: 'link', onClick: () => (confirm.hidden = true) }, 'Cancel'),
-  );
   return h(
     'div',
     { class: 'panel danger-zone', testid: 'unbind-panel' },
-    h('h3', {}, owner ? 'Unbind' : 'Release the shared account'),
-    h(
-      'p',
-      { class: 'muted' },
-      owner
-        ? 'WeChat must show the authorization as cancelled first: the account’s administrator cancels it in mp.weixin.qq.com (设置与开发 → 授权管理). Then unbind here.'
-        : 'The owner keeps the account; your tenant loses access to it.',
-    ),
-    h('button', { class: 'danger', testid: 'unbind', onClick: () => (confirm.hidden = false) }, owner ? 'Unbind…' : 'Release…'),
-    confirm,
+    h('h3', {}, owner ? words.unbindTitle : words.releaseTitle),
+    h('p', { class: 'muted' }, owner ? words.unbindHelp : words.releaseHelp),
+    actionButton({ class: 'danger', testid: 'unbind' }, owner ? words.unbindButton : words.releaseButton, run),
     status.element,
   );
 }

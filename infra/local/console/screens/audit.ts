@@ -1,8 +1,13 @@
-/** The tenant's audit trail, newest first, a page at a time. */
-import { api, type AuditEvent } from '../api.ts';
+/**
+ * The tenant's audit trail, newest first, a page at a time: each event said as a sentence in the
+ * console's language ("local-admin 绑定了公众号 模拟服务号"), with the account's name when the tenant
+ * still has it; an action the console has no sentence for falls back to a generic one.
+ */
+import { api, type Account, type AuditEvent } from '../api.ts';
 import type { DomElement } from '../browser.ts';
-import { control, h, when } from '../dom.ts';
+import { actionButton, h, when } from '../dom.ts';
 import { feedback } from '../feedback.ts';
+import { t } from '../words.ts';
 
 const describeDetails = (details: Record<string, unknown> | undefined): string =>
   details
@@ -11,10 +16,25 @@ const describeDetails = (details: Record<string, unknown> | undefined): string =
         .join(' · ')
     : '';
 
+/** The event as a sentence in the current language. */
+export function auditSentence(event: AuditEvent, nameOf: (appid: string) => string): string {
+  const words = t();
+  const parts = {
+    actor: event.actor || words.someone,
+    account: event.appid ? nameOf(event.appid) : '',
+    details: (event.details ?? {}) as Record<string, unknown>,
+  };
+  const sentence = words.audit[event.action];
+  return sentence ? sentence(parts) : words.auditGeneric({ ...parts, action: event.action });
+}
+
 export async function auditScreen(): Promise<DomElement> {
+  const words = t();
   const status = feedback('audit-feedback');
   const body = h('tbody', {});
-  const more = control('button', { testid: 'audit-more', hidden: true }, 'Older events');
+  const { accounts } = await api<{ accounts: Account[] }>('GET', '/v1/accounts');
+  const names = new Map(accounts.map((account) => [account.appid, account.nickname]));
+  const nameOf = (appid: string) => names.get(appid) ?? appid;
   let cursor: string | null = null;
 
   const load = async () => {
@@ -24,11 +44,10 @@ export async function auditScreen(): Promise<DomElement> {
       ...page.events.map((event) =>
         h(
           'tr',
-          { testid: 'audit-row' },
+          { testid: 'audit-row', 'data-action': event.action },
           h('td', { class: 'nowrap' }, when(event.at)),
-          h('td', {}, event.actor),
-          h('td', { class: 'mono' }, event.action),
-          h('td', { class: 'mono' }, event.appid ?? ''),
+          h('td', { testid: 'audit-sentence' }, auditSentence(event, nameOf)),
+          h('td', { class: 'mono small' }, event.action, event.appid ? h('div', { class: 'muted' }, event.appid) : null),
           h('td', { class: 'small muted' }, describeDetails(event.details)),
         ),
       ),
@@ -36,15 +55,19 @@ export async function auditScreen(): Promise<DomElement> {
     cursor = page.nextCursor;
     more.hidden = !cursor;
   };
-  more.addEventListener('click', () => void load().catch((error: unknown) => status.error(error)));
+  const more = actionButton({ testid: 'audit-more', hidden: true }, words.olderEvents, () => load().catch((error: unknown) => status.error(error)));
   await load();
 
   return h(
     'section',
     { testid: 'audit-screen' },
-    h('h2', {}, 'Audit trail'),
+    h('h2', {}, words.auditTitle),
     status.element,
-    h('table', { testid: 'audit-table' }, h('thead', {}, h('tr', {}, ...['When', 'Who', 'What', 'Account', 'Details'].map((t) => h('th', {}, t)))), body),
+    h(
+      'div',
+      { class: 'scroll' },
+      h('table', { testid: 'audit-table' }, h('thead', {}, h('tr', {}, ...words.auditColumns.map((title) => h('th', {}, title)))), body),
+    ),
     more,
   );
 }

@@ -1,26 +1,28 @@
 /** The tenant's communities and the account and payment interface each is linked to. */
 import { api, type Account, type Community } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
-import { control, h, when } from '../dom.ts';
+import { actionButton, control, h, sendingForm, when } from '../dom.ts';
 import { feedback } from '../feedback.ts';
+import { t } from '../words.ts';
 import type { ScreenContext } from './context.ts';
 
 function accountSelect(testid: string, accounts: Account[], selected: string | null): DomControl {
   return control(
     'select',
     { testid },
-    h('option', { value: '' }, '— none —'),
+    h('option', { value: '' }, t().none),
     ...accounts.map((account) =>
       h(
         'option',
         { value: account.appid, selected: account.appid === selected },
-        `${account.nickname} (${account.appid})${account.role === 'shared' ? ' · shared' : ''}`,
+        `${account.nickname} (${account.appid})${account.role === 'shared' ? t().shared : ''}`,
       ),
     ),
   );
 }
 
 export async function communitiesScreen(context: ScreenContext): Promise<DomElement> {
+  const words = t();
   const status = feedback('communities-feedback');
   const [{ communities }, { accounts }] = await Promise.all([
     api<{ communities: Community[] }>('GET', '/v1/communities'),
@@ -37,7 +39,7 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
         accountAppId: accountAppId || null,
         paymentAppId: paymentAppId || null,
       });
-      context.notice(`Community ${saved.communityId}: account ${nameOf(saved.accountAppId)}, payment ${nameOf(saved.paymentAppId)}.`);
+      context.notice(words.communitySaved(saved.communityId, nameOf(saved.accountAppId), nameOf(saved.paymentAppId)));
       context.go('#/communities');
     } catch (error) {
       status.error(error);
@@ -58,50 +60,43 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
         'td',
         {},
         context.session.admin
-          ? h('button', { class: 'small', testid: 'community-row-save', onClick: () => void save(community.communityId, account.value, payment.value) }, 'Save')
+          ? actionButton({ class: 'small', testid: 'community-row-save' }, words.save, () => save(community.communityId, account.value, payment.value))
           : '',
       ),
     );
   });
 
-  const newId = control('input', { testid: 'community-id', placeholder: 'community id, e.g. garden-court', maxlength: '128', required: true });
+  const newId = control('input', { testid: 'community-id', placeholder: words.communityPlaceholder, maxlength: '128', required: true });
   const newAccount = accountSelect('community-account', usable, null);
   const newPayment = accountSelect('community-payment', payable, null);
 
   return h(
     'section',
     { testid: 'communities-screen' },
-    h('h2', {}, 'Communities'),
-    h(
-      'p',
-      { class: 'muted' },
-      'Each community of your product can be linked to one Official Account (messages, followers) and one payment interface. Shared accounts work too when the owner included them.',
-    ),
+    h('h2', {}, words.communities),
+    h('p', { class: 'muted' }, words.communitiesHelp),
     status.element,
     context.session.admin
-      ? h(
-          'form',
-          {
-            class: 'panel community-form',
-            testid: 'community-form',
-            onSubmit: (event) => {
-              event.preventDefault();
-              void save(newId.value.trim(), newAccount.value, newPayment.value);
-            },
-          },
-          h('label', {}, 'Community ', newId),
-          h('label', {}, 'Account ', newAccount),
-          h('label', {}, 'Payment ', newPayment),
-          h('button', { type: 'submit', class: 'primary', testid: 'community-save' }, 'Link'),
+      ? sendingForm(
+          { class: 'panel community-form', testid: 'community-form' },
+          () => save(newId.value.trim(), newAccount.value, newPayment.value),
+          h('label', {}, words.community, newId),
+          h('label', {}, words.account, newAccount),
+          h('label', {}, words.payment, newPayment),
+          h('button', { type: 'submit', class: 'primary', testid: 'community-save' }, words.link),
         )
       : null,
     communities.length === 0
-      ? h('p', { class: 'empty', testid: 'communities-empty' }, 'No community is linked yet.')
+      ? h('p', { class: 'empty', testid: 'communities-empty' }, words.noCommunity)
       : h(
-          'table',
-          { testid: 'communities-table' },
-          h('thead', {}, h('tr', {}, ...['Community', 'Account', 'Payment', 'Updated', ''].map((t) => h('th', {}, t)))),
-          h('tbody', {}, ...rows),
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            { testid: 'communities-table' },
+            h('thead', {}, h('tr', {}, ...words.communitiesColumns.map((title) => h('th', {}, title)))),
+            h('tbody', {}, ...rows),
+          ),
         ),
   );
 }

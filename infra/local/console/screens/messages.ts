@@ -7,9 +7,9 @@
  */
 import { api, type Account, type WeChatPush } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
-import { control, h, type Child } from '../dom.ts';
+import { control, h, zone, type Child } from '../dom.ts';
 import { feedback } from '../feedback.ts';
-import { eventWords, pushTypeWords } from '../words.ts';
+import { eventWords, pushTypeWords, t } from '../words.ts';
 
 export const MESSAGES_POLL_MS = 2_000;
 const PAGE_SIZE = 50;
@@ -19,7 +19,8 @@ export const shortOpenid = (openid: string): string => (openid.length > 12 ? `${
 
 /** WeChat's CreateTime in the viewer's own zone. */
 const localTime = (seconds: number): string =>
-  new Date(seconds * 1000).toLocaleString(undefined, {
+  new Date(seconds * 1000).toLocaleString(t().htmlLang, {
+    timeZone: zone(),
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
@@ -29,11 +30,9 @@ const localTime = (seconds: number): string =>
     hourCycle: 'h23',
   });
 
-const viewerZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'your time zone';
-
 /** What the push was: "Text", "Tapped a menu button", with WeChat's own name. */
 function kindOf(push: WeChatPush): { words: string; raw: string } {
-  if (push.msgType === 'event') return { words: eventWords[push.event ?? ''] ?? 'Event', raw: push.event ?? 'event' };
+  if (push.msgType === 'event') return { words: eventWords[push.event ?? ''] ?? t().pushType.event!, raw: push.event ?? 'event' };
   return { words: pushTypeWords[push.msgType] ?? push.msgType, raw: push.msgType };
 }
 
@@ -90,28 +89,24 @@ function row(push: WeChatPush): DomElement {
       'td',
       { testid: 'message-summary' },
       summaryOf(push) || '—',
-      push.autoReplyRuleId ? h('span', { class: 'chip on replied', title: 'The auto-reply rule that answered' }, `auto-reply ${push.autoReplyRuleId}`) : null,
+      push.autoReplyRuleId ? h('span', { class: 'chip on replied', title: t().autoReplyChipTitle }, t().autoReplyChip(push.autoReplyRuleId)) : null,
     ),
   );
 }
 
 export function messagesTab(account: Account): DomElement {
+  const words = t();
   const status = feedback('messages-feedback');
   const body = h('tbody', {});
-  const table = h(
-    'table',
-    { testid: 'messages-table' },
-    h('thead', {}, h('tr', {}, ...['Time', 'Follower', 'What', 'Content'].map((t) => h('th', {}, t)))),
-    body,
-  );
+  const table = h('table', { testid: 'messages-table' }, h('thead', {}, h('tr', {}, ...words.messagesColumns.map((title) => h('th', {}, title)))), body);
   const filter = control(
     'select',
     { testid: 'messages-filter' },
-    h('option', { value: '' }, 'Messages and events'),
-    h('option', { value: 'message' }, 'Messages'),
-    h('option', { value: 'event' }, 'Events'),
+    h('option', { value: '' }, words.messagesAll),
+    h('option', { value: 'message' }, words.messagesOnly),
+    h('option', { value: 'event' }, words.eventsOnly),
   );
-  const older = control('button', { testid: 'messages-older', hidden: true }, 'Older →');
+  const older = control('button', { testid: 'messages-older', hidden: true }, words.older);
   const live = h('span', { class: 'muted small', testid: 'messages-live' }, '');
   const panel = h('div', { class: 'panel', testid: 'messages-panel' });
   let pushes: WeChatPush[] = [];
@@ -127,15 +122,7 @@ export function messagesTab(account: Account): DomElement {
 
   const show = () => {
     const children: Child[] =
-      pushes.length === 0
-        ? [
-            h(
-              'tr',
-              {},
-              h('td', { colspan: '4', class: 'empty', testid: 'messages-empty' }, 'Nothing yet: what followers send and do shows up here within seconds.'),
-            ),
-          ]
-        : pushes.map(row);
+      pushes.length === 0 ? [h('tr', {}, h('td', { colspan: '4', class: 'empty', testid: 'messages-empty' }, words.messagesEmpty))] : pushes.map(row);
     body.replaceChildren(...children.filter((c): c is DomElement => typeof c === 'object' && c !== null));
     older.hidden = !nextCursor;
   };
@@ -149,7 +136,7 @@ export function messagesTab(account: Account): DomElement {
     if (pushes.length === 0) nextCursor = newest.nextCursor;
     pushes = [...fresh, ...pushes];
     show();
-    live.textContent = `Live · times in ${viewerZone()} · checked ${new Date().toLocaleTimeString(undefined, { hourCycle: 'h23' })}`;
+    live.textContent = words.live(zone(), new Date().toLocaleTimeString(words.htmlLang, { timeZone: zone(), hourCycle: 'h23' }));
   };
 
   const poll = async (ticket: number) => {
@@ -194,9 +181,9 @@ export function messagesTab(account: Account): DomElement {
 
   show();
   panel.append(
-    h('div', { class: 'toolbar' }, h('div', {}, h('h3', {}, 'Messages'), live), h('span', { class: 'actions' }, filter)),
+    h('div', { class: 'toolbar' }, h('div', {}, h('h3', {}, words.messagesTitle), live), h('span', { class: 'actions' }, filter)),
     status.element,
-    table,
+    h('div', { class: 'scroll' }, table),
     h('p', {}, older),
   );
   restart();
