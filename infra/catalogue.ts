@@ -49,6 +49,10 @@ export interface HubFunction {
    * the table's stream of new `OUTBOX#` items as its trigger (`infra/event-bus.ts`).
    */
   readonly publishesOutbox?: boolean;
+  /** Reads the WeCom suite's credentials from Secrets Manager (`WECOM_SECRET_ARN`). */
+  readonly readsWeComSecret?: boolean;
+  /** Seals or opens WeCom secrets at rest (KMS `GenerateDataKey` / `Decrypt` on `WECOM_KMS_KEY_ID`). */
+  readonly usesWeComKey?: boolean;
 }
 
 export const hubFunctions: readonly HubFunction[] = [
@@ -482,6 +486,103 @@ export const hubFunctions: readonly HubFunction[] = [
     readsWeChatSecret: false,
     callsWeChat: false,
     routes: [{ method: 'GET', path: '/v1/audit', auth: 'jwt' }],
+  },
+  // ---- WeCom (企业微信关联, API.md §7) ----
+  {
+    name: 'wecom-suite-callback',
+    description:
+      "WeCom's 指令回调/数据回调 URL and the provider's system-event URL: URL check, suite_ticket stored before the answer, every other push stored and queued for wecom-events-worker",
+    table: 'readwrite',
+    sendsTo: ['wecom-events'],
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: false,
+    routes: [
+      { method: 'POST', path: '/v1/wecom/suite', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wecom/suite', auth: 'wechat' },
+      { method: 'POST', path: '/v1/wecom/system', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wecom/system', auth: 'wechat' },
+    ],
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'wecom-events-worker',
+    description:
+      'Consumes stored WeCom callback events once each: create_auth installs, change_auth re-reads the visible range, cancel_auth uninstalls (tokens stop), customer and contact changes handed to the customer sync',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'wecom-installed',
+    description: 'GET /v1/wecom/installed: spends the install state, v2/get_permanent_code, get_auth_info, get_corp_token, redirects to the console',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    routes: [{ method: 'GET', path: '/v1/wecom/installed', auth: 'wechat' }],
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'create-wecom-installation',
+    description: 'POST /v1/wecom/installations: a pre_auth_code, set_session_info per WECOM_AUTH_TYPE, a 30-minute state, the install link',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/wecom/installations', auth: 'jwt' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'create-wecom-registration',
+    description: 'POST /v1/wecom/registrations: 注册并关联, get_register_code with a state bound to the tenant, the registration link',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/wecom/registrations', auth: 'jwt' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'get-wecom-corp',
+    description: "GET /v1/wecom/corp: the tenant's WeCom corp, its visible range and permission state",
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wecom/corp', auth: 'jwt' }],
+  },
+  {
+    name: 'delete-wecom-corp',
+    description: 'DELETE /v1/wecom/corp: refused while WeCom shows the app installed; after cancel_auth removes the corp with its customers and links',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'DELETE', path: '/v1/wecom/corp', auth: 'jwt' }],
+  },
+  {
+    name: 'put-wecom-miniprogram-secret',
+    description: "PUT /v1/wecom/miniprogram-secret: the employee-marketing mini program's secret, sealed, never returned",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    usesWeComKey: true,
+    callsWeChat: false,
+    routes: [{ method: 'PUT', path: '/v1/wecom/miniprogram-secret', auth: 'jwt' }],
+  },
+  {
+    name: 'vend-wecom-access-token',
+    description:
+      "GET /v1/internal/wecom/corps/{corpId}/access-token: an installed corp's current token for the product's other services (IAM), never the permanent code",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    routes: [{ method: 'GET', path: '/v1/internal/wecom/corps/{corpId}/access-token', auth: 'iam' }],
+    timeoutSeconds: 15,
   },
 ];
 

@@ -63,6 +63,7 @@ const errorCodes = Object.keys({
   missing_permissions: 1,
   account_not_active: 1,
   payment_not_available: 1,
+  feature_disabled: 1,
   rate_limited: 1,
   internal_error: 1,
   wechat_error: 1,

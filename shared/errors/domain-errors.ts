@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'missing_permissions'
   | 'account_not_active'
   | 'payment_not_available'
+  | 'feature_disabled'
   | 'rate_limited'
   | 'wechat_error'
   | 'wechat_not_ready'
@@ -47,6 +48,7 @@ const statusByCode: Record<ErrorCode, number> = {
   missing_permissions: 422,
   account_not_active: 422,
   payment_not_available: 422,
+  feature_disabled: 422,
   rate_limited: 429,
   internal_error: 500,
   wechat_error: 502,

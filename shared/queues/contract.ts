@@ -70,6 +70,17 @@ const queues = [
     maxReceiveCount: 5,
     maxConcurrency: 2,
   },
+  {
+    name: 'wecom-events',
+    description:
+      'Stored WeCom callback events (create_auth, change_auth, cancel_auth, change_external_contact, change_contact, register_corp) waiting to be applied after the hub answered WeCom',
+    consumer: 'wecom-events-worker',
+    batchSize: 1,
+    // Longer than the worker's timeout (30 s, infra/catalogue.ts): a running delivery is never handed out again.
+    visibilityTimeoutSeconds: 45,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+  },
 ] as const satisfies readonly HubQueue[];
 
 export const hubQueues: readonly HubQueue[] = queues;

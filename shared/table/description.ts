@@ -10,6 +10,10 @@
  *   account, share codes of an account, communities linked to an account, followers by unionid).
  * - `gsi2pk` / `gsi2sk`: the token due-index, spread over `TOKEN_DUE_SHARDS` partitions
  *   (`DUE#<n>` / `<refreshAt ISO>#<appid>`), plus other time-ordered lookups.
+ * - WeCom (`shared/domain/wecom/ports.ts` has the full layout): `WECOM_SUITE#<suiteId>` (`TICKET`,
+ *   `TOKEN`), `WECOM_PROVIDER#<corpId>` / `TOKEN`, `WECOM_CORP#<corpId>` (`CORP`, `TOKEN`,
+ *   `CUSTOMER#<externalUserId>`, `SYNC#<jobId>`),
+ *   `TENANT#<tenantId>` / `WECOM_CORP` and `WECOM_MINIPROGRAM`, `WECOM_STATE#<state>`, `WECOM_EVENT#<key>`.
  * - `ttl`: epoch seconds; DynamoDB deletes late, so readers always check `expiresAt` themselves.
  */
 export const TABLE_DEFAULT_NAME = 'oa-hub';

@@ -19,6 +19,9 @@ export const detailTypes = {
   shareRevoked: 'Share Revoked',
   fanSyncFinished: 'Fan Sync Finished',
   userAuthorized: 'WeChat User Authorized',
+  wecomCorpInstalled: 'WeCom Corp Installed',
+  wecomCorpUninstalled: 'WeCom Corp Uninstalled',
+  wecomCustomerChanged: 'WeCom Customer Changed',
 } as const;
 
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
@@ -147,4 +150,13 @@ export function userAuthorizedEvent(authorized: UserAuthorized): BusEvent {
     appid,
     detail: { eventId, appid, tenantId, openid, ...(unionid ? { unionid } : {}), scope, at },
   };
+}
+
+/** `WeCom Corp Installed`, `WeCom Corp Uninstalled` (API.md §6, §7): `{ eventId, corpId, tenantId, at }`, nothing else. */
+export function wecomCorpEvent(
+  detailType: typeof detailTypes.wecomCorpInstalled | typeof detailTypes.wecomCorpUninstalled,
+  change: { corpId: string; tenantId: string; at: string },
+): BusEvent {
+  const eventId = lifecycleEventId(detailType, [change.corpId, change.tenantId, change.at]);
+  return { eventId, detailType, at: change.at, detail: { eventId, corpId: change.corpId, tenantId: change.tenantId, at: change.at } };
 }

@@ -1,0 +1,49 @@
+/**
+ * GET /v1/wecom/installed — where WeCom sends the admin's browser after the install
+ * (`?auth_code=…&state=…`). Always a 302 to the console (`wecom=ok&corpId=…` or
+ * `wecom=error&code=…`), never an error page. The single-use `state` ties it to a tenant and user
+ * (`shared/domain/wecom/install.ts`).
+ */
+import * as v from 'valibot';
+import { config } from '#shared/config/config.ts';
+import { completeInstallation, InstallRefused } from '#shared/domain/wecom/install.ts';
+import { weComFailure } from '#shared/domain/wecom/errors.ts';
+import { DomainError } from '#shared/errors/domain-errors.ts';
+import { redirectRoute } from '#shared/http/redirect-route.ts';
+import { installDeps } from '#shared/wiring/wecom.ts';
+
+const deps = installDeps();
+
+type Outcome = { wecom: 'ok'; corpId: string } | { wecom: 'error'; code: string };
+
+const query = v.object({
+  state: v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{1,128}$/)),
+  auth_code: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
+  expires_in: v.optional(v.pipe(v.string(), v.regex(/^\d{1,10}$/))),
+});
+
+const location = (outcome: Outcome): string => {
+  const url = new URL(config().consoleUrl);
+  for (const [name, value] of Object.entries(outcome)) url.searchParams.set(name, value);
+  return url.toString();
+};
+
+export const handler = redirectRoute(
+  {
+    name: 'WeCom install callback',
+    query,
+    location,
+    invalid: { wecom: 'error', code: 'validation_failed' },
+    failed: { wecom: 'error', code: 'internal_error' },
+  },
+  async ({ query }): Promise<Outcome> => {
+    try {
+      const { corpId } = await completeInstallation({ authCode: query.auth_code, state: query.state }, deps);
+      return { wecom: 'ok', corpId };
+    } catch (error) {
+      const known = weComFailure(error);
+      if (known instanceof DomainError || known instanceof InstallRefused) return { wecom: 'error', code: known.code };
+      throw error;
+    }
+  },
+);

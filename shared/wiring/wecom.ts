@@ -1,0 +1,150 @@
+/**
+ * The WeCom area wired to the table, WeCom (`WECOM_API_BASE`), the suite's credentials
+ * (`shared/config/wecom.ts`), the sealing key (KMS `WECOM_KMS_KEY_ID` in AWS, the local key file
+ * otherwise), the `wecom-events` queue and the event outbox.
+ *
+ * | builder | for |
+ * |---|---|
+ * | `suitePushDeps()` | `wecom-suite-callback` |
+ * | `applyEventDeps()` | `wecom-events-worker` |
+ * | `installDeps()` | `create-wecom-installation`, `create-wecom-registration`, `wecom-installed` |
+ * | `corpDeps()` | `get-wecom-corp`, `delete-wecom-corp`, `put-wecom-miniprogram-secret` |
+ * | `wecomTokenService()` | `vend-wecom-access-token`, and the customer sync's calls |
+ *
+ * Two seams wait for other areas: the feature gate reads the tenant's `features.wecom` flag only
+ * (`DynamoTenantWeComFlag`) until the tenant settings' `featureEnabled` is wired here; the customer
+ * changes and the corp's customer data are logged / empty (`loggingCustomerChanges`, `noCorpData`)
+ * until the customer sync fills `WeComCustomerChanges` and `WeComCorpData`.
+ */
+import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
+import {
+  DynamoMiniProgramSecrets,
+  DynamoTenantWeComFlag,
+  DynamoWeComCorps,
+  DynamoWeComEvents,
+  DynamoWeComStates,
+} from '#shared/adapters/dynamodb/wecom-corps.ts';
+import { DynamoSuiteTickets, DynamoWeComTokens } from '#shared/adapters/dynamodb/wecom-tokens.ts';
+import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
+import { config } from '#shared/config/config.ts';
+import { wecomConfig, wecomCredentials } from '#shared/config/wecom.ts';
+import { db, tableName } from '#shared/db/client.ts';
+import { detailTypes, wecomCorpEvent } from '#shared/domain/events/model.ts';
+import { publishAfter } from '#shared/domain/events/publish.ts';
+import { loggingCustomerChanges, type ApplyEventDeps } from '#shared/domain/wecom/apply-event.ts';
+import { noCorpData, type CorpDeps } from '#shared/domain/wecom/corp.ts';
+import type { InstallDeps } from '#shared/domain/wecom/install.ts';
+import type { SecretBox, WeComEventQueue, WeComFeatureGate, WeComLifecycleEvents } from '#shared/domain/wecom/ports.ts';
+import type { SuitePushDeps } from '#shared/domain/wecom/suite-push.ts';
+import { WeComTokenService } from '#shared/domain/wecom/tokens.ts';
+import { WeComApiClient } from '#shared/wecom/api-client.ts';
+import { EnvelopeSecretBox, KmsMasterKey, LocalFileMasterKey } from '#shared/wecom/secret-box.ts';
+import { eventOutbox } from '#shared/wiring/events.ts';
+import { log, now } from '#shared/wiring/common.ts';
+
+let client: WeComApiClient | undefined;
+export function wecomApiClient(): WeComApiClient {
+  client ??= new WeComApiClient({ apiBase: wecomConfig().apiBase });
+  return client;
+}
+
+let box: SecretBox | undefined;
+/** Envelope encryption: KMS when `WECOM_KMS_KEY_ID` is set (AWS), else the local key file. */
+export function secretBox(): SecretBox {
+  box ??= new EnvelopeSecretBox(wecomConfig().kmsKeyId ? new KmsMasterKey(wecomConfig().kmsKeyId!) : new LocalFileMasterKey(wecomConfig().localKeyFile));
+  return box;
+}
+
+const corps = () => new DynamoWeComCorps(db(), tableName());
+const states = () => new DynamoWeComStates(db(), tableName());
+
+/** The tenant's `features.wecom`, read by itself (see the header). */
+export function featureGate(): WeComFeatureGate {
+  return new DynamoTenantWeComFlag(db(), tableName());
+}
+
+let tokens: WeComTokenService | undefined;
+export function wecomTokenService(): WeComTokenService {
+  tokens ??= new WeComTokenService({
+    tickets: new DynamoSuiteTickets(db(), tableName()),
+    tokens: new DynamoWeComTokens(db(), tableName()),
+    corps: corps(),
+    secrets: secretBox(),
+    lease: new DynamoLease(db(), tableName()),
+    api: wecomApiClient(),
+    credentials: wecomCredentials,
+  });
+  return tokens;
+}
+
+function lifecycleEvents(): WeComLifecycleEvents {
+  const outbox = eventOutbox();
+  return {
+    installed: (detail) => publishAfter(outbox, wecomCorpEvent(detailTypes.wecomCorpInstalled, detail), log),
+    uninstalled: (detail) => publishAfter(outbox, wecomCorpEvent(detailTypes.wecomCorpUninstalled, detail), log),
+  };
+}
+
+function eventQueue(): WeComEventQueue {
+  const queue = queuePublisher('wecom-events');
+  return { send: (message) => queue.send([{ body: JSON.stringify(message) }]) };
+}
+
+export function suitePushDeps(): SuitePushDeps {
+  return {
+    tickets: new DynamoSuiteTickets(db(), tableName()),
+    events: new DynamoWeComEvents(db(), tableName()),
+    queue: eventQueue(),
+    suiteId: async () => (await wecomCredentials()).suiteId,
+    now,
+    log,
+  };
+}
+
+export function installDeps(): InstallDeps {
+  return {
+    gate: featureGate(),
+    corps: corps(),
+    states: states(),
+    secrets: secretBox(),
+    tokens: wecomTokenService(),
+    api: wecomApiClient(),
+    events: lifecycleEvents(),
+    credentials: wecomCredentials,
+    settings: { authType: wecomConfig().authType, openBase: wecomConfig().openBase, publicBaseUrl: config().publicBaseUrl },
+    now,
+    log,
+  };
+}
+
+export function applyEventDeps(): ApplyEventDeps {
+  return {
+    events: new DynamoWeComEvents(db(), tableName()),
+    corps: corps(),
+    states: states(),
+    tokens: wecomTokenService(),
+    tokenStore: new DynamoWeComTokens(db(), tableName()),
+    secrets: secretBox(),
+    api: wecomApiClient(),
+    lifecycle: lifecycleEvents(),
+    customerChanges: loggingCustomerChanges(log),
+    install: installDeps(),
+    now,
+    log,
+  };
+}
+
+export function corpDeps(): CorpDeps {
+  return {
+    gate: featureGate(),
+    corps: corps(),
+    corpData: noCorpData,
+    miniPrograms: new DynamoMiniProgramSecrets(db(), tableName()),
+    secrets: secretBox(),
+    now,
+    log,
+  };
+}
+
+/** Whether a ReceiveId names a corp the hub holds (data callbacks), for `wecomRoute`. */
+export const isKnownCorp = async (corpId: string): Promise<boolean> => (await corps().get(corpId)) !== undefined;
