@@ -16,13 +16,15 @@ const usage = `Usage: npm start [-- [--fresh] [--data-dir <path>] [--port <n>] [
 Runs the hub locally: the embedded DynamoDB (unless DYNAMODB_ENDPOINT is set), the gateway with
 every route on PORT (default 3000), the queues and schedules in-process, the console page, a
 SAMPLE product page using web authorization and the JS-SDK (/demo/h5), and —
-unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent.
+unless WECHAT_API_BASE is set — a simulated WeChat that pushes tickets and plays the admin's consent,
+and — unless WECOM_API_BASE is set — a simulated WeCom (suite tickets, the install page, a corp with
+members and customers) on a port of its own.
 
-The data directory keeps the table, the simulated WeChat's accounts and tokens, and the queued
+The data directory keeps the table, the simulated WeChat's and WeCom's worlds, and the queued
 messages across restarts: work interrupted by Ctrl-C carries on at the next start. One stack at a
 time may use a data directory. Ctrl-C lets running work finish, then prints "stopped".
 
-  --fresh             start empty: database, simulated WeChat and queues (the token key is kept)
+  --fresh             start empty: database, simulated WeChat and WeCom, queues (the token key is kept)
   --data-dir <path>   where data lives (default LOCAL_DATA_DIR or .local)
   --port <n>          gateway port (default PORT or 3000; 0 = any free port)
   --gateway-style <s> how the gateway words its own refusals (404, 401, 413, …): hub = the hub's
@@ -118,10 +120,14 @@ const lines = [
   stack.simulator
     ? `  WeChat simulator      ${stack.simulator.baseUrl}  (controls: ${stack.simulator.baseUrl}/__sim/accounts; consent page: ${stack.simulator.baseUrl}/cgi-bin/componentloginpage, opened from the authorizeUrl of POST /v1/authorizations)`
     : `  WeChat                ${process.env.WECHAT_API_BASE ?? 'https://api.weixin.qq.com'}  (no simulator: WECHAT_API_BASE is set)`,
+  stack.wecomSimulator
+    ? `  WeCom simulator       ${stack.wecomSimulator.baseUrl}  (controls: ${stack.wecomSimulator.baseUrl}/__sim/corps; install page: ${stack.wecomSimulator.baseUrl}/3rdapp/install, opened from the installUrl of POST /v1/wecom/installations)`
+    : `  WeCom                 ${process.env.WECOM_API_BASE ?? 'https://qyapi.weixin.qq.com'}  (no simulator: WECOM_API_BASE is set)`,
+  `  WeCom callback URL    ${publicBase}/v1/wecom/suite  (指令回调URL and 数据回调URL)`,
   `  demo product page     ${stack.baseUrl}/demo/h5  (a SAMPLE of a product's H5 page: web authorization and JS-SDK; allow its origin in the page's local setup box)`,
   `  event bus             ${stack.events.description}`,
   `  DynamoDB              ${stack.dynamoDbEndpoint}  (table ${stack.tableName}${externalDynamoDb ? ', external' : ''})`,
-  `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulator and queues)' : ''}`,
+  `  data                  ${dataDir}${flags.fresh ? '  (fresh: database, simulators and queues)' : ''}`,
   `ready — mint a console token: npm run token -- --tenant demo --admin`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

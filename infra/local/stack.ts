@@ -2,18 +2,20 @@
  * The whole hub on this machine (`npm start`, the e2e tests, the benchmarks): the embedded DynamoDB
  * (unless `DYNAMODB_ENDPOINT`), the environment the handlers read at cold start, the local gateway
  * serving every catalogue route, the in-process queues and schedules, and — unless
- * `WECHAT_API_BASE` points at another WeChat — the WeChat simulator.
+ * `WECHAT_API_BASE` points at another WeChat — the WeChat simulator, and — unless `WECOM_API_BASE`
+ * points at another WeCom — the WeCom simulator (`wecom-simulator/`), on a port of its own.
  *
  * The handlers run in this process and read `process.env` once, when first imported; so the
  * environment is complete before the gateway lets the first request through, and a process holds
  * one local stack at a time (a second one would meet handlers already bound to the first).
  *
  * With a data directory everything the hub's data relies on survives a restart: the table
- * (`dynamodb.sqlite`, which also holds the event outbox), the simulator's world (`wechat-simulator.json`), the queues' messages
+ * (`dynamodb.sqlite`, which also holds the event outbox), the simulators' worlds (`wechat-simulator.json`,
+ * `wecom-simulator.json`), the queues' messages
  * (`queues/*.jsonl`) and the token key (`jwt-secret`); `stack.lock` keeps a second stack off the
  * directory. `stop()` drains in order: the gateway and the schedules stop taking work and their running
  * invocations settle, the queues let their workers finish (what is still in flight is delivered again at
- * the next start), then the simulator saves and stops, then the engine, then the lock is released.
+ * the next start), then the simulators save and stop, then the engine, then the lock is released.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,21 +35,25 @@ import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
 import { DEFAULT_DATA_DIR, loadJwtSecret, localDataDir, mintConsoleToken, mintServiceToken, type ConsoleTokenRequest } from '#infra/local/tokens.ts';
 import { config, resetConfigForTests } from '#shared/config/config.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
+import type { WeComSimulator, WeComSimulatorOptions } from '#infra/local/wecom-simulator/simulator.ts';
 
-export type { SimulatorOptions, WeChatSimulator };
+export type { SimulatorOptions, WeChatSimulator, WeComSimulator, WeComSimulatorOptions };
 
 export interface LocalStackOptions {
   /** Gateway port; 0 = a free one. Default: `PORT` or 3000. */
   port?: number;
-  /** Where the data lives (`dynamodb.sqlite`, `wechat-simulator.json`, `queues/`, `jwt-secret`). Default: `LOCAL_DATA_DIR` or `.local`. */
+  /** Where the data lives (`dynamodb.sqlite`, `wechat-simulator.json`, `wecom-simulator.json`, `queues/`, `jwt-secret`). Default: `LOCAL_DATA_DIR` or `.local`. */
   dataDir?: string;
-  /** Start with an empty database, simulator world and queues (the JWT key is kept, so minted tokens stay valid). */
+  /** Start with an empty database, simulator worlds and queues (the JWT key is kept, so minted tokens stay valid). */
   fresh?: boolean;
   /** Keep nothing on disk: the database in memory, the JWT key from `LOCAL_JWT_SECRET` or random. */
   inMemory?: boolean;
   /** Default: on, unless `WECHAT_API_BASE` is set. */
   withSimulator?: boolean;
   simulator?: SimulatorOptions;
+  /** The WeCom simulator. Default: on, unless `WECOM_API_BASE` is set. */
+  withWeComSimulator?: boolean;
+  wecomSimulator?: WeComSimulatorOptions;
   /** The local event bus: how long a failing `EVENT_TARGET_URL` is retried before the event stays pending (default 60 s). */
   eventTargetRetryMs?: number;
   log?: (line: string) => void;
@@ -60,6 +66,8 @@ export interface LocalStack {
   /** Absent with `inMemory`. */
   readonly dataDir?: string;
   readonly simulator?: WeChatSimulator;
+  /** The simulated WeCom (absent when `WECOM_API_BASE` points elsewhere). */
+  readonly wecomSimulator?: WeComSimulator;
   readonly queues: LocalQueues;
   /** The in-process event bus (subscribe, refuse, drain: `infra/local/event-bus.ts`). */
   readonly events: LocalEventBus;
@@ -81,6 +89,9 @@ export interface LocalStack {
 /** How long running invocations (requests, schedule runs, queue workers) get to finish when the stack stops. */
 const STOP_GRACE_MS = 10_000;
 export const SIMULATOR_STATE_FILE = 'wechat-simulator.json';
+export const WECOM_SIMULATOR_STATE_FILE = 'wecom-simulator.json';
+/** The suite's 指令回调URL: the WeCom simulator pushes there only once the hub serves it. */
+const WECOM_SUITE_PATH = '/v1/wecom/suite';
 export const QUEUES_DIR = 'queues';
 
 /** What has been started so far, stopped in the order `stopParts` gives. */
@@ -93,6 +104,7 @@ interface StackParts {
   queues?: LocalQueues;
   events?: LocalEventBus;
   simulator?: WeChatSimulator;
+  wecomSimulator?: WeComSimulator;
 }
 
 const unset = (value: string | undefined): boolean => value === undefined || value === '';
@@ -101,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? ((line: string) => process.stderr.write(`[local] ${line}\n`));
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? localDataDir() ?? DEFAULT_DATA_DIR);
   const withSimulator = options.withSimulator ?? unset(process.env.WECHAT_API_BASE);
+  const withWeComSimulator = options.withWeComSimulator ?? unset(process.env.WECOM_API_BASE);
   const parts: StackParts = {};
   const previousEnv = new Map<string, string | undefined>();
   const setEnv = (name: string, value: string, onlyIfUnset = false) => {
@@ -122,7 +135,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (dataDir) {
       parts.lock = await acquireStackLock(dataDir, log);
       if (options.fresh) {
-        for (const path of [join(dataDir, SIMULATOR_STATE_FILE), join(dataDir, QUEUES_DIR)]) rmSync(path, { recursive: true, force: true });
+        for (const path of [join(dataDir, SIMULATOR_STATE_FILE), join(dataDir, WECOM_SIMULATOR_STATE_FILE), join(dataDir, QUEUES_DIR)]) {
+          rmSync(path, { recursive: true, force: true });
+        }
       }
     }
 
@@ -158,6 +173,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const invocations = trackInvocations(invoke);
     parts.invocations = invocations;
     let simulator: WeChatSimulator | undefined;
+    let wecomSimulator: WeComSimulator | undefined;
     // The SAMPLE product page (infra/local/demo/): its back end calls the hub through this gateway.
     const demo = createDemo({
       hubBaseUrl: () => gateway.baseUrl,
@@ -180,6 +196,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 3. The environment the handlers read at cold start.
     const simulatorPort = withSimulator ? options.simulator?.port || (await freePort()) : undefined;
     const simulatorUrl = simulatorPort ? `http://127.0.0.1:${simulatorPort}` : undefined;
+    const wecomSimulatorPort = withWeComSimulator ? options.wecomSimulator?.port || (await freePort()) : undefined;
+    const wecomSimulatorUrl = wecomSimulatorPort ? `http://127.0.0.1:${wecomSimulatorPort}` : undefined;
     setEnv('TABLE_NAME', tableName);
     setEnv('DYNAMODB_ENDPOINT', dynamoDbEndpoint);
     setEnv('AWS_REGION', 'local', true);
@@ -208,6 +226,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setEnv('WECHAT_API_BASE', simulatorUrl, true);
       setEnv('WECHAT_MP_BASE', simulatorUrl, true);
       setEnv('WECHAT_OPEN_BASE', simulatorUrl, true);
+    }
+    // The same for WeCom (API.md §4): the suite's credentials, its API and install-page origins, test installs.
+    let wecomSimulatorModule: typeof import('#infra/local/wecom-simulator/simulator.ts') | undefined;
+    if (wecomSimulatorUrl) {
+      wecomSimulatorModule = await import('#infra/local/wecom-simulator/simulator.ts');
+      const credentials = options.wecomSimulator?.credentials ?? wecomSimulatorModule.wecomSimulatorCredentials;
+      setEnv('WECOM_SUITE_ID', credentials.suiteId, true);
+      setEnv('WECOM_SUITE_SECRET', credentials.suiteSecret, true);
+      setEnv('WECOM_SUITE_TOKEN', credentials.token, true);
+      setEnv('WECOM_SUITE_AES_KEY', credentials.aesKey, true);
+      setEnv('WECOM_PROVIDER_CORPID', credentials.providerCorpId, true);
+      setEnv('WECOM_PROVIDER_SECRET', credentials.providerSecret, true);
+      setEnv('WECOM_API_BASE', wecomSimulatorUrl, true);
+      setEnv('WECOM_OPEN_BASE', wecomSimulatorUrl, true);
+      setEnv('WECOM_AUTH_TYPE', 'test', true);
     }
     resetConfigForTests();
 
@@ -252,6 +285,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       }
     }
+    // 6. The WeCom simulator: suite tickets to the hub's 指令回调URL, once the hub serves it.
+    if (wecomSimulatorModule && wecomSimulatorPort) {
+      const hubServesSuite = allRoutes().some(({ route }) => route.path === WECOM_SUITE_PATH && route.method === 'POST');
+      wecomSimulator = await wecomSimulatorModule.startWeComSimulator({
+        ...(dataDir ? { stateFile: join(dataDir, WECOM_SIMULATOR_STATE_FILE) } : {}),
+        // 安装完成回调域名: the install page redirects only to the hub's public origin.
+        installCallbackOrigin: new URL(process.env.PUBLIC_BASE_URL ?? gateway.baseUrl).origin,
+        ...options.wecomSimulator,
+        port: wecomSimulatorPort,
+        ...(hubServesSuite ? { hubBaseUrl: gateway.baseUrl } : {}),
+      });
+      parts.wecomSimulator = wecomSimulator;
+    }
     queues.resume();
 
     let stopping: Promise<void> | undefined;
@@ -261,6 +307,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       ...(dataDir ? { dataDir } : {}),
       ...(simulator ? { simulator } : {}),
+      ...(wecomSimulator ? { wecomSimulator } : {}),
       queues,
       events,
       runSchedule: (name) => schedules.run(name),
@@ -286,7 +333,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 /**
  * Stops what was started, in the order that loses nothing: no new requests or schedule runs (and
- * the running ones settle), then the queue workers, then the simulator they call, then the engine
+ * the running ones settle), then the queue workers, then the simulators they call, then the engine
  * everything writes to, then the lock. One failing part does not keep the others running.
  */
 async function stopParts(parts: StackParts, log: (line: string) => void): Promise<void> {
@@ -297,6 +344,7 @@ async function stopParts(parts: StackParts, log: (line: string) => void): Promis
     ['the queues', parts.queues && (() => parts.queues!.stop(STOP_GRACE_MS))],
     ['the event bus', parts.events && (() => parts.events!.stop())],
     ['the simulator', parts.simulator && (() => parts.simulator!.stop())],
+    ['the WeCom simulator', parts.wecomSimulator && (() => parts.wecomSimulator!.stop())],
     ['the embedded DynamoDB', parts.engine && (() => parts.engine!.stop())],
     ['the lock', parts.lock && (() => parts.lock!.release())],
   ];

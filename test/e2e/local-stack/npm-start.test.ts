@@ -28,6 +28,7 @@ describe('npm start as a process', () => {
     expect(output).toMatch(/console\s+http:\/\/127\.0\.0\.1:\d+\/console/);
     expect(output).toMatch(/WeChat push URL\s+http:\/\/127\.0\.0\.1:\d+\/v1\/wechat\/component/);
     expect(output).toMatch(/DynamoDB\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/WeCom simulator\s+http:\/\/127\.0\.0\.1:\d+ /);
     expect(output).toMatch(/demo product page\s+http:\/\/127\.0\.0\.1:\d+\/demo\/h5/);
     expect(output).toContain(dataDir);
     expect(readyLine).toContain('npm run token -- --tenant demo --admin');
