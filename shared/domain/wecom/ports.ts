@@ -345,3 +345,150 @@ export interface WeComLog {
 
 export type { Clock, AuthInfoResult, ExternalContact, FollowInfo, PermanentCodeResult, VisibleRange, WeComCallbackEvent, WeComTokenSource };
 export { EXTERNAL_CONTACT_CHANGE_TYPES, type ExternalContactChangeType } from '#shared/wecom/messages.ts';
+
+// --- The customer sync, the link and the changes (customer-sync.ts, link.ts, changes.ts) ----------
+
+/**
+ * One step of the `wecom-customer-sync` queue. Every step but `start` and `finish` has a `key` unique
+ * within its job: its completion is recorded once by that key (with the job's counters), so a second
+ * delivery counts nothing.
+ */
+export type CustomerSyncStep =
+  | { type: 'start'; corpId: string; jobId: string }
+  /** One `batch/get_by_user` page for ≤ 100 members from `cursor`. */
+  | { type: 'page'; corpId: string; jobId: string; key: string; userIds: string[]; cursor: string }
+  /** One page of the tenant's followers with a unionid (an owned account's, from `cursor`), to be linked. */
+  | { type: 'followers'; corpId: string; jobId: string; key: string; appids: string[]; cursor: string }
+  /** ≤ 100 followers converted with `unionid_to_external_userid`; `jobId` empty for a follower or customer linked as it comes. */
+  | { type: 'link'; corpId: string; jobId: string; key: string; followers: LinkCandidate[] }
+  | { type: 'finish'; corpId: string; jobId: string; phase: 'customers' | 'links' };
+
+export interface LinkCandidate {
+  appid: string;
+  openid: string;
+  unionid: string;
+}
+
+export interface CustomerStepQueue {
+  /** `delaySeconds`: a step put back after WeCom's frequency limit (≤ 900). */
+  send(steps: readonly CustomerSyncStep[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** What a step reads of its job. */
+export interface CustomerSyncJobState extends CustomerSyncJob {
+  tenantId: string;
+  phase: 'customers' | 'links';
+  /** Steps sent and not yet recorded: the phase ends when it is 0. */
+  open: number;
+}
+
+/** A recorded step's outcome: counted once on the job, with the steps it sent. */
+export interface StepRecord {
+  key: string;
+  /** The steps this one sends (re-sent as they are when a second delivery finds the record). */
+  next: CustomerSyncStep[];
+  counts?: Partial<Record<'linked' | 'pending' | 'failed', number>>;
+  at: string;
+}
+
+export interface CustomerSyncJobStore {
+  /** Strongly consistent. */
+  get(corpId: string, jobId: string): Promise<CustomerSyncJobState | undefined>;
+  /** The corp's running job (one per corp), with the read's view of it. */
+  held(corpId: string): Promise<CustomerSyncJobState | undefined>;
+  /** A new `queued` job in the corp's slot, unless the job read as `replacing` (undefined: none) moved. */
+  create(job: CustomerSyncJobState, replacing: string | undefined): Promise<boolean>;
+  /** `queued` → `running` with its members; undefined when it was not queued. */
+  markRunning(corpId: string, jobId: string, run: { members: number; open: number; at: string }): Promise<CustomerSyncJobState | undefined>;
+  /**
+   * Records a step once, moving `open` by `next.length - 1` and its counts, while the job runs or is
+   * paused (a paused job runs again); the stored record when an earlier delivery made it (undefined
+   * when the job no longer progresses).
+   */
+  record(corpId: string, jobId: string, step: StepRecord): Promise<{ recorded: boolean; next: CustomerSyncStep[]; job?: CustomerSyncJobState }>;
+  /** `running` → `paused_quota`. */
+  pause(corpId: string, jobId: string, at: string): Promise<void>;
+  fail(corpId: string, jobId: string, error: { code: string; message: string }, at: string): Promise<void>;
+  /** The customers phase ended: `customers` set, the links phase opened with `open` steps. */
+  startLinks(corpId: string, jobId: string, customers: number, open: number, at: string): Promise<boolean>;
+  /** `done`, the slot released. */
+  complete(corpId: string, jobId: string, at: string): Promise<boolean>;
+}
+
+export interface StoredCustomer extends WeComCustomer {
+  /** The job that last listed it. */
+  lastSeenSyncId?: string;
+}
+
+export interface CustomerStore {
+  /**
+   * Writes each customer's own fields and merges the given follow users in (one attribute per member,
+   * so pages of different members never overwrite each other); a removed customer listed again is back.
+   */
+  upsert(corpId: string, customers: readonly { contact: ExternalContact; follows: FollowInfo[] }[], context: { at: string; jobId?: string }): Promise<void>;
+  get(corpId: string, externalUserId: string): Promise<StoredCustomer | undefined>;
+  /** Drops one member's follow info of a customer. */
+  dropFollow(corpId: string, externalUserId: string, userId: string, at: string): Promise<void>;
+  /** Drops every member's follow info whose member is in `userIds` (they left the visible range). */
+  dropFollowsOf(corpId: string, userIds: ReadonlySet<string>, at: string): Promise<number>;
+  markRemoved(corpId: string, externalUserId: string, at: string): Promise<void>;
+  /** Consistent count of the corp's customers not removed. */
+  count(corpId: string): Promise<number>;
+  page(corpId: string, request: { limit: number; cursor?: string; linked?: boolean }): Promise<{ customers: WeComCustomer[]; nextCursor: string | null }>;
+  /** Sets (or clears) the linked follower of a customer. */
+  setFollower(corpId: string, externalUserId: string, follower: LinkCandidate | undefined): Promise<void>;
+}
+
+export interface FollowerLink extends LinkCandidate {
+  corpId: string;
+  externalUserId?: string;
+  pendingId?: string;
+  linkedAt: string;
+}
+
+export interface LinkStore {
+  put(link: FollowerLink): Promise<void>;
+  byUnionid(corpId: string, unionid: string): Promise<FollowerLink[]>;
+  /** Exact counts of the corp's links. */
+  totals(corpId: string): Promise<{ linked: number; pending: number }>;
+}
+
+/** The tenant's followers with a unionid, account by account (the follower table, read-only). */
+export interface LinkFollowerSource {
+  ownedAppids(tenantId: string): Promise<string[]>;
+  /** A page of `appid`'s followers that have a unionid, from `cursor` ('' first); `next` '' at the end. */
+  page(appid: string, cursor: string, limit: number): Promise<{ followers: LinkCandidate[]; next: string }>;
+  /** The follower of `appid` with this `unionid`, across the tenant's owned accounts. */
+  byUnionid(tenantId: string, unionid: string): Promise<LinkCandidate[]>;
+}
+
+/**
+ * A token bucket held in the table, so every worker of every corp shares it: `take` removes `n`
+ * tokens if the bucket holds them at `nowMs` (refilled at `perSecond` up to `capacity`), else says
+ * how long to wait.
+ */
+export interface RateBucket {
+  take(key: string, n: number, nowMs: number, rule: { capacity: number; perSecond: number }): Promise<{ granted: true } | { granted: false; waitMs: number }>;
+}
+
+/** `WeCom Customer Changed` (API.md §6). */
+export interface CustomerChangedEvent {
+  /** The same for every delivery of one push. */
+  eventId: string;
+  corpId: string;
+  tenantId: string;
+  changeType: string;
+  externalUserId: string;
+  userId?: string;
+  unionid?: string;
+  at: string;
+}
+
+export interface CustomerEvents {
+  customerChanged(event: CustomerChangedEvent): Promise<void>;
+}
+
+/** The corp's customer data removed with the corp (customers, links, jobs). */
+export interface CustomerDataRemoval {
+  removeAll(corpId: string): Promise<void>;
+}
