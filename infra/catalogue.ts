@@ -443,6 +443,32 @@ export const hubFunctions: readonly HubFunction[] = [
     routes: [{ method: 'PUT', path: '/v1/oauth/origins', auth: 'jwt' }],
   },
   {
+    name: 'get-tenant-settings',
+    description:
+      'GET /v1/tenant: the admin tenant settings (quota, owned accounts, binding policy, features), its own or the deployment defaults field by field',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/tenant', auth: 'jwt' }],
+  },
+  {
+    name: 'get-operator-tenant',
+    description: 'GET /v1/operator/tenants/{tenantId}: any tenant settings, for platform operators (an unknown tenant answers the defaults)',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/operator/tenants/{tenantId}', auth: 'jwt' }],
+  },
+  {
+    name: 'patch-operator-tenant',
+    description:
+      'PATCH /v1/operator/tenants/{tenantId}: an operator changes a tenant quota, binding policy or features, audited in that tenant trail in the same transaction',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'PATCH', path: '/v1/operator/tenants/{tenantId}', auth: 'jwt' }],
+  },
+  {
     name: 'oauth-authorize',
     description:
       'GET /v1/oauth/{appid}/authorize: picks the tenant holding the account that allowed the redirect origin, stores a single-use state, redirects to WeChat web authorization',

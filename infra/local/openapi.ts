@@ -222,6 +222,18 @@ const schemas: Record<string, JsonSchema> = {
     'action',
   ]),
   AccessToken: object({ appid: { type: 'string' }, accessToken: { type: 'string' }, expiresAt: isoTime }),
+  TenantSettings: object({
+    tenantId: { type: 'string' },
+    accountQuota: { type: 'integer', description: 'the tenant’s own quota, else TENANT_DEFAULT_ACCOUNT_QUOTA' },
+    ownedAccounts: { type: 'integer', description: 'owned accounts holding a quota slot' },
+    bindingPolicy: object({
+      requireServiceAccount: { type: 'boolean' },
+      requireVerified: { type: 'boolean' },
+      requiredFuncIds: arrayOf({ type: 'integer' }),
+      source: { enum: ['tenant', 'default'], description: '`tenant` when at least one field is the tenant’s own (the others follow the defaults)' },
+    }),
+    features: object({ wecom: { type: 'boolean' } }),
+  }),
   OAuthOrigins: object({ origins: arrayOf({ type: 'string', description: 'https://host[:port], normalized' }) }),
   OAuthUser: object(
     {
@@ -345,6 +357,18 @@ const answers: Record<string, Answer> = {
   'PUT /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/departments/{departmentId}/accounts': { status: 200, description: 'The department’s accounts', schema: ref('DepartmentAccounts') },
   'GET /v1/audit': { status: 200, description: 'The audit trail, newest first', schema: page('events', ref('AuditEvent')) },
+  'GET /v1/tenant': { status: 200, description: 'The tenant’s own settings (quota, binding policy, features)', schema: ref('TenantSettings') },
+  'GET /v1/operator/tenants/{tenantId}': {
+    status: 200,
+    description: 'A tenant’s settings; a tenant the hub knows nothing of answers the defaults',
+    schema: ref('TenantSettings'),
+  },
+  'PATCH /v1/operator/tenants/{tenantId}': {
+    status: 200,
+    description: 'The tenant’s settings after the change, audited in its trail as operator:<sub>',
+    schema: ref('TenantSettings'),
+    errors: ['try_again'],
+  },
   'GET /v1/oauth/origins': { status: 200, description: 'The tenant’s allowed origins for web authorization', schema: ref('OAuthOrigins') },
   'PUT /v1/oauth/origins': { status: 200, description: 'The new list, normalized', schema: ref('OAuthOrigins') },
   'POST /v1/internal/oauth/exchange': {
@@ -551,6 +575,12 @@ function successResponse(answer: Answer): Record<string, unknown> {
 
 const undocumented = (fn: DocumentedFunction) => ({ '200': { description: fn.description }, [UNDOCUMENTED_MARK]: true });
 
+const whoText: Record<RouteContract['who'], string> = {
+  admin: 'Admins of the tenant only.',
+  any: 'Any member of the tenant (reads are limited to the accounts granted to its departments).',
+  operator: 'Platform operators only (role `operator`), for any tenant.',
+};
+
 function consoleOperation(fn: DocumentedFunction, route: Route, contract: RouteContract | undefined, key: string) {
   if (!contract) throw new Error(`functions/${fn.name}/handler.ts serves the console route ${key} but carries no contract: build it with consoleRoute.`);
   const answer = answers[key];
@@ -567,7 +597,7 @@ function consoleOperation(fn: DocumentedFunction, route: Route, contract: RouteC
   return {
     operationId: operationId(route),
     summary: summaryOf(fn, key),
-    description: `${contract.who === 'admin' ? 'Admins of the tenant only.' : 'Any member of the tenant (reads are limited to the accounts granted to its departments).'} Function \`${fn.name}\`.`,
+    description: `${whoText[contract.who]} Function \`${fn.name}\`.`,
     tags: [tagOf(route.path)],
     security: [{ consoleJwt: [] }],
     'x-who': contract.who,
@@ -622,6 +652,7 @@ function tagOf(path: string): string {
   if (/fan-syncs|\/fans$|^\/v1\/contacts/.test(path)) return 'fans';
   if (path.startsWith('/v1/departments')) return 'departments';
   if (path.startsWith('/v1/audit')) return 'audit';
+  if (path === '/v1/tenant' || path.startsWith('/v1/operator/')) return 'tenants';
   return 'accounts';
 }
 
@@ -665,6 +696,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
       { name: 'fans' },
       { name: 'departments' },
       { name: 'audit' },
+      { name: 'tenants', description: 'Tenant settings: the admin’s read, the operators’ routes' },
       { name: 'wechat', description: 'Called by WeChat' },
       { name: 'internal', description: 'Called by the product’s other services' },
     ],
@@ -676,7 +708,7 @@ export function openApiDocument(input: OpenApiInput): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'Claims: sub, the tenant id, roles (`admin`), departments (claim names configurable).',
+          description: 'Claims: sub, the tenant id, roles (`admin`, `operator`), departments (claim names configurable).',
         },
         awsSigV4: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AWS Signature Version 4 (IAM authorization)' },
       },

@@ -32,7 +32,15 @@ import { createDemo } from '#infra/local/demo/h5-demo.ts';
 import { createLocalQueues, type LocalQueues } from '#infra/local/queues.ts';
 import { startLocalSchedules, type LocalSchedules } from '#infra/local/schedules.ts';
 import { acquireStackLock, type StackLock } from '#infra/local/stack-lock.ts';
-import { DEFAULT_DATA_DIR, loadJwtSecret, localDataDir, mintConsoleToken, mintServiceToken, type ConsoleTokenRequest } from '#infra/local/tokens.ts';
+import {
+  DEFAULT_DATA_DIR,
+  loadJwtSecret,
+  localDataDir,
+  mintConsoleToken,
+  mintOperatorToken,
+  mintServiceToken,
+  type ConsoleTokenRequest,
+} from '#infra/local/tokens.ts';
 import { config, resetConfigForTests } from '#shared/config/config.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 import type { WeComSimulator, WeComSimulatorOptions } from '#infra/local/wecom-simulator/simulator.ts';
@@ -74,6 +82,8 @@ export interface LocalStack {
   runSchedule(functionName: string): Promise<void>;
   /** A console token this stack accepts (what `npm run token` prints). */
   consoleToken(request: ConsoleTokenRequest): Promise<string>;
+  /** An operator's token (`npm run token -- --operator`): role `operator`, no tenant. */
+  operatorToken(request?: { sub?: string }): Promise<string>;
   /** A service token for the internal routes. */
   serviceToken(service: string): Promise<string>;
   /**
@@ -321,6 +331,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (parts.engine.pid !== undefined) parts.lock?.update({ enginePid: parts.engine.pid });
       },
       consoleToken: (request) => mintConsoleToken(jwtSecret, request),
+      operatorToken: (request) => mintOperatorToken(jwtSecret, request),
       serviceToken: (service) => mintServiceToken(jwtSecret, { service }),
       stop: () => (stopping ??= stopParts(parts, log).finally(restoreEnv)),
     };

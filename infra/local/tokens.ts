@@ -52,6 +52,8 @@ export function loadJwtSecret(options: { dataDir?: string; env?: NodeJS.ProcessE
 export interface ConsoleTokenRequest {
   tenant: string;
   admin?: boolean;
+  /** The roles claim as given (e.g. `['admin', 'operator']`), instead of the one `admin` makes. */
+  roles?: string[];
   departments?: string[];
   sub?: string;
   ttlSeconds?: number;
@@ -66,11 +68,30 @@ export async function mintConsoleToken(secret: Uint8Array, request: ConsoleToken
   return new SignJWT({
     ...request.extra,
     [names.tenant]: request.tenant,
-    [names.roles]: request.admin ? ['admin'] : ['member'],
+    [names.roles]: request.roles ?? (request.admin ? ['admin'] : ['member']),
     [names.departments]: request.departments ?? [],
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(request.sub ?? (request.admin ? 'local-admin' : 'local-user'))
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(CONSOLE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (request.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS))
+    .sign(secret);
+}
+
+/**
+ * An operator's console token (API.md §3 ⁺): role `operator`, no tenant and no departments (an
+ * operator belongs to no tenant; it may use the operator routes for any tenant and nothing else).
+ */
+export async function mintOperatorToken(
+  secret: Uint8Array,
+  request: { sub?: string; ttlSeconds?: number; claimNames?: ConsoleTokenRequest['claimNames'] } = {},
+): Promise<string> {
+  const names = request.claimNames ?? { tenant: 'tenant_id', roles: 'roles', departments: 'departments' };
+  return new SignJWT({ [names.roles]: ['operator'] })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(request.sub ?? 'local-operator')
     .setIssuer(LOCAL_ISSUER)
     .setAudience(CONSOLE_AUDIENCE)
     .setIssuedAt()

@@ -3,6 +3,8 @@
  * WeChat's redirect after consent (taking over a revoked binding ends it as its owner's unbinding
  * would, and a binding being unbound is finished first, `shared/domain/accounts/unbind.ts`
  * `endRevokedBinding`; the first follower sync is queued; then the open-platform step the admin chose).
+ * The callback applies the tenant's own binding policy and quota (`shared/wiring/tenants.ts`), the
+ * deployment defaults where it has none.
  */
 import { DynamoAccountStore } from '#shared/adapters/dynamodb/account-store.ts';
 import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorization-states.ts';
@@ -21,6 +23,7 @@ import { openPlatformAfterBind, unbindingDeps } from '#shared/wiring/accounts.ts
 import { auditLog, log, now } from '#shared/wiring/common.ts';
 import { componentTokenService } from '#shared/wiring/tokens.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
+import { tenantSettingsReader } from '#shared/wiring/tenants.ts';
 
 const bindingWeChat = () => wechatBinding(wechatApiClient(), componentTokenService(), wechatCredentials);
 
@@ -49,7 +52,8 @@ export function completeAuthorizationDeps(): CompleteAuthorizationDeps {
     fanSync: new DynamoFanSyncRequests(db(), tableName(), queuePublisher('fan-sync')),
     audit: auditLog(),
     events: eventOutbox(),
-    policy: config().bindingPolicy,
+    // The tenant's effective policy and quota (the operator's settings over the deployment defaults).
+    tenantSettings: tenantSettingsReader(),
     defaultQuota: config().defaultAccountQuota,
     // The open-platform step the admin chose with the link (default: create, or keep the one WeChat
     // shows), so followers carry a unionid. Never undoes the binding; its outcome is stored and audited.

@@ -3,7 +3,9 @@
  *
  * | caller | expected |
  * |---|---|
- * | no token, bad signature, expired token | 401 `unauthorized` (the gateway's JWT authorizer) |
+ * | no token, bad signature, expired token, a service's token | 401 `unauthorized` (the gateway's JWT authorizer: a service token is for the internal routes' audience) |
+ * | operator (role `operator`, no tenant) | the route's success on operator routes; 403 on every tenant route (no tenant data) |
+ * | admin, member of this or another tenant | 403 on operator routes; otherwise as below |
  * | admin of another tenant | 404 `not_found` when the request names one of this tenant's accounts (never reveal it exists); otherwise the route's success (it sees its own, empty, data) |
  * | member whose departments lack the account | 403 on admin routes; 403 on member routes that name an account of its own tenant; otherwise success (lists are filtered) |
  * | member of the granted department | 403 on admin routes; success on member routes |
@@ -35,8 +37,8 @@ interface Fixture {
 }
 
 interface RouteRule {
-  /** `admin`: admins only; `any`: members too (reads, limited to their departments' accounts). */
-  who: 'admin' | 'any';
+  /** `admin`: admins only; `any`: members too (reads, limited to their departments' accounts); `operator`: platform operators only, any tenant. */
+  who: 'admin' | 'any' | 'operator';
   /** Whether the request names one of the tenant's accounts (in the path or the body). */
   namesAccount: boolean;
   /** The admin's success status. */
@@ -160,6 +162,16 @@ const rules: Record<string, RouteRule> = {
   },
   // Deleting a menu holds whether or not one is set (WeChat answers ok either way).
   'DELETE /v1/accounts/{appid}/menu': { who: 'admin', namesAccount: true, success: 204, request: (f) => ({ path: `/v1/accounts/${f.appid}/menu` }) },
+  // The tenant's own settings: its admins only; an operator reads them through the operator routes.
+  'GET /v1/tenant': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/tenant' }) },
+  'GET /v1/operator/tenants/{tenantId}': { who: 'operator', namesAccount: false, success: 200, request: () => ({ path: `/v1/operator/tenants/${TENANT}` }) },
+  'PATCH /v1/operator/tenants/{tenantId}': {
+    who: 'operator',
+    namesAccount: false,
+    success: 200,
+    // A higher quota than the fixture needs: nothing the other cases rely on changes.
+    request: () => ({ path: `/v1/operator/tenants/${TENANT}`, body: { accountQuota: 50 } }),
+  },
   'DELETE /v1/accounts/{appid}': {
     who: 'admin',
     namesAccount: true,
@@ -169,13 +181,25 @@ const rules: Record<string, RouteRule> = {
   },
 };
 
-const callers = ['no token', 'bad signature', 'expired', 'other tenant', 'member without the department', 'member with it', 'admin'] as const;
+const callers = [
+  'no token',
+  'bad signature',
+  'expired',
+  'service',
+  'operator',
+  'other tenant',
+  'member without the department',
+  'member with it',
+  'admin',
+] as const;
 type CallerKind = (typeof callers)[number];
 
 const described: Record<CallerKind, string> = {
   'no token': 'a request without a token',
   'bad signature': 'a token signed with another key',
   expired: 'an expired token',
+  service: 'a service token (for the internal routes)',
+  operator: 'an operator',
   'other tenant': 'an admin of another tenant',
   'member without the department': 'a member whose departments were not granted the account',
   'member with it': 'a member of the granted department',
@@ -187,7 +211,14 @@ function expected(kind: CallerKind, rule: RouteRule): number {
     case 'no token':
     case 'bad signature':
     case 'expired':
+    case 'service':
       return 401;
+    case 'operator':
+      return rule.who === 'operator' ? rule.success : 403;
+  }
+  // Every tenant user (admin or member, of this tenant or another) from here on.
+  if (rule.who === 'operator') return 403;
+  switch (kind) {
     case 'other tenant':
       return rule.namesAccount ? 404 : rule.success;
     case 'member without the department':
@@ -228,6 +259,8 @@ describe('the authorization matrix of the console routes', () => {
     tokens['no token'] = undefined;
     tokens['bad signature'] = await mintConsoleToken(new TextEncoder().encode(randomBytes(32).toString('hex')), { tenant: TENANT, admin: true });
     tokens.expired = await stack.consoleToken({ tenant: TENANT, admin: true, ttlSeconds: -120 });
+    tokens.service = await stack.serviceToken('matrix-service');
+    tokens.operator = await stack.operatorToken({ sub: 'matrix-operator' });
     tokens['other tenant'] = await stack.consoleToken({ tenant: OTHER_TENANT, admin: true, sub: 'intruder' });
     // `matrix-sales.east` is a child of the granted department: a parent's grant is not a child's.
     tokens['member without the department'] = await stack.consoleToken({

@@ -1,18 +1,17 @@
 /**
  * The binding policy (DESIGN.md §3 "Binding", API.md §1): which accounts a tenant may bind, and how
- * a binding is written given the account's current owner. Pure decisions, no I/O.
+ * a binding is written given the account's current owner. Pure decisions, no I/O. The policy applied
+ * is the tenant's effective one (`shared/domain/tenants/settings.ts`: the operator's fields over the
+ * deployment's `BIND_*` defaults), read once by the callback.
  */
 import type { AccountRecord } from '#shared/domain/accounts/model.ts';
 import { isVerified, serviceTypeOf } from '#shared/domain/accounts/model.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { permissionSet } from '#shared/wechat/permission-sets.ts';
 import type { BindingPlan } from '#shared/domain/binding/ports.ts';
+import type { BindingPolicy } from '#shared/domain/tenants/ports.ts';
 
-export interface BindingPolicy {
-  requireServiceAccount: boolean;
-  requireVerified: boolean;
-  requiredFuncIds: readonly number[];
-}
+export type { BindingPolicy } from '#shared/domain/tenants/ports.ts';
 
 /** Why the policy refuses an account, or `undefined` when it may be bound. Type first, then verification, then permissions. */
 export function policyRejection(

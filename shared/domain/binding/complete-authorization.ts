@@ -4,9 +4,12 @@
  *
  * 1. spend the `state` exactly once (unknown, spent or expired → nothing happens);
  * 2. exchange the code (`api_query_auth`) and read the account (`api_get_authorizer_info`);
- * 3. apply the binding policy: service account, verified, required permission sets;
+ * 3. apply the tenant's binding policy: service account, verified, required permission sets (its
+ *    effective settings, read once: the operator's fields over the deployment defaults);
  * 4. write account + tokens + owner link + the tenant's count in one transaction whose conditions
- *    keep "one active owner" and the quota (a concurrent change → read again and decide again);
+ *    keep "one active owner" and the quota (a concurrent change → read again and decide again); the
+ *    quota condition reads the tenant's own quota on its settings item, else `defaultQuota`, so an
+ *    operator's change applies to the next binding; a re-authorization takes no quota slot;
  *    an account found `unbinding` (its owner's unbind under way) is never re-activated: the
  *    unbinding is finished first (`endRevokedBinding`) and the account then bound afresh, so the
  *    admin lands on `bind=ok` with a binding that has none of the old one's shares, codes or grants;
@@ -29,9 +32,10 @@ import type { AuditLog } from '#shared/domain/audit/audit-log.ts';
 import { accountEvent, detailTypes } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import { permissionSetNames, publishAfter } from '#shared/domain/events/publish.ts';
-import { accountQuotaExceeded, planBinding, policyRejection, type BindingPolicy } from '#shared/domain/binding/binding-policy.ts';
+import { accountQuotaExceeded, planBinding, policyRejection } from '#shared/domain/binding/binding-policy.ts';
 import type { AccountProfile, AccountStore, AuthorizationStates, BindingChoices, BindingPlan, BindingWeChat } from '#shared/domain/binding/ports.ts';
 import type { FanSyncRequests } from '#shared/domain/fans/ports.ts';
+import type { TenantSettingsReader } from '#shared/domain/tenants/ports.ts';
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { fromWeChat } from '#shared/domain/binding/wechat-binding.ts';
 
@@ -58,7 +62,9 @@ export interface CompleteAuthorizationDeps {
   accounts: AccountStore;
   fanSync: FanSyncRequests;
   audit: Pick<AuditLog, 'record'>;
-  policy: BindingPolicy;
+  /** The tenant's effective settings (policy, quota): read once per callback. */
+  tenantSettings: Pick<TenantSettingsReader, 'tenantSettings'>;
+  /** The quota of a tenant without its own (`TENANT_DEFAULT_ACCOUNT_QUOTA`), for the write's condition. */
   defaultQuota: number;
   now: () => Date;
   log: BindingLog;
@@ -130,7 +136,8 @@ export async function completeAuthorization(request: { state: string; authCode: 
     return fail('binding.failed', domainError);
   }
 
-  const rejection = policyRejection(profile, deps.policy);
+  const settings = await deps.tenantSettings.tenantSettings(state.tenantId);
+  const rejection = policyRejection(profile, settings.bindingPolicy);
   if (rejection) return fail('binding.rejected', rejection, profile.appid);
   if (!authorization.accessToken || !authorization.refreshToken) {
     // WeChat issues tokens only for accounts that granted at least one API permission set.
@@ -181,7 +188,7 @@ export async function completeAuthorization(request: { state: string; authCode: 
       plan = planned;
       break;
     }
-    if (result === 'quota_exceeded') return fail('binding.rejected', accountQuotaExceeded(), profile.appid);
+    if (result === 'quota_exceeded') return fail('binding.rejected', accountQuotaExceeded(settings.accountQuota), profile.appid);
     if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`The binding of ${profile.appid} kept colliding with concurrent bindings (${result}).`);
     await (deps.pause ?? defaultPause)(attempt);
   }

@@ -77,7 +77,10 @@ export interface BindingWrite {
   tokens: AuthorizerTokens;
   /** ISO, the moment of this (re-)authorization. */
   at: string;
-  /** The quota of a tenant without its own (`TENANT_DEFAULT_ACCOUNT_QUOTA`). */
+  /**
+   * The quota of a tenant without its own (`TENANT_DEFAULT_ACCOUNT_QUOTA`); the tenant's own, set by
+   * an operator (`shared/domain/tenants/`), is read by the write's condition on the settings item.
+   */
   defaultQuota: number;
   /** The owner link's 明文授权 flag; absent: a re-authorized link keeps its own, a new link gets true. */
   plaintextAuthorization?: boolean;

@@ -56,6 +56,21 @@ describe('npm start as a process', () => {
     expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
   });
 
+  it('accepts an operator token from npm run token -- --operator on the operator routes only', async () => {
+    // Prepare
+    const minted = await runCli('bin/token.ts', ['--operator', '--sub', 'ops-1', '--data-dir', dataDir], env);
+    const headers = { authorization: `Bearer ${minted.stdout.trim()}` };
+
+    // Act
+    const statuses = [
+      (await fetch(`${gatewayUrl}/v1/operator/tenants/demo`, { headers })).status,
+      (await fetch(`${gatewayUrl}/v1/accounts`, { headers })).status,
+    ];
+
+    // Assess
+    expect([minted.code, minted.stderr, statuses]).toEqual([0, '', [200, 403]]);
+  });
+
   it('stops cleanly and exits 0 on SIGINT', async () => {
     // Act
     started.child.kill('SIGINT');
@@ -83,6 +98,7 @@ describe('npm run token as a process', () => {
     [['--tenant', 'demo', '--ttl', 'soon']],
     [['--tenant', 'has space']],
     [['--tenant', 'demo', '--service', 'x']],
+    [['--operator', '--tenant', 'demo']],
     [['--nonsense']],
   ])('refuses %j with exit code 2 and a message on stderr', async (args) => {
     // Act

@@ -13,7 +13,7 @@ import { batchWriteAll } from '#shared/db/batch.ts';
 import { continueUnbinding, deleteAccount, endRevokedBinding, type UnbindDeps, type UnbindingJob } from '#shared/domain/accounts/unbind.ts';
 import { completeAuthorization, type AuthorizationOutcome } from '#shared/domain/binding/complete-authorization.ts';
 import { accountLifecycleOn } from '#shared/wiring/accounts.ts';
-import { authCodeFor, silentLog, wechatStandIn } from '#test/integration/binding/support.ts';
+import { authCodeFor, bindingDefaults, silentLog, tenantSettingsOn, wechatStandIn } from '#test/integration/binding/support.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
 
 type Item = Record<string, unknown>;
@@ -65,8 +65,8 @@ describe('an unbinding whose cascade spans many transactions', () => {
         accounts: new DynamoAccountStore(table.client, table.name),
         fanSync: { queueFullSync: async () => 'job' },
         audit,
-        policy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3] },
-        defaultQuota: 5,
+        tenantSettings: tenantSettingsOn(table.client, table.name),
+        defaultQuota: bindingDefaults.accountQuota,
         now: () => new Date(),
         log: silentLog,
         // As `shared/wiring/binding.ts` wires it.

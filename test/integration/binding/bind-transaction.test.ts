@@ -12,7 +12,7 @@ import { DynamoAuthorizationStates } from '#shared/adapters/dynamodb/authorizati
 import { completeAuthorization, type AuthorizationOutcome } from '#shared/domain/binding/complete-authorization.ts';
 import type { BindingWrite } from '#shared/domain/binding/ports.ts';
 import { freshTable, type TestTable } from '#test/integration/support/table.ts';
-import { authCodeFor, nextAppid, silentLog, wechatStandIn } from '#test/integration/binding/support.ts';
+import { authCodeFor, bindingDefaults, nextAppid, silentLog, tenantSettingsOn, wechatStandIn } from '#test/integration/binding/support.ts';
 
 describe('the binding transaction on the embedded engine', () => {
   let table: TestTable;
@@ -43,8 +43,8 @@ describe('the binding transaction on the embedded engine', () => {
         accounts: store,
         fanSync: { queueFullSync: async () => 'job' },
         audit: new DynamoAuditLog(table.client, table.name),
-        policy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3] },
-        defaultQuota: 5,
+        tenantSettings: tenantSettingsOn(table.client, table.name),
+        defaultQuota: bindingDefaults.accountQuota,
         now: () => new Date(),
         log: silentLog,
         pause: (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt)),

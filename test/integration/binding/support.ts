@@ -4,6 +4,20 @@
  */
 import type { BindingWeChat } from '#shared/domain/binding/ports.ts';
 import type { BindingLog } from '#shared/domain/binding/complete-authorization.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoTenantSettings } from '#shared/adapters/dynamodb/tenant-settings.ts';
+import type { TenantDefaults } from '#shared/domain/tenants/ports.ts';
+import { tenantSettingsReader } from '#shared/domain/tenants/settings.ts';
+
+/** The deployment defaults the binding tests run with (API.md §4's defaults). */
+export const bindingDefaults: TenantDefaults = {
+  accountQuota: 5,
+  bindingPolicy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3] },
+};
+
+/** The tenants' effective settings on the table, as `shared/wiring/tenants.ts` wires them. */
+export const tenantSettingsOn = (client: DynamoDBDocumentClient, table: string, defaults: TenantDefaults = bindingDefaults) =>
+  tenantSettingsReader({ store: new DynamoTenantSettings(client, table), defaults });
 
 export const authCodeFor = (appid: string, funcIds: number[] = [1, 2, 3]) => `code:${appid}:${funcIds.join(',')}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callerFromClaims, listClaim, requireAdmin } from '#shared/auth/caller.ts';
+import { callerFromClaims, listClaim, operatorFromClaims, requireAdmin } from '#shared/auth/caller.ts';
 import { Forbidden, Unauthorized } from '#shared/errors/domain-errors.ts';
 
 describe('reading list claims', () => {
@@ -95,5 +95,55 @@ describe('the caller of a console route', () => {
 
     // Assess
     expect(check).toThrow(Forbidden);
+  });
+});
+
+describe('the operator role', () => {
+  it('keeps a token whose only role is operator off tenant routes, whatever tenant it names', () => {
+    // Act
+    const read = () => callerFromClaims({ sub: 'op-1', tenant_id: 't-1', roles: '[operator]' });
+
+    // Assess
+    expect(read).toThrow(Forbidden);
+  });
+
+  it('refuses an operator without a tenant claim on tenant routes as forbidden, not unauthorized', () => {
+    // Act
+    const read = () => callerFromClaims({ sub: 'op-1', roles: '[operator]' });
+
+    // Assess
+    expect(read).toThrow(Forbidden);
+  });
+
+  it('lets a token that is both admin and operator act as the admin of its tenant', () => {
+    // Act
+    const caller = callerFromClaims({ sub: 'u-1', tenant_id: 't-1', roles: '[admin operator]' });
+
+    // Assess
+    expect(caller).toMatchObject({ tenantId: 't-1', isAdmin: true });
+  });
+
+  it('reads an operator from its subject and role, without a tenant', () => {
+    // Act
+    const operator = operatorFromClaims({ sub: 'op-1', roles: '[operator]' });
+
+    // Assess
+    expect(operator).toEqual({ userId: 'op-1' });
+  });
+
+  it('refuses an admin of a tenant on operator routes', () => {
+    // Act
+    const read = () => operatorFromClaims({ sub: 'u-1', tenant_id: 't-1', roles: '[admin]' });
+
+    // Assess
+    expect(read).toThrow(Forbidden);
+  });
+
+  it('refuses claims without a subject on operator routes as unauthorized', () => {
+    // Act
+    const read = () => operatorFromClaims({ roles: '[operator]' });
+
+    // Assess
+    expect(read).toThrow(Unauthorized);
   });
 });

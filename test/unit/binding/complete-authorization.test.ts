@@ -69,7 +69,15 @@ function setup(options: Setup = {}) {
     accounts,
     fanSync: { queueFullSync },
     audit: { record: async (tenantId, event) => void audit.push({ tenantId, event }) },
-    policy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3] },
+    tenantSettings: {
+      tenantSettings: async (tenantId) => ({
+        tenantId,
+        accountQuota: 5,
+        ownedAccounts: 0,
+        bindingPolicy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3], source: 'default' },
+        features: { wecom: false },
+      }),
+    },
     defaultQuota: 5,
     now: () => NOW,
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },

@@ -16,6 +16,8 @@ const echo = consoleRoute(
 
 const reader = consoleRoute({ who: 'any' }, async ({ caller }) => ({ status: 200, body: { departments: caller.departments } }));
 
+const operatorRoute = consoleRoute({ who: 'operator' }, async ({ caller }) => ({ status: 200, body: { operator: caller.userId } }));
+
 const params = { appid: 'wx0123456789abcdef' };
 
 async function call(handler: typeof echo, event: ReturnType<typeof consoleEvent>) {
@@ -135,6 +137,30 @@ describe('a console route', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(response.json).toEqual({ departments: ['d-1'] });
+  });
+
+  it('gives an operator route the operator, read from a token without a tenant', async () => {
+    // Act
+    const response = await call(operatorRoute, consoleEvent({ claims: { sub: 'op-1', roles: '[operator]' } }));
+
+    // Assess
+    expect([response.statusCode, response.json]).toEqual([200, { operator: 'op-1' }]);
+  });
+
+  it('answers forbidden to a tenant admin on an operator route', async () => {
+    // Act
+    const response = await call(operatorRoute, consoleEvent({ claims: { sub: 'u', tenant_id: 't', roles: '[admin]' } }));
+
+    // Assess
+    expect([response.statusCode, response.json?.error.code]).toEqual([403, 'forbidden']);
+  });
+
+  it('answers forbidden to an operator on a tenant route', async () => {
+    // Act
+    const response = await call(reader, consoleEvent({ claims: { sub: 'op-1', roles: '[operator]' } }));
+
+    // Assess
+    expect([response.statusCode, response.json?.error.code]).toEqual([403, 'forbidden']);
   });
 
   it('maps a domain error to its status, code, message, details and headers', async () => {
