@@ -175,3 +175,24 @@ describe('a stack whose catalogue has no WeCom function', () => {
     expect(Object.keys(synthesized.template.findOutputs('*')).filter((id) => id.startsWith('WeCom'))).toEqual([]);
   });
 });
+
+describe('the WeCom install type (oa-hub:wecomAuthType)', () => {
+  it('becomes WECOM_AUTH_TYPE of every function', () => {
+    // Act
+    const synthesized = synthHub({ functions: fixtureFunctions, queues: fixtureQueues, context: { 'oa-hub:wecomAuthType': 'test' } });
+    // Assess
+    for (const fn of fixtureFunctions) {
+      expect({ name: fn.name, type: functionProperties(synthesized.stack, synthesized.template, fn.name).Environment.Variables.WECOM_AUTH_TYPE }).toEqual({
+        name: fn.name,
+        type: 'test',
+      });
+    }
+  });
+
+  it('refuses anything but test or live', () => {
+    // Act / Assess
+    expect(() => synthHub({ functions: fixtureFunctions, queues: fixtureQueues, context: { 'oa-hub:wecomAuthType': 'beta' } })).toThrow(
+      'Context oa-hub:wecomAuthType must be test or live, not "beta"',
+    );
+  });
+});
