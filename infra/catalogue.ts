@@ -92,6 +92,23 @@ export const hubFunctions: readonly HubFunction[] = [
     routes: [{ method: 'GET', path: '/v1/accounts/{appid}/fans', auth: 'jwt' }],
   },
   {
+    name: 'get-fan-history',
+    description: "GET /v1/accounts/{appid}/fans/{openid}/history: a follower's subscribe and unsubscribe events, newest first (owner)",
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/accounts/{appid}/fans/{openid}/history', auth: 'jwt' }],
+  },
+  {
+    name: 'list-changed-fans',
+    description:
+      "GET /v1/internal/accounts/{appid}/fans?changedSince=: an active account's followers changed since then, in updatedAt order from the feed index (IAM)",
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/internal/accounts/{appid}/fans', auth: 'iam' }],
+  },
+  {
     name: 'get-contact',
     description: "GET /v1/contacts/{unionid}: the tenant's followers with that unionid across its owned accounts",
     table: 'read',

@@ -1,7 +1,9 @@
 /**
  * The embedded DynamoDB for `npm start` and the integration tests: the dynoxide engine (a native
  * DynamoDB-protocol server shipped on npm as `@dynoxide/<platform>`), and the hub's table created
- * from the same description the CDK stack uses (`infra/table.ts`).
+ * from the same description the CDK stack uses (`infra/table.ts`). A table kept from an older
+ * version gets the indexes added since (UpdateTable) on the next start, and its followers the feed
+ * index's keys (`addMissingFeedKeys`), so `npm start` after an upgrade keeps working without `--fresh`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -13,9 +15,13 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { FEED_INDEX } from '#shared/adapters/dynamodb/follower-feed.ts';
+import { addMissingFeedKeys } from '#shared/adapters/dynamodb/followers.ts';
+import { createDocumentClient } from '#shared/db/client.ts';
 import { globalIndexes, keyAttributes, tableKeys } from '#infra/table.ts';
 import { freePort } from '#infra/local/free-port.ts';
 
@@ -133,12 +139,16 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
-/** Creates the table (and turns TTL on) unless it exists. Safe to call on every start. */
+/**
+ * Creates the table (and turns TTL on) unless it exists; an existing table gets the indexes of the
+ * description it lacks. Safe to call on every start.
+ */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
   try {
     try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      await addMissingIndexes(endpoint, client, tableName, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)));
       return;
     } catch (error) {
       if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
@@ -156,6 +166,30 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     );
   } finally {
     client.destroy();
+  }
+}
+
+/** UpdateTable for each index of the description the table lacks (one at a time, as DynamoDB asks). */
+async function addMissingIndexes(endpoint: string, client: DynamoDBClient, tableName: string, present: ReadonlySet<string | undefined>): Promise<void> {
+  const input = createTableInput(tableName);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    const keys = new Set(index.KeySchema?.map((key) => key.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: input.AttributeDefinitions?.filter((definition) => keys.has(definition.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    if (index.IndexName === FEED_INDEX) {
+      const documents = createDocumentClient(endpoint);
+      try {
+        await addMissingFeedKeys(documents, tableName);
+      } finally {
+        documents.destroy();
+      }
+    }
   }
 }
 

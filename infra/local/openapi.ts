@@ -62,8 +62,8 @@ const errorCodes = Object.keys({
   not_verified: 1,
   missing_permissions: 1,
   account_not_active: 1,
-  payment_not_available: 1,
   feature_disabled: 1,
+  payment_not_available: 1,
   rate_limited: 1,
   internal_error: 1,
   wechat_error: 1,
@@ -267,6 +267,8 @@ interface Answer {
   errors?: ErrorCode[];
   /** Internal routes: the JSON body (console routes document theirs from the handler's schema). */
   body?: JsonSchema;
+  /** Internal routes: the query parameters (console routes document theirs from the handler's schema). */
+  query?: { name: string; description: string; schema: JsonSchema }[];
 }
 
 const page = (name: string, items: JsonSchema): JsonSchema => ({
@@ -326,6 +328,13 @@ const answers: Record<string, Answer> = {
     description: 'A page of the messages and events users sent, newest first (30 days)',
     schema: page('messages', ref('WeChatPush')),
   },
+  'GET /v1/accounts/{appid}/fans/{openid}/history': {
+    status: 200,
+    description: 'The follower’s subscribe and unsubscribe events, newest first',
+    schema: object({
+      events: arrayOf(object({ at: isoTime, event: { type: 'string', enum: ['subscribe', 'unsubscribe'] }, scene: { type: 'string' } }, ['at', 'event'])),
+    }),
+  },
   'GET /v1/contacts/{unionid}': { status: 200, description: 'The follower across the tenant’s accounts', schema: ref('Contact') },
   'GET /v1/accounts/{appid}/auto-replies': {
     status: 200,
@@ -384,6 +393,17 @@ const answers: Record<string, Answer> = {
     schema: ref('JsSdkConfig'),
     errors: ['validation_failed', 'not_found', 'account_not_active', 'wechat_error', 'wechat_not_ready'],
     body: { ...object({ url: { type: 'string', format: 'uri', description: 'The page URL, without #…' } }), additionalProperties: false },
+  },
+  'GET /v1/internal/accounts/{appid}/fans': {
+    status: 200,
+    description: 'The account’s followers changed since `changedSince`, in updatedAt order (ties by openid); at least once',
+    schema: page('fans', ref('Fan')),
+    errors: ['validation_failed', 'not_found', 'account_not_active'],
+    query: [
+      { name: 'changedSince', description: 'ISO 8601 instant: followers whose updatedAt is this or later (absent: all)', schema: isoTime },
+      { name: 'cursor', description: 'The nextCursor of the previous page', schema: { type: 'string' } },
+      { name: 'limit', description: '1–1000, default 100', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+    ],
   },
   'GET /v1/internal/accounts/{appid}/access-token': {
     status: 200,
@@ -633,7 +653,10 @@ function internalOperation(fn: DocumentedFunction, route: Route, key: string) {
     description: `For the product's other services: AWS IAM (SigV4) in AWS; locally a service token from \`npm run token -- --service <name>\`. Function \`${fn.name}\`.`,
     tags: ['internal'],
     security: [{ awsSigV4: [] }],
-    parameters: pathParameters(route, undefined),
+    parameters: [
+      ...pathParameters(route, undefined),
+      ...(answer?.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+    ],
     ...(answer?.body ? { requestBody: { required: true, content: { 'application/json': { schema: answer.body } } } } : {}),
     responses: answer
       ? { ...successResponse(answer), ...errorResponses([...new Set(['forbidden' as const, ...(answer.errors ?? []), 'internal_error' as const])]) }

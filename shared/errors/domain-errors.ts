@@ -21,8 +21,8 @@ export type ErrorCode =
   | 'not_verified'
   | 'missing_permissions'
   | 'account_not_active'
-  | 'payment_not_available'
   | 'feature_disabled'
+  | 'payment_not_available'
   | 'rate_limited'
   | 'wechat_error'
   | 'wechat_not_ready'
@@ -47,8 +47,8 @@ const statusByCode: Record<ErrorCode, number> = {
   not_verified: 422,
   missing_permissions: 422,
   account_not_active: 422,
-  payment_not_available: 422,
   feature_disabled: 422,
+  payment_not_available: 422,
   rate_limited: 429,
   internal_error: 500,
   wechat_error: 502,

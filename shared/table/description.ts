@@ -10,6 +10,9 @@
  *   account, share codes of an account, communities linked to an account, followers by unionid).
  * - `gsi2pk` / `gsi2sk`: the token due-index, spread over `TOKEN_DUE_SHARDS` partitions
  *   (`DUE#<n>` / `<refreshAt ISO>#<appid>`), plus other time-ordered lookups.
+ * - `gsi3pk` / `gsi3sk`: an account's followers in the order they changed (`FANS#<appid>` /
+ *   `<updatedAt ISO>#<openid>`), the internal follower feed (`fans?changedSince=`); every follower
+ *   write sets both (`shared/adapters/dynamodb/followers.ts`).
  * - WeCom (`shared/domain/wecom/ports.ts` has the full layout): `WECOM_SUITE#<suiteId>` (`TICKET`,
  *   `TOKEN`), `WECOM_PROVIDER#<corpId>` / `TOKEN`, `WECOM_CORP#<corpId>` (`CORP`, `TOKEN`,
  *   `CUSTOMER#<externalUserId>`, `SYNC#<jobId>`),
@@ -33,6 +36,7 @@ export interface GlobalIndex {
 export const globalIndexes: readonly GlobalIndex[] = [
   { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
 ];
 
 /** Number of partitions the token due-index is spread over (`DUE#0` … `DUE#<n-1>`). */

@@ -73,6 +73,8 @@ interface Call {
    * user twice): they are not retried after a failure that may have reached WeChat.
    */
   idempotent?: boolean;
+  /** Told when an attempt failed in a way that may have reached WeChat and the call is retried. */
+  onUncertainAttempt?: () => void;
 }
 
 type Json = Record<string, unknown>;
@@ -169,11 +171,16 @@ export class WeChatApiClient {
   /** `api_authorizer_token`: a fresh authorizer_access_token (and possibly a new refresh token). */
   async authorizerToken(component: TokenSource, request: AuthorizerTokenRequest): Promise<AuthorizerTokenResult> {
     const api = 'api_authorizer_token';
+    // Every token WeChat issues retires the previous one: a retried attempt WeChat may still carry out is worth knowing about.
+    let uncertain = false;
     const raw = await this.call({
       api,
       method: 'POST',
       path: '/cgi-bin/component/api_authorizer_token',
       token: { source: component, param: 'component_access_token' },
+      onUncertainAttempt: () => {
+        uncertain = true;
+      },
       body: {
         component_appid: request.componentAppId,
         authorizer_appid: request.authorizerAppId,
@@ -187,6 +194,7 @@ export class WeChatApiClient {
     if (typeof raw.authorizer_refresh_token === 'string' && raw.authorizer_refresh_token !== '') {
       result.authorizerRefreshToken = raw.authorizer_refresh_token;
     }
+    if (uncertain) result.mayBeSuperseded = true;
     return result;
   }
 
@@ -556,6 +564,7 @@ export class WeChatApiClient {
         return await this.once(call, token);
       } catch (error) {
         if (attempt >= this.retries || !this.worthRetrying(call, error)) throw error;
+        if (error instanceof WeChatNetworkError && error.mayHaveReachedWeChat) call.onUncertainAttempt?.();
         const delay = this.backoff(attempt);
         logger.warn('WeChat call failed; retrying', {
           api: call.api,

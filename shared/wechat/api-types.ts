@@ -75,6 +75,12 @@ export interface AuthorizerTokenResult {
   expiresIn: number; // expires_in
   /** authorizer_refresh_token — persist whatever comes back (WECHAT.md §4.6). */
   authorizerRefreshToken?: string;
+  /**
+   * An earlier attempt of this call failed in a way that may have reached WeChat (a timeout, a broken
+   * connection, a 5xx): WeChat may still carry that attempt out after this answer and issue a newer
+   * token, which retires this one (not set by WeChat; the client's own account of its retries).
+   */
+  mayBeSuperseded?: true;
 }
 
 export interface AuthorizerInfo {

@@ -10,6 +10,8 @@
  * | `pausedSyncResume()` | `resume-fan-syncs` (the daily resume after WeChat's quota day) |
  * | `fanSyncRequests(trigger)` | whoever asks for a full sync outside the console (a binding, a re-authorization) |
  * | `followEvents()` | the subscribe and unsubscribe events of `account-events` |
+ * | `fanFeed()` | `list-changed-fans` (the internal follower feed) |
+ * | `fanHistory()` | `get-fan-history` (a follower's history, the owner's as the console's follower reads) |
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,7 +21,8 @@ import { authorizerTokens, authorizerTokenService } from '#shared/wiring/tokens.
 import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-grants.ts';
 import { DynamoFanSyncJobs, type FanSyncTrigger } from '#shared/adapters/dynamodb/fan-sync-jobs.ts';
 import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
-import { DynamoFollowEvents } from '#shared/adapters/dynamodb/follow-history.ts';
+import { DynamoFollowEvents, DynamoFollowHistory } from '#shared/adapters/dynamodb/follow-history.ts';
+import { DynamoFollowerFeed } from '#shared/adapters/dynamodb/follower-feed.ts';
 import { DynamoFollowers } from '#shared/adapters/dynamodb/followers.ts';
 import { idempotentSteps, type IdempotentSteps } from '#shared/adapters/idempotency/fan-sync-steps.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
@@ -27,6 +30,8 @@ import { config } from '#shared/config/config.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { AccountQueries } from '#shared/domain/accounts/queries.ts';
 import { FanConsole } from '#shared/domain/fans/console.ts';
+import type { FollowerFeedDeps } from '#shared/domain/fans/feed.ts';
+import type { FollowerHistoryDeps } from '#shared/domain/fans/history.ts';
 import { FollowEvents } from '#shared/domain/fans/follow-events.ts';
 import type { FanSyncRequests, MessageSender } from '#shared/domain/fans/ports.ts';
 import type { ResumeDeps } from '#shared/domain/fans/resume.ts';
@@ -126,4 +131,17 @@ export function followEvents(): FollowEvents {
     profile: (appid, openid) => profileClient.getUserInfo(authorizerTokens(appid), { openId: openid }),
     log: { warn: log.warn },
   });
+}
+
+/** The internal follower feed: any account the hub holds, by appid, and its followers from the feed index. */
+export function fanFeed(options: { table?: FansTable } = {}): FollowerFeedDeps {
+  const { client, table } = options.table ?? liveTable();
+  const directory = new DynamoAccountDirectory(client, table);
+  return { accounts: { get: (appid) => directory.account(appid) }, feed: new DynamoFollowerFeed(client, table) };
+}
+
+/** A follower's history, with the owner's rule of the console's follower routes. */
+export function fanHistory(options: { table?: FansTable } = {}): FollowerHistoryDeps {
+  const fansTable = options.table ?? liveTable();
+  return { owners: fanConsole({ table: fansTable }), history: new DynamoFollowHistory(fansTable.client, fansTable.table) };
 }

@@ -126,7 +126,22 @@ async function send(kind: Kind, t: Traffic, pick: () => number): Promise<number>
   return performance.now() - started;
 }
 
+/** `npm run bench -- soak -- --help`: the knobs, without starting a soak (a short one: SOAK_MINUTES=2). */
+const HELP = `npm run bench -- soak: ${description}
+
+Set by environment variables (default):
+  SOAK_MINUTES        length of the traffic (${MINUTES}); SOAK_MINUTES=2 is a short soak
+  SOAK_RATE           requests started a second (${RATE})
+  SOAK_ACCOUNTS       accounts bound and synced first (${ACCOUNTS})
+  SOAK_FOLLOWERS      followers of each account (${FOLLOWERS})
+  SOAK_SYNC_EVERY_S   seconds between follower syncs (${SYNC_EVERY_S})
+  SOAK_MAX_IN_FLIGHT  requests in flight before the rest are skipped (${MAX_IN_FLIGHT})`;
+
 export async function run(progress: (message: string) => void): Promise<Record<string, unknown>> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
   progress('starting the local stack');
   const stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
   const client = createDocumentClient(stack.dynamoDbEndpoint);

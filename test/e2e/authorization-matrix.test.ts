@@ -18,7 +18,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
+import { followerItem } from '#shared/adapters/dynamodb/followers.ts';
+import { createDocumentClient } from '#shared/db/client.ts';
 import { mintConsoleToken } from '#infra/local/tokens.ts';
 import { call, consoleRoutes, eventually, ownedAccount, routeKey } from '#test/e2e/accounts/support.ts';
 
@@ -34,6 +37,8 @@ interface Fixture {
   revokedAppid?: string;
   /** A follower sync of `appid`. */
   fanSyncJobId?: string;
+  /** A follower of `appid` the hub keeps. */
+  followerOpenid?: string;
 }
 
 interface RouteRule {
@@ -114,6 +119,13 @@ const rules: Record<string, RouteRule> = {
     request: (f) => ({ path: `/v1/accounts/${f.appid}/fan-syncs/${f.fanSyncJobId ?? 'none'}` }),
   },
   'GET /v1/accounts/{appid}/fans': { who: 'any', namesAccount: true, success: 200, request: (f) => ({ path: `/v1/accounts/${f.appid}/fans` }) },
+  // A follower's history: the followers' rule.
+  'GET /v1/accounts/{appid}/fans/{openid}/history': {
+    who: 'any',
+    namesAccount: true,
+    success: 200,
+    request: (f) => ({ path: `/v1/accounts/${f.appid}/fans/${f.followerOpenid ?? 'oNone'}/history` }),
+  },
   // The followers' rule (issue 13): the owner's admins and its granted departments' members.
   'GET /v1/accounts/{appid}/messages': {
     who: 'any',
@@ -256,6 +268,8 @@ describe('the authorization matrix of the console routes', () => {
       fixture.fanSyncJobId = sync.json.jobId;
     }
 
+    fixture.followerOpenid = await keptFollower(stack, fixture.appid);
+
     tokens['no token'] = undefined;
     tokens['bad signature'] = await mintConsoleToken(new TextEncoder().encode(randomBytes(32).toString('hex')), { tenant: TENANT, admin: true });
     tokens.expired = await stack.consoleToken({ tenant: TENANT, admin: true, ttlSeconds: -120 });
@@ -274,6 +288,35 @@ describe('the authorization matrix of the console routes', () => {
 
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  /**
+   * The internal follower feed (IAM in AWS, a service token locally): a service of the platform reads
+   * any active account's followers; no console token, whatever its role, reaches it (403, as the IAM
+   * authorizer refuses an unsigned call).
+   */
+  describe('GET /v1/internal/accounts/{appid}/fans', () => {
+    const feed = (token: string | undefined) =>
+      call(stack, { method: 'GET', path: `/v1/internal/accounts/${fixture.appid}/fans?changedSince=2000-01-01T00:00:00Z`, token });
+
+    it('answers a service the followers in updatedAt order', async () => {
+      // Act
+      const answer = await feed(await stack.serviceToken('contacts'));
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.json.fans.map((fan: { openid: string }) => fan.openid)).toContain(fixture.followerOpenid);
+      const updated = (answer.json.fans as { updatedAt: string }[]).map((fan) => fan.updatedAt);
+      expect(updated).toEqual([...updated].sort());
+    });
+
+    it.each(['no token', 'admin', 'member with it'] as const)('answers 403 to %s', async (kind) => {
+      // Act
+      const answer = await feed(tokens[kind]);
+
+      // Assess
+      expect(answer.status).toBe(403);
+    });
   });
 
   it('has a rule for every console route of the catalogue', () => {
@@ -303,6 +346,24 @@ describe('the authorization matrix of the console routes', () => {
     });
   }
 });
+
+/** A follower of `appid` in the table, as the sync writes it; its openid. */
+async function keptFollower(stack: LocalStack, appid: string): Promise<string> {
+  const openid = 'oMatrixFollower00000000000a1';
+  const client = createDocumentClient(stack.dynamoDbEndpoint);
+  try {
+    const at = new Date().toISOString();
+    await client.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: followerItem({ appid, openid, tenantId: TENANT, subscribed: true, subscribedAt: at, tagIds: [], updatedAt: at }),
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+  return openid;
+}
 
 const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid' })[status] ?? String(status);
 

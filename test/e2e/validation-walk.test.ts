@@ -37,6 +37,7 @@ const pathParameters: Record<string, { valid: string; invalid: string[] }> = {
   communityId: { valid: 'walk-community', invalid: ['has space', 'a#b<>', LONG] },
   jobId: { valid: 'walk-job', invalid: ['has space', 'a#b<>', LONG] },
   unionid: { valid: 'oWalk0000000000000000000000a', invalid: ['has space', 'a#b<>', LONG] },
+  openid: { valid: 'oWalk0000000000000000000000b', invalid: ['has space', 'a#b<>', LONG] },
 };
 
 const consoleRoutes = allRoutes().filter(({ route }) => route.auth === 'jwt');

@@ -81,9 +81,9 @@ function registerCodeInfo(world: WeComWorld, install: InstallRecord): Record<str
 }
 
 /** A corp-token API call: the corp behind the token, the call counted against the corp's limits. */
-function corpCall(call: ApiCall): { corp: SimCorp; install: InstallRecord } {
+function corpCall(call: ApiCall, o: { base?: boolean } = {}): { corp: SimCorp; install: InstallRecord } {
   const found = call.world.requireCorpToken(call.query.get('access_token') ?? '');
-  call.limiter.take(found.corp.corpId, call.path, call.world.clock.now());
+  call.limiter.take(found.corp.corpId, call.path, call.world.clock.now(), o);
   return found;
 }
 
@@ -275,17 +275,39 @@ export const apiRoutes: Record<string, Handler> = {
   },
 
   [IDCONVERT_PATH]: (call) => {
-    const { corp, install } = corpCall(call);
+    const found = call.world.requireCorpToken(call.query.get('access_token') ?? '');
+    // A valid mass_call_ticket lifts the conversion's own budget; the base limits still apply (WECOM.md §3.10).
+    const { corp, install } = corpCall(call, { base: call.world.validMassCallTicket(found.install, call.body.mass_call_ticket) });
     const { unionid, openid, subject_type: subjectType = 0 } = call.body;
     if (typeof unionid !== 'string' || unionid === '' || typeof openid !== 'string' || openid === '')
       throw new WeComError(40058, 'unionid and openid are required');
     if (subjectType !== 0 && subjectType !== 1) throw new WeComError(40058, 'invalid subject_type');
     if (!corp.spec.verified) throw new WeComError(48002);
-    const found = subjectType === 0 ? corp.customerOfFollower(unionid) : undefined;
+    corp.noteQueried(unionid);
+    const customer = subjectType === 0 ? corp.customerOfFollower(unionid) : undefined;
     // The WeChat user is a customer, of a member inside the visible range, and the openid is theirs (same account as the unionid).
-    if (found && found.openid === openid && corp.followersOf(found.customer).some((m) => corp.inRange(m, install.range))) {
-      return { ...ok, external_userid: corp.externalUseridAt(found.customer) };
+    if (customer && customer.openid === openid && corp.followersOf(customer.customer).some((m) => corp.inRange(m, install.range))) {
+      return { ...ok, external_userid: corp.externalUseridAt(customer.customer) };
     }
     return { ...ok, pending_id: corp.pendingIdFor(unionid) };
+  },
+
+  '/cgi-bin/corp/apply_mass_call_ticket': (call) => {
+    const { install } = corpCall(call);
+    return { ...ok, mass_call_ticket: call.world.massCallTicket(install).ticket };
+  },
+
+  // Only customers whose unionid was asked about before have a pending_id here (WECOM.md §3.10).
+  '/cgi-bin/idconvert/batch/external_userid_to_pending_id': (call) => {
+    const { corp } = corpCall(call);
+    const ids = call.body.external_userid;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100) throw new WeComError(40058, 'external_userid must list 1..100 ids');
+    const result: { external_userid: string; pending_id: string }[] = [];
+    for (const id of ids) {
+      const c = typeof id === 'string' ? corp.customerIndexOf(id) : undefined;
+      const pendingId = c === undefined ? undefined : corp.pendingIdOfCustomer(c);
+      if (pendingId) result.push({ external_userid: id as string, pending_id: pendingId });
+    }
+    return { ...ok, result };
   },
 };

@@ -102,6 +102,8 @@ export interface CorpSnapshot {
   addedFollows: [string, number][];
   removedFollows: string[];
   remarks: [string, string][];
+  /** Unionids `unionid_to_external_userid` was asked about (external_userid_to_pending_id answers only for those). */
+  queriedUnionids?: string[];
 }
 
 interface LinkIndex {
@@ -155,6 +157,7 @@ export class SimCorp {
   readonly #addedFollows = new Map<string, number>();
   readonly #removedFollows = new Set<string>();
   readonly #remarks = new Map<string, string>();
+  readonly #queriedUnionids = new Set<string>();
   /** Derived lazily (not saved): the baseline second followers per member, and the linked followers. */
   #secondaryByMember: Map<number, number[]> | undefined;
   #links: LinkIndex | undefined;
@@ -200,6 +203,7 @@ export class SimCorp {
       addedFollows: [...this.#addedFollows],
       removedFollows: [...this.#removedFollows],
       remarks: [...this.#remarks],
+      queriedUnionids: [...this.#queriedUnionids],
     };
   }
 
@@ -219,6 +223,7 @@ export class SimCorp {
     for (const [k, value] of s.addedFollows) corp.#addedFollows.set(k, value);
     for (const k of s.removedFollows) corp.#removedFollows.add(k);
     for (const [k, value] of s.remarks) corp.#remarks.set(k, value);
+    for (const unionid of s.queriedUnionids ?? []) corp.#queriedUnionids.add(unionid);
     return corp;
   }
 
@@ -420,6 +425,17 @@ export class SimCorp {
     return [...this.#linksIndex().byCustomer]
       .filter(([c]) => !this.#deletedCustomers.has(c))
       .map(([c, { unionid, openid }]) => ({ externalUserid: this.externalUseridAt(c), unionid, openid }));
+  }
+
+  /** `unionid_to_external_userid` was asked about this unionid (its pending_id is then known for the customer). */
+  noteQueried(unionid: string): void {
+    this.#queriedUnionids.add(unionid);
+  }
+
+  /** The pending_id of customer `c`, if they are a WeChat follower whose unionid was asked about before. */
+  pendingIdOfCustomer(c: number): string | undefined {
+    const link = this.#linksIndex().byCustomer.get(c);
+    return link && this.#queriedUnionids.has(link.unionid) ? this.pendingIdFor(link.unionid) : undefined;
   }
 
   pendingIdFor(unionid: string): string {

@@ -3,7 +3,8 @@
  * API, `perMinute` (default 10 000) and `perHour` (150 000) calls; past a minute's limit the API is
  * blocked for that corp for 60 s, past an hour's for 60 min, answering 45009. The conversion API
  * `idconvert/unionid_to_external_userid` has its own per-corp budget, 100 000 an hour and 480 000 a
- * day (`subject_type 0`). Counters are per run, not saved.
+ * day (`subject_type 0`); a valid `mass_call_ticket` lifts that budget and leaves the base limits
+ * (`base: true`). Counters are per run, not saved.
  */
 import { WeComError } from './wecom-error.ts';
 
@@ -49,9 +50,9 @@ export class FrequencyLimiter {
   }
 
   /** Counts one call of `path` by `scope` (a corp id) at `nowMs`, or throws 45009 when it is over a limit. */
-  take(scope: string, path: string, nowMs: number): void {
+  take(scope: string, path: string, nowMs: number, o: { base?: boolean } = {}): void {
     const windows: [number, number, number][] =
-      path === IDCONVERT_PATH
+      path === IDCONVERT_PATH && !o.base
         ? [
             [3600_000, this.#limits.idconvertPerHour, 3600_000],
             [86_400_000, this.#limits.idconvertPerDay, 86_400_000],
@@ -60,7 +61,7 @@ export class FrequencyLimiter {
             [60_000, this.#limits.perMinute, 60_000],
             [3600_000, this.#limits.perHour, 3600_000],
           ];
-    const key = `${scope}|${path}`;
+    const key = `${scope}|${path}${o.base ? '|base' : ''}`;
     let counter = this.#counters.get(key);
     if (!counter) {
       counter = { windows: windows.map(() => ({ start: nowMs, count: 0 })), blockedUntil: 0 };

@@ -67,6 +67,8 @@ export interface InstallRecord {
   state: string;
   cancelled?: boolean;
   registerCode?: string;
+  /** `corp/apply_mass_call_ticket`: once per install, within 3 months of it, valid 7 days. */
+  massCallTicket?: { ticket: string; expiresAt: number };
 }
 
 interface RegisterCodeRecord {
@@ -97,6 +99,8 @@ const TICKET_VALID_MS = 30 * 60_000;
 const PRE_AUTH_CODE_SECONDS = 1200;
 const AUTH_CODE_SECONDS = 600;
 const REGISTER_CODE_SECONDS = 600;
+const MASS_CALL_WINDOW_SECONDS = 90 * 86_400;
+const MASS_CALL_TICKET_MS = 7 * 86_400_000;
 /** Expired codes and tokens are kept this long (to answer "expired" rather than "invalid"), then dropped. */
 const KEEP_EXPIRED_MS = 24 * 3600_000;
 
@@ -360,6 +364,21 @@ export class WeComWorld {
     const install = this.activeInstall(authCorpId);
     if (!install || install.permanentCode !== permanentCode) throw new WeComError(40084);
     return { corp: this.requireCorp(authCorpId), install };
+  }
+
+  /** Once per install, within 3 months of it (WECOM.md §3.10); a second request is refused. */
+  massCallTicket(install: InstallRecord): { ticket: string } {
+    if (install.massCallTicket) throw new WeComError(40058, 'mass_call_ticket was applied for already');
+    if (this.clock.seconds() - install.installedAt > MASS_CALL_WINDOW_SECONDS)
+      throw new WeComError(40058, 'mass_call_ticket can only be applied for within 3 months of authorization');
+    const ticket = secret(24);
+    install.massCallTicket = { ticket, expiresAt: this.clock.now() + MASS_CALL_TICKET_MS };
+    return { ticket };
+  }
+
+  /** Whether `ticket` is the install's mass_call_ticket and still valid. */
+  validMassCallTicket(install: InstallRecord, ticket: unknown): boolean {
+    return typeof ticket === 'string' && install.massCallTicket?.ticket === ticket && install.massCallTicket.expiresAt > this.clock.now();
   }
 
   changeRange(corpId: string, range: VisibleRange): InstallRecord {

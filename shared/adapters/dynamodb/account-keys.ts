@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { TenantLink } from '#shared/domain/accounts/model.ts';
 import { TOKEN_DUE_SHARDS } from '#shared/table/description.ts';
 import type { AccountProfile } from '#shared/domain/accounts/profile.ts';
-import { refreshAtOf } from '#shared/domain/tokens/refresh-margin.ts';
+import { dueAtOf } from '#shared/domain/tokens/refresh-margin.ts';
 
 export const accountKeys = {
   accountPk: (appid: string) => `ACCOUNT#${appid}`,
@@ -50,10 +50,15 @@ export const dueSortKey = (refreshAt: string, appid: string) => `${refreshAt}#${
 
 /**
  * The TOKEN item of an account: written by binding (in its transaction) and by every refresh. The
- * due-index attributes put it on the refresh schedule at the domain's refresh margin (`refreshAtOf`); an account that is not active has none, so
+ * due-index attributes put it on the refresh schedule at the domain's refresh margin, or at its
+ * `verifyAfter` when that comes first (`dueAtOf`); an account that is not active has none, so
  * the scheduled refresh never sees it. Lease attributes (`leaseOwner`, `leaseUntil`) are left alone.
  */
-export function authorizerTokenAttributes(appid: string, tokens: { accessToken: string; expiresAt: string; refreshToken: string }, refreshedAt: string) {
+export function authorizerTokenAttributes(
+  appid: string,
+  tokens: { accessToken: string; expiresAt: string; refreshToken: string; verifyAfter?: string },
+  refreshedAt: string,
+) {
   return {
     type: 'AuthorizerTokens',
     appid,
@@ -62,7 +67,8 @@ export function authorizerTokenAttributes(appid: string, tokens: { accessToken: 
     refreshToken: tokens.refreshToken,
     refreshedAt,
     gsi2pk: dueShard(appid),
-    gsi2sk: dueSortKey(refreshAtOf(tokens.expiresAt), appid),
+    gsi2sk: dueSortKey(dueAtOf(tokens.expiresAt, tokens.verifyAfter), appid),
+    ...(tokens.verifyAfter !== undefined ? { verifyAfter: tokens.verifyAfter } : {}),
   };
 }
 

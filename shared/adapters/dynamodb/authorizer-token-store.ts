@@ -4,7 +4,7 @@
  * | item | pk | sk | used here |
  * |---|---|---|---|
  * | account | `ACCOUNT#<appid>` | `ACCOUNT` | `status` read, and set by the status marks (`revokedAt`, `updatedAt`) |
- * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` + the lease (`leaseOwner`, `leaseUntil`) + the recovery mark (`recoveryRequestedAt` ISO, `recoveryOffset`: the authorizer-list checkpoint) |
+ * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` (with `verifyAfter` ISO when the mint may have been superseded) + the lease (`leaseOwner`, `leaseUntil`) + the recovery mark (`recoveryRequestedAt` ISO, `recoveryOffset`: the authorizer-list checkpoint) |
  *
  * A read is one BatchGetItem of both items, strongly consistent. A refresh is stored by one
  * transaction: a condition check that the account is still active, and the TOKEN update conditional
@@ -25,7 +25,7 @@ import { isConditionFailure, refusedByCondition } from '#shared/db/conditions.ts
 import type { TransactItem } from '#shared/db/transactions.ts';
 import type { AccountRecord, AccountStatus, AuthorizerTokens } from '#shared/domain/accounts/model.ts';
 import type { StatusMarkStore } from '#shared/domain/accounts/ports.ts';
-import type { AuthorizerTokenState, AuthorizerTokenStore, LeaseKey, RecoveryMark, RecoveryMarks } from '#shared/domain/tokens/ports.ts';
+import type { AuthorizerTokenState, AuthorizerTokenStore, LeaseKey, RecoveryMark, RecoveryMarks, StoredAuthorizerTokens } from '#shared/domain/tokens/ports.ts';
 
 type Item = Record<string, unknown>;
 
@@ -56,7 +56,7 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     const items = await batchGetAll(this.client, this.table, [accountKey(appid), tokenKey(appid)], {
       consistent: true,
       projection: {
-        expression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken, recoveryRequestedAt, recoveryOffset',
+        expression: 'sk, #status, ownerTenantId, accessToken, expiresAt, refreshToken, verifyAfter, recoveryRequestedAt, recoveryOffset',
         names: { '#status': 'status' },
       },
     });
@@ -74,12 +74,14 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
     if (ownerTenantId) state.ownerTenantId = ownerTenantId;
     const recovery = recoveryMarkOf(token);
     if (recovery) state.recovery = recovery;
+    const verifyAfter = optionalString(token.verifyAfter);
+    if (verifyAfter) state.verifyAfter = verifyAfter;
     return state;
   }
 
   async save(
     appid: string,
-    tokens: AuthorizerTokens,
+    tokens: StoredAuthorizerTokens,
     refreshedAt: string,
     guard: { leaseOwner: string; replacedRefreshToken: string | undefined; releaseLease?: boolean },
   ): Promise<boolean> {
@@ -114,8 +116,8 @@ export class DynamoAuthorizerTokenStore implements AuthorizerTokenStore {
               Update: {
                 TableName: this.table,
                 Key: tokenKey(appid),
-                // A token minted with the stored refresh token ends any recovery of it.
-                UpdateExpression: `SET ${sets.join(', ')} REMOVE ${guard.releaseLease ? 'leaseOwner, leaseUntil, ' : ''}${RECOVERY_ATTRIBUTES}`,
+                // A token minted with the stored refresh token ends any recovery of it; a certain one, any verification.
+                UpdateExpression: `SET ${sets.join(', ')} REMOVE ${guard.releaseLease ? 'leaseOwner, leaseUntil, ' : ''}${tokens.verifyAfter === undefined ? 'verifyAfter, ' : ''}${RECOVERY_ATTRIBUTES}`,
                 ConditionExpression: `leaseOwner = :owner AND ${refreshCondition}`,
                 ExpressionAttributeNames: names,
                 ExpressionAttributeValues: values,
@@ -210,7 +212,7 @@ export class DynamoAccountStatusMarks extends DynamoAccountReads implements Stat
           Key: tokenKey(appid),
           UpdateExpression: `SET ${Object.keys(names)
             .map((name, index) => `${name} = :a${index}`)
-            .join(', ')} REMOVE leaseOwner, leaseUntil, ${RECOVERY_ATTRIBUTES}`,
+            .join(', ')} REMOVE leaseOwner, leaseUntil, verifyAfter, ${RECOVERY_ATTRIBUTES}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },

@@ -14,6 +14,16 @@
  * A redelivered step whose write was already made reads the job instead, so that what follows
  * (sending the finish) still happens when the first delivery died in between. Live progress is the
  * sum of the page ledgers (the job holds `listed`, `synced` and `failed` itself once it has ended).
+ *
+ * The finish sets the account's fan summary to a tally of the follower rows (`SET fans = :summary`),
+ * in the transaction that ends the job. A follow push applied while the tally ran has already added
+ * its change to the summary, and the tally may or may not have seen its row, so neither overwriting
+ * the counts nor adding the tally's difference would stay exact. Instead every push that changes the
+ * counts also moves `fansVersion` on the ACCOUNT item (`follow-history.ts`, in its transaction), the
+ * finish reads the version before its tally and writes only while it is unchanged; a moved version
+ * writes nothing (the job keeps running, its slot held) and the finish tallies again
+ * (`shared/domain/fans/sync.ts`). A repeated or restarted finish is refused by the job's status and
+ * writes nothing either, so duplicates and restarts cannot double a count.
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
@@ -21,7 +31,7 @@ import { fanSyncKeys } from '#shared/adapters/dynamodb/fan-sync-keys.ts';
 import { FanSyncPageLedgers } from '#shared/adapters/dynamodb/fan-sync-pages.ts';
 import { FanSyncParkedSteps } from '#shared/adapters/dynamodb/fan-sync-parked.ts';
 import { releaseSlot } from '#shared/adapters/dynamodb/fan-sync-slot.ts';
-import { isConditionFailure, isTransactionCancelled } from '#shared/db/conditions.ts';
+import { cancellationCodes, isConditionFailure, isTransactionCancelled } from '#shared/db/conditions.ts';
 import { queryAll, type Item } from '#shared/db/query-all.ts';
 import type { TransactItem } from '#shared/db/transactions.ts';
 import type { FanSummary, FanSyncJobView, FanSyncMessage, FanSyncStatus } from '#shared/domain/fans/model.ts';
@@ -289,7 +299,9 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
     counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number },
     summary: FanSummary,
     at: string,
-  ): Promise<void> {
+    seenVersion: number,
+  ): Promise<'done' | 'ended' | 'summary_moved'> {
+    const unchanged = seenVersion === 0 ? '(attribute_not_exists(fansVersion) OR fansVersion = :seen)' : 'fansVersion = :seen';
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -318,8 +330,8 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
                 TableName: this.table,
                 Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
                 UpdateExpression: 'SET fans = :summary',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':summary': summary },
+                ConditionExpression: `attribute_exists(pk) AND ${unchanged}`,
+                ExpressionAttributeValues: { ':summary': summary, ':seen': seenVersion },
               },
             },
           ],
@@ -327,8 +339,39 @@ export class DynamoFanSyncJobs implements FanSyncJobStore, FanSyncJobReads, Paus
       );
     } catch (error) {
       if (!isTransactionCancelled(error)) throw error;
+      const [job, account] = cancellationCodes(error);
+      const moved = account === 'ConditionalCheckFailed' || account === 'TransactionConflict' || job === 'TransactionConflict';
+      // A push moved the counts (or raced this write): tally again, the job still holds its slot. An account gone meanwhile has no summary to keep.
+      if (job !== 'ConditionalCheckFailed' && moved && (await this.accountExists(appid))) return 'summary_moved';
+      await releaseSlot(this.client, this.table, appid, jobId);
+      return 'ended';
     }
     await releaseSlot(this.client, this.table, appid, jobId);
+    return 'done';
+  }
+
+  async summaryVersion(appid: string): Promise<number> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+        ConsistentRead: true,
+        ProjectionExpression: 'fansVersion',
+      }),
+    );
+    return Number(result.Item?.fansVersion ?? 0);
+  }
+
+  private async accountExists(appid: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: accountKeys.accountPk(appid), sk: accountKeys.accountSk },
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return result.Item !== undefined;
   }
 
   // ---- reads (API.md FanSyncJob) --------------------------------------------------------------

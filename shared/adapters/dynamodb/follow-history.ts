@@ -7,17 +7,28 @@
  *
  * WeChat retries a push up to three times with the same FromUserName and CreateTime: the event item
  * is written only if absent, in the same transaction as the follower (`followers.ts`, written only if
- * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`), so
+ * unchanged since it was read) and the account's fan summary (`fans.total`, `fans.subscribed`, and
+ * its version `fansVersion`, which a sync's finish writes its tally against: `fan-sync-jobs.ts`), so
  * a retry changes nothing and a crash leaves nothing half applied. Nothing here is ever deleted by an
  * unfollow.
+ *
+ * A follower's history for the console (`DynamoFollowHistory`): one Query of its events, newest
+ * first (the sort key orders them by CreateTime).
  */
-import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accountKeys } from '#shared/adapters/dynamodb/account-keys.ts';
 import { followerFromItem, followerItem, followerKeys } from '#shared/adapters/dynamodb/followers.ts';
 import { batchGetAll } from '#shared/db/batch.ts';
 import { isConditionFailure, isTransactionCancelled, refusedAt, refusedByCondition } from '#shared/db/conditions.ts';
 import type { TransactItem } from '#shared/db/transactions.ts';
-import type { FollowEventOutcome, FollowEventSnapshot, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
+import type {
+  FollowEventOutcome,
+  FollowEventSnapshot,
+  FollowEventStore,
+  FollowEventWrite,
+  FollowHistoryReads,
+  FollowHistoryRecord,
+} from '#shared/domain/fans/ports.ts';
 import type { FollowEvent } from '#shared/domain/messages/account-message.ts';
 
 export const followHistoryKeys = {
@@ -114,10 +125,10 @@ export class DynamoFollowEvents implements FollowEventStore {
         Update: {
           TableName: this.table,
           Key: { pk: accountKeys.accountPk(event.appid), sk: accountKeys.accountSk },
-          UpdateExpression: 'SET #fans.#total = #fans.#total + :total, #fans.#subscribed = #fans.#subscribed + :subscribed',
+          UpdateExpression: 'SET #fans.#total = #fans.#total + :total, #fans.#subscribed = #fans.#subscribed + :subscribed ADD fansVersion :one',
           ConditionExpression: 'attribute_exists(#fans.#total) AND attribute_exists(#fans.#subscribed)',
           ExpressionAttributeNames: { '#fans': 'fans', '#total': 'total', '#subscribed': 'subscribed' },
-          ExpressionAttributeValues: { ':total': write.summary.total, ':subscribed': write.summary.subscribed },
+          ExpressionAttributeValues: { ':total': write.summary.total, ':subscribed': write.summary.subscribed, ':one': 1 },
         },
       });
     }
@@ -150,6 +161,38 @@ export class DynamoFollowEvents implements FollowEventStore {
       event: String(item.event),
       at: String(item.at),
       receivedAt: String(item.receivedAt),
+      ...(typeof item.eventKey === 'string' ? { eventKey: item.eventKey } : {}),
+    }));
+  }
+}
+
+/** The console's read of a follower's history (`shared/domain/fans/history.ts`). */
+export class DynamoFollowHistory implements FollowHistoryReads {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async hasFollower(appid: string, openid: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) }, ProjectionExpression: 'pk' }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async newestFirst(appid: string, openid: string, limit: number): Promise<FollowHistoryRecord[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+        ExpressionAttributeValues: { ':pk': followHistoryKeys.pk(appid, openid), ':events': 'EVENT#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      event: String(item.event),
+      at: String(item.at),
       ...(typeof item.eventKey === 'string' ? { eventKey: item.eventKey } : {}),
     }));
   }

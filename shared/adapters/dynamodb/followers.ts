@@ -1,13 +1,17 @@
 /**
  * Followers in the table: one item per (account, openid), never deleted by an unfollow.
  *
- * | item | pk | sk | gsi1pk / gsi1sk |
- * |---|---|---|---|
- * | follower | `ACCOUNT#<appid>#FANS` | `FAN#<openid>` | `TENANT#<tenantId>#UNION#<unionid>` / `<appid>#<openid>` (only with a unionid) |
+ * | item | pk | sk | gsi1pk / gsi1sk | gsi3pk / gsi3sk |
+ * |---|---|---|---|---|
+ * | follower | `ACCOUNT#<appid>#FANS` | `FAN#<openid>` | `TENANT#<tenantId>#UNION#<unionid>` / `<appid>#<openid>` (only with a unionid) | `FANS#<appid>` / `<updatedAt>#<openid>` |
  *
  * - an account's followers page by page: Query `pk` (openid order); only the (un)subscribed ones
  *   with a filter, reading on until the page is full. No index by subscription: it would double
  *   the cost of every follower write (100 000 a sync of a large account) for a console filter;
+ * - an account's followers in the order they changed: Query gsi3 (`follower-feed.ts`). Every write
+ *   of a follower sets `updatedAt` and both feed keys together: `followerItem` for the sync's batch
+ *   upsert and the follow events' transaction, the sync's unsubscribe marking below; nothing else
+ *   writes a follower (an unbinding keeps them as they are);
  * - a tenant's followers by unionid: Query gsi1 (the tenant is the account's owner when the follower
  *   was written; readers check the ownership is still live);
  * - the sync writes followers with BatchWriteItem (25 a request, side by side, unprocessed items
@@ -16,7 +20,7 @@
  *
  * Attributes are the fields of `Follower` (`shared/domain/fans/model.ts`).
  */
-import { QueryCommand, UpdateCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, UpdateCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchWriteAll, BATCH_WRITE_LIMIT } from '#shared/db/batch.ts';
 import { isConditionFailure } from '#shared/db/conditions.ts';
 import { decodeCursor, encodeCursor } from '#shared/db/cursor.ts';
@@ -29,6 +33,8 @@ export const followerKeys = {
   sk: (openid: string) => `FAN#${openid}`,
   unionPk: (tenantId: string, unionid: string) => `TENANT#${tenantId}#UNION#${unionid}`,
   unionSk: (appid: string, openid: string) => `${appid}#${openid}`,
+  feedPk: (appid: string) => `FANS#${appid}`,
+  feedSk: (updatedAt: string, openid: string) => `${updatedAt}#${openid}`,
 };
 
 type Item = Record<string, unknown>;
@@ -44,6 +50,8 @@ export function followerItem(follower: Follower): Item {
     sk: followerKeys.sk(follower.openid),
     type: 'Follower',
     ...follower,
+    gsi3pk: followerKeys.feedPk(follower.appid),
+    gsi3sk: followerKeys.feedSk(follower.updatedAt, follower.openid),
   };
   if (follower.unionid) {
     item.gsi1pk = followerKeys.unionPk(follower.tenantId, follower.unionid);
@@ -177,10 +185,19 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: followerKeys.pk(appid), sk: followerKeys.sk(openid) },
-          UpdateExpression: 'SET subscribed = :false, unsubscribedAt = :at, unsubscribedBySyncId = :job, updatedAt = :at',
+          // `updatedAt` and the feed's keys change together: the follower moves to the feed's end.
+          UpdateExpression: 'SET subscribed = :false, unsubscribedAt = :at, unsubscribedBySyncId = :job, updatedAt = :at, gsi3pk = :feedPk, gsi3sk = :feedSk',
           ConditionExpression:
             'subscribed = :true AND (attribute_not_exists(lastSeenSyncId) OR lastSeenSyncId <> :job) AND (attribute_not_exists(subscribedAt) OR subscribedAt < :startedAt)',
-          ExpressionAttributeValues: { ':false': false, ':true': true, ':at': options.at, ':job': jobId, ':startedAt': options.startedAt },
+          ExpressionAttributeValues: {
+            ':false': false,
+            ':true': true,
+            ':at': options.at,
+            ':job': jobId,
+            ':startedAt': options.startedAt,
+            ':feedPk': followerKeys.feedPk(appid),
+            ':feedSk': followerKeys.feedSk(options.at, openid),
+          },
         }),
       );
       return true;
@@ -246,4 +263,50 @@ export class DynamoFollowers implements SyncFollowerStore, FollowerReads {
     );
     return items.map(followerFromItem);
   }
+}
+
+/**
+ * Gives the followers written before the feed index existed its keys (an upgrade: the local stack
+ * runs it once, when it adds gsi3 to a table that lacked it). A Scan, never on a request path; each
+ * follower is updated only if it still has no feed keys and the `updatedAt` read. Returns how many.
+ */
+export async function addMissingFeedKeys(client: DynamoDBDocumentClient, table: string): Promise<number> {
+  let added = 0;
+  let startKey: Item | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: '#type = :follower AND attribute_not_exists(gsi3pk)',
+        ProjectionExpression: 'pk, sk, appid, openid, updatedAt',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':follower': 'Follower' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const updatedAt = String(item.updatedAt ?? '');
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'SET gsi3pk = :feedPk, gsi3sk = :feedSk',
+            ConditionExpression: 'attribute_not_exists(gsi3pk) AND updatedAt = :seen',
+            ExpressionAttributeValues: {
+              ':feedPk': followerKeys.feedPk(String(item.appid)),
+              ':feedSk': followerKeys.feedSk(updatedAt, String(item.openid)),
+              ':seen': updatedAt,
+            },
+          }),
+        );
+        added += 1;
+      } catch (error) {
+        // Written meanwhile, with its keys.
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return added;
 }

@@ -41,6 +41,8 @@ function dueTokenOf(item: Item): DueToken {
   if (refreshToken) token.refreshToken = refreshToken;
   const recovery = recoveryMarkOf(item);
   if (recovery) token.recovery = recovery;
+  const verifyAfter = optionalString(item.verifyAfter);
+  if (verifyAfter) token.verifyAfter = verifyAfter;
   return token;
 }
 

@@ -95,8 +95,8 @@ export class FanConsole {
     };
   }
 
-  /** The account, when the caller's tenant owns it and the caller may read it. */
-  private async ownedAccount(caller: Caller, appid: string): Promise<AccountRecord> {
+  /** The account, when the caller's tenant owns it and the caller may read it (also the rule of a follower's history, `history.ts`). */
+  async ownedAccount(caller: Caller, appid: string): Promise<AccountRecord> {
     const { link, account } = await this.deps.accounts.visibleLink(caller.tenantId, appid);
     if (!caller.isAdmin && !(await this.deps.grants.isGrantedToAny(caller.tenantId, caller.departments, appid))) {
       throw new Forbidden('None of your departments was granted this account.');

@@ -89,14 +89,25 @@ export interface FanSyncJobStore {
   /** `paused_quota`, with the step kept for the daily resume. */
   park(appid: string, jobId: string, message: FanSyncMessage, at: string): Promise<void>;
   fail(appid: string, jobId: string, error: JobError, at: string): Promise<void>;
-  /** `done` with the final counters and the account's fan summary; releases the account's running-job slot. */
+  /**
+   * The version of the account's fan summary: every follow or unfollow push that changes the counts
+   * moves it (strongly consistent; 0 before any).
+   */
+  summaryVersion(appid: string): Promise<number>;
+  /**
+   * `done` with the final counters and the account's fan summary, only while the summary is still at
+   * `seenVersion` (read before the tally); releases the account's running-job slot unless the summary
+   * moved. `summary_moved`: a push changed the counts meanwhile and nothing was written (tally again);
+   * `ended`: the job had already ended (a repeated finish), nothing was written.
+   */
   complete(
     appid: string,
     jobId: string,
     counters: { listed: number; synced: number; failed: number; unsubscribedMarked: number },
     summary: FanSummary,
     at: string,
-  ): Promise<void>;
+    seenVersion: number,
+  ): Promise<'done' | 'ended' | 'summary_moved'>;
 }
 
 export interface SyncFollowerStore {
@@ -205,4 +216,33 @@ export interface FollowerReads {
 
 export interface FanSyncJobReads {
   view(appid: string, jobId: string): Promise<FanSyncJobView | undefined>;
+}
+
+// ---- the follower feed and a follower's history (`feed.ts`, `history.ts`) ------------------------------------
+
+export interface FeedPageRequest {
+  /** ISO instant: only followers whose `updatedAt` is this or later (absent: from the first). */
+  changedSince?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface FollowerFeedReads {
+  /** The account's followers in `updatedAt` order (ties by openid), from an index: never a filter or a scan. */
+  changedSince(appid: string, request: FeedPageRequest): Promise<{ followers: Follower[]; nextCursor: string | null }>;
+}
+
+/** One stored follow or unfollow event of a follower. */
+export interface FollowHistoryRecord {
+  event: string;
+  /** ISO: the event's CreateTime. */
+  at: string;
+  eventKey?: string;
+}
+
+export interface FollowHistoryReads {
+  /** Whether the hub keeps this follower of the account. */
+  hasFollower(appid: string, openid: string): Promise<boolean>;
+  /** The follower's events, newest first, at most `limit`. */
+  newestFirst(appid: string, openid: string, limit: number): Promise<FollowHistoryRecord[]>;
 }

@@ -10,7 +10,12 @@
  *   The chunk that completes a page settles the page on the job, once.
  * - `finish`: when the listing has ended and every page is settled — the counters decide, never
  *   timing — the subscribed followers this sync did not list are marked unsubscribed, counted
- *   exactly, and the job is `done` with the account's fan summary.
+ *   exactly, and the job is `done` with the account's fan summary. The summary is the tally of the
+ *   follower rows, written only if no follow push moved the counts since the tally began (the
+ *   summary's version); otherwise the finish tallies again, and after `FINISH_ATTEMPTS` throws so
+ *   the queue redelivers it. Never a write over a push's increment. A follower subscribed (by its
+ *   push's CreateTime, whole seconds) in the second the sync started or later is never marked: the
+ *   listing may have missed it.
  *
  * Faults: transient ones (`-1`, network, a token WeChat still refuses after the client's refresh)
  * throw, so the queue redelivers the step after its visibility timeout; on the step's last receive a
@@ -39,6 +44,12 @@ import { publishAfter } from '#shared/domain/events/publish.ts';
 
 /** WeChat lists at most 10 000 openids per `user/get` and describes at most 100 per `batchget`. */
 export const CHUNK_SIZE = 100;
+
+/** `iso` cut to its whole second: a follower's `subscribedAt` is WeChat's CreateTime, which has seconds only. */
+const wholeSecondOf = (iso: string): string => `${iso.slice(0, 19)}.000Z`;
+
+/** Tallies a finish makes while follow pushes keep moving the counts, before it leaves the step to the queue's redelivery. */
+export const FINISH_ATTEMPTS = 5;
 
 export interface FanSyncWorkerDeps {
   jobs: FanSyncJobStore;
@@ -191,15 +202,24 @@ export class FanSyncWorker {
       if (!job || !readyToFinish(job)) return { finished: false };
       const totals = await this.deps.jobs.pageTotals(appid, jobId);
       const at = this.at();
-      const tally = await this.deps.followers.closeSync(appid, jobId, { startedAt: job.startedAt, skip: totals.failedOpenids, at });
-      const unsubscribedMarked = tally.markedBy;
-      await this.deps.jobs.complete(
-        appid,
-        jobId,
-        { listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked },
-        { total: tally.total, subscribed: tally.subscribed, lastSyncAt: at },
-        at,
-      );
+      let unsubscribedMarked = 0;
+      for (let attempt = 1; ; attempt++) {
+        // Read before the tally: a push that lands during it moves the version, and the write below is refused.
+        const version = await this.deps.jobs.summaryVersion(appid);
+        const tally = await this.deps.followers.closeSync(appid, jobId, { startedAt: wholeSecondOf(job.startedAt), skip: totals.failedOpenids, at });
+        unsubscribedMarked = tally.markedBy;
+        const outcome = await this.deps.jobs.complete(
+          appid,
+          jobId,
+          { listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked },
+          { total: tally.total, subscribed: tally.subscribed, lastSyncAt: at },
+          at,
+          version,
+        );
+        if (outcome !== 'summary_moved') break;
+        if (attempt >= FINISH_ATTEMPTS)
+          throw new Error(`Follow pushes kept moving the fan counts of ${appid} during ${FINISH_ATTEMPTS} tallies; the finish runs again.`);
+      }
       this.deps.log?.info('Fan sync done', { appid, jobId, listed: totals.listed, synced: totals.synced, failed: totals.failed, unsubscribedMarked });
       await this.ended(appid, jobId);
       return { finished: true };

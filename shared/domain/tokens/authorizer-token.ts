@@ -6,6 +6,12 @@
  *   the holder of the lease on the account's TOKEN item; the others wait briefly and re-read.
  *   Whatever refresh token WeChat returns is stored.
  * - A token WeChat rejected is expired only if it is still the stored one (compare-and-expire).
+ * - A token minted after an attempt that may have reached WeChat (the client timed out, the
+ *   connection broke or a 5xx answered, and a retry succeeded) may be superseded by WeChat carrying
+ *   the lost attempt out later. It is stored with a short `verifyAfter` horizon
+ *   (`AUTHORIZER_VERIFY_AFTER_MS`): from then on it counts as due, on demand as on the schedule, and
+ *   the next mint under the lease (after the late call, so the newest token) replaces it. Until then
+ *   it is handed out: even superseded, WeChat honours it ~5 minutes more.
  * - `61023` (refresh token refused), or no refresh token stored: the request never pages WeChat's
  *   authorizer list. The account is marked for a background recovery (`token-recovery.ts`) and the
  *   caller gets `503 try_again` with `Retry-After` (`TokenRecoveryPending`); while the recovery is
@@ -20,7 +26,7 @@ import type { AuthorizerTokenResult, TokenSource } from '#shared/wechat/api-type
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
 import { sleep as realSleep, systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import { refreshUnderLease } from '#shared/domain/tokens/leased-refresh.ts';
-import { AUTHORIZER_REFRESH_MARGIN_MS } from '#shared/domain/tokens/refresh-margin.ts';
+import { AUTHORIZER_REFRESH_MARGIN_MS, AUTHORIZER_VERIFY_AFTER_MS } from '#shared/domain/tokens/refresh-margin.ts';
 import type { AccountStatusChanges, AuthorizerTokenApi, AuthorizerTokenState, AuthorizerTokenStore, Lease } from '#shared/domain/tokens/ports.ts';
 import { TokenRecoveryPending } from '#shared/domain/tokens/errors.ts';
 import { recoveryUnderWay, type AdoptOutcome, type RecoveryRequester } from '#shared/domain/tokens/token-recovery.ts';
@@ -35,6 +41,8 @@ export interface AuthorizerTokenOptions {
   pollMs: number;
   maxPollMs: number;
   waitForRefreshMs: number;
+  /** A token minted after an attempt that may have reached WeChat is due again this long after (`refresh-margin.ts`). */
+  verifyAfterMs: number;
 }
 
 export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
@@ -44,6 +52,7 @@ export const defaultAuthorizerTokenOptions: AuthorizerTokenOptions = {
   pollMs: 25,
   maxPollMs: 400,
   waitForRefreshMs: 8_000,
+  verifyAfterMs: AUTHORIZER_VERIFY_AFTER_MS,
 };
 
 export interface AuthorizerTokenDependencies {
@@ -194,6 +203,7 @@ export class AuthorizerTokenService {
           accessToken: minted.authorizerAccessToken,
           expiresAt: new Date(requestedAt + minted.expiresIn * 1000).toISOString(),
           refreshToken: minted.authorizerRefreshToken ?? refreshToken,
+          ...this.verification(minted),
         },
         new Date(requestedAt).toISOString(),
         { leaseOwner: owner, replacedRefreshToken: stored.refreshToken, releaseLease: true },
@@ -211,11 +221,21 @@ export class AuthorizerTokenService {
   }
 
   private isFresh(token: UsableToken): boolean {
-    return Date.parse(token.expiresAt) - this.options.expiryMarginMs > this.clock.now();
+    return Date.parse(token.expiresAt) - this.options.expiryMarginMs > this.clock.now() && !this.verificationDue(token);
   }
 
   private isDue(token: UsableToken): boolean {
-    return Date.parse(token.expiresAt) - this.options.scheduledMarginMs <= this.clock.now();
+    return Date.parse(token.expiresAt) - this.options.scheduledMarginMs <= this.clock.now() || this.verificationDue(token);
+  }
+
+  /** The token may have been superseded by a late WeChat call and its horizon has passed. */
+  private verificationDue(token: UsableToken): boolean {
+    return token.verifyAfter !== undefined && Date.parse(token.verifyAfter) <= this.clock.now();
+  }
+
+  /** `verifyAfter` for a token WeChat may supersede by carrying out an earlier attempt late; nothing otherwise. */
+  private verification(minted: AuthorizerTokenResult): { verifyAfter?: string } {
+    return minted.mayBeSuperseded ? { verifyAfter: new Date(this.clock.now() + this.options.verifyAfterMs).toISOString() } : {};
   }
 
   private isAlive(token: UsableToken): boolean {
@@ -272,9 +292,11 @@ export class AuthorizerTokenService {
       refreshToken: minted.authorizerRefreshToken ?? refreshToken,
     };
     // Not saved (lease lapsed, account revoked, or re-authorized meanwhile): the token still works for this caller.
+    const verification = this.verification(minted);
+    if (verification.verifyAfter) token.verifyAfter = verification.verifyAfter;
     const saved = await this.store.save(
       appid,
-      { accessToken: token.accessToken, expiresAt: token.expiresAt, refreshToken: token.refreshToken! },
+      { accessToken: token.accessToken, expiresAt: token.expiresAt, refreshToken: token.refreshToken!, ...verification },
       new Date(requestedAt).toISOString(),
       { leaseOwner: owner, replacedRefreshToken: stored.refreshToken, ...(options.releaseLease ? { releaseLease: true } : {}) },
     );

@@ -98,6 +98,13 @@ export interface AuthorizerTokenState {
   ownerTenantId?: string;
   /** WeChat refused the refresh token (61023) and a background recovery is under way (`token-recovery.ts`). */
   recovery?: RecoveryMark;
+  /** ISO; the token may have been superseded by a late WeChat call: due for a new mint from then (`refresh-margin.ts`). */
+  verifyAfter?: string;
+}
+
+/** Tokens as a refresh stores them: `verifyAfter` (ISO) when the mint may have been superseded (`AUTHORIZER_VERIFY_AFTER_MS`). */
+export interface StoredAuthorizerTokens extends AuthorizerTokens {
+  verifyAfter?: string;
 }
 
 /** A recovery under way: when it was (last) requested, and how far it paged WeChat's authorizer list. */
@@ -117,11 +124,12 @@ export interface AuthorizerTokenStore {
    * `replacedRefreshToken` (a re-authorization that stored a newer one meanwhile wins). False when
    * any of these no longer holds. With `releaseLease` the same write gives the lease up (one request
    * instead of two: the scheduled refresh counts its requests). A stored token ends any recovery mark:
-   * its refresh token works.
+   * its refresh token works. The due index lists the token at its refresh moment, or at `verifyAfter`
+   * when that comes first; a token stored without `verifyAfter` ends an earlier one.
    */
   save(
     appid: string,
-    tokens: AuthorizerTokens,
+    tokens: StoredAuthorizerTokens,
     refreshedAt: string,
     guard: { leaseOwner: string; replacedRefreshToken: string | undefined; releaseLease?: boolean },
   ): Promise<boolean>;
@@ -174,6 +182,8 @@ export interface DueToken {
   refreshToken?: string;
   /** WeChat refused the refresh token and its recovery was requested (`token-recovery.ts`). */
   recovery?: RecoveryMark;
+  /** ISO; listed for this moment rather than its refresh moment (`dueAtOf`): not to be minted before it. */
+  verifyAfter?: string;
 }
 
 export interface DuePage {

@@ -14,6 +14,9 @@
  *   the lease up. The component token is read once per run, not once per refresh.
  * - A token whose refresh token WeChat refused (61023) is left to its background recovery
  *   (`token-recovery.ts`): one under way is not claimed; a refresh that meets 61023 queues one.
+ * - A token that may have been superseded by a late WeChat call is listed at its `verifyAfter`
+ *   (`refresh-margin.ts`) and minted again only once that has passed — not early like a token near
+ *   its expiry, since minting before the late call lands would just be superseded in turn.
  */
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '#shared/errors/domain-errors.ts';
@@ -22,6 +25,7 @@ import { systemClock, type Clock } from '#shared/domain/tokens/clock.ts';
 import type { TicketFreshness } from '#shared/domain/tokens/component-token.ts';
 import type { DueIndex, DueToken } from '#shared/domain/tokens/ports.ts';
 import { recoveryUnderWay } from '#shared/domain/tokens/token-recovery.ts';
+import { refreshAtOf } from '#shared/domain/tokens/refresh-margin.ts';
 import { TokenRecoveryPending } from '#shared/domain/tokens/errors.ts';
 
 /** The part of `AuthorizerTokenService` a run uses. */
@@ -81,6 +85,8 @@ export interface ScheduledRefreshSummary {
   recoveriesRequested: number;
   /** Due tokens left alone because their recovery is under way. */
   recoveriesUnderWay: number;
+  /** Tokens listed only for a verification whose horizon has not passed yet (the next run mints them). */
+  awaitingVerification: number;
   /** False when the time budget ended the run before the index was read to the end. */
   complete: boolean;
 }
@@ -109,6 +115,7 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
     revoked: 0,
     recoveriesRequested: 0,
     recoveriesUnderWay: 0,
+    awaitingVerification: 0,
     complete: true,
   };
 
@@ -140,6 +147,10 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
     summary.due += 1;
     if (token.recovery && recoveryUnderWay(token.recovery.requestedAt, clock.now())) {
       summary.recoveriesUnderWay += 1;
+      return;
+    }
+    if (awaitsVerification(token, clock.now(), dueBy)) {
+      summary.awaitingVerification += 1;
       return;
     }
     const owner = randomUUID();
@@ -178,6 +189,12 @@ export async function runScheduledRefresh(deps: ScheduledRefreshDependencies): P
 
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   return summary;
+}
+
+/** Listed for a verification that is not due yet, and not near its expiry either. */
+function awaitsVerification(token: DueToken, now: number, dueBy: string): boolean {
+  if (token.verifyAfter === undefined || Date.parse(token.verifyAfter) <= now) return false;
+  return token.expiresAt === undefined || refreshAtOf(token.expiresAt) > dueBy;
 }
 
 /** Due tokens of every shard, a page of each in turn, until the index or the time runs out. */

@@ -50,27 +50,9 @@ describe('the account lifecycle over HTTP against the simulator', () => {
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
   };
 
-  /** Binds through the consent page; the tenant's automatic open platform binding is off unless asked. */
-  const bind = async (tenant: string, appid: string, options: { autoOpenPlatform?: boolean } = {}) => {
-    if (!options.autoOpenPlatform) {
-      await client
-        .send(
-          new PutCommand({
-            TableName: stack.tableName,
-            Item: {
-              pk: accountKeys.tenantPk(tenant),
-              sk: accountKeys.tenantSk,
-              type: 'TenantSettings',
-              tenantId: tenant,
-              ownedCount: 0,
-              autoOpenPlatform: false,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        )
-        .catch(() => undefined);
-    }
-    const { location } = await bindThroughSimulator(stack, { tenant, appid });
+  /** Binds through the consent page with the admin's open-platform choice (`none` unless asked). */
+  const bind = async (tenant: string, appid: string, options: { openPlatform?: 'create' | 'none' } = {}) => {
+    const { location } = await bindThroughSimulator(stack, { tenant, appid, choices: { openPlatform: options.openPlatform ?? 'none' } });
     expect(location.searchParams.get('bind')).toBe('ok');
   };
 

@@ -24,7 +24,7 @@ import { createAuthorizationLink } from '#shared/domain/binding/create-authoriza
 import type { BindingChoices } from '#shared/domain/binding/ports.ts';
 import { wechatBinding } from '#shared/domain/binding/wechat-binding.ts';
 import { AuthorizerTokenService } from '#shared/domain/tokens/authorizer-token.ts';
-import { silentLog, tenantSettingsOn } from '#test/integration/binding/support.ts';
+import { bindingDefaults, silentLog, tenantSettingsOn } from '#test/integration/binding/support.ts';
 import { accountItem, rawItem, startLifecycleWorld, type LifecycleWorld } from '#test/integration/support/world.ts';
 
 const ALL_SETS = [1, 2, 3, 24];
@@ -76,10 +76,7 @@ describe('binding choices: the open platform step and 明文授权 after a bindi
         accounts: new DynamoAccountStore(world.table.client, world.table.name),
         fanSync: { queueFullSync: async () => 'job' },
         audit,
-        tenantSettings: tenantSettingsOn(world.table.client, world.table.name, {
-          accountQuota: 10,
-          bindingPolicy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [1, 2, 3] },
-        }),
+        tenantSettings: tenantSettingsOn(world.table.client, world.table.name, { ...bindingDefaults, accountQuota: 10 }),
         defaultQuota: 10,
         now: () => new Date(),
         log: silentLog,

@@ -143,6 +143,23 @@ describe('WeChatApiClient against a WeChat on loopback', () => {
     expect(result).toEqual({ haveOpen: true });
   });
 
+  it.each([
+    ['a timed-out attempt', { body: { errcode: 0 }, delayMs: 1_000 }, true],
+    ['a 502 answer', { status: 502, body: '<html>bad gateway</html>' }, true],
+    ["WeChat's system busy", { body: { errcode: -1, errmsg: 'system error' } }, false],
+  ] as const)('says whether an authorizer token minted after %s may be superseded by that attempt', async (_first, firstAnswer, superseded) => {
+    // Prepare
+    const issued = { authorizer_access_token: 'authorizer-token-2', expires_in: 7200, errcode: 0 };
+    wechat.answer = (_request, index) => (index === 0 ? firstAnswer : { body: issued });
+    const request = { componentAppId: 'wx1234567890abcdef', authorizerAppId: 'wx570bc396a51b8ff8', authorizerRefreshToken: 'refreshtoken@@@R' };
+
+    // Act
+    const result = await client({ timeoutMs: 100 }).authorizerToken(new RotatingTokens(['component-token-1']), request);
+
+    // Assess
+    expect(result.mayBeSuperseded === true).toBe(superseded);
+  });
+
   it('does not repeat a customer-service message whose first attempt may have reached WeChat', async () => {
     // Prepare
     wechat.answer = () => ({ body: { errcode: 0 }, delayMs: 1_000 });

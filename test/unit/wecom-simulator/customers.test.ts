@@ -221,6 +221,20 @@ describe('unionid_to_external_userid', () => {
     // Assess
     expect(answer.external_userid).toBe(externalUserid);
   });
+  it('tells the pending_id of a WeChat user looked up before they became a customer', async () => {
+    // Prepare
+    const { pending_id: pendingId } = await convert({ unionid: 'oLaterUnionid', openid: 'oLaterOpenid', subject_type: 0 });
+    const member = sim.members(corpId)[1]!.userid;
+    const { externalUserid } = await sim.addCustomer(corpId, { name: 'Later fan', followers: [member], unionid: 'oLaterUnionid', openid: 'oLaterOpenid' });
+
+    // Act
+    const answer = await post(sim, `/cgi-bin/idconvert/batch/external_userid_to_pending_id?access_token=${installed.corpToken}`, {
+      external_userid: [externalUserid, sim.linkedFollowers(corpId)[5]!.externalUserid],
+    });
+
+    // Assess
+    expect(answer).toEqual({ errcode: 0, errmsg: 'ok', result: [{ external_userid: externalUserid, pending_id: pendingId }] });
+  });
 });
 
 describe('frequency limits', () => {
@@ -267,6 +281,29 @@ describe('frequency limits', () => {
 
     // Assess
     expect(over.errcode).toBe(45009);
+  });
+
+  it('lifts the conversion budget for calls carrying the corp’s mass_call_ticket, which it gives once', async () => {
+    // Prepare
+    sim.resetLimits();
+    sim.setLimits({ idconvertPerHour: 1 });
+    const convert = (extra: object = {}) =>
+      post(sim, `/cgi-bin/idconvert/unionid_to_external_userid?access_token=${installed.corpToken}`, {
+        unionid: 'oU',
+        openid: 'oO',
+        subject_type: 0,
+        ...extra,
+      });
+    await convert();
+    const { mass_call_ticket: ticket } = await get(sim, `/cgi-bin/corp/apply_mass_call_ticket?access_token=${installed.corpToken}`);
+
+    // Act
+    const without = await convert();
+    const withTicket = await convert({ mass_call_ticket: ticket });
+    const secondTicket = await get(sim, `/cgi-bin/corp/apply_mass_call_ticket?access_token=${installed.corpToken}`);
+
+    // Assess
+    expect([without.errcode, withTicket.errcode, secondTicket.errcode]).toEqual([45009, 0, 40058]);
   });
 
   it('counts calls per endpoint for the admin API', async () => {
