@@ -29,7 +29,8 @@ export class DynamoSuiteTickets implements SuiteTicketStore {
         new PutCommand({
           TableName: this.table,
           Item: { pk: wecomKeys.suite(suiteId), sk: wecomKeys.ticketSk, type: 'WeComSuiteTicket', ...ticket },
-          ConditionExpression: 'attribute_not_exists(pk) OR timeStamp < :timeStamp',
+          ConditionExpression: 'attribute_not_exists(pk) OR #ts < :timeStamp',
+          ExpressionAttributeNames: { '#ts': 'timeStamp' },
           ExpressionAttributeValues: { ':timeStamp': ticket.timeStamp },
         }),
       )

@@ -18,10 +18,10 @@ export const detailTypes = {
   shared: 'Account Shared',
   shareRevoked: 'Share Revoked',
   fanSyncFinished: 'Fan Sync Finished',
-  userAuthorized: 'WeChat User Authorized',
   wecomCorpInstalled: 'WeCom Corp Installed',
   wecomCorpUninstalled: 'WeCom Corp Uninstalled',
   wecomCustomerChanged: 'WeCom Customer Changed',
+  userAuthorized: 'WeChat User Authorized',
 } as const;
 
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
@@ -130,6 +130,15 @@ export function fanSyncFinishedEvent(job: { jobId: string; appid: string; status
   return { eventId, detailType: detailTypes.fanSyncFinished, at: job.finishedAt ?? job.updatedAt, appid: job.appid, detail: { ...job, eventId } };
 }
 
+/** `WeCom Corp Installed`, `WeCom Corp Uninstalled` (API.md §6, §7): `{ eventId, corpId, tenantId, at }`, nothing else. */
+export function wecomCorpEvent(
+  detailType: typeof detailTypes.wecomCorpInstalled | typeof detailTypes.wecomCorpUninstalled,
+  change: { corpId: string; tenantId: string; at: string },
+): BusEvent {
+  const eventId = lifecycleEventId(detailType, [change.corpId, change.tenantId, change.at]);
+  return { eventId, detailType, at: change.at, detail: { eventId, corpId: change.corpId, tenantId: change.tenantId, at: change.at } };
+}
+
 /** `WeChat User Authorized` (API.md §6): `OAuthUser` without `user` (no profile, code or token), plus `eventId` and `at`. */
 export interface UserAuthorized {
   eventId: string;
@@ -150,13 +159,4 @@ export function userAuthorizedEvent(authorized: UserAuthorized): BusEvent {
     appid,
     detail: { eventId, appid, tenantId, openid, ...(unionid ? { unionid } : {}), scope, at },
   };
-}
-
-/** `WeCom Corp Installed`, `WeCom Corp Uninstalled` (API.md §6, §7): `{ eventId, corpId, tenantId, at }`, nothing else. */
-export function wecomCorpEvent(
-  detailType: typeof detailTypes.wecomCorpInstalled | typeof detailTypes.wecomCorpUninstalled,
-  change: { corpId: string; tenantId: string; at: string },
-): BusEvent {
-  const eventId = lifecycleEventId(detailType, [change.corpId, change.tenantId, change.at]);
-  return { eventId, detailType, at: change.at, detail: { eventId, corpId: change.corpId, tenantId: change.tenantId, at: change.at } };
 }
