@@ -110,7 +110,7 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'get-contact',
-    description: "GET /v1/contacts/{unionid}: the tenant's followers with that unionid across its owned accounts",
+    description: "GET /v1/contacts/{unionid}: the tenant's followers with that unionid across its owned accounts, with the WeCom customer it links to",
     table: 'read',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -553,6 +553,8 @@ export const hubFunctions: readonly HubFunction[] = [
     description:
       'Consumes stored WeCom callback events once each: create_auth installs, change_auth re-reads the visible range, cancel_auth uninstalls (tokens stop), customer and contact changes handed to the customer sync',
     table: 'readwrite',
+    // New customers' followers are linked through a queued link step.
+    sendsTo: ['wecom-customer-sync'],
     readsWeChatSecret: false,
     readsWeComSecret: true,
     usesWeComKey: true,
@@ -626,6 +628,43 @@ export const hubFunctions: readonly HubFunction[] = [
     callsWeChat: true,
     routes: [{ method: 'GET', path: '/v1/internal/wecom/corps/{corpId}/access-token', auth: 'iam' }],
     timeoutSeconds: 15,
+  },
+  {
+    name: 'wecom-customer-sync-worker',
+    description:
+      'Consumes wecom-customer-sync steps: get_follow_user_list, batch/get_by_user pages of ≤ 100 members merged per customer, the followers to link, unionid_to_external_userid chunks under the corp token bucket, the finish',
+    table: 'readwrite',
+    sendsTo: ['wecom-customer-sync'],
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'start-wecom-customer-sync',
+    description: "POST /v1/wecom/customer-syncs: queues a sync of the installed corp's customers and their link to followers, or answers the running one",
+    table: 'readwrite',
+    sendsTo: ['wecom-customer-sync'],
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'POST', path: '/v1/wecom/customer-syncs', auth: 'jwt' }],
+  },
+  {
+    name: 'get-wecom-customer-sync',
+    description: 'GET /v1/wecom/customer-syncs/{jobId}: one customer sync with its progress',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wecom/customer-syncs/{jobId}', auth: 'jwt' }],
+  },
+  {
+    name: 'list-wecom-customers',
+    description: "GET /v1/wecom/customers: the corp's customers page by page, optionally only those linked to a follower (or not)",
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wecom/customers', auth: 'jwt' }],
   },
 ];
 

@@ -10,11 +10,15 @@
  * | `installDeps()` | `create-wecom-installation`, `create-wecom-registration`, `wecom-installed` |
  * | `corpDeps()` | `get-wecom-corp`, `delete-wecom-corp`, `put-wecom-miniprogram-secret` |
  * | `wecomTokenService()` | `vend-wecom-access-token`, and the customer sync's calls |
+ * | `customerSyncWorker()` | `wecom-customer-sync-worker` (the customer sync's steps and the link steps) |
+ * | `customerConsole()` | `start-wecom-customer-sync`, `get-wecom-customer-sync`, `list-wecom-customers` |
+ * | `customerChanges()`, `customerCorpData()` | the events worker's `WeComCustomerChanges`, `DELETE /v1/wecom/corp`'s `WeComCorpData` |
+ * | `linkRequests()` | new followers to link as they come (a queued link step) |
+ * | `contactWithWeCom()` | `get-contact` (the contact with its `wecom` part) |
  *
- * Two seams wait for other areas: the feature gate reads the tenant's `features.wecom` flag only
- * (`DynamoTenantWeComFlag`) until the tenant settings' `featureEnabled` is wired here; the customer
- * changes and the corp's customer data are logged / empty (`loggingCustomerChanges`, `noCorpData`)
- * until the customer sync fills `WeComCustomerChanges` and `WeComCorpData`.
+ * One seam waits for another area: the feature gate reads the tenant's `features.wecom` flag only
+ * (`DynamoTenantWeComFlag`) until the tenant settings' `featureEnabled` is wired here. The customer
+ * sync's builders are the last block (one block, with their imports).
  */
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
 import {
@@ -31,8 +35,8 @@ import { wecomConfig, wecomCredentials } from '#shared/config/wecom.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { detailTypes, wecomCorpEvent } from '#shared/domain/events/model.ts';
 import { publishAfter } from '#shared/domain/events/publish.ts';
-import { loggingCustomerChanges, type ApplyEventDeps } from '#shared/domain/wecom/apply-event.ts';
-import { noCorpData, type CorpDeps } from '#shared/domain/wecom/corp.ts';
+import type { ApplyEventDeps } from '#shared/domain/wecom/apply-event.ts';
+import type { CorpDeps } from '#shared/domain/wecom/corp.ts';
 import type { InstallDeps } from '#shared/domain/wecom/install.ts';
 import type { SecretBox, WeComEventQueue, WeComFeatureGate, WeComLifecycleEvents } from '#shared/domain/wecom/ports.ts';
 import type { SuitePushDeps } from '#shared/domain/wecom/suite-push.ts';
@@ -41,6 +45,18 @@ import { WeComApiClient } from '#shared/wecom/api-client.ts';
 import { EnvelopeSecretBox, KmsMasterKey, LocalFileMasterKey } from '#shared/wecom/secret-box.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
 import { log, now } from '#shared/wiring/common.ts';
+
+// The customer sync's (the last block):
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCustomerSyncJobs, DynamoWeComCustomers } from '#shared/adapters/dynamodb/wecom-customers.ts';
+import { DynamoCustomerDataRemoval, DynamoLinkFollowers, DynamoRateBucket, DynamoWeComLinks } from '#shared/adapters/dynamodb/wecom-links.ts';
+import { CustomerChanges, customerCorpData as corpDataOf } from '#shared/domain/wecom/changes.ts';
+import { CustomerConsole } from '#shared/domain/wecom/customer-console.ts';
+import { CustomerSyncWorker } from '#shared/domain/wecom/customer-sync.ts';
+import { ContactWithWeCom } from '#shared/domain/wecom/link-contact.ts';
+import { CustomerLinker, queuedLinkRequests, type LinkRequests } from '#shared/domain/wecom/link.ts';
+import type { CustomerEvents, CustomerStepQueue, WeComCorpData, WeComCustomerChanges } from '#shared/domain/wecom/ports.ts';
+import { fanConsole } from '#shared/wiring/fans.ts';
 
 let client: WeComApiClient | undefined;
 export function wecomApiClient(): WeComApiClient {
@@ -127,7 +143,7 @@ export function applyEventDeps(): ApplyEventDeps {
     secrets: secretBox(),
     api: wecomApiClient(),
     lifecycle: lifecycleEvents(),
-    customerChanges: loggingCustomerChanges(log),
+    customerChanges: customerChanges(),
     install: installDeps(),
     now,
     log,
@@ -138,7 +154,7 @@ export function corpDeps(): CorpDeps {
   return {
     gate: featureGate(),
     corps: corps(),
-    corpData: noCorpData,
+    corpData: customerCorpData(),
     miniPrograms: new DynamoMiniProgramSecrets(db(), tableName()),
     secrets: secretBox(),
     now,
@@ -148,3 +164,91 @@ export function corpDeps(): CorpDeps {
 
 /** Whether a ReceiveId names a corp the hub holds (data callbacks), for `wecomRoute`. */
 export const isKnownCorp = async (corpId: string): Promise<boolean> => (await corps().get(corpId)) !== undefined;
+
+// --- The customer sync, the link and the changes -------------------------------------------------
+
+interface Table {
+  client: DynamoDBDocumentClient;
+  table: string;
+}
+const own = (): Table => ({ client: db(), table: tableName() });
+
+function stepQueue(): CustomerStepQueue {
+  const queue = queuePublisher('wecom-customer-sync');
+  return {
+    send: (steps, options = {}) =>
+      queue.send(steps.map((step) => ({ body: JSON.stringify(step), ...(options.delaySeconds ? { delaySeconds: options.delaySeconds } : {}) }))),
+  };
+}
+
+const corpTokens = (corpId: string) => wecomTokenService().corp(corpId);
+
+function events(): CustomerEvents {
+  const outbox = eventOutbox();
+  return {
+    customerChanged: (event) =>
+      publishAfter(outbox, { eventId: event.eventId, detailType: detailTypes.wecomCustomerChanged, at: event.at, detail: { ...event } }, log),
+  };
+}
+
+export function customerSyncWorker({ client, table }: Table = own()): CustomerSyncWorker {
+  const customers = new DynamoWeComCustomers(client, table);
+  const linker = new CustomerLinker({
+    wecom: wecomApiClient(),
+    tokens: corpTokens,
+    bucket: new DynamoRateBucket(client, table),
+    links: new DynamoWeComLinks(client, table),
+    customers,
+  });
+  return new CustomerSyncWorker({
+    jobs: new DynamoCustomerSyncJobs(client, table),
+    customers,
+    followers: new DynamoLinkFollowers(client, table),
+    linker,
+    wecom: wecomApiClient(),
+    tokens: corpTokens,
+    queue: stepQueue(),
+    now,
+    log,
+  });
+}
+
+export function customerConsole({ client, table }: Table = own()): CustomerConsole {
+  return new CustomerConsole({
+    gate: featureGate(),
+    corps: new DynamoWeComCorps(client, table),
+    jobs: new DynamoCustomerSyncJobs(client, table),
+    customers: new DynamoWeComCustomers(client, table),
+    queue: stepQueue(),
+    now,
+  });
+}
+
+export function linkRequests(): LinkRequests {
+  return queuedLinkRequests(stepQueue());
+}
+
+export function customerChanges({ client, table }: Table = own()): WeComCustomerChanges {
+  return new CustomerChanges({
+    wecom: wecomApiClient(),
+    tokens: corpTokens,
+    customers: new DynamoWeComCustomers(client, table),
+    followers: new DynamoLinkFollowers(client, table),
+    links: linkRequests(),
+    events: events(),
+    now,
+  });
+}
+
+export function customerCorpData({ client, table }: Table = own()): WeComCorpData {
+  return corpDataOf(new DynamoCustomerDataRemoval(client, table));
+}
+
+export function contactWithWeCom({ client, table }: Table = own()) {
+  return new ContactWithWeCom({
+    contacts: fanConsole(),
+    corps: new DynamoWeComCorps(client, table),
+    links: new DynamoWeComLinks(client, table),
+    customers: new DynamoWeComCustomers(client, table),
+  });
+}

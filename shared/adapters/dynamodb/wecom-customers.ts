@@ -12,8 +12,10 @@
  *   different members (running side by side) merge with one UpdateItem each, never overwriting one
  *   another; dropping a member's follow info is a REMOVE of its attribute.
  * - A step is recorded by one transaction: its record (`attribute_not_exists`) and the job's `open`
- *   counter and counts (only while the job runs or is paused; a paused job runs again). A second
- *   delivery is refused by the record and reads the steps it stored, to send them again.
+ *   counter and counts (only while the job runs or is paused; a paused job runs again). Once its next
+ *   steps are sent the record says so (`sent`); a second delivery is refused by the record and sends
+ *   them again only when they were not (the first delivery died in between) — re-sending always would
+ *   double the rest of the chain at each duplicate.
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -103,7 +105,11 @@ export class DynamoWeComCustomers implements CustomerStore {
     return { pk: wecomCustomerKeys.pk(corpId), sk: wecomCustomerKeys.customerSk(externalUserId) };
   }
 
-  async upsert(corpId: string, customers: readonly { contact: ExternalContact; follows: FollowInfo[] }[], context: { at: string; jobId?: string }): Promise<void> {
+  async upsert(
+    corpId: string,
+    customers: readonly { contact: ExternalContact; follows: FollowInfo[] }[],
+    context: { at: string; jobId?: string },
+  ): Promise<void> {
     await eachLimited(customers, WRITE_CONCURRENCY, async ({ contact, follows }) => {
       const names: Record<string, string> = { '#type': 'type', '#name': 'name' };
       const values: Record<string, unknown> = {
@@ -224,7 +230,10 @@ export class DynamoWeComCustomers implements CustomerStore {
     return total;
   }
 
-  async page(corpId: string, request: { limit: number; cursor?: string; linked?: boolean }): Promise<{ customers: WeComCustomer[]; nextCursor: string | null }> {
+  async page(
+    corpId: string,
+    request: { limit: number; cursor?: string; linked?: boolean },
+  ): Promise<{ customers: WeComCustomer[]; nextCursor: string | null }> {
     const pk = wecomCustomerKeys.pk(corpId);
     let startKey: Item | undefined = decodeCursor(request.cursor, { pk: { equals: pk }, sk: { startsWith: wecomCustomerKeys.customerPrefix } });
     const customers: WeComCustomer[] = [];
@@ -272,7 +281,23 @@ export class DynamoWeComCustomers implements CustomerStore {
   }
 }
 
-const JOB_FIELDS = ['jobId', 'corpId', 'tenantId', 'status', 'phase', 'open', 'members', 'customers', 'linked', 'pending', 'failed', 'startedAt', 'updatedAt', 'finishedAt', 'error'] as const;
+const JOB_FIELDS = [
+  'jobId',
+  'corpId',
+  'tenantId',
+  'status',
+  'phase',
+  'open',
+  'members',
+  'customers',
+  'linked',
+  'pending',
+  'failed',
+  'startedAt',
+  'updatedAt',
+  'finishedAt',
+  'error',
+] as const;
 
 function jobFromItem(item: Item): CustomerSyncJobState {
   const job = Object.fromEntries(JOB_FIELDS.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]));
@@ -298,8 +323,11 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
   }
 
   async held(corpId: string): Promise<CustomerSyncJobState | undefined> {
-    const slot = (await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: wecomCustomerKeys.pk(corpId), sk: wecomCustomerKeys.slotSk }, ConsistentRead: true })))
-      .Item;
+    const slot = (
+      await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { pk: wecomCustomerKeys.pk(corpId), sk: wecomCustomerKeys.slotSk }, ConsistentRead: true }),
+      )
+    ).Item;
     if (!slot) return undefined;
     return (await this.get(corpId, String(slot.jobId))) ?? ({ jobId: String(slot.jobId) } as CustomerSyncJobState);
   }
@@ -366,7 +394,13 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...stepKey, key: step.key, next: JSON.stringify(step.next), at: step.at, ttl: Math.floor(Date.parse(step.at) / 1000) + STEP_TTL_SECONDS },
+                Item: {
+                  ...stepKey,
+                  key: step.key,
+                  next: JSON.stringify(step.next),
+                  at: step.at,
+                  ttl: Math.floor(Date.parse(step.at) / 1000) + STEP_TTL_SECONDS,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -377,7 +411,12 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
                 UpdateExpression: `SET #status = :running, updatedAt = :at ADD ${adds.join(', ')}`,
                 ConditionExpression: IS_PROGRESSING,
                 ExpressionAttributeNames: { '#status': 'status', '#open': 'open', ...Object.fromEntries(counts.map(([field]) => [`#${field}`, field])) },
-                ExpressionAttributeValues: { ...PROGRESSING, ':at': step.at, ':delta': step.next.length - 1, ...Object.fromEntries(counts.map(([field, n]) => [`:${field}`, n])) },
+                ExpressionAttributeValues: {
+                  ...PROGRESSING,
+                  ':at': step.at,
+                  ':delta': step.next.length - 1,
+                  ...Object.fromEntries(counts.map(([field, n]) => [`:${field}`, n])),
+                },
               },
             },
           ],
@@ -387,7 +426,7 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
       if (!isTransactionCancelled(error)) throw error;
       if (refusedAt(error, 0)) {
         const stored = (await this.client.send(new GetCommand({ TableName: this.table, Key: stepKey, ConsistentRead: true }))).Item;
-        return { recorded: false, next: stored ? (JSON.parse(String(stored.next)) as CustomerSyncStep[]) : [] };
+        return { recorded: false, next: stored && stored.sent !== true ? (JSON.parse(String(stored.next)) as CustomerSyncStep[]) : [] };
       }
       if (refusedAt(error, 1)) return { recorded: false, next: [] };
       throw error;
@@ -396,18 +435,44 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
     return { recorded: true, next: step.next, ...(job ? { job } : {}) };
   }
 
+  async markSent(corpId: string, jobId: string, key: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: wecomCustomerKeys.pk(corpId), sk: wecomCustomerKeys.stepSk(jobId, key) },
+          UpdateExpression: 'SET sent = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
   async pause(corpId: string, jobId: string, at: string): Promise<void> {
-    await this.conditionalSet(corpId, jobId, 'SET #status = :paused, updatedAt = :at', '#status = :running', { ':paused': 'paused_quota', ':running': 'running', ':at': at });
+    await this.conditionalSet(corpId, jobId, 'SET #status = :paused, updatedAt = :at', '#status = :running', {
+      ':paused': 'paused_quota',
+      ':running': 'running',
+      ':at': at,
+    });
   }
 
   async fail(corpId: string, jobId: string, error: { code: string; message: string }, at: string): Promise<void> {
-    await this.conditionalSet(corpId, jobId, 'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at', `${IS_PROGRESSING} OR #status = :queued`, {
-      ...PROGRESSING,
-      ':queued': 'queued',
-      ':failed': 'failed',
-      ':error': error,
-      ':at': at,
-    });
+    await this.conditionalSet(
+      corpId,
+      jobId,
+      'SET #status = :failed, #error = :error, updatedAt = :at, finishedAt = :at',
+      `${IS_PROGRESSING} OR #status = :queued`,
+      {
+        ...PROGRESSING,
+        ':queued': 'queued',
+        ':failed': 'failed',
+        ':error': error,
+        ':at': at,
+      },
+    );
   }
 
   async startLinks(corpId: string, jobId: string, customers: number, open: number, at: string): Promise<boolean> {
@@ -484,4 +549,3 @@ export class DynamoCustomerSyncJobs implements CustomerSyncJobStore {
     }
   }
 }
-

@@ -84,7 +84,12 @@ export class DynamoRateBucket implements RateBucket {
     private readonly table: string,
   ) {}
 
-  async take(key: string, n: number, nowMs: number, rule: { capacity: number; perSecond: number }): Promise<{ granted: true } | { granted: false; waitMs: number }> {
+  async take(
+    key: string,
+    n: number,
+    nowMs: number,
+    rule: { capacity: number; perSecond: number },
+  ): Promise<{ granted: true } | { granted: false; waitMs: number }> {
     const Key = { pk: wecomLinkKeys.bucketPk(key), sk: wecomLinkKeys.bucketSk };
     for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt += 1) {
       const item = (await this.client.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }))).Item;

@@ -64,12 +64,14 @@ export class CustomerChanges implements WeComCustomerChanges {
     let unionid: string | undefined;
     if (!current || current.follows.length === 0) await this.deps.customers.markRemoved(corpId, externalUserId, at);
     else {
-      const follows = event.changeType === 'del_external_contact' && event.userId ? current.follows.filter((follow) => follow.userid !== event.userId) : current.follows;
+      const follows =
+        event.changeType === 'del_external_contact' && event.userId ? current.follows.filter((follow) => follow.userid !== event.userId) : current.follows;
       await this.deps.customers.upsert(corpId, [{ contact: current.contact, follows }], { at });
       // WeCom's list replaces ours: a member it no longer lists (or just deleted) goes.
       const stored = await this.deps.customers.get(corpId, externalUserId);
       const kept = new Set(follows.map((follow) => follow.userid));
-      for (const follow of stored?.followUsers ?? []) if (!kept.has(follow.userId)) await this.deps.customers.dropFollow(corpId, externalUserId, follow.userId, at);
+      for (const follow of stored?.followUsers ?? [])
+        if (!kept.has(follow.userId)) await this.deps.customers.dropFollow(corpId, externalUserId, follow.userId, at);
       if (follows.length === 0) await this.deps.customers.markRemoved(corpId, externalUserId, at);
       unionid = current.contact.unionid;
       if (event.changeType === 'add_external_contact' || event.changeType === 'add_half_external_contact') {

@@ -5,7 +5,15 @@
  */
 import { DomainError } from '#shared/errors/domain-errors.ts';
 import { isStillRunning } from '#shared/domain/fans/sync-requests.ts';
-import type { CustomerStepQueue, CustomerStore, CustomerSyncJob, CustomerSyncJobStore, WeComCorpStore, WeComCustomer, WeComFeatureGate } from '#shared/domain/wecom/ports.ts';
+import type {
+  CustomerStepQueue,
+  CustomerStore,
+  CustomerSyncJob,
+  CustomerSyncJobStore,
+  WeComCorpStore,
+  WeComCustomer,
+  WeComFeatureGate,
+} from '#shared/domain/wecom/ports.ts';
 import { newCustomerSyncJob } from '#shared/domain/wecom/customer-jobs.ts';
 
 export interface CustomerConsoleDeps {
@@ -59,7 +67,10 @@ export class CustomerConsole {
     return publicJob(job);
   }
 
-  async customers(caller: Admin, request: { limit: number; cursor?: string; linked?: boolean }): Promise<{ customers: WeComCustomer[]; nextCursor: string | null }> {
+  async customers(
+    caller: Admin,
+    request: { limit: number; cursor?: string; linked?: boolean },
+  ): Promise<{ customers: WeComCustomer[]; nextCursor: string | null }> {
     const corpId = await this.installedCorp(caller);
     return this.deps.customers.page(corpId, request);
   }
@@ -68,5 +79,18 @@ export class CustomerConsole {
 /** The API shape of a job (no tenant, no internal counters). */
 export function publicJob(job: CustomerSyncJob): CustomerSyncJob {
   const { jobId, corpId, status, members, customers, linked, pending, failed, startedAt, updatedAt, finishedAt, error } = job;
-  return { jobId, corpId, status, members, customers, linked, pending, failed, startedAt, updatedAt, ...(finishedAt ? { finishedAt } : {}), ...(error ? { error } : {}) };
+  return {
+    jobId,
+    corpId,
+    status,
+    members,
+    customers,
+    linked,
+    pending,
+    failed,
+    startedAt,
+    updatedAt,
+    ...(finishedAt ? { finishedAt } : {}),
+    ...(error ? { error } : {}),
+  };
 }

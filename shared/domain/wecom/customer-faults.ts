@@ -23,4 +23,3 @@ export function customerJobError(error: unknown): { code: string; message: strin
   if (typeof errcode === 'number') return { code: 'wecom_error', message: `WeCom refused the customer listing (errcode ${errcode}).` };
   return { code: 'wecom_unavailable', message: 'WeCom could not be reached; start the sync again.' };
 }
-

@@ -13,8 +13,8 @@
  * - `finish` (links): every link step recorded → `done`.
  *
  * Guarantees, like the follower sync's: a step's completion is recorded once by its key together with
- * the job's counters and the steps it sends (`CustomerSyncJobStore.record`), BEFORE those are sent; a
- * second delivery finds the record and only re-sends them. A worker dying mid-step loses nothing: the
+ * the job's counters and the steps it sends (`CustomerSyncJobStore.record`), BEFORE those are sent,
+ * and marked sent after; a second delivery finds the record and re-sends them only if they were not. A worker dying mid-step loses nothing: the
  * step's writes are upserts, redone by the redelivery, and nothing is counted before the record. The
  * job's `open` counter (steps sent, not recorded) ends a phase at 0 — counters decide, never timing.
  * WeCom's frequency limits (45009/45033) pause the job (`paused_quota`) and put the step back on the
@@ -114,7 +114,11 @@ export class CustomerSyncWorker {
     const { corpId, jobId, key, userIds } = step;
     const { job, done } = await this.recorded(step);
     if (done || !job) return;
-    const listing = await this.deps.wecom.batchGetByUser(this.deps.tokens(corpId), { userIds, ...(step.cursor ? { cursor: step.cursor } : {}), limit: PAGE_LIMIT });
+    const listing = await this.deps.wecom.batchGetByUser(this.deps.tokens(corpId), {
+      userIds,
+      ...(step.cursor ? { cursor: step.cursor } : {}),
+      limit: PAGE_LIMIT,
+    });
     await this.deps.customers.upsert(corpId, mergeByCustomer(listing.contacts), { at: this.at(), jobId });
     const batch = key.split('#')[1];
     const next: CustomerSyncStep[] = listing.nextCursor ? [{ ...step, key: `p#${batch}#${listing.nextCursor}`, cursor: listing.nextCursor }] : [];
@@ -172,7 +176,14 @@ export class CustomerSyncWorker {
     if (job.phase !== 'links') return;
     if (await this.deps.jobs.complete(corpId, jobId, this.at())) {
       const ended = await this.deps.jobs.get(corpId, jobId);
-      this.deps.log?.info('WeCom customer sync done', { corpId, jobId, members: ended?.members, customers: ended?.customers, linked: ended?.linked, pending: ended?.pending });
+      this.deps.log?.info('WeCom customer sync done', {
+        corpId,
+        jobId,
+        members: ended?.members,
+        customers: ended?.customers,
+        linked: ended?.linked,
+        pending: ended?.pending,
+      });
     }
   }
 
@@ -192,13 +203,20 @@ export class CustomerSyncWorker {
   private async recordAndSend(step: Extract<CustomerSyncStep, { key: string }>, record: StepRecord): Promise<void> {
     const { corpId, jobId } = step;
     const outcome = await this.deps.jobs.record(corpId, jobId, record);
-    if (outcome.next.length > 0) await this.deps.queue.send(outcome.next);
+    if (outcome.next.length > 0) {
+      await this.deps.queue.send(outcome.next);
+      await this.deps.jobs.markSent(corpId, jobId, record.key);
+    }
     const job = outcome.job ?? (await this.deps.jobs.get(corpId, jobId));
     if (progresses(job) && job.open === 0) await this.deps.queue.send([{ type: 'finish', corpId, jobId, phase: job.phase }]);
   }
 
   private async pauseAndRetry(step: CustomerSyncStep): Promise<void> {
-    this.deps.log?.warn('WeCom frequency limit reached; the customer sync is paused and the step put back', { corpId: step.corpId, jobId: step.jobId, step: step.type });
+    this.deps.log?.warn('WeCom frequency limit reached; the customer sync is paused and the step put back', {
+      corpId: step.corpId,
+      jobId: step.jobId,
+      step: step.type,
+    });
     if (step.jobId !== '') await this.deps.jobs.pause(step.corpId, step.jobId, this.at());
     await this.deps.queue.send([step], { delaySeconds: QUOTA_DELAY_SECONDS });
   }
@@ -223,7 +241,9 @@ export class CustomerSyncWorker {
 }
 
 /** A page lists a customer once per member of the page following them: one entry with all their follow infos. */
-export function mergeByCustomer(contacts: readonly { externalContact: ExternalContact; followInfo: FollowInfo }[]): { contact: ExternalContact; follows: FollowInfo[] }[] {
+export function mergeByCustomer(
+  contacts: readonly { externalContact: ExternalContact; followInfo: FollowInfo }[],
+): { contact: ExternalContact; follows: FollowInfo[] }[] {
   const byId = new Map<string, { contact: ExternalContact; follows: FollowInfo[] }>();
   for (const { externalContact, followInfo } of contacts) {
     const entry = byId.get(externalContact.external_userid) ?? { contact: externalContact, follows: [] };

@@ -15,7 +15,16 @@
  * New followers and new customers are linked as they come through `LinkRequests`: a queued `link` step
  * (never inline in a push).
  */
-import type { CustomerStepQueue, CustomerStore, LinkCandidate, LinkFollowerSource, LinkStore, RateBucket, WeComApi, WeComTokenSource } from '#shared/domain/wecom/ports.ts';
+import type {
+  CustomerStepQueue,
+  CustomerStore,
+  LinkCandidate,
+  LinkFollowerSource,
+  LinkStore,
+  RateBucket,
+  WeComApi,
+  WeComTokenSource,
+} from '#shared/domain/wecom/ports.ts';
 import { customerFault } from '#shared/domain/wecom/customer-faults.ts';
 
 /** WeCom's hourly limit of `unionid_to_external_userid` per corp (subject_type 0). */
@@ -58,7 +67,13 @@ export class CustomerLinker {
         counts.failed += 1;
         continue;
       }
-      const link = { ...follower, corpId, linkedAt: at, ...(result.externalUserId ? { externalUserId: result.externalUserId } : {}), ...(result.pendingId ? { pendingId: result.pendingId } : {}) };
+      const link = {
+        ...follower,
+        corpId,
+        linkedAt: at,
+        ...(result.externalUserId ? { externalUserId: result.externalUserId } : {}),
+        ...(result.pendingId ? { pendingId: result.pendingId } : {}),
+      };
       await this.deps.links.put(link);
       if (result.externalUserId) {
         counts.linked += 1;

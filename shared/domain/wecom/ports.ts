@@ -402,10 +402,12 @@ export interface CustomerSyncJobStore {
   markRunning(corpId: string, jobId: string, run: { members: number; open: number; at: string }): Promise<CustomerSyncJobState | undefined>;
   /**
    * Records a step once, moving `open` by `next.length - 1` and its counts, while the job runs or is
-   * paused (a paused job runs again); the stored record when an earlier delivery made it (undefined
-   * when the job no longer progresses).
+   * paused (a paused job runs again); when an earlier delivery made the record, its next steps if
+   * that delivery did not send them (it died in between), else none.
    */
   record(corpId: string, jobId: string, step: StepRecord): Promise<{ recorded: boolean; next: CustomerSyncStep[]; job?: CustomerSyncJobState }>;
+  /** The recorded step's next steps went out: a later delivery sends nothing again (only one that finds them unsent does). */
+  markSent(corpId: string, jobId: string, key: string): Promise<void>;
   /** `running` → `paused_quota`. */
   pause(corpId: string, jobId: string, at: string): Promise<void>;
   fail(corpId: string, jobId: string, error: { code: string; message: string }, at: string): Promise<void>;
