@@ -8,13 +8,13 @@ import { language } from '../words.ts';
 const en = {
   title: 'WeCom (企业微信)',
   intro:
-    'Associate your organisation’s WeCom: install the app, choose who it sees, then sync the customers of those members and link them to your Official Accounts’ followers.',
-  notEnabled: 'WeCom association is not part of your organisation’s plan. An operator turns it on.',
+    "Associate your organisation's WeCom: install the app, choose who it sees, then sync the customers of those members and link them to your Official Accounts' followers.",
+  notEnabled: "WeCom association is not part of your organisation's plan. An operator turns it on.",
   installedOk: (corpId: string) => `WeCom installed the app for corp ${corpId}.`,
   installFailed: (code: string) => `The installation did not complete (${code}). Start it again.`,
   noCorpTitle: 'Not associated yet',
   noCorpHelp:
-    'A WeCom admin installs the app (scan or sign in on WeCom’s page, then choose the visible range). No WeCom yet? Register one: it is associated when it is created.',
+    "A WeCom admin installs the app (scan or sign in on WeCom's page, then choose the visible range). No WeCom yet? Register one: it is associated when it is created.",
   install: 'Install in WeCom',
   register: 'Register a new WeCom',
   opening: 'Opening WeCom…',
@@ -28,7 +28,8 @@ const en = {
   installedAt: 'Installed',
   uninstalledAt: 'Uninstalled',
   visibleRange: 'Visible range',
-  rangeLine: (departments: number, users: number, tags: number) => `${departments} departments · ${users} members · ${tags} tags`,
+  rangeLine: (departments: number, users: number, tags: number) =>
+    `${departments} ${departments === 1 ? 'department' : 'departments'} · ${users} ${users === 1 ? 'member' : 'members'} · ${tags} ${tags === 1 ? 'tag' : 'tags'}`,
   rangeNone: 'nobody (a WeCom admin widens it in WeCom: 应用管理 → the app → 可见范围)',
   permission: '客户基础信息',
   permissionOk: 'granted',
@@ -44,7 +45,7 @@ const en = {
   syncStatus: {
     queued: 'queued',
     running: 'running',
-    paused_quota: 'paused (WeCom’s call limit; it resumes by itself)',
+    paused_quota: "paused (WeCom's call limit; it resumes by itself)",
     done: 'done',
     failed: 'failed',
   } as Record<string, string>,

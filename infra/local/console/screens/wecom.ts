@@ -78,7 +78,10 @@ export async function wecomScreen(context: ScreenContext): Promise<DomElement> {
     section.append(installPanel(status));
     return section;
   }
-  section.append(corpPanel(corp), customersPanel(corp), removePanel(context, corp));
+  const facts = h('div', {}, corpPanel(corp));
+  // A finished sync changes the corp's customer and link counts: its facts are read again.
+  const refreshCorp = async () => facts.replaceChildren(corpPanel(await api<WeComCorp>('GET', '/v1/wecom/corp')));
+  section.append(facts, customersPanel(corp, refreshCorp), removePanel(context, corp));
   return section;
 }
 
@@ -144,7 +147,7 @@ function corpPanel(corp: WeComCorp): DomElement {
   );
 }
 
-function customersPanel(corp: WeComCorp): DomElement {
+function customersPanel(corp: WeComCorp, refreshCorp: () => Promise<void>): DomElement {
   const words = wecomWords();
   const status = feedback('wecom-customers-feedback');
   const installed = corp.status === 'installed';
@@ -235,6 +238,7 @@ function customersPanel(corp: WeComCorp): DomElement {
     try {
       const { jobId } = await api<{ jobId: string }>('POST', '/v1/wecom/customer-syncs');
       const job = await watch(jobId);
+      await refreshCorp();
       if (job.status === 'done') await loadPage(0);
     } catch (error) {
       status.error(error);
