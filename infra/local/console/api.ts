@@ -7,7 +7,7 @@ import { t } from './words.ts';
 
 // The answers' shapes are the hub's own view types (API.md §3), imported as types only: nothing of
 // the server code enters the browser bundle.
-import type { AccountView } from '#shared/domain/accounts/model.ts';
+export type { AccountView as Account, OpenPlatformOutcome } from '#shared/domain/accounts/model.ts';
 export type { PermissionSet as Permission } from '#shared/wechat/permission-sets.ts';
 export type { Share } from '#shared/domain/sharing/ports.ts';
 export type { Community } from '#shared/domain/communities/model.ts';
@@ -17,15 +17,6 @@ export type { AutoReplyRule, AutoReplyTrigger } from '#shared/domain/replies/aut
 export type { PassiveReply as AutoReply } from '#shared/wechat/passive-replies.ts';
 export type { Menu, MenuButton } from '#shared/domain/replies/menu-rules.ts';
 export type { WeChatPush } from '#shared/domain/events/model.ts';
-
-/** API.md §3 (⁺ v1.1): the outcome of the open-platform step after a binding. */
-export interface OpenPlatformOutcome {
-  status: 'bound' | 'failed' | 'skipped';
-  openAppId?: string;
-  created?: boolean;
-  error?: { code: string; message: string };
-}
-export type Account = AccountView & { openPlatform?: OpenPlatformOutcome };
 
 /** API.md §3 `TenantSettings` (⁺ v1.1), as `GET /v1/tenant` and the operator routes answer it. */
 export interface TenantSettings {

@@ -1,8 +1,12 @@
 /**
  * The console app: sign-in (a pasted token, or one minted by the local stack), a header with the
- * screens, and a hash router (`#/accounts`, `#/accounts/<appid>`, the account's tabs
- * `#/accounts/<appid>/auto-replies|menu|messages`, `#/communities`, `#/redeem`, `#/audit`, `#/wecom`). The page shell (console-page.ts) has already rendered the authorization callback's
- * result; the app moves it into place and drops the query so a reload does not show it again.
+ * screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
+ * `#/accounts/<appid>`, the account's tabs `#/accounts/<appid>/trend|auto-replies|menu|messages`,
+ * `#/communities`, `#/departments[/<id>]`, `#/contacts[/<unionid>]`, `#/redeem`, `#/audit`, `#/tenant`,
+ * `#/operator[/<tenantId>]`, `#/wecom`, shown when the tenant has `features.wecom`). A token with the `operator` role (and not `admin`) sees the Operator
+ * screen only. The page shell (console-page.ts) has already rendered the authorization callback's
+ * result in English; the app says it again in the chosen language and drops the query so a reload
+ * does not show it again. Signing out or in forgets every notice of the previous session.
  */
 import { ApiError, currentSession, keepSession, mintToken, onUnauthorized, sessionFromToken, signOut, type Session } from './api.ts';
 import { browser, type DomElement } from './browser.ts';
@@ -307,5 +311,9 @@ async function render(): Promise<void> {
   if (ticket === rendering) main.replaceChildren(screen);
 }
 
-browser.addEventListener('hashchange', () => void render());
+browser.addEventListener('hashchange', () => {
+  // The callback's result is about the screen it landed on: leaving that screen drops it.
+  dropBindResult();
+  void render();
+});
 void render();

@@ -94,7 +94,7 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
   });
 
-  it('an operator finds the tenant, raises its quota and makes it take verified accounts only', async () => {
+  it('an operator finds the tenant, raises its quota and sets its own policy: verified service accounts only', async () => {
     // Prepare
     await signInWith(page, await operatorToken());
     await page.getByTestId('operator-screen').waitFor();
@@ -104,12 +104,15 @@ describe('the console in 中文 on a 390 px phone', () => {
 
     // Act
     await page.getByTestId('operator-quota').fill('7');
+    await page.getByTestId('operator-policy-default').uncheck();
+    await page.getByTestId('operator-require-service').check();
     await page.getByTestId('operator-require-verified').check();
     await page.getByTestId('operator-save').click();
     await page.locator('[data-testid=operator-feedback].ok').waitFor();
 
     // Assess
     expect(await text('setting-quota')).toBe('7');
+    expect(await text('setting-require-service')).toBe('开启');
     expect(await text('setting-require-verified')).toBe('开启');
     expect(await text('setting-policy-source')).toBe('本机构单独设置');
     expect(await page.getByTestId('nav').locator('a').count()).toBe(1);
@@ -136,9 +139,12 @@ describe('the console in 中文 on a 390 px phone', () => {
 
     // Assess
     expect(await text('bind-result')).toContain('公众号已绑定');
+    // The list refreshes itself once the sync the binding started has finished (no reload here).
+    await page.getByTestId(`account-row-${dialogAppid}`).getByTestId('account-followers').filter({ hasText: '同步于' }).waitFor();
     await page.getByTestId(`account-row-${dialogAppid}`).getByTestId('account-link').click();
     await page.getByTestId('account-summary').waitFor();
-    expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).not.toBe('bound');
+    expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).toBe('none');
+    expect(await text('account-open-platform')).toBe('未绑定');
     expect(await text('account-plaintext')).toContain('已开启');
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('account');
@@ -205,7 +211,8 @@ describe('the console in 中文 on a 390 px phone', () => {
       ['unsubscribe', now - 30],
     ];
     for (const [index, [event, createTime]] of pushes.entries()) {
-      await sim('POST', `/accounts/${boundAppid}/events`, { fromUserName: `oTrendFollower${index}`, event, createTime });
+      // The unfollow of the day before is the follow's follower: its history has both.
+      await sim('POST', `/accounts/${boundAppid}/events`, { fromUserName: `oTrendFollower${index === 3 ? 2 : index}`, event, createTime });
     }
 
     // Act
@@ -220,6 +227,45 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await page.locator('svg.trend-chart rect.follows').count()).toBe(3);
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('trend');
+  });
+
+  it('shows a follower’s follow and unfollow, newest first', async () => {
+    // Prepare
+    await page.goto(`${stack.baseUrl}/console#/accounts/${boundAppid}`);
+    await page.getByTestId('fans-filter').selectOption('false');
+    const row = page.getByTestId('fan-row').filter({ hasText: 'oTrendFollower2' });
+
+    // Act
+    await row.getByTestId('fan-history').click();
+    await page.getByTestId('history-row').first().waitFor();
+
+    // Assess
+    expect(await page.getByTestId('history-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event')))).toEqual(['unsubscribe', 'subscribe']);
+    expect(await page.getByTestId('history-table').textContent()).toContain('取消关注');
+    expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+    await shot('history');
+    await page.getByTestId('history-close').click();
+  });
+
+  it('finds a contact by unionid across the tenant’s accounts', async () => {
+    // Prepare: a synced follower of the account that has a unionid.
+    const token = await stack.consoleToken({ tenant: TENANT, admin: true });
+    const response = await fetch(`${stack.baseUrl}/v1/accounts/${boundAppid}/fans?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+    const { fans } = (await response.json()) as { fans: { openid: string; unionid?: string }[] };
+    const fan = fans.find((candidate) => candidate.unionid);
+    if (!fan) throw new Error('no synced follower of the account has a unionid');
+
+    // Act
+    await page.goto(`${stack.baseUrl}/console#/contacts`);
+    await page.getByTestId('contact-unionid').fill(fan.unionid!);
+    await page.getByTestId('contact-find').click();
+    await page.getByTestId('contact-row').first().waitFor();
+
+    // Assess
+    expect(await text('contact-table')).toContain(fan.openid);
+    expect(await text('contact-table')).toContain('模拟服务号');
+    expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+    await shot('contacts');
   });
 
   it('makes one batch of share codes from a double click on 生成共享码', async () => {

@@ -69,6 +69,8 @@ describe('the console walk: bind, sync, share, redeem, link, revoke, unbind', ()
   it('binds an account through the simulator’s consent page and shows the result in words', async () => {
     // Act
     await owner.getByTestId('bind-start').click();
+    // The dialog's defaults: create an open platform account, 明文授权 on.
+    await owner.getByTestId('bind-continue').click();
     await owner.locator(`input[name=appid][value=${APPID}]`).check();
     await owner.locator('#authorize').click();
     await owner.getByTestId(`account-row-${APPID}`).waitFor();

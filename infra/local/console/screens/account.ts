@@ -290,7 +290,7 @@ function followersPanel(account: Account, canSync: boolean): DomElement {
                 h('td', { class: 'mono' }, fan.openid),
                 h('td', { class: 'mono' }, fan.unionid ?? '—'),
                 h('td', {}, yesNo(fan.subscribed)),
-                h('td', {}, when(fan.subscribed ? fan.subscribedAt : fan.unsubscribedAt)),
+                h('td', { class: 'nowrap' }, when(fan.subscribed ? fan.subscribedAt : fan.unsubscribedAt)),
                 h('td', {}, fan.tagIds.length > 0 ? fan.tagIds.join(', ') : '—'),
                 h('td', {}, fan.remark || '—'),
                 h('td', {}, h('button', { class: 'small', testid: 'fan-history', onClick: () => void showHistory(account, fan.openid) }, words.history)),

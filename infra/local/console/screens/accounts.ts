@@ -67,7 +67,12 @@ function bindDialog(): DomElement {
       void sending(go, async () => {
         status.clear();
         try {
-          await startBinding({ openPlatform: choice(), plaintextAuthorization: plaintext.checked });
+          // The API's defaults ('create', true) are left out: the body names only what the person changed.
+          const openPlatform = choice();
+          await startBinding({
+            ...(openPlatform === 'create' ? {} : { openPlatform }),
+            ...(plaintext.checked ? {} : { plaintextAuthorization: false }),
+          });
         } catch (error) {
           status.error(error);
         }

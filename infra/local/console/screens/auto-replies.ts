@@ -9,7 +9,7 @@ import { api, type Account, type AutoReply, type AutoReplyRule, type AutoReplyTr
 import type { DomControl, DomElement } from '../browser.ts';
 import { control, h, when, type Child } from '../dom.ts';
 import { clearFieldIssues, feedback, fieldIssues, showFieldIssues } from '../feedback.ts';
-import { matchWords, previewWords, replyWords, triggerWords } from '../words.ts';
+import { matchWords, previewWords, replyWords, t, triggerWords } from '../words.ts';
 
 const defaultTrigger = (type: string): AutoReplyTrigger => {
   switch (type) {
@@ -55,7 +55,13 @@ export function replyPreview(rule: AutoReplyRule, accountName: string): DomEleme
         : h(
             'p',
             { class: 'chat-event' },
-            `The follower ${trigger.type === 'subscribe' ? previewWords.subscribe : trigger.type === 'click' ? previewWords.click(trigger.eventKey) : previewWords.scan(trigger.scene ?? '')}`,
+            t().rules.theFollower(
+              trigger.type === 'subscribe'
+                ? previewWords.subscribe
+                : trigger.type === 'click'
+                  ? previewWords.click(trigger.eventKey)
+                  : previewWords.scan(trigger.scene ?? ''),
+            ),
           );
   const reply = rule.reply;
   const answer =
@@ -96,7 +102,11 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
   let rules: AutoReplyRule[] = structuredClone(loaded.rules);
   const status = feedback('auto-replies-feedback');
   const list = h('ol', { class: 'rules', testid: 'rule-list' });
-  const updated = h('span', { class: 'muted', testid: 'auto-replies-updated' }, loaded.updatedAt ? `Saved ${when(loaded.updatedAt)}` : 'Never saved');
+  const updated = h(
+    'span',
+    { class: 'muted', testid: 'auto-replies-updated' },
+    loaded.updatedAt ? t().rules.saved(when(loaded.updatedAt)) : t().rules.neverSaved,
+  );
   const panel = h('div', { class: 'panel', testid: 'auto-replies-panel' });
   /** Every input by the path the server's details would name, without `body.` (`rules.0.reply.content`). */
   let inputs = new Map<string, DomElement>();
@@ -159,10 +169,10 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       match.addEventListener('change', () => (trigger.match = match.value as 'exact' | 'contains'));
       inputs.set(`${at}.trigger.match`, match);
       triggerFields.push(
-        h('label', { class: 'field narrow' }, h('span', {}, 'The message'), match),
+        h('label', { class: 'field narrow' }, h('span', {}, t().rules.theMessage), match),
         field(
           `${at}.trigger.keywords`,
-          'Keywords',
+          t().rules.keywords,
           text(`${at}.trigger.keywords`, trigger.keywords.join(', '), (value) => ((trigger.keywords = keywordList(value)), refreshPreview()), {
             placeholder: 'hours, 营业时间',
           }),
@@ -173,7 +183,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       triggerFields.push(
         field(
           `${at}.trigger.eventKey`,
-          'Button key',
+          t().rules.buttonKey,
           text(`${at}.trigger.eventKey`, trigger.eventKey, (value) => ((trigger.eventKey = value), refreshPreview()), {
             placeholder: 'V1001_GOOD',
             class: 'mono',
@@ -185,7 +195,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       triggerFields.push(
         field(
           `${at}.trigger.scene`,
-          'Scene',
+          t().rules.scene,
           text(
             `${at}.trigger.scene`,
             trigger.scene ?? '',
@@ -207,7 +217,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       replyFields.push(
         field(
           `${at}.reply.content`,
-          'Text',
+          t().rules.text,
           text(`${at}.reply.content`, reply.content, (value) => ((reply.content = value), refreshPreview()), { rows: '3', class: 'wide' }),
           'up to 600 characters',
         ),
@@ -216,7 +226,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       replyFields.push(
         field(
           `${at}.reply.mediaId`,
-          'Media id',
+          t().rules.mediaId,
           text(`${at}.reply.mediaId`, reply.mediaId, (value) => ((reply.mediaId = value), refreshPreview()), { class: 'mono wide' }),
           'an image material of this account',
         ),
@@ -231,28 +241,28 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       replyFields.push(
         field(
           `${at}.reply.article.title`,
-          'Title',
+          t().rules.title_,
           text(`${at}.reply.article.title`, article.title, (value) => ((article.title = value), refreshPreview()), { class: 'wide' }),
         ),
         field(
           `${at}.reply.article.description`,
-          'Description',
+          t().rules.description,
           text(`${at}.reply.article.description`, article.description ?? '', optional('description'), { class: 'wide' }),
         ),
         field(
           `${at}.reply.article.url`,
-          'Link',
+          t().rules.link,
           text(`${at}.reply.article.url`, article.url, (value) => ((article.url = value), refreshPreview()), { class: 'wide', placeholder: 'https://' }),
         ),
         field(
           `${at}.reply.article.picUrl`,
-          'Picture URL',
+          t().rules.picture,
           text(`${at}.reply.article.picUrl`, article.picUrl ?? '', optional('picUrl'), { class: 'wide', placeholder: 'https:// (optional)' }),
         ),
       );
     }
 
-    const id = text(`${at}.id`, rule.id, (value) => (rule.id = value), { class: 'mono narrow-id', 'aria-label': 'Rule id' });
+    const id = text(`${at}.id`, rule.id, (value) => (rule.id = value), { class: 'mono narrow-id', 'aria-label': t().rules.ruleId });
     inputs.set(`${at}.id`, id);
     const enabled = control('input', { type: 'checkbox', testid: 'rule-enabled', checked: rule.enabled !== false });
     enabled.addEventListener('change', () => {
@@ -276,9 +286,13 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
         h(
           'span',
           { class: 'actions' },
-          h('button', { class: 'small', testid: 'rule-up', title: 'Move up', disabled: index === 0, onClick: () => move(index - 1) }, '↑'),
-          h('button', { class: 'small', testid: 'rule-down', title: 'Move down', disabled: index === rules.length - 1, onClick: () => move(index + 1) }, '↓'),
-          h('button', { class: 'small danger', testid: 'rule-delete', onClick: () => (rules.splice(index, 1), renderList()) }, 'Delete'),
+          h('button', { class: 'small', testid: 'rule-up', title: t().rules.moveUp, disabled: index === 0, onClick: () => move(index - 1) }, '↑'),
+          h(
+            'button',
+            { class: 'small', testid: 'rule-down', title: t().rules.moveDown, disabled: index === rules.length - 1, onClick: () => move(index + 1) },
+            '↓',
+          ),
+          h('button', { class: 'small danger', testid: 'rule-delete', onClick: () => (rules.splice(index, 1), renderList()) }, t().rules.delete),
         ),
       ),
       h(
@@ -287,8 +301,8 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
         h(
           'div',
           { class: 'rule-editor' },
-          h('div', { class: 'rule-row' }, h('label', { class: 'field' }, h('span', {}, 'When'), triggerType), ...triggerFields),
-          h('div', { class: 'rule-row' }, h('label', { class: 'field' }, h('span', {}, 'Reply with'), replyType), ...replyFields),
+          h('div', { class: 'rule-row' }, h('label', { class: 'field' }, h('span', {}, t().rules.when), triggerType), ...triggerFields),
+          h('div', { class: 'rule-row' }, h('label', { class: 'field' }, h('span', {}, t().rules.replyWith), replyType), ...replyFields),
         ),
         preview,
       ),
@@ -298,11 +312,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
 
   const renderList = () => {
     inputs = new Map([['rules', list]]);
-    list.replaceChildren(
-      ...(rules.length === 0
-        ? [h('li', { class: 'empty', testid: 'rules-empty' }, 'No rules: every push is answered with success (nothing shown to the follower).')]
-        : rules.map(ruleCard)),
-    );
+    list.replaceChildren(...(rules.length === 0 ? [h('li', { class: 'empty', testid: 'rules-empty' }, t().rules.empty)] : rules.map(ruleCard)));
   };
 
   const save = async () => {
@@ -313,14 +323,13 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
       const saved = await api<{ rules: AutoReplyRule[]; updatedAt: string }>('PUT', `/v1/accounts/${account.appid}/auto-replies`, { rules });
       rules = structuredClone(saved.rules);
       renderList();
-      updated.textContent = `Saved ${when(saved.updatedAt)}`;
-      status.ok(`Saved ${rules.length === 1 ? '1 rule' : `${rules.length} rules`}. The account answers with them within a second.`);
+      updated.textContent = t().rules.saved(when(saved.updatedAt));
+      status.ok(t().rules.savedCount(rules.length));
     } catch (error) {
       const issues = fieldIssues(error);
       const unplaced = showFieldIssues(issues, inputs);
       const fields = new Set(issues.map((issue) => issue.path)).size;
-      if (issues.length > 0 && unplaced.length === 0)
-        status.error(new Error(`Not saved: ${fields === 1 ? 'one field needs' : `${fields} fields need`} a change (marked below).`));
+      if (issues.length > 0 && unplaced.length === 0) status.error(new Error(t().rules.notSaved(fields)));
       else status.error(error);
     } finally {
       setBusy(false);
@@ -342,12 +351,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
     h(
       'div',
       { class: 'toolbar' },
-      h(
-        'div',
-        {},
-        h('h3', {}, 'Auto-replies'),
-        h('p', { class: 'muted small' }, "The first enabled rule that matches answers, as a passive reply inside WeChat's 5 seconds. ", updated),
-      ),
+      h('div', {}, h('h3', {}, t().rules.title), h('p', { class: 'muted small' }, t().rules.help, updated)),
       h(
         'span',
         { class: 'actions' },
@@ -360,9 +364,9 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
               renderList()
             ),
           },
-          '+ Add a rule',
+          t().rules.add,
         ),
-        h('button', { class: 'primary', testid: 'auto-replies-save', onClick: () => void save() }, 'Save'),
+        h('button', { class: 'primary', testid: 'auto-replies-save', onClick: () => void save() }, t().menuTab.save),
       ),
     ),
     status.element,

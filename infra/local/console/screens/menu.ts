@@ -11,7 +11,7 @@ import { api, ApiError, type Account, type Menu, type MenuButton } from '../api.
 import type { DomControl, DomElement } from '../browser.ts';
 import { control, h } from '../dom.ts';
 import { clearFieldIssues, feedback, fieldIssues, showFieldIssues, type Feedback, type FieldIssue } from '../feedback.ts';
-import { buttonFieldWords, buttonTypeFields, buttonTypeWords, menuWords } from '../words.ts';
+import { buttonFieldWords, buttonTypeFields, buttonTypeWords, menuWords, t } from '../words.ts';
 
 const MAX_TOP = 3;
 const MAX_SUB = 5;
@@ -44,7 +44,7 @@ function retyped(button: MenuButton, type: string): MenuButton {
 /** "Button 2 “菜单” › 1 “搜索”": where an issue is, in words. */
 function placeWords(buttons: MenuButton[], position: Position): string {
   const top = buttons[position[0]];
-  const head = `Button ${position[0] + 1}${top ? ` “${top.name}”` : ''}`;
+  const head = `${t().menuTab.button(position[0] + 1)}${top ? ` “${top.name}”` : ''}`;
   if (position.length === 1) return head;
   const sub = top?.sub_button?.[position[1]];
   return `${head} › ${position[1] + 1}${sub ? ` “${sub.name}”` : ''}`;
@@ -79,7 +79,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
   } catch (error) {
     // Without set 15 (or with WeChat refusing) there is nothing to edit: say why.
     showMenuError(status, error);
-    panel.append(h('h3', {}, 'Menu'), status.element);
+    panel.append(h('h3', {}, t().menuTab.title), status.element);
     return panel;
   }
 
@@ -147,7 +147,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
         class: `${extra}${chosen ? ' selected' : ''}${invalid ? ' invalid' : ''}`,
         testid: position.length === 1 ? 'menu-top' : 'menu-sub',
         'data-position': position.join('.'),
-        title: button.sub_button ? 'Opens a sub-menu' : `${button.type ?? ''} ${button.key ?? button.url ?? ''}`.trim(),
+        title: button.sub_button ? t().menuTab.opensSub : `${button.type ?? ''} ${button.key ?? button.url ?? ''}`.trim(),
         onClick: () => select(position),
       },
       button.sub_button ? h('span', { class: 'menu-lines' }, '≡ ') : null,
@@ -174,7 +174,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
               { class: 'sub-stack empty' },
               h(
                 'button',
-                { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), title: 'Add a sub-menu', onClick: () => addSub(index) },
+                { class: 'menu-sub add', testid: 'menu-add-sub', 'data-top': String(index), title: t().menuTab.addSub, onClick: () => addSub(index) },
                 '+',
               ),
             ),
@@ -187,19 +187,13 @@ export async function menuTab(account: Account): Promise<DomElement> {
             'div',
             { class: 'menu-column' },
             h('div', { class: 'sub-stack empty' }),
-            h('button', { class: 'menu-top add', testid: 'menu-add-top', onClick: addTop }, '+ Button'),
+            h('button', { class: 'menu-top add', testid: 'menu-add-top', onClick: addTop }, t().menuTab.addButton),
           )
         : null;
     drawing.replaceChildren(
       h('div', { class: 'phone-title' }, account.nickname),
       h('div', { class: 'phone-chat' }, buttons.length === 0 ? h('p', { class: 'chat-event', testid: 'menu-none' }, menuWords.none) : null),
-      h(
-        'div',
-        { class: 'menu-bar' },
-        h('span', { class: 'keyboard', title: 'The keyboard toggle WeChat draws at the left' }, h('span', { class: 'keys' })),
-        ...columns,
-        addColumn,
-      ),
+      h('div', { class: 'menu-bar' }, h('span', { class: 'keyboard', title: t().menuTab.keyboard }, h('span', { class: 'keys' })), ...columns, addColumn),
     );
   };
 
@@ -208,7 +202,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     const position = selected;
     const button = position ? at(position) : undefined;
     if (!position || !button) {
-      editor.replaceChildren(h('p', { class: 'muted' }, buttons.length < MAX_TOP ? 'Add a button with + Button.' : 'Pick a button in the drawing.'));
+      editor.replaceChildren(h('p', { class: 'muted' }, t().menuTab.pickHint(buttons.length < MAX_TOP)));
       return;
     }
     const top = position.length === 1;
@@ -266,14 +260,14 @@ export async function menuTab(account: Account): Promise<DomElement> {
     if (button.sub_button) inputs.set(`${path}.sub_button`, type);
 
     editor.replaceChildren(
-      h('h4', { testid: 'menu-editing' }, `Editing ${placeWords(buttons, position)}`),
+      h('h4', { testid: 'menu-editing' }, t().menuTab.editing(placeWords(buttons, position))),
       h('label', { class: 'field' }, h('span', {}, buttonFieldWords.name!), name, count),
-      h('label', { class: 'field' }, h('span', {}, 'Type'), type),
+      h('label', { class: 'field' }, h('span', {}, t().menuTab.type), type),
       ...fields,
       h(
         'button',
         { class: 'danger small', testid: 'menu-remove-button', onClick: () => remove(position) },
-        top ? 'Delete this button (and its sub-buttons)' : 'Delete this sub-button',
+        top ? t().menuTab.deleteTop : t().menuTab.deleteSub,
       ),
     );
     showFieldIssues(
@@ -296,14 +290,14 @@ export async function menuTab(account: Account): Promise<DomElement> {
     try {
       const saved = await api<{ menu: Menu }>('PUT', `/v1/accounts/${account.appid}/menu`, { button: buttons });
       buttons = saved.menu.button.map(normalised);
-      state.textContent = 'WeChat holds this menu.';
-      status.ok('Saved: followers see this menu (WeChat may take a few minutes to refresh it on their phones).');
+      state.textContent = t().menuTab.holds;
+      status.ok(t().menuTab.saved);
     } catch (error) {
       issues = fieldIssues(error);
       if (issues.length > 0) {
         const first = issues.map((issue) => positionOf(issue.path)).find((position) => position !== undefined);
         if (first) selected = first;
-        status.error(new Error('WeChat would refuse this menu:'));
+        status.error(new Error(t().menuTab.wouldRefuse));
         status.element.setAttribute('data-code', 'validation_failed');
         status.element.append(
           h(
@@ -312,7 +306,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
             ...issues.map((issue) => {
               const position = positionOf(issue.path);
               const rest = issue.path.replace(/^button\.\d+(\.sub_button\.\d+)?\.?/, '');
-              return h('li', {}, `${position ? placeWords(buttons, position) : 'The menu'}${rest ? ` · ${rest}` : ''}: ${issue.message}`);
+              return h('li', {}, `${position ? placeWords(buttons, position) : t().menuTab.theMenu}${rest ? ` · ${rest}` : ''}: ${issue.message}`);
             }),
           ),
         );
@@ -332,8 +326,8 @@ export async function menuTab(account: Account): Promise<DomElement> {
       buttons = [];
       selected = undefined;
       issues = [];
-      state.textContent = 'WeChat holds no menu.';
-      status.ok('Deleted: WeChat shows no menu for this account.');
+      state.textContent = t().menuTab.holdsNone;
+      status.ok(t().menuTab.deleted);
     } catch (error) {
       showMenuError(status, error);
     } finally {
@@ -343,22 +337,22 @@ export async function menuTab(account: Account): Promise<DomElement> {
   confirm.append(
     menuWords.confirmDelete,
     ' ',
-    h('button', { class: 'danger', testid: 'menu-delete-confirm', onClick: () => void removeMenu() }, 'Yes, delete'),
-    h('button', { class: 'link', onClick: () => (confirm.hidden = true) }, 'Cancel'),
+    h('button', { class: 'danger', testid: 'menu-delete-confirm', onClick: () => void removeMenu() }, t().menuTab.yesDelete),
+    h('button', { class: 'link', onClick: () => (confirm.hidden = true) }, t().menuTab.cancel),
   );
 
-  state.textContent = loaded.menu ? 'WeChat holds this menu.' : 'WeChat holds no menu set through the API.';
+  state.textContent = loaded.menu ? t().menuTab.holds : t().menuTab.holdsNoneApi;
   render();
   panel.append(
     h(
       'div',
       { class: 'toolbar' },
-      h('div', {}, h('h3', {}, 'Menu'), state),
+      h('div', {}, h('h3', {}, t().menuTab.title), state),
       h(
         'span',
         { class: 'actions' },
-        h('button', { class: 'danger', testid: 'menu-delete', onClick: () => (confirm.hidden = false) }, 'Delete menu…'),
-        h('button', { class: 'primary', testid: 'menu-save', onClick: () => void save() }, 'Save'),
+        h('button', { class: 'danger', testid: 'menu-delete', onClick: () => (confirm.hidden = false) }, t().menuTab.deleteMenu),
+        h('button', { class: 'primary', testid: 'menu-save', onClick: () => void save() }, t().menuTab.save),
       ),
     ),
     confirm,

@@ -123,8 +123,12 @@ export function trendChart(trend: Trend): DomElement {
         ),
       );
     }
-    if (i % 7 === 0 || i === trend.days.length - 1) {
-      parts.push(svg('text', { x: x + bar / 2, y: height - 6, 'text-anchor': 'middle', 'font-size': 11, fill: '#656d76' }, day.day.slice(5)));
+    // A date under every seventh day and under today, never two labels on top of each other.
+    if ((i % 7 === 0 && i < trend.days.length - 4) || i === trend.days.length - 1) {
+      const anchor = i === trend.days.length - 1 ? 'end' : 'middle';
+      parts.push(
+        svg('text', { x: anchor === 'end' ? x + bar : x + bar / 2, y: height - 6, 'text-anchor': anchor, 'font-size': 11, fill: '#656d76' }, day.day.slice(5)),
+      );
     }
   });
   return svg(
