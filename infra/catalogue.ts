@@ -37,7 +37,7 @@ export interface HubFunction {
   readonly sendsTo?: readonly string[];
   /** Reads the component credentials from Secrets Manager. */
   readonly readsWeChatSecret: boolean;
-  /** Calls WeChat's APIs, so it egresses through the whitelisted NAT IPs in AWS. */
+  /** Calls WeChat's or WeCom's APIs, so it egresses through the whitelisted NAT IPs in AWS (WeChat answers 61004, WeCom 60020 otherwise). */
   readonly callsWeChat: boolean;
   readonly routes?: readonly Route[];
   /** EventBridge schedule, e.g. `rate(5 minutes)` or `cron(0 3 * * ? *)`. */

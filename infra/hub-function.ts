@@ -10,13 +10,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerEntry, lambdaBundle, lockFile, projectRoot, tsconfigFile } from '#infra/bundling.ts';
 import { queueUrlVariable, type HubFunction, type TableAccess } from '#infra/catalogue.ts';
 import { acknowledgeFunctionFindings, acknowledgeTableIndexAccess } from '#infra/nag-suppressions.ts';
+import type { WeComSuite } from '#infra/wecom-suite.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 15;
 export const DEFAULT_MEMORY_MB = 512;
@@ -120,6 +120,13 @@ export class HubLambda extends Construct {
     return this;
   }
 
+  /** Read access to the component credentials, plus `WECHAT_SECRET_ARN`. */
+  bindWeChatSecret(secret: secretsmanager.ISecret): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment('WECHAT_SECRET_ARN', secret.secretArn);
+    return this;
+  }
+
   /** Read access to the WeCom suite's credentials, plus `WECOM_SECRET_ARN`. */
   bindWeComSecret(secret: secretsmanager.ISecret): this {
     secret.grantRead(this.fn);
@@ -127,17 +134,10 @@ export class HubLambda extends Construct {
     return this;
   }
 
-  /** Sealing and opening WeCom secrets at rest (`GenerateDataKey`, `Decrypt`), plus `WECOM_KMS_KEY_ID`. */
-  bindWeComKey(key: kms.IKey): this {
-    key.grant(this.fn, 'kms:GenerateDataKey', 'kms:Decrypt');
-    this.fn.addEnvironment('WECOM_KMS_KEY_ID', key.keyArn);
-    return this;
-  }
-
-  /** Read access to the component credentials, plus `WECHAT_SECRET_ARN`. */
-  bindWeChatSecret(secret: secretsmanager.ISecret): this {
-    secret.grantRead(this.fn);
-    this.fn.addEnvironment('WECHAT_SECRET_ARN', secret.secretArn);
+  /** Sealing and opening WeCom secrets with the suite's KMS key (`WeComSuite.grantSealing`), plus `WECOM_KMS_KEY_ID`. */
+  bindWeComKey(suite: WeComSuite): this {
+    suite.grantSealing(this.fn);
+    this.fn.addEnvironment('WECOM_KMS_KEY_ID', suite.key.keyArn);
     return this;
   }
 }

@@ -59,8 +59,8 @@ export function acknowledgeWeComSecretRotation(secret: secretsmanager.Secret): v
   acknowledge(
     secret,
     'SMG4',
-    'The WeCom suite secret, callback Token, EncodingAESKey and provider secret are issued in WeCom’s provider console and ' +
-      'can only be changed there; Secrets Manager cannot rotate them.',
+    'The WeCom suite secret, callback Token and EncodingAESKey (and the provider secret) are issued in WeCom’s ' +
+      '服务商管理后台 and can only be changed there; Secrets Manager cannot rotate them.',
   );
 }
 
