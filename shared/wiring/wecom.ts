@@ -16,18 +16,12 @@
  * | `linkRequests()` | new followers to link as they come (a queued link step) |
  * | `contactWithWeCom()` | `get-contact` (the contact with its `wecom` part) |
  *
- * One seam waits for another area: the feature gate reads the tenant's `features.wecom` flag only
- * (`DynamoTenantWeComFlag`) until the tenant settings' `featureEnabled` is wired here. The customer
- * sync's builders are the last block (one block, with their imports).
+ * The feature gate is the tenant settings' `featureEnabled(tenantId, 'wecom')` (`shared/wiring/tenants.ts`:
+ * an operator's switch, off by default). The customer sync's builders are the last block (one block,
+ * with their imports).
  */
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import {
-  DynamoMiniProgramSecrets,
-  DynamoTenantWeComFlag,
-  DynamoWeComCorps,
-  DynamoWeComEvents,
-  DynamoWeComStates,
-} from '#shared/adapters/dynamodb/wecom-corps.ts';
+import { DynamoMiniProgramSecrets, DynamoWeComCorps, DynamoWeComEvents, DynamoWeComStates } from '#shared/adapters/dynamodb/wecom-corps.ts';
 import { DynamoSuiteTickets, DynamoWeComTokens } from '#shared/adapters/dynamodb/wecom-tokens.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { config } from '#shared/config/config.ts';
@@ -57,6 +51,7 @@ import { ContactWithWeCom } from '#shared/domain/wecom/link-contact.ts';
 import { CustomerLinker, queuedLinkRequests, type LinkRequests } from '#shared/domain/wecom/link.ts';
 import type { CustomerEvents, CustomerStepQueue, WeComCorpData, WeComCustomerChanges } from '#shared/domain/wecom/ports.ts';
 import { fanConsole } from '#shared/wiring/fans.ts';
+import { tenantSettingsReader } from '#shared/wiring/tenants.ts';
 
 let client: WeComApiClient | undefined;
 export function wecomApiClient(): WeComApiClient {
@@ -76,7 +71,8 @@ const states = () => new DynamoWeComStates(db(), tableName());
 
 /** The tenant's `features.wecom`, read by itself (see the header). */
 export function featureGate(): WeComFeatureGate {
-  return new DynamoTenantWeComFlag(db(), tableName());
+  const settings = tenantSettingsReader();
+  return { enabled: (tenantId) => settings.featureEnabled(tenantId, 'wecom') };
 }
 
 let tokens: WeComTokenService | undefined;

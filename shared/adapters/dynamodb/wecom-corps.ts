@@ -354,28 +354,3 @@ export class DynamoMiniProgramSecrets implements MiniProgramSecretStore {
     );
   }
 }
-
-/**
- * The tenant's `features.wecom` flag, read from the tenant's settings item (`TENANT#<tenantId>` /
- * `TENANT`, attribute `features`) and nothing else: the stand-in for the tenant settings'
- * `featureEnabled(tenantId, 'wecom')` until that is wired (`shared/wiring/wecom.ts`).
- */
-export class DynamoTenantWeComFlag {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async enabled(tenantId: string): Promise<boolean> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: wecomKeys.tenant(tenantId), sk: 'TENANT' },
-        ProjectionExpression: 'features',
-        ConsistentRead: true,
-      }),
-    );
-    const features = Item?.features as Item | undefined;
-    return features?.wecom === true;
-  }
-}

@@ -4,19 +4,15 @@
  * → delete; duplicate pushes change nothing; another tenant cannot take the corp; and no response,
  * log line, event or stored attribute carries the permanent code, a token, a ticket or a secret.
  */
+import { DynamoTenantSettings } from '#shared/adapters/dynamodb/tenant-settings.ts';
+import { tenantSettingsReader } from '#shared/domain/tenants/settings.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLease } from '#shared/adapters/dynamodb/lease.ts';
-import {
-  DynamoMiniProgramSecrets,
-  DynamoTenantWeComFlag,
-  DynamoWeComCorps,
-  DynamoWeComEvents,
-  DynamoWeComStates,
-} from '#shared/adapters/dynamodb/wecom-corps.ts';
+import { DynamoMiniProgramSecrets, DynamoWeComCorps, DynamoWeComEvents, DynamoWeComStates } from '#shared/adapters/dynamodb/wecom-corps.ts';
 import { DynamoSuiteTickets, DynamoWeComTokens } from '#shared/adapters/dynamodb/wecom-tokens.ts';
 import { detailTypes, wecomCorpEvent, type BusEvent } from '#shared/domain/events/model.ts';
 import { applyWeComEvent, type ApplyEventDeps } from '#shared/domain/wecom/apply-event.ts';
@@ -83,7 +79,11 @@ function build(table: TestTable): World {
     installed: async (detail: { corpId: string; tenantId: string; at: string }) => void events.push(wecomCorpEvent(detailTypes.wecomCorpInstalled, detail)),
     uninstalled: async (detail: { corpId: string; tenantId: string; at: string }) => void events.push(wecomCorpEvent(detailTypes.wecomCorpUninstalled, detail)),
   };
-  const gate = new DynamoTenantWeComFlag(client, name);
+  const settings = tenantSettingsReader({
+    store: new DynamoTenantSettings(client, name),
+    defaults: { accountQuota: 10, bindingPolicy: { requireServiceAccount: true, requireVerified: true, requiredFuncIds: [] } },
+  });
+  const gate = { enabled: (tenantId: string) => settings.featureEnabled(tenantId, 'wecom') };
   const now = () => new Date();
   const install: InstallDeps = {
     gate,
