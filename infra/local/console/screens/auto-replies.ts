@@ -176,7 +176,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           text(`${at}.trigger.keywords`, trigger.keywords.join(', '), (value) => ((trigger.keywords = keywordList(value)), refreshPreview()), {
             placeholder: 'hours, 营业时间',
           }),
-          'up to 10, separated by commas; case does not matter',
+          t().hints.keywords,
         ),
       );
     } else if (trigger.type === 'click') {
@@ -188,7 +188,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
             placeholder: 'V1001_GOOD',
             class: 'mono',
           }),
-          'the key of a click button of the Menu tab',
+          t().hints.buttonKey,
         ),
       );
     } else if (trigger.type === 'scan') {
@@ -204,9 +204,9 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
               else trigger.scene = value;
               refreshPreview();
             },
-            { placeholder: 'any scene' },
+            { placeholder: t().hints.anyScene },
           ),
-          'empty: any QR code',
+          t().hints.sceneEmpty,
         ),
       );
     }
@@ -219,7 +219,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           `${at}.reply.content`,
           t().rules.text,
           text(`${at}.reply.content`, reply.content, (value) => ((reply.content = value), refreshPreview()), { rows: '3', class: 'wide' }),
-          'up to 600 characters',
+          t().hints.text,
         ),
       );
     } else if (reply.type === 'image') {
@@ -228,7 +228,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           `${at}.reply.mediaId`,
           t().rules.mediaId,
           text(`${at}.reply.mediaId`, reply.mediaId, (value) => ((reply.mediaId = value), refreshPreview()), { class: 'mono wide' }),
-          'an image material of this account',
+          t().hints.mediaId,
         ),
       );
     } else {

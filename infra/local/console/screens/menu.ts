@@ -212,7 +212,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     const name = control('input', { testid: 'menu-name', value: button.name, class: 'wide' });
     const showCount = () => {
       const used = utf8Bytes(name.value);
-      count.textContent = `${used} of ${limit} bytes (a Chinese character is 3)`;
+      count.textContent = t().hints.nameBytes(used, limit);
       count.className = used > limit ? 'small over' : 'muted small';
     };
     showCount();
@@ -243,7 +243,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     });
 
     const fields: DomElement[] = button.sub_button
-      ? [h('p', { class: 'muted small' }, `${button.sub_button.length} of ${MAX_SUB} sub-buttons: pick one above to edit it, + adds one.`)]
+      ? [h('p', { class: 'muted small' }, t().hints.subButtons(button.sub_button.length, MAX_SUB))]
       : (buttonTypeFields[button.type ?? ''] ?? ALL_FIELDS.filter((field) => button[field] !== undefined)).map((field) => {
           const input = control('input', {
             testid: `menu-${field.replace('_', '-')}`,
