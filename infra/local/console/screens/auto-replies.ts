@@ -3,7 +3,8 @@
  * their order — the first enabled rule that matches answers — each with its trigger, its reply and a
  * preview of the reply as the follower's chat shows it. Save replaces the whole list; the server's
  * `validation_failed` details (`body.rules.<i>.<field>`) are shown under the input they name. Every
- * button is disabled while a request runs.
+ * button of the panel is disabled while a request runs (not only the clicked one, as `sending` does):
+ * the answer replaces the editor's rules, so a rule added or moved meanwhile would be lost.
  */
 import { api, type Account, type AutoReply, type AutoReplyRule, type AutoReplyTrigger } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
