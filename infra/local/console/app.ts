@@ -3,7 +3,7 @@
  * or an operator), a header with the screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
  * `#/accounts/<appid>`, the account's tabs `#/accounts/<appid>/trend|auto-replies|menu|messages`,
  * `#/communities`, `#/departments[/<id>]`, `#/contacts[/<unionid>]`, `#/redeem`, `#/audit`, `#/tenant`,
- * `#/operator[/<tenantId>]`). A token with the `operator` role (and not `admin`) sees the Operator
+ * `#/operator[/<tenantId>]`, `#/wecom`, shown when the tenant has `features.wecom`). A token with the `operator` role (and not `admin`) sees the Operator
  * screen only. The page shell (console-page.ts) has already rendered the authorization callback's
  * result and its footer in English; the app says both again in the chosen language and drops the
  * query so a reload does not show the result again. Signing out or in forgets every notice of the
@@ -23,6 +23,7 @@ import { departmentsScreen } from './screens/departments.ts';
 import { operatorScreen } from './screens/operator.ts';
 import { redeemScreen } from './screens/redeem.ts';
 import { tenantScreen } from './screens/tenant.ts';
+import { rememberInstallOutcome, wecomEnabled, wecomScreen } from './screens/wecom.ts';
 import { bindOutcome, chooseLanguage, dictionaries, language, LANGS, setLanguage, t } from './words.ts';
 
 const root = browser.document.getElementById('app')!;
@@ -104,6 +105,8 @@ let pendingNotice: Child[] | undefined;
 let signInMessage: string | undefined;
 
 if (browser.location.search) browser.history.replaceState(null, '', `${browser.location.pathname}${browser.location.hash}`);
+// Back from WeCom's install page (`?wecom=ok|error`): the WeCom screen says how it went.
+if (rememberInstallOutcome(callbackQuery)) browser.history.replaceState(null, '', `${browser.location.pathname}#/wecom`);
 
 /** Sign-out and a new sign-in (another tenant, perhaps) leave no notice, result or error of the previous session. */
 function forgetNotices(): void {
@@ -235,6 +238,7 @@ const screens: { hash: string; key: string; audience: Audience }[] = [
   { hash: '#/redeem', key: 'redeem', audience: 'admin' },
   { hash: '#/audit', key: 'audit', audience: 'admin' },
   { hash: '#/tenant', key: 'tenant', audience: 'admin' },
+  { hash: '#/wecom', key: 'wecom', audience: 'admin' },
   { hash: '#/operator', key: 'operator', audience: 'operator' },
 ];
 
@@ -243,7 +247,9 @@ const operatorOnly = (session: Session): boolean => !!session.operator && !sessi
 
 function visible(session: Session): typeof screens {
   if (operatorOnly(session)) return screens.filter((screen) => screen.audience === 'operator');
-  return screens.filter((screen) => screen.audience === 'any' || (screen.audience === 'admin' && session.admin));
+  return screens
+    .filter((screen) => screen.audience === 'any' || (screen.audience === 'admin' && session.admin))
+    .filter((screen) => screen.key !== 'wecom' || wecomOn);
 }
 
 function header(session?: Session): DomElement {
@@ -293,12 +299,16 @@ function header(session?: Session): DomElement {
 }
 
 let rendering = 0;
+/** The tenant has `features.wecom` (the WeCom screen is in the header only then). */
+let wecomOn = false;
 
 async function render(): Promise<void> {
   const ticket = ++rendering;
   // A dialog belongs to the screen that opened it: leaving the screen closes it.
   for (const dialog of browser.document.body.querySelectorAll('dialog')) dialog.remove();
   const session = currentSession();
+  wecomOn = session ? await wecomEnabled(session) : false;
+  if (ticket !== rendering) return;
   const notice = h('div', { class: 'notice', testid: 'notice', hidden: !pendingNotice });
   if (pendingNotice) notice.append(...pendingNotice.filter((c): c is DomElement | string => typeof c === 'string' || (typeof c === 'object' && c !== null)));
   pendingNotice = undefined;
@@ -337,6 +347,7 @@ async function render(): Promise<void> {
     else if (hash === '#/redeem') screen = redeemScreen(context);
     else if (hash === '#/audit') screen = await auditScreen();
     else if (hash === '#/tenant') screen = await tenantScreen();
+    else if (hash === '#/wecom') screen = await wecomScreen(context);
     else if (operatorTenant) screen = await operatorScreen(context, operatorTenant[1] ? decodeURIComponent(operatorTenant[1]) : undefined);
     else screen = await accountsScreen(context, boundAppid);
   } catch (error) {

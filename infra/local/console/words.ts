@@ -77,6 +77,7 @@ const en = {
     redeem: 'Redeem a code',
     audit: 'Audit trail',
     operator: 'Operator',
+    wecom: 'WeCom',
   } as Record<string, string>,
   // Sign-in
   signIn: 'Sign in',
@@ -581,6 +582,7 @@ const zh: Words = {
     redeem: '兑换共享码',
     audit: '操作日志',
     operator: '运营后台',
+    wecom: '企业微信',
   },
   signIn: '登录',
   mintTitle: '签发本地登录凭证',
