@@ -1,12 +1,13 @@
 /**
- * The console app: sign-in (a pasted token, or one minted by the local stack), a header with the
- * screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
+ * The console app: sign-in (a pasted token, or one minted by the local stack for an admin, a member
+ * or an operator), a header with the screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
  * `#/accounts/<appid>`, the account's tabs `#/accounts/<appid>/trend|auto-replies|menu|messages`,
  * `#/communities`, `#/departments[/<id>]`, `#/contacts[/<unionid>]`, `#/redeem`, `#/audit`, `#/tenant`,
  * `#/operator[/<tenantId>]`, `#/wecom`, shown when the tenant has `features.wecom`). A token with the `operator` role (and not `admin`) sees the Operator
  * screen only. The page shell (console-page.ts) has already rendered the authorization callback's
- * result in English; the app says it again in the chosen language and drops the query so a reload
- * does not show it again. Signing out or in forgets every notice of the previous session.
+ * result and its footer in English; the app says both again in the chosen language and drops the
+ * query so a reload does not show the result again. Signing out or in forgets every notice of the
+ * previous session.
  */
 import { ApiError, currentSession, keepSession, mintToken, onUnauthorized, sessionFromToken, signOut, type Session } from './api.ts';
 import { browser, type DomElement } from './browser.ts';
@@ -69,6 +70,37 @@ function dropBindResult(): void {
   bindResult = null;
 }
 sayBindResult();
+
+// The shell's footer too (it carries the addresses it names): said again on every render, in the chosen language.
+const footer = browser.document.getElementById('shell-footer');
+function sayFooter(): void {
+  const baseUrl = footer?.dataset.baseUrl;
+  if (!footer || !baseUrl) return;
+  const words = t().footer;
+  const simulatorUrl = footer.dataset.simulatorUrl;
+  const token = 'npm run token -- --tenant <id> [--admin] [--departments a,b]';
+  footer.replaceChildren(
+    ...[
+      `${words.stack} `,
+      h('code', {}, baseUrl),
+      ' · ',
+      h('a', { href: '/openapi.json' }, words.openApi),
+      ` · ${words.tokens} `,
+      h('code', {}, token),
+      ` ${words.or} `,
+      h('code', {}, '--operator'),
+      ' · ',
+      ...(simulatorUrl
+        ? [
+            h('a', { href: `${simulatorUrl}/__sim/accounts` }, words.simulator),
+            ` ${words.simulatorControls[0]}`,
+            h('code', {}, '/__sim/'),
+            words.simulatorControls[1],
+          ]
+        : [words.noSimulator[0], h('code', {}, 'WECHAT_API_BASE'), words.noSimulator[1]]),
+    ],
+  );
+}
 let pendingNotice: Child[] | undefined;
 let signInMessage: string | undefined;
 
@@ -117,8 +149,16 @@ function signInScreen(): DomElement {
   const status = feedback('signin-feedback');
   if (signInMessage) status.error(new Error(signInMessage));
   const tenant = control('input', { testid: 'mint-tenant', value: 'demo', maxlength: '128', required: true });
-  const admin = control('input', { type: 'checkbox', testid: 'mint-admin', checked: true });
   const departments = control('input', { testid: 'mint-departments', placeholder: 'sales, support', maxlength: '512' });
+  // An operator belongs to no tenant and no department: choosing it greys both out (and skips their checks).
+  const roleChosen = () => {
+    tenant.disabled = operator.checked;
+    departments.disabled = operator.checked;
+  };
+  const role = (testid: string, checked: boolean) => control('input', { type: 'radio', name: 'mint-role', testid, checked, onChange: roleChosen });
+  const admin = role('mint-admin', true);
+  const member = role('mint-member', false);
+  const operator = role('mint-operator', false);
   const pasted = control('textarea', { testid: 'token-input', rows: '3', placeholder: 'eyJhbGciOiJIUzI1NiIs…', class: 'mono wide' });
   const start = (session: Session) => {
     forgetNotices();
@@ -137,14 +177,16 @@ function signInScreen(): DomElement {
       async () => {
         status.clear();
         try {
-          const request = {
-            tenant: tenant.value.trim(),
-            admin: admin.checked,
-            departments: departments.value
-              .split(',')
-              .map((d) => d.trim())
-              .filter(Boolean),
-          };
+          const request = operator.checked
+            ? { operator: true as const }
+            : {
+                tenant: tenant.value.trim(),
+                admin: admin.checked,
+                departments: departments.value
+                  .split(',')
+                  .map((d) => d.trim())
+                  .filter(Boolean),
+              };
           start(await mintToken(request));
         } catch (error) {
           status.error(error);
@@ -152,8 +194,16 @@ function signInScreen(): DomElement {
       },
       h('h3', {}, words.mintTitle),
       h('p', { class: 'muted' }, words.mintHelp[0], h('code', {}, 'npm run token -- --tenant demo --admin'), words.mintHelp[1]),
+      h(
+        'fieldset',
+        { class: 'roles', testid: 'mint-role' },
+        h('legend', {}, words.mintRole),
+        h('label', { class: 'check' }, admin, words.roleAdmin),
+        h('label', { class: 'check' }, member, words.roleMember),
+        h('label', { class: 'check' }, operator, words.roleOperator),
+      ),
+      h('p', { class: 'muted small' }, words.mintOperatorHelp),
       h('label', {}, `${words.tenant} `, tenant),
-      h('label', { class: 'check' }, admin, words.admin),
       h('label', {}, `${words.departmentsLabel} `, departments),
       h('button', { type: 'submit', class: 'primary', testid: 'mint-submit' }, words.signIn),
     ),
@@ -264,6 +314,7 @@ async function render(): Promise<void> {
   pendingNotice = undefined;
   const main = h('main', {});
   browser.document.documentElement.lang = t().htmlLang;
+  sayFooter();
   const layout: Child[] = [header(session), bindResult, notice, main];
   root.replaceChildren(...layout.filter((c): c is DomElement => typeof c === 'object' && c !== null));
 

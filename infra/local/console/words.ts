@@ -84,10 +84,11 @@ const en = {
   mintTitle: 'Mint a local token',
   mintHelp: ['The local stack signs a console token for any tenant: what ', ' prints.'] as [string, string],
   tenant: 'Tenant',
-  admin: ' admin',
+  mintRole: 'Role',
+  mintOperatorHelp: 'An operator is the SaaS’s own staff: no tenant, no departments, the Operator screen only.',
   departmentsLabel: 'Departments',
   pasteTitle: 'Or paste a token',
-  pasteHelp: 'An operator’s token comes from `npm run token -- --operator`.',
+  pasteHelp: 'A token from `npm run token` (an operator’s: `npm run token -- --operator`).',
   signInWithToken: 'Sign in with this token',
   // Confirm dialog and busy buttons
   cancel: 'Cancel',
@@ -98,7 +99,7 @@ const en = {
   wechatErrcode: (code: number) => `WeChat error code ${code}.`,
   yes: 'yes',
   no: 'no',
-  /** The hub's own message is English: a language may say the known codes in its own words. */
+  /** The hub's own message is English: a language may say the known codes in its own words (中文 says every code of API.md §1). */
   apiErrors: {} as Record<string, string>,
   // Accounts list
   accountsTitle: 'Official Accounts',
@@ -507,6 +508,34 @@ const en = {
     confirmDelete: 'Delete the menu in WeChat? Followers stop seeing it.',
     none: "No menu set through the API: WeChat shows none (or one made in WeChat's own backend, which the API cannot read).",
   },
+  // Issue 15's last gaps: the page shell's footer, the Messages tab's summaries, the editors' hints.
+  footer: {
+    stack: 'Local stack at',
+    openApi: 'OpenAPI document',
+    tokens: 'tokens:',
+    or: 'or',
+    simulator: 'WeChat simulator',
+    simulatorControls: ['(its accounts and controls under ', ')'] as [string, string],
+    noSimulator: ['no WeChat simulator (', ' is set)'] as [string, string],
+  },
+  paymentChoicesHelp: 'Payment: your own accounts with WeChat Pay, and shared accounts whose owner included the payment interface in the share.',
+  summary: {
+    media: (id: string) => `media ${id}`,
+    place: 'a place',
+    qrScene: (scene: string) => `through the QR code of scene ${scene}`,
+    scene: (scene: string) => `scene ${scene}`,
+    key: (key: string) => `key ${key}`,
+  },
+  hints: {
+    keywords: 'up to 10, separated by commas; case does not matter',
+    buttonKey: 'the key of a click button of the Menu tab',
+    anyScene: 'any scene',
+    sceneEmpty: 'empty: any QR code',
+    text: 'up to 600 characters',
+    mediaId: 'an image material of this account',
+    nameBytes: (used: number, limit: number) => `${used} of ${limit} bytes (a Chinese character is 3)`,
+    subButtons: (count: number, max: number) => `${count} of ${max} sub-buttons: pick one above to edit it, + adds one.`,
+  },
 };
 
 export type Words = typeof en;
@@ -559,10 +588,11 @@ const zh: Words = {
   mintTitle: '签发本地登录凭证',
   mintHelp: ['本地环境可为任意机构签发控制台凭证，与 ', ' 的输出相同。'],
   tenant: '机构',
-  admin: ' 管理员',
+  mintRole: '角色',
+  mintOperatorHelp: '运营人员是平台方员工：不属于任何机构和部门，只能使用“运营后台”页面。',
   departmentsLabel: '部门',
   pasteTitle: '或粘贴凭证',
-  pasteHelp: '运营人员的凭证由 `npm run token -- --operator` 生成。',
+  pasteHelp: '由 `npm run token` 生成的凭证（运营人员的：`npm run token -- --operator`）。',
   signInWithToken: '用此凭证登录',
   cancel: '取消',
   confirm: '确定',
@@ -593,6 +623,8 @@ const zh: Words = {
     feature_disabled: '本机构的套餐不包含此功能，需由运营人员开启。',
     wechat_not_ready: '平台尚未收到微信的 ticket，请稍后再试。',
     try_again: '请稍后再试。',
+    redirect_not_allowed: '该回调地址的域名未被持有该公众号的机构允许。',
+    oauth_code_invalid: '网页授权的一次性 code 无效：不存在、已使用或已过期。',
   },
   accountsTitle: '公众号',
   bindStart: '绑定公众号',
@@ -976,6 +1008,34 @@ const zh: Words = {
     missingMenuPermission: '该公众号未授予“自定义菜单”（15）权限集：需由其管理员重新授权（概览页的“重新授权”）并保持勾选。',
     confirmDelete: '删除微信中的自定义菜单？粉丝将看不到菜单。',
     none: '未通过接口设置菜单：微信中没有菜单（或是在微信公众平台后台设置的菜单，接口无法读取）。',
+  },
+  // Issue 15's last gaps: the page shell's footer, the Messages tab's summaries, the editors' hints.
+  footer: {
+    stack: '本地环境地址',
+    openApi: 'OpenAPI 文档',
+    tokens: '登录凭证：',
+    or: '或',
+    simulator: '微信模拟器',
+    simulatorControls: ['（其公众号与控制项在 ', ' 下）'],
+    noSimulator: ['未启用微信模拟器（已设置 ', '）'],
+  },
+  paymentChoicesHelp: '支付接口可选：本机构自有且开通微信支付的公众号，以及所有者共享时包含了支付接口的共享公众号。',
+  summary: {
+    media: (id) => `素材 ${id}`,
+    place: '某个地点',
+    qrScene: (scene) => `通过场景 ${scene} 的二维码`,
+    scene: (scene) => `场景 ${scene}`,
+    key: (key) => `键值 ${key}`,
+  },
+  hints: {
+    keywords: '最多 10 个，用逗号分隔；不区分大小写',
+    buttonKey: '“自定义菜单”页中点击类按钮的键值',
+    anyScene: '任意场景',
+    sceneEmpty: '留空：任意二维码',
+    text: '最多 600 个字符',
+    mediaId: '本公众号的一个图片素材',
+    nameBytes: (used, limit) => `已用 ${used} / ${limit} 字节（一个汉字占 3 字节）`,
+    subButtons: (count, max) => `子菜单 ${count} / ${max} 个：点击上方的子菜单进行编辑，“+”可添加。`,
   },
 };
 
