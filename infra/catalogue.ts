@@ -567,20 +567,16 @@ export const hubFunctions: readonly HubFunction[] = [
     timeoutSeconds: 15,
   },
   {
-    name: 'get-wecom-corp',
-    description: "GET /v1/wecom/corp: the tenant's WeCom corp, its visible range and permission state",
-    table: 'read',
-    readsWeChatSecret: false,
-    callsWeChat: false,
-    routes: [{ method: 'GET', path: '/v1/wecom/corp', auth: 'jwt' }],
-  },
-  {
-    name: 'delete-wecom-corp',
-    description: 'DELETE /v1/wecom/corp: refused while WeCom shows the app installed; after cancel_auth removes the corp with its customers and links',
+    name: 'wecom-corp',
+    description:
+      "GET /v1/wecom/corp: the tenant's WeCom corp, its visible range and permission state; DELETE: refused while WeCom shows the app installed, after cancel_auth removes the corp with its customers and links",
     table: 'readwrite',
     readsWeChatSecret: false,
     callsWeChat: false,
-    routes: [{ method: 'DELETE', path: '/v1/wecom/corp', auth: 'jwt' }],
+    routes: [
+      { method: 'GET', path: '/v1/wecom/corp', auth: 'jwt' },
+      { method: 'DELETE', path: '/v1/wecom/corp', auth: 'jwt' },
+    ],
   },
   {
     name: 'put-wecom-miniprogram-secret',

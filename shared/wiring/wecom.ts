@@ -8,7 +8,7 @@
  * | `suitePushDeps()` | `wecom-suite-callback` |
  * | `applyEventDeps()` | `wecom-events-worker` |
  * | `installDeps()` | `create-wecom-installation`, `create-wecom-registration`, `wecom-installed` |
- * | `corpDeps()` | `get-wecom-corp`, `delete-wecom-corp`, `put-wecom-miniprogram-secret` |
+ * | `corpDeps()` | `wecom-corp`, `put-wecom-miniprogram-secret` |
  * | `wecomTokenService()` | `vend-wecom-access-token`, and the customer sync's calls |
  * | `customerSyncWorker()` | `wecom-customer-sync-worker` (the customer sync's steps and the link steps) |
  * | `customerConsole()` | `start-wecom-customer-sync`, `get-wecom-customer-sync`, `list-wecom-customers` |

@@ -343,7 +343,8 @@ async function keptFollower(stack: LocalStack, appid: string): Promise<string> {
   return openid;
 }
 
-const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid' })[status] ?? String(status);
+const codeOf = (status: number): string =>
+  ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid', 422: 'feature_disabled' })[status] ?? String(status);
 
 /** A second account of the tenant whose authorization the admin revoked in WeChat, so that DELETE may unbind it. */
 async function revokedAccount(stack: LocalStack, admin: string): Promise<string> {
