@@ -61,7 +61,7 @@ export const hubFunctions: readonly HubFunction[] = [
     description:
       'Consumes fan-sync steps: user/get pages, user/info/batchget chunks of 100 written in batches, the finish that marks followers no longer listed unsubscribed',
     table: 'readwrite',
-    sendsTo: ['fan-sync', 'token-recovery'],
+    sendsTo: ['fan-sync', 'token-recovery', 'wecom-customer-sync'],
     readsWeChatSecret: true,
     callsWeChat: true,
     timeoutSeconds: 30,
@@ -398,7 +398,7 @@ export const hubFunctions: readonly HubFunction[] = [
     description:
       'The message-and-event URL of every authorized account: release test, the message log with its outbox for the event bus, follow and unfollow events, auto-replies (encrypted passive replies)',
     table: 'readwrite',
-    sendsTo: ['release-test', 'token-recovery'],
+    sendsTo: ['release-test', 'token-recovery', 'wecom-customer-sync'],
     readsWeChatSecret: true,
     callsWeChat: true,
     routes: [

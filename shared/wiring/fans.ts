@@ -5,11 +5,11 @@
  *
  * | builder | for |
  * |---|---|
- * | `fanSyncWorker()` | `functions/fan-sync-worker` (the sync's steps, idempotent page and finish steps) |
+ * | `fanSyncWorker()` | `functions/fan-sync-worker` (the sync's steps, idempotent page and finish steps; new unionids queued for the WeCom link) |
  * | `fanConsole()` | `list-fans`, `get-contact`, `get-fan-sync`; with `{ startsSyncs: true }` `start-fan-sync`, the only console route that sends to the queue |
  * | `pausedSyncResume()` | `resume-fan-syncs` (the daily resume after WeChat's quota day) |
  * | `fanSyncRequests(trigger)` | whoever asks for a full sync outside the console (a binding, a re-authorization) |
- * | `followEvents()` | the subscribe and unsubscribe events of `account-events` |
+ * | `followEvents()` | the subscribe and unsubscribe events of `account-events` (new unionids queued for the WeCom link, `follower-links.ts`) |
  * | `fanFeed()` | `list-changed-fans` (the internal follower feed) |
  * | `fanHistory()` | `get-fan-history` (a follower's history, the owner's as the console's follower reads) |
  */
@@ -40,6 +40,7 @@ import { cachedTokens, FanSyncWorker, followerWeChat } from '#shared/domain/fans
 import { logger } from '#shared/observability/powertools.ts';
 import { WeChatApiClient, wechatApiClient } from '#shared/wechat/api-client.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
+import { followerLinks } from '#shared/wiring/follower-links.ts';
 
 /** The table a builder works on: the function's own unless a test hands it another. */
 export interface FansTable {
@@ -85,6 +86,7 @@ export function fanSyncWorker(): { worker: FanSyncWorker; steps: IdempotentSteps
     once: steps.once,
     log,
     events: { outbox: eventOutbox({ client, table }), jobs },
+    links: followerLinks({ client, table }),
   });
   return { worker, steps };
 }
@@ -129,6 +131,7 @@ export function followEvents(): FollowEvents {
   return new FollowEvents({
     store: new DynamoFollowEvents(client, table),
     profile: (appid, openid) => profileClient.getUserInfo(authorizerTokens(appid), { openId: openid }),
+    links: followerLinks({ client, table }),
     log: { warn: log.warn },
   });
 }

@@ -13,7 +13,7 @@
  * | `customerSyncWorker()` | `wecom-customer-sync-worker` (the customer sync's steps and the link steps) |
  * | `customerConsole()` | `start-wecom-customer-sync`, `get-wecom-customer-sync`, `list-wecom-customers` |
  * | `customerChanges()`, `customerCorpData()` | the events worker's `WeComCustomerChanges`, `DELETE /v1/wecom/corp`'s `WeComCorpData` |
- * | `linkRequests()` | new followers to link as they come (a queued link step) |
+ * | `linkRequests()` | followers and customers to link as they come (a queued link step); the fans area's port is `followerLinks()` in `shared/wiring/follower-links.ts` |
  * | `contactWithWeCom()` | `get-contact` (the contact with its `wecom` part) |
  *
  * The feature gate is the tenant settings' `featureEnabled(tenantId, 'wecom')` (`shared/wiring/tenants.ts`:
@@ -49,8 +49,9 @@ import { CustomerConsole } from '#shared/domain/wecom/customer-console.ts';
 import { CustomerSyncWorker } from '#shared/domain/wecom/customer-sync.ts';
 import { ContactWithWeCom } from '#shared/domain/wecom/link-contact.ts';
 import { CustomerLinker, queuedLinkRequests, type LinkRequests } from '#shared/domain/wecom/link.ts';
-import type { CustomerEvents, CustomerStepQueue, WeComCorpData, WeComCustomerChanges } from '#shared/domain/wecom/ports.ts';
+import type { CustomerEvents, WeComCorpData, WeComCustomerChanges } from '#shared/domain/wecom/ports.ts';
 import { fanConsole } from '#shared/wiring/fans.ts';
+import { customerStepQueue } from '#shared/wiring/follower-links.ts';
 import { tenantSettingsReader } from '#shared/wiring/tenants.ts';
 
 let client: WeComApiClient | undefined;
@@ -169,13 +170,7 @@ interface Table {
 }
 const own = (): Table => ({ client: db(), table: tableName() });
 
-function stepQueue(): CustomerStepQueue {
-  const queue = queuePublisher('wecom-customer-sync');
-  return {
-    send: (steps, options = {}) =>
-      queue.send(steps.map((step) => ({ body: JSON.stringify(step), ...(options.delaySeconds ? { delaySeconds: options.delaySeconds } : {}) }))),
-  };
-}
+const stepQueue = customerStepQueue;
 
 const corpTokens = (corpId: string) => wecomTokenService().corp(corpId);
 

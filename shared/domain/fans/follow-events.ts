@@ -9,12 +9,15 @@
  *   fan summary change in one transaction, so WeChat's retries (same FromUserName + CreateTime)
  *   change nothing and a crash leaves nothing half done;
  * - an event older than the newest one applied (retries arrive out of order) is only recorded in
- *   the history.
+ *   the history;
+ * - a follower that appears with a unionid or gains one is handed to `links` once its event is
+ *   applied (a queued link step to the tenant's WeCom customers, never a WeCom call); a failure there
+ *   is logged and does not fail the push: the next customer sync links the follower.
  */
 import type { FollowEvent, FollowEventSink } from '#shared/domain/messages/account-message.ts';
 import type { UserInfo } from '#shared/wechat/api-types.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-import type { FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
+import type { FollowerLinkRequests, FollowEventStore, FollowEventWrite } from '#shared/domain/fans/ports.ts';
 
 export interface FollowEventsDeps {
   store: FollowEventStore;
@@ -22,6 +25,8 @@ export interface FollowEventsDeps {
   profile(appid: string, openid: string): Promise<UserInfo>;
   /** How long the profile may take before the event is stored without it. */
   profileDeadlineMs?: number;
+  /** New unionids of the tenant's followers, queued for the WeCom link (optional: no link without it). */
+  links?: FollowerLinkRequests;
   now?: () => Date;
   log?: { warn(message: string, extra?: object): void };
 }
@@ -65,10 +70,25 @@ export class FollowEvents implements FollowEventSink {
       if (write.summary && !account.hasFanSummary) await this.deps.store.ensureFanSummary(event.appid);
 
       const outcome = await this.deps.store.apply(write);
+      if (outcome === 'applied') await this.linkIfNew(account.ownerTenantId, write.follower);
       if (outcome === 'applied' || outcome === 'duplicate') return;
       if (outcome === 'summary_missing') await this.deps.store.ensureFanSummary(event.appid);
     }
     throw new Error(`The ${event.event} event of a follower of ${event.appid} kept meeting concurrent changes`);
+  }
+
+  private async linkIfNew(tenantId: string, change: FollowEventWrite['follower']): Promise<void> {
+    const unionid = change?.next.unionid;
+    if (!this.deps.links || !change || !unionid || change.previous?.unionid === unionid) return;
+    const { appid, openid } = change.next;
+    try {
+      await this.deps.links.followersWithUnionid(tenantId, [{ appid, openid, unionid }]);
+    } catch (error) {
+      this.deps.log?.warn('A new follower could not be queued for the WeCom link; the next customer sync links it', {
+        appid,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+    }
   }
 
   private async profileInTime(event: FollowEvent): Promise<UserInfo | undefined> {

@@ -174,6 +174,22 @@ export interface PausedSyncStore {
 
 // ---- follow events ----------------------------------------------------------------------------------------
 
+/** A follower that has a unionid (new, or one it did not have before). */
+export interface FollowerWithUnionid {
+  appid: string;
+  openid: string;
+  unionid: string;
+}
+
+/**
+ * Followers to link to the owning tenant's WeCom customers (API.md §7, WECOM.md §3.10) as they come:
+ * implemented by the WeCom side in wiring, it only queues (a durable step, never a WeCom call) and
+ * does nothing when the tenant has no installed corp with customer permission.
+ */
+export interface FollowerLinkRequests {
+  followersWithUnionid(tenantId: string, followers: readonly FollowerWithUnionid[]): Promise<void>;
+}
+
 export interface FollowEventSnapshot {
   /** Absent: the hub does not hold the account. */
   account?: { ownerTenantId: string; status: string; hasFanSummary: boolean };

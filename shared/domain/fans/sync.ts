@@ -7,7 +7,8 @@
  *   go out. An empty page, or one without a `next_openid`, ends the listing.
  * - `chunk`: `user/info/batchget` for 100 openids, the followers written in batches, and the chunk
  *   counted once on its page's ledger (a marker per chunk makes a second delivery count nothing).
- *   The chunk that completes a page settles the page on the job, once.
+ *   Followers that come with a unionid they did not have are handed to `links` (queued for the
+ *   tenant's WeCom customers; a failure throws, so the chunk is redelivered). The chunk that completes a page settles the page on the job, once.
  * - `finish`: when the listing has ended and every page is settled — the counters decide, never
  *   timing — the subscribed followers this sync did not list are marked unsubscribed, counted
  *   exactly, and the job is `done` with the account's fan summary. The summary is the tally of the
@@ -31,6 +32,7 @@ import type {
   AccountLookup,
   FanSyncJobReads,
   FanSyncJobStore,
+  FollowerLinkRequests,
   FollowerWeChat,
   JobError,
   Once,
@@ -62,6 +64,8 @@ export interface FanSyncWorkerDeps {
   log?: { info(message: string, extra?: object): void; warn(message: string, extra?: object): void };
   /** The event bus's outbox (API.md §6): `Fan Sync Finished` with the job as it ended. */
   events?: { outbox: EventOutbox; jobs: FanSyncJobReads };
+  /** New unionids of the tenant's followers, queued for the WeCom link (optional: no link without it). */
+  links?: FollowerLinkRequests;
 }
 
 export interface Delivery {
@@ -191,6 +195,13 @@ export class FanSyncWorker {
         else missing.push(openid);
       }
       await this.deps.followers.putAll(written);
+      const gained = written.filter((follower) => follower.unionid && follower.unionid !== previous.get(follower.openid)?.unionid);
+      if (this.deps.links && gained.length > 0) {
+        await this.deps.links.followersWithUnionid(
+          message.tenantId,
+          gained.map(({ appid: id, openid, unionid }) => ({ appid: id, openid, unionid: unionid! })),
+        );
+      }
       await this.countChunk(message, written.length, missing);
     });
   }

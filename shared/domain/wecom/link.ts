@@ -13,7 +13,10 @@
  * delayed), never calls beyond it.
  *
  * New followers and new customers are linked as they come through `LinkRequests`: a queued `link` step
- * (never inline in a push).
+ * (never inline in a push). `tenantFollowerLinks` is the fans area's `FollowerLinkRequests` (a follow
+ * push, a fan sync's chunk): the tenant's corp, when installed with customer permission, gets the
+ * followers queued; otherwise nothing. A new customer (`add_external_contact`) is queued only when WeCom
+ * gives its unionid (older corps); otherwise the next customer sync's link phase finds it.
  */
 import type {
   CustomerStepQueue,
@@ -23,6 +26,7 @@ import type {
   LinkStore,
   RateBucket,
   WeComApi,
+  WeComCorpStore,
   WeComTokenSource,
 } from '#shared/domain/wecom/ports.ts';
 import { customerFault } from '#shared/domain/wecom/customer-faults.ts';
@@ -141,4 +145,21 @@ export async function linkNewCustomer(
   if (!unionid) return;
   const followers = await deps.followers.byUnionid(corp.tenantId, unionid);
   await deps.requests.followersArrived(corp.corpId, followers);
+}
+
+/**
+ * Followers of a tenant that appeared with or gained a unionid: queued for the tenant's corp when it
+ * is installed with customer permission (the fans area's `FollowerLinkRequests`, by its shape).
+ */
+export function tenantFollowerLinks(deps: { corps: Pick<WeComCorpStore, 'ofTenant'>; requests: LinkRequests }): {
+  followersWithUnionid(tenantId: string, followers: readonly LinkCandidate[]): Promise<void>;
+} {
+  return {
+    followersWithUnionid: async (tenantId, followers) => {
+      if (followers.length === 0) return;
+      const corp = await deps.corps.ofTenant(tenantId);
+      if (!corp || corp.status !== 'installed' || !corp.customerPermission) return;
+      await deps.requests.followersArrived(corp.corpId, followers);
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFollowEvents } from '#shared/adapters/dynamodb/follow-history.ts';
 import { FollowEvents } from '#shared/domain/fans/follow-events.ts';
+import type { FollowerLinkRequests, FollowerWithUnionid } from '#shared/domain/fans/ports.ts';
 import type { FollowEvent } from '#shared/domain/messages/account-message.ts';
 import type { UserInfo } from '#shared/wechat/api-types.ts';
 import { accountFans, bindFanAccount, startFanWorld, storedFollowers, type FanWorld } from '#test/integration/fans/support.ts';
@@ -9,11 +10,21 @@ describe('follow and unfollow events on the embedded engine', () => {
   let world: FanWorld;
   let store: DynamoFollowEvents;
 
-  const events = (profile?: (appid: string, openid: string) => Promise<UserInfo>) =>
+  const events = (profile?: (appid: string, openid: string) => Promise<UserInfo>, links?: FollowerLinkRequests) =>
     new FollowEvents({
       store,
       profile: profile ?? ((appid, openid) => world.client.getUserInfo(world.tokens.forAccount(appid), { openId: openid })),
+      ...(links ? { links } : {}),
     });
+  const linkSpy = () => {
+    const asked: Array<{ tenantId: string; followers: readonly FollowerWithUnionid[] }> = [];
+    const links: FollowerLinkRequests = {
+      followersWithUnionid: async (tenantId, followers) => {
+        asked.push({ tenantId, followers });
+      },
+    };
+    return { asked, links };
+  };
   const event = (appid: string, openid: string, kind: FollowEvent['event'], createTime: number): FollowEvent => ({ appid, openid, event: kind, createTime });
 
   beforeAll(async () => {
@@ -125,5 +136,47 @@ describe('follow and unfollow events on the embedded engine', () => {
     // Assess
     expect(await storedFollowers(world, 'wx00000000000000aa')).toEqual([]);
     expect(await store.history('wx00000000000000aa', 'oNobody00000000000000000000a')).toEqual([]);
+  });
+
+  it('hands a follower that arrives with a unionid to the WeCom link once, however often WeChat repeats the event', async () => {
+    // Prepare
+    const account = await bindFanAccount(world, { followers: 0, unionidRatio: 1 });
+    const [openid] = world.simulator.follow(account.appid, 1) as [string];
+    const { asked, links } = linkSpy();
+
+    // Act
+    await Promise.all([1, 2, 3].map(() => events(undefined, links).accept(event(account.appid, openid, 'subscribe', 1_800_003_000))));
+
+    // Assess
+    const [follower] = await storedFollowers(world, account.appid);
+    expect(asked).toEqual([{ tenantId: account.tenantId, followers: [{ appid: account.appid, openid, unionid: follower!.unionid }] }]);
+  });
+
+  it('does not hand over a follower whose unionid it already had', async () => {
+    // Prepare
+    const account = await bindFanAccount(world, { followers: 0, unionidRatio: 1 });
+    const [openid] = world.simulator.follow(account.appid, 1) as [string];
+    await events().accept(event(account.appid, openid, 'subscribe', 1_800_003_100));
+    await events().accept(event(account.appid, openid, 'unsubscribe', 1_800_003_200));
+    const { asked, links } = linkSpy();
+
+    // Act
+    await events(undefined, links).accept(event(account.appid, openid, 'subscribe', 1_800_003_300));
+
+    // Assess
+    expect(asked).toEqual([]);
+  });
+
+  it('stores the follower and answers the push when the link cannot be queued', async () => {
+    // Prepare
+    const account = await bindFanAccount(world, { followers: 0, unionidRatio: 1 });
+    const [openid] = world.simulator.follow(account.appid, 1) as [string];
+    const failing: FollowerLinkRequests = { followersWithUnionid: async () => Promise.reject(new Error('queue unavailable')) };
+
+    // Act
+    await events(undefined, failing).accept(event(account.appid, openid, 'subscribe', 1_800_003_400));
+
+    // Assess
+    expect(await storedFollowers(world, account.appid)).toEqual([expect.objectContaining({ openid, subscribed: true, unionid: expect.any(String) })]);
   });
 });

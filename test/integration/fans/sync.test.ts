@@ -5,7 +5,7 @@ import { followerWeChat } from '#shared/domain/fans/sync.ts';
 import { WeChatApiError } from '#shared/wechat/api-errors.ts';
 import { resumePausedSyncs } from '#shared/domain/fans/resume.ts';
 import type { Follower } from '#shared/domain/fans/model.ts';
-import type { SyncFollowerStore } from '#shared/domain/fans/ports.ts';
+import type { FollowerLinkRequests, FollowerWithUnionid, SyncFollowerStore } from '#shared/domain/fans/ports.ts';
 import { accountFans, bindFanAccount, countersOf, drain, jobItem, startFanWorld, storedFollowers, type FanWorld } from '#test/integration/fans/support.ts';
 
 describe('the follower sync on the embedded engine against the WeChat simulator', () => {
@@ -43,6 +43,35 @@ describe('the follower sync on the embedded engine against the WeChat simulator'
     expect(new Set(followers.map((f) => f.openid)).size).toBe(1_234);
     expect(followers.every((f) => f.subscribed && f.tenantId === account.tenantId)).toBe(true);
     expect(await accountFans(world, account.appid)).toEqual({ total: 1_234, subscribed: 1_234, lastSyncAt: view!.finishedAt });
+  });
+
+  it('hands the followers with a unionid to the WeCom link once each, and only on the sync that found it', async () => {
+    // Prepare
+    const account = await bindFanAccount(world, { followers: 150, unionidRatio: 0.5 });
+    const asked: Array<{ tenantId: string; followers: readonly FollowerWithUnionid[] }> = [];
+    const links: FollowerLinkRequests = {
+      followersWithUnionid: async (tenantId, followers) => {
+        asked.push({ tenantId, followers });
+      },
+    };
+    const sync = async () => {
+      await world.requests.queueFullSync(account.appid, new Date().toISOString());
+      await drain(world, world.worker({ links }));
+    };
+
+    // Act
+    await sync();
+    const firstSync = asked.flatMap((request) => request.followers.map((f) => f.openid)).sort();
+    await sync();
+
+    // Assess
+    const withUnionid = (await storedFollowers(world, account.appid))
+      .filter((f) => f.unionid)
+      .map((f) => f.openid)
+      .sort();
+    expect(firstSync).toEqual(withUnionid);
+    expect(asked.every((request) => request.tenantId === account.tenantId)).toBe(true);
+    expect(asked.flatMap((request) => request.followers)).toHaveLength(withUnionid.length);
   });
 
   it('keeps the unionid WeChat gives for the share of followers that have one', async () => {
