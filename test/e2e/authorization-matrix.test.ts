@@ -147,6 +147,14 @@ const rules: Record<string, RouteRule> = {
     success: 422,
     request: () => ({ path: '/v1/wecom/miniprogram-secret', body: { appid: 'wx0000000000matrix', secret: 'MatrixSecret0000000000000000000a' } }),
   },
+  'POST /v1/wecom/customer-syncs': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/customer-syncs' }) },
+  'GET /v1/wecom/customer-syncs/{jobId}': {
+    who: 'admin',
+    namesAccount: false,
+    success: 422,
+    request: () => ({ path: '/v1/wecom/customer-syncs/matrixjob0000' }),
+  },
+  'GET /v1/wecom/customers': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/customers' }) },
   // Each tenant reads and writes only its own list of allowed origins.
   'GET /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins' }) },
   'PUT /v1/oauth/origins': {
