@@ -3,7 +3,7 @@
  * (`infra/table.ts`): adding a catalogue entry and its `functions/<name>/handler.ts` is all a new
  * function takes. Nothing in here names a particular function.
  */
-import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -55,6 +55,32 @@ export function deployedQueues(functions: readonly HubFunction[], queues: readon
   return activeQueues(functions, queues);
 }
 
+/**
+ * CloudFormation allows 500 resources per stack and each function brings 6 to 9 (function, role,
+ * policy, log group, security group, event source mapping, schedule…): the functions live in nested
+ * stacks, one per group, so that no stack comes near the limit. The stateful resources (table, queues,
+ * secrets, keys, bus, user pool), the VPC, the HTTP API with its routes and the alarms stay in the
+ * parent, under the logical ids they always had. A group is derived from the catalogue entry, never
+ * from its position, so adding a function never moves another one to a different stack.
+ */
+export type FunctionGroup = 'WeCom' | 'WeChat' | 'Hub';
+
+export function functionGroupOf(fn: HubFunction): FunctionGroup {
+  if (fn.name.includes('wecom')) return 'WeCom';
+  if (fn.callsWeChat) return 'WeChat';
+  return 'Hub';
+}
+
+/** The nested stack holding one group's functions (`Functions<Group>` in the parent). */
+export class FunctionStack extends NestedStack {
+  constructor(
+    scope: Construct,
+    readonly group: FunctionGroup,
+  ) {
+    super(scope, `Functions${group}`, { description: `oa-hub: the ${group} group's functions (infra/hub-stack.ts functionGroupOf)` });
+  }
+}
+
 export class HubStack extends Stack {
   readonly table: HubTable;
   readonly api: HubApi;
@@ -66,6 +92,7 @@ export class HubStack extends Stack {
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
   readonly alarms: AlarmTopic;
   readonly events: HubEventBus;
+  readonly functionStacks = new Map<FunctionGroup, FunctionStack>();
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
@@ -113,7 +140,8 @@ export class HubStack extends Stack {
     };
 
     for (const spec of functions) {
-      const hubLambda = new HubLambda(this, `Fn-${spec.name}`, {
+      const group = this.functionStackOf(spec);
+      const hubLambda = new HubLambda(group, `Fn-${spec.name}`, {
         spec,
         environment,
         ...(props.entryOf ? { entry: props.entryOf(spec) } : {}),
@@ -124,7 +152,7 @@ export class HubStack extends Stack {
       if (spec.readsWeChatSecret) hubLambda.bindWeChatSecret(this.secret);
       for (const route of spec.routes ?? []) this.api.addRoute(spec.name, route, hubLambda.fn);
       if (spec.schedule) {
-        new events.Rule(this, `Schedule-${spec.name}`, {
+        new events.Rule(group, `Schedule-${spec.name}`, {
           description: `Runs ${spec.name} on ${spec.schedule}`,
           schedule: events.Schedule.expression(spec.schedule),
           targets: [new targets.LambdaFunction(hubLambda.fn, { retryAttempts: 2 })],
@@ -166,6 +194,16 @@ export class HubStack extends Stack {
     this.alarms.notifyFrom(this);
 
     this.addOutputs(publicBaseUrl);
+  }
+
+  private functionStackOf(fn: HubFunction): FunctionStack {
+    const group = functionGroupOf(fn);
+    let stack = this.functionStacks.get(group);
+    if (!stack) {
+      stack = new FunctionStack(this, group);
+      this.functionStacks.set(group, stack);
+    }
+    return stack;
   }
 
   /**
