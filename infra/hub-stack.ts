@@ -1,7 +1,8 @@
 /**
  * The oa-hub stack, driven entirely by the catalogue (`infra/catalogue.ts`) and the table description
  * (`infra/table.ts`): adding a catalogue entry and its `functions/<name>/handler.ts` is all a new
- * function takes. Nothing in here names a particular function.
+ * function takes. Nothing in here names a particular function. The functions go into nested stacks by
+ * group (`functionGroupOf`, below) so that no stack nears CloudFormation's 500 resources.
  */
 import { CfnOutput, Duration, Fn, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -56,8 +57,8 @@ export function deployedQueues(functions: readonly HubFunction[], queues: readon
 }
 
 /**
- * CloudFormation allows 500 resources per stack and each function brings 6 to 9 (function, role,
- * policy, log group, security group, event source mapping, schedule…): the functions live in nested
+ * CloudFormation allows 500 resources per stack and each function brings 4 to 8 (function, role,
+ * policy, log group; security group, event source mapping, schedule…) and 3 per route: the functions live in nested
  * stacks, one per group, so that no stack comes near the limit. The stateful resources (table, queues,
  * secrets, keys, bus, user pool), the VPC, the HTTP API with its routes and the alarms stay in the
  * parent, under the logical ids they always had. A group is derived from the catalogue entry, never
@@ -87,12 +88,13 @@ export class HubStack extends Stack {
   readonly secret: secretsmanager.Secret;
   readonly queues = new Map<string, WorkQueue>();
   readonly functions = new Map<string, HubLambda>();
+  /** The nested stacks the functions live in, by group (`functionGroupOf`). */
+  readonly functionStacks = new Map<FunctionGroup, FunctionStack>();
   readonly egress?: EgressNetwork;
   readonly consoleUsers?: ConsoleUsers;
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
   readonly alarms: AlarmTopic;
   readonly events: HubEventBus;
-  readonly functionStacks = new Map<FunctionGroup, FunctionStack>();
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
