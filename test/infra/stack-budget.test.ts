@@ -47,10 +47,10 @@ describe('the stack split with the real catalogue', () => {
 
   it('keeps every stack, parent and nested, within the resource budget', () => {
     // Act
-    const counts = synthesized.stackTemplates.map(({ name, template }) => `${name}: ${Object.keys(template.Resources).length}`);
+    const counts = synthesized.stackTemplates.map(({ name, template }) => `${name}: ${Object.keys(template.Resources ?? {}).length}`);
     const over = synthesized.stackTemplates
-      .filter(({ template }) => Object.keys(template.Resources).length > RESOURCE_BUDGET)
-      .map(({ name, template }) => `${name} has ${Object.keys(template.Resources).length} resources (budget ${RESOURCE_BUDGET})`);
+      .filter(({ template }) => Object.keys(template.Resources ?? {}).length > RESOURCE_BUDGET)
+      .map(({ name, template }) => `${name} has ${Object.keys(template.Resources ?? {}).length} resources (budget ${RESOURCE_BUDGET})`);
     // Assess
     expect(over, `resources per stack: ${counts.join(', ')}`).toEqual([]);
   });
@@ -58,7 +58,7 @@ describe('the stack split with the real catalogue', () => {
   it('puts the functions in nested stacks, leaving none in the parent', () => {
     // Act
     const [parent, ...nested] = synthesized.stackTemplates;
-    const typesOf = (template: Record<string, any>) => Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    const typesOf = (template: Record<string, any>) => Object.values((template.Resources ?? {}) as Record<string, { Type: string }>).map((r) => r.Type);
     // Assess
     expect(nested.length).toBeGreaterThan(0);
     expect(typesOf(parent!.template)).not.toContain('AWS::Lambda::Function');
@@ -76,7 +76,7 @@ describe('the stack split with the real catalogue', () => {
   it('has no stateful resource in a nested stack', () => {
     // Act
     const misplaced = synthesized.stackTemplates.slice(1).flatMap(({ name, template }) =>
-      Object.entries(template.Resources as Record<string, { Type: string }>)
+      Object.entries((template.Resources ?? {}) as Record<string, { Type: string }>)
         .filter(([, resource]) => statefulTypes.has(resource.Type) || resource.Type === 'AWS::KMS::Key')
         .map(([id, resource]) => `${name}: ${resource.Type} ${id}`),
     );

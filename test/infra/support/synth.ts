@@ -112,7 +112,7 @@ function flatten(parent: Json, nested: readonly { resourceId: string; template: 
     if (!byResource.has(id)) resources[id] = rewrite(resource, output);
   }
   for (const child of nested) {
-    for (const [id, resource] of Object.entries(child.template.Resources as Record<string, Json>)) {
+    for (const [id, resource] of Object.entries((child.template.Resources ?? {}) as Record<string, Json>)) {
       if (id in resources) throw new Error(`Logical id ${id} is in the parent and in a nested stack`);
       resources[id] = rewrite(resource, inChild(child));
     }
