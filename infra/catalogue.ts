@@ -37,7 +37,7 @@ export interface HubFunction {
   readonly sendsTo?: readonly string[];
   /** Reads the component credentials from Secrets Manager. */
   readonly readsWeChatSecret: boolean;
-  /** Calls WeChat's APIs, so it egresses through the whitelisted NAT IPs in AWS. */
+  /** Calls WeChat's or WeCom's APIs, so it egresses through the whitelisted NAT IPs in AWS (WeChat answers 61004, WeCom 60020 otherwise). */
   readonly callsWeChat: boolean;
   readonly routes?: readonly Route[];
   /** EventBridge schedule, e.g. `rate(5 minutes)` or `cron(0 3 * * ? *)`. */
@@ -49,6 +49,10 @@ export interface HubFunction {
    * the table's stream of new `OUTBOX#` items as its trigger (`infra/event-bus.ts`).
    */
   readonly publishesOutbox?: boolean;
+  /** Reads the WeCom suite's credentials from Secrets Manager (`WECOM_SECRET_ARN`). */
+  readonly readsWeComSecret?: boolean;
+  /** Seals or opens WeCom secrets at rest (KMS `GenerateDataKey` / `Decrypt` on `WECOM_KMS_KEY_ID`). */
+  readonly usesWeComKey?: boolean;
 }
 
 export const hubFunctions: readonly HubFunction[] = [
@@ -106,7 +110,7 @@ export const hubFunctions: readonly HubFunction[] = [
   },
   {
     name: 'get-contact',
-    description: "GET /v1/contacts/{unionid}: the tenant's followers with that unionid across its owned accounts",
+    description: "GET /v1/contacts/{unionid}: the tenant's followers with that unionid across its owned accounts, with the WeCom customer it links to",
     table: 'read',
     readsWeChatSecret: false,
     callsWeChat: false,
@@ -525,6 +529,138 @@ export const hubFunctions: readonly HubFunction[] = [
     readsWeChatSecret: false,
     callsWeChat: false,
     routes: [{ method: 'GET', path: '/v1/audit', auth: 'jwt' }],
+  },
+  // ---- WeCom (企业微信关联, API.md §7) ----
+  {
+    name: 'wecom-suite-callback',
+    description:
+      "WeCom's 指令回调/数据回调 URL and the provider's system-event URL: URL check, suite_ticket stored before the answer, every other push stored and queued for wecom-events-worker",
+    table: 'readwrite',
+    sendsTo: ['wecom-events'],
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: false,
+    routes: [
+      { method: 'POST', path: '/v1/wecom/suite', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wecom/suite', auth: 'wechat' },
+      { method: 'POST', path: '/v1/wecom/system', auth: 'wechat' },
+      { method: 'GET', path: '/v1/wecom/system', auth: 'wechat' },
+    ],
+    timeoutSeconds: 10,
+  },
+  {
+    name: 'wecom-events-worker',
+    description:
+      'Consumes stored WeCom callback events once each: create_auth installs, change_auth re-reads the visible range, cancel_auth uninstalls (tokens stop), customer and contact changes handed to the customer sync',
+    table: 'readwrite',
+    // New customers' followers are linked through a queued link step.
+    sendsTo: ['wecom-customer-sync'],
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'wecom-installed',
+    description: 'GET /v1/wecom/installed: spends the install state, v2/get_permanent_code, get_auth_info, get_corp_token, redirects to the console',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    routes: [{ method: 'GET', path: '/v1/wecom/installed', auth: 'wechat' }],
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'create-wecom-installation',
+    description: 'POST /v1/wecom/installations: a pre_auth_code, set_session_info per WECOM_AUTH_TYPE, a 30-minute state, the install link',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/wecom/installations', auth: 'jwt' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'create-wecom-registration',
+    description: 'POST /v1/wecom/registrations: 注册并关联, get_register_code with a state bound to the tenant, the registration link',
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    callsWeChat: true,
+    routes: [{ method: 'POST', path: '/v1/wecom/registrations', auth: 'jwt' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'wecom-corp',
+    description:
+      "GET /v1/wecom/corp: the tenant's WeCom corp, its visible range and permission state; DELETE: refused while WeCom shows the app installed, after cancel_auth removes the corp with its customers and links",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [
+      { method: 'GET', path: '/v1/wecom/corp', auth: 'jwt' },
+      { method: 'DELETE', path: '/v1/wecom/corp', auth: 'jwt' },
+    ],
+  },
+  {
+    name: 'put-wecom-miniprogram-secret',
+    description: "PUT /v1/wecom/miniprogram-secret: the employee-marketing mini program's secret, sealed, never returned",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    usesWeComKey: true,
+    callsWeChat: false,
+    routes: [{ method: 'PUT', path: '/v1/wecom/miniprogram-secret', auth: 'jwt' }],
+  },
+  {
+    name: 'vend-wecom-access-token',
+    description:
+      "GET /v1/internal/wecom/corps/{corpId}/access-token: an installed corp's current token for the product's other services (IAM), never the permanent code",
+    table: 'readwrite',
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    routes: [{ method: 'GET', path: '/v1/internal/wecom/corps/{corpId}/access-token', auth: 'iam' }],
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'wecom-customer-sync-worker',
+    description:
+      'Consumes wecom-customer-sync steps: get_follow_user_list, batch/get_by_user pages of ≤ 100 members merged per customer, the followers to link, unionid_to_external_userid chunks under the corp token bucket, the finish',
+    table: 'readwrite',
+    sendsTo: ['wecom-customer-sync'],
+    readsWeChatSecret: false,
+    readsWeComSecret: true,
+    usesWeComKey: true,
+    callsWeChat: true,
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'start-wecom-customer-sync',
+    description: "POST /v1/wecom/customer-syncs: queues a sync of the installed corp's customers and their link to followers, or answers the running one",
+    table: 'readwrite',
+    sendsTo: ['wecom-customer-sync'],
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'POST', path: '/v1/wecom/customer-syncs', auth: 'jwt' }],
+  },
+  {
+    name: 'get-wecom-customer-sync',
+    description: 'GET /v1/wecom/customer-syncs/{jobId}: one customer sync with its progress',
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wecom/customer-syncs/{jobId}', auth: 'jwt' }],
+  },
+  {
+    name: 'list-wecom-customers',
+    description: "GET /v1/wecom/customers: the corp's customers page by page, optionally only those linked to a follower (or not)",
+    table: 'read',
+    readsWeChatSecret: false,
+    callsWeChat: false,
+    routes: [{ method: 'GET', path: '/v1/wecom/customers', auth: 'jwt' }],
   },
 ];
 

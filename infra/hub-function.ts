@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { handlerEntry, lambdaBundle, lockFile, projectRoot, tsconfigFile } from '#infra/bundling.ts';
 import { queueUrlVariable, type HubFunction, type TableAccess } from '#infra/catalogue.ts';
 import { acknowledgeFunctionFindings, acknowledgeTableIndexAccess } from '#infra/nag-suppressions.ts';
+import type { WeComSuite } from '#infra/wecom-suite.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 15;
 export const DEFAULT_MEMORY_MB = 512;
@@ -123,6 +124,20 @@ export class HubLambda extends Construct {
   bindWeChatSecret(secret: secretsmanager.ISecret): this {
     secret.grantRead(this.fn);
     this.fn.addEnvironment('WECHAT_SECRET_ARN', secret.secretArn);
+    return this;
+  }
+
+  /** Read access to the WeCom suite's credentials, plus `WECOM_SECRET_ARN`. */
+  bindWeComSecret(secret: secretsmanager.ISecret): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment('WECOM_SECRET_ARN', secret.secretArn);
+    return this;
+  }
+
+  /** Sealing and opening WeCom secrets with the suite's KMS key (`WeComSuite.grantSealing`), plus `WECOM_KMS_KEY_ID`. */
+  bindWeComKey(suite: WeComSuite): this {
+    suite.grantSealing(this.fn);
+    this.fn.addEnvironment('WECOM_KMS_KEY_ID', suite.key.keyArn);
     return this;
   }
 }

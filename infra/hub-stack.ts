@@ -21,6 +21,7 @@ import { DEFAULT_TIMEOUT_SECONDS, HubLambda, METRICS_NAMESPACE } from '#infra/hu
 import { HubTable } from '#infra/hub-table.ts';
 import { acknowledgeWeChatSecretRotation } from '#infra/nag-suppressions.ts';
 import { hubStackOptions, type HubStackOptions } from '#infra/stack-options.ts';
+import { WeComSuite } from '#infra/wecom-suite.ts';
 import { WorkQueue } from '#infra/work-queue.ts';
 
 export const STACK_NAME = 'OaHub';
@@ -95,6 +96,8 @@ export class HubStack extends Stack {
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
   readonly alarms: AlarmTopic;
   readonly events: HubEventBus;
+  /** The WeCom suite's secret and KMS key, when a catalogue function reads the one or uses the other. */
+  readonly wecom?: WeComSuite;
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, { description: 'oa-hub: WeChat Open Platform third-party platform (第三方平台)', ...props });
@@ -119,6 +122,8 @@ export class HubStack extends Stack {
     });
 
     acknowledgeWeChatSecretRotation(this.secret);
+
+    if (functions.some((fn) => fn.readsWeComSecret || fn.usesWeComKey)) this.wecom = new WeComSuite(this, 'WeCom');
 
     for (const spec of queues) this.queues.set(spec.name, new WorkQueue(this, `Queue-${spec.name}`, spec));
 
@@ -152,6 +157,8 @@ export class HubStack extends Stack {
       hubLambda.bindTable(this.table.table, spec.table);
       for (const queueName of spec.sendsTo ?? []) hubLambda.bindQueueForSending(queueName, this.queues.get(queueName)!.queue);
       if (spec.readsWeChatSecret) hubLambda.bindWeChatSecret(this.secret);
+      if (spec.readsWeComSecret) hubLambda.bindWeComSecret(this.wecom!.secret);
+      if (spec.usesWeComKey) hubLambda.bindWeComKey(this.wecom!);
       for (const route of spec.routes ?? []) this.api.addRoute(spec.name, route, hubLambda.fn);
       if (spec.schedule) {
         new events.Rule(group, `Schedule-${spec.name}`, {
@@ -262,9 +269,44 @@ export class HubStack extends Stack {
     );
     output('EventBusArn', this.events.bus.eventBusArn, 'ARN of the event bus');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic every alarm notifies (oa-hub:alarmEmail subscribes an address)');
+    if (this.wecom) this.addWeComOutputs(publicBaseUrl);
     if (this.consoleUsers) {
       output('UserPoolId', this.consoleUsers.userPool.userPoolId, 'Cognito user pool of console users');
       output('UserPoolClientId', this.consoleUsers.client.userPoolClientId, 'App client the console signs in with');
     }
+  }
+
+  /** The values WeCom's 服务商管理后台 asks for (WECOM.md §8 step 1), and where the suite's credentials go. */
+  private addWeComOutputs(publicBaseUrl: string): void {
+    const wecom = this.wecom!;
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('WeComCommandCallbackUrl', `${publicBaseUrl}/v1/wecom/suite`, 'WeCom 服务商管理后台, the app’s 回调配置: 指令回调URL');
+    output(
+      'WeComDataCallbackUrl',
+      `${publicBaseUrl}/v1/wecom/suite?corpid=$CORPID$`,
+      'WeCom 服务商管理后台, the app’s 回调配置: 数据回调URL (WeCom replaces $CORPID$; same Token and EncodingAESKey as the 指令回调)',
+    );
+    output(
+      'WeComSystemEventUrl',
+      `${publicBaseUrl}/v1/wecom/system`,
+      'WeCom 服务商管理后台, 通用开发参数: 系统事件接收URL (register_corp for 注册并关联; its own Token and EncodingAESKey)',
+    );
+    output(
+      'WeComInstallRedirectDomain',
+      this.api.host,
+      'WeCom 服务商管理后台, the app’s 授权配置: 安装完成回调域名, exactly this host: the install link comes from here and WeCom returns the admin to /v1/wecom/installed on it',
+    );
+    output(
+      'WeComTrustedDomain',
+      this.api.host,
+      'WeCom 服务商管理后台, the app’s 网页授权及JS-SDK: 可信域名, this host (add the product pages’ hosts that open inside WeCom)',
+    );
+    output(
+      'WeComWhitelistIps',
+      this.egress ? Fn.join(';', this.egress.whitelistIps()) : 'Egress is not fixed (oa-hub:natEgress=false): WeCom will answer 60020',
+      'WeCom 服务商管理后台, 服务商信息: IP白名单 (the same NAT Elastic IPs as WhitelistIps: WeCom calls egress through them too)',
+    );
+    output('WeComSecretArn', wecom.secret.secretArn, 'Put the WeCom suite credentials (JSON) into this secret');
+    output('WeComKmsKeyArn', wecom.key.keyArn, 'The KMS key sealing WeCom permanent codes and mini-program secrets (retained when the stack is deleted)');
   }
 }

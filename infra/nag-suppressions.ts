@@ -57,6 +57,15 @@ export function acknowledgeWeChatSecretRotation(secret: secretsmanager.Secret): 
   );
 }
 
+export function acknowledgeWeComSecretRotation(secret: secretsmanager.Secret): void {
+  acknowledge(
+    secret,
+    'SMG4',
+    'The WeCom suite secret, callback Token and EncodingAESKey (and the provider secret) are issued in WeCom’s ' +
+      '服务商管理后台 and can only be changed there; Secrets Manager cannot rotate them.',
+  );
+}
+
 export function acknowledgeConsoleUserPool(userPool: cognito.UserPool): void {
   acknowledge(
     userPool,

@@ -30,6 +30,8 @@ export const environmentContext: Readonly<Record<string, string>> = {
   'oa-hub:jwtTenantClaim': 'JWT_TENANT_CLAIM',
   'oa-hub:jwtRolesClaim': 'JWT_ROLES_CLAIM',
   'oa-hub:jwtDepartmentsClaim': 'JWT_DEPARTMENTS_CLAIM',
+  // `test` while the WeCom app is unreleased (set_session_info auth_type 1), `live` (the default) after.
+  'oa-hub:wecomAuthType': 'WECOM_AUTH_TYPE',
 };
 
 /** One address: a local part, `@`, a dotted domain; no spaces, commas or second `@` (SNS takes one endpoint). */
@@ -70,6 +72,11 @@ export function hubStackOptions(node: Node): HubStackOptions {
   const alarmEmail = text(node, 'oa-hub:alarmEmail');
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
     throw new Error(`Context oa-hub:alarmEmail must be one e-mail address such as ops@example.com, not "${alarmEmail}"`);
+  }
+
+  const wecomAuthType = text(node, 'oa-hub:wecomAuthType');
+  if (wecomAuthType !== undefined && wecomAuthType !== 'test' && wecomAuthType !== 'live') {
+    throw new Error(`Context oa-hub:wecomAuthType must be test or live, not "${wecomAuthType}"`);
   }
 
   const consoleOrigin = text(node, 'oa-hub:consoleOrigin');

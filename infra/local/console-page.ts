@@ -5,7 +5,8 @@
  * The shell renders the authorization callback's result (`?bind=ok&appid=…` / `?bind=error&code=…`)
  * itself, in words, so it shows even before the script runs; only values shaped like what the hub
  * puts there are echoed, always escaped. It also links the local extras: the OpenAPI document, the
- * token command and the WeChat simulator.
+ * token command and the WeChat simulator, in a footer the app says again in the chosen language (it
+ * carries the addresses as `data-base-url` / `data-simulator-url` for that).
  */
 import { bindOutcome } from '#infra/local/console/words.ts';
 
@@ -49,7 +50,7 @@ export function consolePage(query: URLSearchParams, info: ConsolePageInfo): stri
 <div class="frame">
 ${bindBanner(query)}
 <div id="app"><noscript><p>The console needs JavaScript. The API works without it: see <a href="/openapi.json">/openapi.json</a>.</p></noscript></div>
-<footer>Local stack at <code>${escapeHtml(info.baseUrl)}</code> · <a href="/openapi.json">OpenAPI document</a> · tokens: <code>npm run token -- --tenant &lt;id&gt; [--admin] [--departments a,b]</code>${simulator}</footer>
+<footer id="shell-footer" data-base-url="${escapeHtml(info.baseUrl)}"${info.simulatorUrl ? ` data-simulator-url="${escapeHtml(info.simulatorUrl)}"` : ''}>Local stack at <code>${escapeHtml(info.baseUrl)}</code> · <a href="/openapi.json">OpenAPI document</a> · tokens: <code>npm run token -- --tenant &lt;id&gt; [--admin] [--departments a,b]</code> or <code>--operator</code>${simulator}</footer>
 </div>
 </body>
 </html>

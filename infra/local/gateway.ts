@@ -12,7 +12,8 @@
  *
  * Besides the API it serves `GET /healthz`, the console at `/console` (the page, its `/console/app.js`
  * and `/console/app.css`, and — local only, never in AWS — `POST /console/token`, which mints a
- * console token as `npm run token` does, for requests sent on this machine only), the OpenAPI
+ * console token as `npm run token` does — a tenant's admin or member, or with `{ operator: true }` an
+ * operator — for requests sent on this machine only), the OpenAPI
  * document at `GET /openapi.json` (infra/local/openapi.ts), a redirect from `/` to the console and
  * the local-only pages it is given (`pages`: the demo product page at `/demo/h5`, infra/local/demo/).
  */
@@ -23,7 +24,7 @@ import { bearerToken, iamAuthorizerContext, jwtAuthorizerContext, refusalMessage
 import { consoleAsset, consolePage, type ConsolePageInfo } from '#infra/local/console-page.ts';
 import { FunctionTimedOut, loadHandler, type Invoke } from '#infra/local/functions.ts';
 import { openApiDocument } from '#infra/local/openapi.ts';
-import { identifierPattern, mintConsoleToken } from '#infra/local/tokens.ts';
+import { identifierPattern, mintConsoleToken, mintOperatorToken } from '#infra/local/tokens.ts';
 import { parseConfig } from '#shared/config/config.ts';
 import type { RouteContract } from '#shared/http/console-route.ts';
 import {
@@ -363,11 +364,21 @@ async function mintForConsole(request: IncomingMessage, body: Buffer, secret: Ui
   if (!/^application\/json\b/i.test(headerValue(request, 'content-type') ?? '')) {
     return envelope(415, 'validation_failed', 'Send the token request as application/json.');
   }
-  let input: { tenant?: unknown; admin?: unknown; departments?: unknown };
+  let input: { tenant?: unknown; admin?: unknown; departments?: unknown; operator?: unknown };
   try {
     input = JSON.parse(body.toString('utf8')) as typeof input;
   } catch {
     return envelope(400, 'validation_failed', 'The body is not valid JSON.');
+  }
+  const claimNames = parseConfig({
+    JWT_TENANT_CLAIM: process.env.JWT_TENANT_CLAIM,
+    JWT_ROLES_CLAIM: process.env.JWT_ROLES_CLAIM,
+    JWT_DEPARTMENTS_CLAIM: process.env.JWT_DEPARTMENTS_CLAIM,
+  }).claims;
+  // `{ operator: true }`: an operator's token (no tenant, no departments), as `npm run token -- --operator` mints.
+  if (input?.operator === true) {
+    const token = await mintOperatorToken(secret, { claimNames });
+    return minted({ token, tenant: '', admin: false, operator: true, user: 'local-operator' });
   }
   const departments = input?.departments ?? [];
   if (
@@ -381,19 +392,16 @@ async function mintForConsole(request: IncomingMessage, body: Buffer, secret: Ui
     return envelope(400, 'validation_failed', 'The tenant and each department must be 1 to 128 of A-Z a-z 0-9 _ . : @ -; admin must be true or false.');
   }
   const admin = input.admin === true;
-  const claimNames = parseConfig({
-    JWT_TENANT_CLAIM: process.env.JWT_TENANT_CLAIM,
-    JWT_ROLES_CLAIM: process.env.JWT_ROLES_CLAIM,
-    JWT_DEPARTMENTS_CLAIM: process.env.JWT_DEPARTMENTS_CLAIM,
-  }).claims;
   const token = await mintConsoleToken(secret, { tenant: input.tenant, admin, departments: departments as string[], claimNames });
-  return {
-    statusCode: 201,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    cookies: [],
-    body: Buffer.from(JSON.stringify({ token, tenant: input.tenant, admin, user: admin ? 'local-admin' : 'local-user' })),
-  };
+  return minted({ token, tenant: input.tenant, admin, user: admin ? 'local-admin' : 'local-user' });
 }
+
+const minted = (session: Record<string, unknown>): GatewayResponse => ({
+  statusCode: 201,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  cookies: [],
+  body: Buffer.from(JSON.stringify(session)),
+});
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];

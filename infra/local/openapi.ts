@@ -256,6 +256,19 @@ const schemas: Record<string, JsonSchema> = {
     },
     ['appid', 'tenantId', 'openid', 'scope'],
   ),
+  WeComCorp: object(
+    {
+      corpId: { type: 'string', description: 'opaque, case-sensitive' },
+      corpName: { type: 'string' },
+      status: { enum: ['installed', 'uninstalled'] },
+      installedAt: isoTime,
+      uninstalledAt: isoTime,
+      authType: { enum: ['test', 'live'] },
+      visibleRange: object({ departments: arrayOf({ type: 'integer' }), users: arrayOf({ type: 'string' }), tags: arrayOf({ type: 'integer' }) }),
+      customerPermission: { type: 'boolean' },
+    },
+    ['corpId', 'corpName', 'status', 'installedAt', 'authType', 'visibleRange', 'customerPermission'],
+  ),
   JsSdkConfig: object({ appId: { type: 'string' }, timestamp: { type: 'integer' }, nonceStr: { type: 'string' }, signature: { type: 'string' } }),
 };
 
@@ -405,6 +418,36 @@ const answers: Record<string, Answer> = {
       { name: 'limit', description: '1–1000, default 100', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
     ],
   },
+  'POST /v1/wecom/installations': {
+    status: 201,
+    description: 'The WeCom install link and when its state expires (30 minutes)',
+    schema: object({ installUrl: { type: 'string', format: 'uri' }, expiresAt: isoTime }),
+    errors: ['feature_disabled', 'wechat_not_ready', 'wechat_error', 'try_again'],
+  },
+  'POST /v1/wecom/registrations': {
+    status: 201,
+    description: 'The WeCom registration link (注册并关联); the new corp arrives as an install',
+    schema: object({ registerUrl: { type: 'string', format: 'uri' }, expiresAt: isoTime }),
+    errors: ['feature_disabled', 'wechat_not_ready', 'wechat_error', 'try_again'],
+  },
+  'GET /v1/wecom/corp': { status: 200, description: 'The tenant’s WeCom corp', schema: ref('WeComCorp'), errors: ['feature_disabled', 'not_found'] },
+  'DELETE /v1/wecom/corp': {
+    status: 204,
+    description: 'The uninstalled corp removed with its customers and links',
+    errors: ['feature_disabled', 'not_found', 'revoke_in_wechat_first'],
+  },
+  'PUT /v1/wecom/miniprogram-secret': {
+    status: 200,
+    description: 'The mini program’s secret stored sealed; never returned',
+    schema: object({ appid: { type: 'string' }, secretSet: { const: true }, updatedAt: isoTime }),
+    errors: ['feature_disabled'],
+  },
+  'GET /v1/internal/wecom/corps/{corpId}/access-token': {
+    status: 200,
+    description: 'The installed corp’s current access token (never the permanent code)',
+    schema: object({ corpId: { type: 'string' }, accessToken: { type: 'string' }, expiresAt: isoTime }),
+    errors: ['not_found', 'account_not_active', 'wechat_error', 'wechat_not_ready', 'try_again'],
+  },
   'GET /v1/internal/accounts/{appid}/access-token': {
     status: 200,
     description: 'The account’s current access token (never a refresh token)',
@@ -424,6 +467,13 @@ const pushQuery = [
   { name: 'msg_signature', description: 'sha1 over the token, timestamp, nonce and the ciphertext' },
   { name: 'openid', description: 'Account message pushes: the sender', required: false },
 ];
+const wecomPushQuery = [
+  { name: 'msg_signature', description: 'sha1 over the token, timestamp, nonce and the ciphertext' },
+  { name: 'timestamp', description: 'Unix seconds; refused outside WECHAT_MAX_CLOCK_SKEW_SECONDS' },
+  { name: 'nonce', description: 'Random' },
+  { name: 'corpid', description: 'The data callback’s `$CORPID$`', required: false },
+];
+const wecomEchoQuery = [...wecomPushQuery, { name: 'echostr', description: 'Encrypted; answered decrypted when the signature holds' }];
 const echoQuery = [...signatureQuery, { name: 'echostr', description: 'Echoed verbatim when the signature holds' }];
 const xmlPush = { required: true, content: { 'text/xml': { schema: { type: 'string', description: '<xml><ToUserName/><Encrypt/></xml>, at most 64 KiB' } } } };
 const plainText = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
@@ -509,6 +559,42 @@ const wechatOperations: Record<
       '302': {
         description:
           'To the page with `?code=<one-time hub code>&state=…` or `?error=access_denied|invalid_code|wechat_error|server_error&state=…`; for an unknown, used or expired state to CONSOLE_URL with `?oauth=error&code=oauth_state_invalid`',
+        headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+      },
+    },
+  },
+  'POST /v1/wecom/suite': {
+    summary: 'WeCom 指令回调URL and 数据回调URL: suite_ticket, create_auth, change_auth, cancel_auth, customer and contact changes',
+    query: wecomPushQuery,
+    body: xmlPush,
+    responses: { '200': plainText('`success`'), '400': refusedPush, '401': refusedPush },
+  },
+  'GET /v1/wecom/suite': {
+    summary: 'URL check of the WeCom callback URLs',
+    query: wecomEchoQuery,
+    responses: { '200': plainText('The decrypted echostr'), '400': refusedPush, '401': refusedPush },
+  },
+  'POST /v1/wecom/system': {
+    summary: 'The WeCom provider’s 系统事件接收URL: register_corp',
+    query: wecomPushQuery,
+    body: xmlPush,
+    responses: { '200': plainText('`success`'), '400': refusedPush, '401': refusedPush },
+  },
+  'GET /v1/wecom/system': {
+    summary: 'URL check of the system-event URL',
+    query: wecomEchoQuery,
+    responses: { '200': plainText('The decrypted echostr'), '400': refusedPush, '401': refusedPush },
+  },
+  'GET /v1/wecom/installed': {
+    summary: 'redirect after the WeCom admin installs the app',
+    query: [
+      { name: 'state', description: 'The single-use state of the install link', required: false },
+      { name: 'auth_code', description: 'WeCom’s temporary authorization code', required: false },
+      { name: 'expires_in', description: 'Seconds the code is valid', required: false },
+    ],
+    responses: {
+      '302': {
+        description: 'To CONSOLE_URL with `?wecom=ok&corpId=…` or `?wecom=error&code=<error code>`',
         headers: { Location: { schema: { type: 'string', format: 'uri' } } },
       },
     },

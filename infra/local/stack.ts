@@ -18,6 +18,7 @@
  * the next start), then the simulators save and stop, then the engine, then the lock is released.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { activeQueues, allRoutes, consumerDeployed, hubFunctions } from '#infra/catalogue.ts';
 import { TABLE_DEFAULT_NAME } from '#infra/table.ts';
@@ -42,6 +43,7 @@ import {
   type ConsoleTokenRequest,
 } from '#infra/local/tokens.ts';
 import { config, resetConfigForTests } from '#shared/config/config.ts';
+import { resetWeComConfigForTests } from '#shared/config/wecom.ts';
 import type { SimulatorOptions, WeChatSimulator } from '#infra/local/wechat-simulator/simulator.ts';
 import type { WeComSimulator, WeComSimulatorOptions } from '#infra/local/wecom-simulator/simulator.ts';
 
@@ -224,6 +226,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     setEnv('CONSOLE_URL', `${process.env.PUBLIC_BASE_URL}/console`, true);
     // Product pages in development live on loopback: web authorization may return to them here only.
     setEnv('OAUTH_LOOPBACK_ORIGINS', 'true', true);
+    // WeCom secrets at rest (shared/config/wecom.ts): the local key next to the table, created on first use.
+    setEnv('WECOM_LOCAL_KEY_FILE', join(dataDir ?? join(tmpdir(), `oa-hub-wecom-${process.pid}`), 'wecom-secret-key'), true);
+    resetWeComConfigForTests();
     // Loaded only when it runs: a stack pointed at another WeChat never loads the simulator.
     let simulatorModule: typeof import('#infra/local/wechat-simulator/simulator.ts') | undefined;
     if (simulatorUrl) {
@@ -251,7 +256,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setEnv('WECOM_API_BASE', wecomSimulatorUrl, true);
       setEnv('WECOM_OPEN_BASE', wecomSimulatorUrl, true);
       setEnv('WECOM_AUTH_TYPE', 'test', true);
+      // The simulated provider takes any 推广包 template id (get_register_code): a fixed local one.
+      setEnv('WECOM_REGISTER_TEMPLATE_ID', 'tplLocalRegister01', true);
     }
+    resetWeComConfigForTests();
     resetConfigForTests();
 
     // 4. Queues and schedules, before the first request can send to a queue. The queues hold back

@@ -70,6 +70,29 @@ const queues = [
     maxReceiveCount: 5,
     maxConcurrency: 2,
   },
+  {
+    name: 'wecom-events',
+    description:
+      'Stored WeCom callback events (create_auth, change_auth, cancel_auth, change_external_contact, change_contact, register_corp) waiting to be applied after the hub answered WeCom',
+    consumer: 'wecom-events-worker',
+    batchSize: 1,
+    // Longer than the worker's timeout (30 s, infra/catalogue.ts): a running delivery is never handed out again.
+    visibilityTimeoutSeconds: 45,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+  },
+  {
+    name: 'wecom-customer-sync',
+    description:
+      'WeCom customer sync steps (get_follow_user_list, batch/get_by_user pages of ≤ 100 members, followers to link, unionid_to_external_userid chunks, finish) and links of new followers and customers',
+    consumer: 'wecom-customer-sync-worker',
+    batchSize: 5,
+    // Longer than the worker's timeout (60 s): a running delivery is never handed out again.
+    visibilityTimeoutSeconds: 90,
+    maxReceiveCount: 5,
+    // WeCom: ≤ 10 000 calls a minute per corp and API, 45033 under a few hundred concurrent calls (WECOM.md §4.2).
+    maxConcurrency: 4,
+  },
 ] as const satisfies readonly HubQueue[];
 
 export const hubQueues: readonly HubQueue[] = queues;

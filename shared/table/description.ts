@@ -13,6 +13,10 @@
  * - `gsi3pk` / `gsi3sk`: an account's followers in the order they changed (`FANS#<appid>` /
  *   `<updatedAt ISO>#<openid>`), the internal follower feed (`fans?changedSince=`); every follower
  *   write sets both (`shared/adapters/dynamodb/followers.ts`).
+ * - WeCom (`shared/domain/wecom/ports.ts` has the full layout): `WECOM_SUITE#<suiteId>` (`TICKET`,
+ *   `TOKEN`), `WECOM_PROVIDER#<corpId>` / `TOKEN`, `WECOM_CORP#<corpId>` (`CORP`, `TOKEN`,
+ *   `CUSTOMER#<externalUserId>`, `SYNC#<jobId>`),
+ *   `TENANT#<tenantId>` / `WECOM_CORP` and `WECOM_MINIPROGRAM`, `WECOM_STATE#<state>`, `WECOM_EVENT#<key>`.
  * - `ttl`: epoch seconds; DynamoDB deletes late, so readers always check `expiresAt` themselves.
  */
 export const TABLE_DEFAULT_NAME = 'oa-hub';

@@ -18,7 +18,6 @@ import { DynamoDepartmentGrants } from '#shared/adapters/dynamodb/department-gra
 import { DynamoFanSyncRequests } from '#shared/adapters/dynamodb/fan-sync-requests.ts';
 import { queuePublisher } from '#shared/adapters/queues/queue-publisher.ts';
 import { queuedUnbindingContinuation, UNBINDING_CONTINUATION_QUEUE } from '#shared/adapters/queues/unbinding-continuation.ts';
-import { config } from '#shared/config/config.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { authorizationChangeWeChat, type AuthorizationChangeDeps } from '#shared/domain/accounts/authorization-changes.ts';
 import type { OpenPlatformChoice } from '#shared/domain/accounts/model.ts';
@@ -36,6 +35,7 @@ import {
 import { wechatApiClient } from '#shared/wechat/api-client.ts';
 import { auditLog, componentAppId, log, now } from '#shared/wiring/common.ts';
 import { sharingCascadesOn } from '#shared/wiring/sharing.ts';
+import { tenantRequiredFuncIds } from '#shared/wiring/tenants.ts';
 import { authorizerTokens, componentTokenService } from '#shared/wiring/tokens.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
 
@@ -76,13 +76,9 @@ export function unbindingContinuation(): UnbindingContinuation {
   return queuedUnbindingContinuation(queuePublisher(UNBINDING_CONTINUATION_QUEUE));
 }
 
-/** The console's account reads (who sees what). */
+/** The console's account reads (who sees what; `missingPermissions` against the looking tenant's effective policy). */
 export function accountQueries(): AccountQueries {
-  return new AccountQueries(
-    new DynamoAccountDirectory(db(), tableName()),
-    new DynamoDepartmentGrants(db(), tableName()),
-    config().bindingPolicy.requiredFuncIds,
-  );
+  return new AccountQueries(new DynamoAccountDirectory(db(), tableName()), new DynamoDepartmentGrants(db(), tableName()), tenantRequiredFuncIds());
 }
 
 /** `PATCH /v1/accounts/{appid}`. */

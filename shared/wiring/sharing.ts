@@ -9,7 +9,6 @@ import { DynamoRedemptionAttempts } from '#shared/adapters/dynamodb/redemption-a
 import { DynamoShareCodeStore } from '#shared/adapters/dynamodb/share-codes.ts';
 import { DynamoShareStore } from '#shared/adapters/dynamodb/shared-links.ts';
 import { DynamoSharingCascadeReads, sharingRemovalItems } from '#shared/adapters/dynamodb/sharing-cascade.ts';
-import { config } from '#shared/config/config.ts';
 import { db, tableName } from '#shared/db/client.ts';
 import { whatReleaseTakes, whatUnbindingTakes } from '#shared/domain/sharing/cascades.ts';
 import type { RedeemShareCodeDeps } from '#shared/domain/sharing/redeem-share-code.ts';
@@ -17,6 +16,7 @@ import type { CreateShareCodesDeps } from '#shared/domain/sharing/share-codes.ts
 import type { SharesDeps } from '#shared/domain/sharing/shares.ts';
 import { auditLog, now } from '#shared/wiring/common.ts';
 import { eventOutbox } from '#shared/wiring/events.ts';
+import { tenantRequiredFuncIds } from '#shared/wiring/tenants.ts';
 
 export function createShareCodesDeps(): CreateShareCodesDeps {
   return { store: new DynamoShareCodeStore(db(), tableName()), audit: auditLog(), now };
@@ -28,7 +28,8 @@ export function redeemShareCodeDeps(): RedeemShareCodeDeps {
     attempts: new DynamoRedemptionAttempts(db(), tableName()),
     audit: auditLog(),
     now,
-    requiredFuncIds: config().bindingPolicy.requiredFuncIds,
+    // The recipient's effective policy (`redeem-share-code.ts`).
+    requiredFuncIds: tenantRequiredFuncIds(),
     events: eventOutbox(),
   };
 }

@@ -136,6 +136,17 @@ const rules: Record<string, RouteRule> = {
   // Another tenant's or a member's search finds only its own (readable) accounts' followers: 200 either way.
   'GET /v1/contacts/{unionid}': { who: 'any', namesAccount: false, success: 200, request: () => ({ path: '/v1/contacts/oMatrixUnionid0000000000000a' }) },
   'POST /v1/authorizations': { who: 'admin', namesAccount: false, success: 201, request: () => ({ path: '/v1/authorizations', body: {} }) },
+  // WeCom (API.md §7): admin-only; the matrix tenants' plans do not include WeCom, so an admin's answer is 422 feature_disabled.
+  'POST /v1/wecom/installations': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/installations' }) },
+  'POST /v1/wecom/registrations': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/registrations' }) },
+  'GET /v1/wecom/corp': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/corp' }) },
+  'DELETE /v1/wecom/corp': { who: 'admin', namesAccount: false, success: 422, request: () => ({ path: '/v1/wecom/corp' }) },
+  'PUT /v1/wecom/miniprogram-secret': {
+    who: 'admin',
+    namesAccount: false,
+    success: 422,
+    request: () => ({ path: '/v1/wecom/miniprogram-secret', body: { appid: 'wx0000000000matrix', secret: 'MatrixSecret0000000000000000000a' } }),
+  },
   // Each tenant reads and writes only its own list of allowed origins.
   'GET /v1/oauth/origins': { who: 'admin', namesAccount: false, success: 200, request: () => ({ path: '/v1/oauth/origins' }) },
   'PUT /v1/oauth/origins': {
@@ -365,7 +376,8 @@ async function keptFollower(stack: LocalStack, appid: string): Promise<string> {
   return openid;
 }
 
-const codeOf = (status: number): string => ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid' })[status] ?? String(status);
+const codeOf = (status: number): string =>
+  ({ 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 410: 'share_code_invalid', 422: 'feature_disabled' })[status] ?? String(status);
 
 /** A second account of the tenant whose authorization the admin revoked in WeChat, so that DELETE may unbind it. */
 async function revokedAccount(stack: LocalStack, admin: string): Promise<string> {

@@ -114,7 +114,7 @@ export async function seedOwnedAccount(
   const account = seedAccount(options.appid ?? seedAppid(), tenantId, options.account);
   const link = ownerLink(tenantId, account.appid, options.link);
   const items: Record<string, unknown>[] = [accountItem(account), linkItem(link)];
-  if (options.settings) items.push(tenantItem({ tenantId, ownedCount: 1, autoOpenPlatform: true, ...options.settings }));
+  if (options.settings) items.push(tenantItem({ tenantId, ownedCount: 1, ...options.settings }));
   await putItems(client, table, items);
   return { account, link };
 }
@@ -147,5 +147,5 @@ export async function seedGrants(
 }
 
 export async function seedTenant(client: DynamoDBDocumentClient, table: string, settings: Partial<TenantSettings> & { tenantId: string }): Promise<void> {
-  await putItems(client, table, [tenantItem({ ownedCount: 0, autoOpenPlatform: true, ...settings })]);
+  await putItems(client, table, [tenantItem({ ownedCount: 0, ...settings })]);
 }

@@ -136,8 +136,13 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return (await response.json()) as T;
 }
 
-/** The local gateway's token minting (local stack only; in AWS tokens come from the identity provider). */
-export async function mintToken(request: { tenant: string; admin: boolean; departments: string[] }): Promise<Session> {
+/**
+ * The local gateway's token minting (local stack only; in AWS tokens come from the identity provider):
+ * a tenant's admin or member, or an operator (no tenant, no departments).
+ */
+export type MintRequest = { tenant: string; admin: boolean; departments: string[] } | { operator: true };
+
+export async function mintToken(request: MintRequest): Promise<Session> {
   let response: Response;
   try {
     response = await fetch('/console/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });

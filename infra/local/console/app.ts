@@ -1,12 +1,13 @@
 /**
- * The console app: sign-in (a pasted token, or one minted by the local stack), a header with the
- * screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
+ * The console app: sign-in (a pasted token, or one minted by the local stack for an admin, a member
+ * or an operator), a header with the screens and the language switch (中文 / English, words.ts), and a hash router (`#/accounts`,
  * `#/accounts/<appid>`, the account's tabs `#/accounts/<appid>/trend|auto-replies|menu|messages`,
  * `#/communities`, `#/departments[/<id>]`, `#/contacts[/<unionid>]`, `#/redeem`, `#/audit`, `#/tenant`,
- * `#/operator[/<tenantId>]`). A token with the `operator` role (and not `admin`) sees the Operator
+ * `#/operator[/<tenantId>]`, `#/wecom`, shown when the tenant has `features.wecom`). A token with the `operator` role (and not `admin`) sees the Operator
  * screen only. The page shell (console-page.ts) has already rendered the authorization callback's
- * result in English; the app says it again in the chosen language and drops the query so a reload
- * does not show it again. Signing out or in forgets every notice of the previous session.
+ * result and its footer in English; the app says both again in the chosen language and drops the
+ * query so a reload does not show the result again. Signing out or in forgets every notice of the
+ * previous session.
  */
 import { ApiError, currentSession, keepSession, mintToken, onUnauthorized, sessionFromToken, signOut, type Session } from './api.ts';
 import { browser, type DomElement } from './browser.ts';
@@ -22,6 +23,7 @@ import { departmentsScreen } from './screens/departments.ts';
 import { operatorScreen } from './screens/operator.ts';
 import { redeemScreen } from './screens/redeem.ts';
 import { tenantScreen } from './screens/tenant.ts';
+import { rememberInstallOutcome, wecomEnabled, wecomScreen } from './screens/wecom.ts';
 import { bindOutcome, chooseLanguage, dictionaries, language, LANGS, setLanguage, t } from './words.ts';
 
 const root = browser.document.getElementById('app')!;
@@ -68,10 +70,43 @@ function dropBindResult(): void {
   bindResult = null;
 }
 sayBindResult();
+
+// The shell's footer too (it carries the addresses it names): said again on every render, in the chosen language.
+const footer = browser.document.getElementById('shell-footer');
+function sayFooter(): void {
+  const baseUrl = footer?.dataset.baseUrl;
+  if (!footer || !baseUrl) return;
+  const words = t().footer;
+  const simulatorUrl = footer.dataset.simulatorUrl;
+  const token = 'npm run token -- --tenant <id> [--admin] [--departments a,b]';
+  footer.replaceChildren(
+    ...[
+      `${words.stack} `,
+      h('code', {}, baseUrl),
+      ' · ',
+      h('a', { href: '/openapi.json' }, words.openApi),
+      ` · ${words.tokens} `,
+      h('code', {}, token),
+      ` ${words.or} `,
+      h('code', {}, '--operator'),
+      ' · ',
+      ...(simulatorUrl
+        ? [
+            h('a', { href: `${simulatorUrl}/__sim/accounts` }, words.simulator),
+            ` ${words.simulatorControls[0]}`,
+            h('code', {}, '/__sim/'),
+            words.simulatorControls[1],
+          ]
+        : [words.noSimulator[0], h('code', {}, 'WECHAT_API_BASE'), words.noSimulator[1]]),
+    ],
+  );
+}
 let pendingNotice: Child[] | undefined;
 let signInMessage: string | undefined;
 
 if (browser.location.search) browser.history.replaceState(null, '', `${browser.location.pathname}${browser.location.hash}`);
+// Back from WeCom's install page (`?wecom=ok|error`): the WeCom screen says how it went.
+if (rememberInstallOutcome(callbackQuery)) browser.history.replaceState(null, '', `${browser.location.pathname}#/wecom`);
 
 /** Sign-out and a new sign-in (another tenant, perhaps) leave no notice, result or error of the previous session. */
 function forgetNotices(): void {
@@ -114,8 +149,16 @@ function signInScreen(): DomElement {
   const status = feedback('signin-feedback');
   if (signInMessage) status.error(new Error(signInMessage));
   const tenant = control('input', { testid: 'mint-tenant', value: 'demo', maxlength: '128', required: true });
-  const admin = control('input', { type: 'checkbox', testid: 'mint-admin', checked: true });
   const departments = control('input', { testid: 'mint-departments', placeholder: 'sales, support', maxlength: '512' });
+  // An operator belongs to no tenant and no department: choosing it greys both out (and skips their checks).
+  const roleChosen = () => {
+    tenant.disabled = operator.checked;
+    departments.disabled = operator.checked;
+  };
+  const role = (testid: string, checked: boolean) => control('input', { type: 'radio', name: 'mint-role', testid, checked, onChange: roleChosen });
+  const admin = role('mint-admin', true);
+  const member = role('mint-member', false);
+  const operator = role('mint-operator', false);
   const pasted = control('textarea', { testid: 'token-input', rows: '3', placeholder: 'eyJhbGciOiJIUzI1NiIs…', class: 'mono wide' });
   const start = (session: Session) => {
     forgetNotices();
@@ -134,14 +177,16 @@ function signInScreen(): DomElement {
       async () => {
         status.clear();
         try {
-          const request = {
-            tenant: tenant.value.trim(),
-            admin: admin.checked,
-            departments: departments.value
-              .split(',')
-              .map((d) => d.trim())
-              .filter(Boolean),
-          };
+          const request = operator.checked
+            ? { operator: true as const }
+            : {
+                tenant: tenant.value.trim(),
+                admin: admin.checked,
+                departments: departments.value
+                  .split(',')
+                  .map((d) => d.trim())
+                  .filter(Boolean),
+              };
           start(await mintToken(request));
         } catch (error) {
           status.error(error);
@@ -149,8 +194,16 @@ function signInScreen(): DomElement {
       },
       h('h3', {}, words.mintTitle),
       h('p', { class: 'muted' }, words.mintHelp[0], h('code', {}, 'npm run token -- --tenant demo --admin'), words.mintHelp[1]),
+      h(
+        'fieldset',
+        { class: 'roles', testid: 'mint-role' },
+        h('legend', {}, words.mintRole),
+        h('label', { class: 'check' }, admin, words.roleAdmin),
+        h('label', { class: 'check' }, member, words.roleMember),
+        h('label', { class: 'check' }, operator, words.roleOperator),
+      ),
+      h('p', { class: 'muted small' }, words.mintOperatorHelp),
       h('label', {}, `${words.tenant} `, tenant),
-      h('label', { class: 'check' }, admin, words.admin),
       h('label', {}, `${words.departmentsLabel} `, departments),
       h('button', { type: 'submit', class: 'primary', testid: 'mint-submit' }, words.signIn),
     ),
@@ -185,6 +238,7 @@ const screens: { hash: string; key: string; audience: Audience }[] = [
   { hash: '#/redeem', key: 'redeem', audience: 'admin' },
   { hash: '#/audit', key: 'audit', audience: 'admin' },
   { hash: '#/tenant', key: 'tenant', audience: 'admin' },
+  { hash: '#/wecom', key: 'wecom', audience: 'admin' },
   { hash: '#/operator', key: 'operator', audience: 'operator' },
 ];
 
@@ -193,7 +247,9 @@ const operatorOnly = (session: Session): boolean => !!session.operator && !sessi
 
 function visible(session: Session): typeof screens {
   if (operatorOnly(session)) return screens.filter((screen) => screen.audience === 'operator');
-  return screens.filter((screen) => screen.audience === 'any' || (screen.audience === 'admin' && session.admin));
+  return screens
+    .filter((screen) => screen.audience === 'any' || (screen.audience === 'admin' && session.admin))
+    .filter((screen) => screen.key !== 'wecom' || wecomOn);
 }
 
 function header(session?: Session): DomElement {
@@ -243,17 +299,22 @@ function header(session?: Session): DomElement {
 }
 
 let rendering = 0;
+/** The tenant has `features.wecom` (the WeCom screen is in the header only then). */
+let wecomOn = false;
 
 async function render(): Promise<void> {
   const ticket = ++rendering;
   // A dialog belongs to the screen that opened it: leaving the screen closes it.
   for (const dialog of browser.document.body.querySelectorAll('dialog')) dialog.remove();
   const session = currentSession();
+  wecomOn = session ? await wecomEnabled(session) : false;
+  if (ticket !== rendering) return;
   const notice = h('div', { class: 'notice', testid: 'notice', hidden: !pendingNotice });
   if (pendingNotice) notice.append(...pendingNotice.filter((c): c is DomElement | string => typeof c === 'string' || (typeof c === 'object' && c !== null)));
   pendingNotice = undefined;
   const main = h('main', {});
   browser.document.documentElement.lang = t().htmlLang;
+  sayFooter();
   const layout: Child[] = [header(session), bindResult, notice, main];
   root.replaceChildren(...layout.filter((c): c is DomElement => typeof c === 'object' && c !== null));
 
@@ -286,6 +347,7 @@ async function render(): Promise<void> {
     else if (hash === '#/redeem') screen = redeemScreen(context);
     else if (hash === '#/audit') screen = await auditScreen();
     else if (hash === '#/tenant') screen = await tenantScreen();
+    else if (hash === '#/wecom') screen = await wecomScreen(context);
     else if (operatorTenant) screen = await operatorScreen(context, operatorTenant[1] ? decodeURIComponent(operatorTenant[1]) : undefined);
     else screen = await accountsScreen(context, boundAppid);
   } catch (error) {

@@ -70,9 +70,9 @@ export class DynamoAccountSettingsStore implements AccountSettingsStore {
           Key: tenantKey,
           UpdateExpression:
             'SET defaultAppid = :appid, #type = if_not_exists(#type, :type), tenantId = if_not_exists(tenantId, :tenant), ' +
-            'ownedCount = if_not_exists(ownedCount, :zero), autoOpenPlatform = if_not_exists(autoOpenPlatform, :on)',
+            'ownedCount = if_not_exists(ownedCount, :zero)',
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':appid': appid, ':type': 'TenantSettings', ':tenant': tenantId, ':zero': 0, ':on': true },
+          ExpressionAttributeValues: { ':appid': appid, ':type': 'TenantSettings', ':tenant': tenantId, ':zero': 0 },
         },
       });
     } else if (change.defaultChange.kind === 'clear') {

@@ -8,7 +8,7 @@
  * | account | `ACCOUNT#<appid>` | `ACCOUNT` | profile, `funcIds`, `status`, `ownerTenantId`, `authorizedAt`, `updatedAt`; gsi1 `USERNAME#<gh_…>` |
  * | authorizer tokens | `ACCOUNT#<appid>` | `TOKEN` | `authorizerTokenAttributes` (lease attributes left alone) |
  * | owner link | `TENANT#<tenantId>` | `LINK#<appid>` | `role = owner`, `linkedAt`, `plaintextAuthorization` (the binding's choice, default true); gsi1 `ACCOUNT#<appid>#LINKS` / `owner#<tenantId>` |
- * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `ownedCount` (+1 per new binding), `autoOpenPlatform` default |
+ * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `ownedCount` (+1 per new binding) |
  *
  * The invariants live in the transaction's conditions, never in a read before it:
  * - one active owner: the account item is written only if it is still as the plan saw it
@@ -70,7 +70,6 @@ export function tenantSettingsFromItem(item: Item): TenantSettings {
   const settings: TenantSettings = {
     tenantId: String(item.tenantId),
     ownedCount: Number(item.ownedCount ?? 0),
-    autoOpenPlatform: item.autoOpenPlatform !== false,
   };
   if (typeof item.quota === 'number') settings.quota = item.quota;
   const defaultAppid = optionalString(item.defaultAppid);
@@ -283,11 +282,7 @@ export class DynamoAccountStore extends DynamoAccountReads implements AccountSto
       const count = e.name('ownedCount');
       const quota = e.name('quota');
       const zero = e.value(0);
-      const set = [
-        ...e.sets({ type: 'TenantSettings', tenantId }),
-        `${count} = if_not_exists(${count}, ${zero}) + ${e.value(1)}`,
-        `${e.name('autoOpenPlatform')} = if_not_exists(${e.name('autoOpenPlatform')}, ${e.value(true)})`,
-      ];
+      const set = [...e.sets({ type: 'TenantSettings', tenantId }), `${count} = if_not_exists(${count}, ${zero}) + ${e.value(1)}`];
       const underDefault = defaultQuota > 0 ? `(attribute_not_exists(${count}) OR ${count} < ${e.value(defaultQuota)})` : `${count} < ${e.value(defaultQuota)}`;
       const underOwn = `((attribute_not_exists(${count}) AND ${quota} > ${zero}) OR ${count} < ${quota})`;
       const condition = `(attribute_not_exists(${quota}) AND ${underDefault}) OR (attribute_exists(${quota}) AND ${underOwn})`;

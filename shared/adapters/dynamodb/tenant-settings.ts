@@ -5,7 +5,7 @@
  *
  * | item | pk | sk | attributes written here |
  * |---|---|---|---|
- * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `quota` (the operator's quota), `bindingPolicy` (a map of the fields the operator set), `features` (map), `settingsVersion`; `ownedCount`, `autoOpenPlatform` only when absent |
+ * | tenant settings | `TENANT#<tenantId>` | `TENANT` | `quota` (the operator's quota), `bindingPolicy` (a map of the fields the operator set), `features` (map), `settingsVersion`; `ownedCount` only when absent |
  * | audit event | `TENANT#<tenantId>#AUDIT` | `<ISO time>#<random>` | the change's event (`audit-log.ts` keys) |
  *
  * An operator's change and its audit event are one transaction, conditioned on `settingsVersion`
@@ -74,18 +74,10 @@ export class DynamoTenantSettings implements TenantSettingsStore {
       ':type': 'TenantSettings',
       ':tenantId': tenantId,
       ':zero': 0,
-      ':on': true,
       ':features': { ...overrides.features },
       ':next': expectedVersion + 1,
     };
-    const set = [
-      '#type = :type',
-      'tenantId = :tenantId',
-      'ownedCount = if_not_exists(ownedCount, :zero)',
-      'autoOpenPlatform = if_not_exists(autoOpenPlatform, :on)',
-      'features = :features',
-      'settingsVersion = :next',
-    ];
+    const set = ['#type = :type', 'tenantId = :tenantId', 'ownedCount = if_not_exists(ownedCount, :zero)', 'features = :features', 'settingsVersion = :next'];
     const remove: string[] = [];
     if (overrides.accountQuota === undefined) remove.push('quota');
     else {

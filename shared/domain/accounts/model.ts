@@ -83,11 +83,6 @@ export interface TenantSettings {
   quota?: number;
   /** At most one default account per tenant, so it lives here rather than on the links. */
   defaultAppid?: string;
-  /**
-   * Written by bindings (default on) but no longer read: the open-platform step after a binding
-   * follows the binding's own `openPlatform` choice (`POST /v1/authorizations`, `open-platform.ts`).
-   */
-  autoOpenPlatform: boolean;
 }
 
 export interface AuthorizerTokens {

@@ -18,6 +18,18 @@ export interface AccountReads {
   tenantSettings(tenantId: string, read?: ReadOptions): Promise<TenantSettings | undefined>;
 }
 
+/**
+ * The permission sets a tenant's effective binding policy requires (its own `requiredFuncIds` where an
+ * operator set them, the `BIND_REQUIRED_FUNC_IDS` default elsewhere: `shared/domain/tenants/`), which an
+ * account's `missingPermissions` is judged against. A fixed list stands for it where every tenant
+ * requires the same (tests; routes that show no account view).
+ */
+export type RequiredFuncIds = readonly number[] | ((tenantId: string) => Promise<readonly number[]>);
+
+/** The list `required` gives for `tenantId`. */
+export const requiredFuncIdsOf = async (required: RequiredFuncIds, tenantId: string): Promise<readonly number[]> =>
+  typeof required === 'function' ? required(tenantId) : required;
+
 /** What the console's reads need besides single items. */
 export interface AccountDirectory extends AccountReads {
   /** Every link of the tenant (owned and shared). */

@@ -18,6 +18,9 @@ export const detailTypes = {
   shared: 'Account Shared',
   shareRevoked: 'Share Revoked',
   fanSyncFinished: 'Fan Sync Finished',
+  wecomCorpInstalled: 'WeCom Corp Installed',
+  wecomCorpUninstalled: 'WeCom Corp Uninstalled',
+  wecomCustomerChanged: 'WeCom Customer Changed',
   userAuthorized: 'WeChat User Authorized',
 } as const;
 
@@ -125,6 +128,15 @@ export function shareEvent(detailType: typeof detailTypes.shared | typeof detail
 export function fanSyncFinishedEvent(job: { jobId: string; appid: string; status: string; updatedAt: string; finishedAt?: string }): BusEvent {
   const eventId = lifecycleEventId(detailTypes.fanSyncFinished, [job.appid, job.jobId]);
   return { eventId, detailType: detailTypes.fanSyncFinished, at: job.finishedAt ?? job.updatedAt, appid: job.appid, detail: { ...job, eventId } };
+}
+
+/** `WeCom Corp Installed`, `WeCom Corp Uninstalled` (API.md §6, §7): `{ eventId, corpId, tenantId, at }`, nothing else. */
+export function wecomCorpEvent(
+  detailType: typeof detailTypes.wecomCorpInstalled | typeof detailTypes.wecomCorpUninstalled,
+  change: { corpId: string; tenantId: string; at: string },
+): BusEvent {
+  const eventId = lifecycleEventId(detailType, [change.corpId, change.tenantId, change.at]);
+  return { eventId, detailType, at: change.at, detail: { eventId, corpId: change.corpId, tenantId: change.tenantId, at: change.at } };
 }
 
 /** `WeChat User Authorized` (API.md §6): `OAuthUser` without `user` (no profile, code or token), plus `eventId` and `at`. */

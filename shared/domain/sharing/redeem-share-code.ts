@@ -17,6 +17,8 @@
  *   case are set aside, `share-code.ts`) is a typing mistake, not a guess: `400 validation_failed`
  *   naming `body.code`, answered before the budget is touched, so it never counts toward the lockout.
  *   It tells a guesser nothing the code's published format does not.
+ * - The answer's `missingPermissions` is judged against the recipient's own effective binding policy,
+ *   as its later reads are (`shared/domain/accounts/queries.ts`), never the owner's.
  */
 import { randomUUID } from 'node:crypto';
 import { toAccountView, type AccountView } from '#shared/domain/accounts/model.ts';
@@ -25,6 +27,7 @@ import { detailTypes, shareEvent } from '#shared/domain/events/model.ts';
 import type { EventOutbox } from '#shared/domain/events/ports.ts';
 import { publishAfter } from '#shared/domain/events/publish.ts';
 import { accountNotActive } from '#shared/domain/accounts/errors.ts';
+import { requiredFuncIdsOf, type RequiredFuncIds } from '#shared/domain/accounts/ports.ts';
 import type { RedemptionAttempts, ShareCodeStore } from '#shared/domain/sharing/ports.ts';
 import { normalizeShareCode, shareCodeHash } from '#shared/domain/sharing/share-code.ts';
 import { DomainError, RateLimited, ValidationFailed } from '#shared/errors/domain-errors.ts';
@@ -38,8 +41,8 @@ export interface RedeemShareCodeDeps {
   attempts: RedemptionAttempts;
   audit: Pick<AuditLog, 'record'>;
   now: () => Date;
-  /** Required permission sets, for the view's `missingPermissions`. */
-  requiredFuncIds: readonly number[];
+  /** The permission sets a tenant requires, for the view's `missingPermissions` (the recipient's). */
+  requiredFuncIds: RequiredFuncIds;
   budget?: { limit: number; windowMs: number };
   /** The event bus's outbox (API.md §6): `Account Shared`. */
   events?: EventOutbox;
@@ -143,12 +146,16 @@ async function redeem(input: RedeemShareCodeInput, canonical: string, deps: Rede
       deps.events,
       shareEvent(detailTypes.shared, { appid: code.appid, ownerTenantId: code.ownerTenantId, tenantId, includePayment: code.includePayment, at }),
     );
-    const [link, settings] = await Promise.all([deps.store.link(tenantId, code.appid), deps.store.tenantSettings(tenantId)]);
+    const [link, settings, required] = await Promise.all([
+      deps.store.link(tenantId, code.appid),
+      deps.store.tenantSettings(tenantId),
+      requiredFuncIdsOf(deps.requiredFuncIds, tenantId),
+    ]);
     return toAccountView(
       account,
       link ?? { tenantId, appid: code.appid, role: 'shared', linkedAt: at, plaintextAuthorization: false, includePayment: code.includePayment },
       settings,
-      deps.requiredFuncIds,
+      required,
     );
   }
   throw new DomainError('internal_error', 'The shared account kept changing during the redemption. Try again.');

@@ -223,7 +223,6 @@ describe('binding an Official Account through WeChat’s consent', () => {
             tenantId: tenant,
             quota: 1,
             ownedCount: 0,
-            autoOpenPlatform: true,
           },
         }),
       );

@@ -1,6 +1,6 @@
 /**
- * Right after binding, a tenant whose setting `autoOpenPlatform` is on (the default) and whose
- * account granted set 24 gets an open platform account bound (or created), so that its followers
+ * Right after a binding that kept the default open-platform choice (`openPlatform: 'create'`,
+ * API.md §3 ⁺ `POST /v1/authorizations`) and whose account granted set 24 gets an open platform account bound (or created), so that its followers
  * carry a unionid from the first sync.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

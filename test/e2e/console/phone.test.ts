@@ -1,11 +1,14 @@
 /**
  * The console as a Chinese operator uses it (issue 15 item 4): a headless Chromium that asks for
  * zh-CN in Asia/Shanghai on a 390×844 phone, against one in-process local stack with the WeChat
- * simulator. One step per test, in order, sharing the stack and the pages: an operator raises a
- * tenant's quota and sets its binding policy; the admin binds through the binding dialog (开放平台
- * left alone, 明文授权 ticked), grants one account to a department, and a member of it sees only that
+ * simulator. One step per test, in order, sharing the stack and the pages: the shell's footer is in
+ * 中文; an operator signs in as 运营人员 (no token pasted), raises a tenant's quota and sets its binding
+ * policy; the admin binds through the binding dialog (开放平台
+ * left alone, 明文授权 ticked), an account bound without permission set 24 says its followers will have
+ * no unionid (in 中文 and English), the admin grants one account to a department, and a member of it sees only that
  * account; the follower trend is drawn from follows and unfollows pushed through the simulator's admin
- * API; a double click on "生成共享码" makes one batch; destructive actions ask first. Every screen is
+ * API; a recipient's community is offered as payment only the share that included it; a double click
+ * on "生成共享码" makes one batch; destructive actions ask first. Every screen is
  * checked to fit 390 px (`document.documentElement.scrollWidth <= 390`) and photographed into
  * test/e2e/screenshots/ (gitignored).
  */
@@ -15,10 +18,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { launchBrowser, type LocalBrowser } from '#test/e2e/console/browser.ts';
-import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
+import { bindThroughSimulator, DEFAULT_BIND_FUNC_IDS } from '#test/e2e/support/binding.ts';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 const TENANT = 'phone-tenant';
+/** Redeems a share of each of TENANT's two accounts: one with the payment interface, one without. */
+const RECIPIENT = 'phone-recipient';
 const DEPARTMENT = 'sales';
 const PHONE = { width: 390, height: 844 };
 const STEP_MS = 20_000;
@@ -30,7 +35,7 @@ describe('the console in 中文 on a 390 px phone', () => {
   let page: Page;
   /** Bound beforehand: granted to the department, followed and unfollowed, shared. */
   let boundAppid: string;
-  /** Bound beforehand, never granted to the department. */
+  /** Bound beforehand without permission set 24 (its open-platform step is skipped), never granted to the department. */
   let otherAppid: string;
   /** Bound through the console's binding dialog. */
   let dialogAppid: string;
@@ -54,24 +59,31 @@ describe('the console in 中文 on a 390 px phone', () => {
     await on.getByTestId('token-input').fill(token);
     await on.getByTestId('token-signin').click();
   };
-  const operatorToken = (): Promise<string> => {
-    const mint = (stack as unknown as { operatorToken?: (request?: { sub?: string }) => Promise<string> }).operatorToken;
-    if (!mint) throw new Error('the local stack mints no operator token yet (the operator routes have not been merged)');
-    return mint({ sub: '李运营' });
+  /** Signs out, then in through the sign-in screen's local minting, as `role`. */
+  const signInAs = async (on: Page, role: 'admin' | 'operator', tenant = TENANT) => {
+    await on.goto(`${stack.baseUrl}/console`);
+    await on.evaluate('sessionStorage.clear()');
+    await on.reload();
+    await on.getByTestId(`mint-${role}`).check();
+    if (role !== 'operator') await on.getByTestId('mint-tenant').fill(tenant);
+    await on.getByTestId('mint-submit').click();
   };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
     await stack.simulator!.pushTicket();
-    const bound = async (nickname: string): Promise<string> => {
-      const added = stack.simulator!.addAccount({ nickname, serviceType: 'service', verified: true, followers: 2 });
-      const { location } = await bindThroughSimulator(stack, { tenant: TENANT, appid: added.appid, user: '张三' });
+    const bound = async (nickname: string, funcIds?: number[]): Promise<string> => {
+      const added = stack.simulator!.addAccount({ nickname, serviceType: 'service', verified: true, followers: 2, openPay: true });
+      const { location } = await bindThroughSimulator(stack, { tenant: TENANT, appid: added.appid, user: '张三', ...(funcIds ? { funcIds } : {}) });
       if (location.searchParams.get('bind') !== 'ok') throw new Error(`binding ${added.appid} ended with ${location.search}`);
       return added.appid;
     };
     boundAppid = await bound('模拟服务号');
-    otherAppid = await bound('云朵咖啡');
+    otherAppid = await bound(
+      '云朵咖啡',
+      DEFAULT_BIND_FUNC_IDS.filter((id) => id !== 24),
+    );
     dialogAppid = stack.simulator!.addAccount({ nickname: '星河书店', serviceType: 'service', verified: true, followers: 3 }).appid;
     browser = await launchBrowser({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: PHONE });
     page = await browser.context.newPage();
@@ -94,9 +106,18 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
   });
 
-  it('an operator finds the tenant, raises its quota and sets its own policy: verified service accounts only', async () => {
+  it('says the page shell’s footer in 中文 too', async () => {
+    // Assess
+    const footer = await page.locator('#shell-footer').textContent();
+    expect(footer).toContain('本地环境地址');
+    expect(footer).toContain('微信模拟器');
+    expect(footer).not.toMatch(/Local stack|OpenAPI document|tokens:|WeChat simulator/);
+    await shot('signin');
+  });
+
+  it('an operator signs in as 运营人员, finds the tenant, raises its quota and sets its own policy: verified service accounts only', async () => {
     // Prepare
-    await signInWith(page, await operatorToken());
+    await signInAs(page, 'operator');
     await page.getByTestId('operator-screen').waitFor();
     await page.getByTestId('operator-tenant').fill(TENANT);
     await page.getByTestId('operator-find').click();
@@ -148,6 +169,21 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await text('account-plaintext')).toContain('已开启');
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('account');
+  });
+
+  it('says 粉丝将没有 unionid (followers will have no unionid) for the account whose open-platform step was skipped', async () => {
+    // Act
+    await page.goto(`${stack.baseUrl}/console#/accounts/${otherAppid}`);
+    await page.getByTestId('account-summary').waitFor();
+    const inChinese = await text('account-open-platform');
+    await page.getByTestId('lang').selectOption('en');
+    await page.getByTestId('account-open-platform').filter({ hasText: 'followers will have no unionid' }).waitFor();
+    const inEnglish = await text('account-open-platform');
+    await page.getByTestId('lang').selectOption('zh');
+
+    // Assess
+    expect(await page.getByTestId('account-open-platform').getAttribute('data-status')).toBe('skipped');
+    expect([inChinese, inEnglish]).toEqual(['已跳过：粉丝将没有 unionid', 'skipped: followers will have no unionid']);
   });
 
   it('the tenant’s settings show the operator’s quota, read-only', async () => {
@@ -266,6 +302,45 @@ describe('the console in 中文 on a 390 px phone', () => {
     expect(await text('contact-table')).toContain('模拟服务号');
     expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
     await shot('contacts');
+  });
+
+  it('offers as a community’s payment only the shared account whose share included payment', async () => {
+    // Prepare: both accounts have WeChat Pay; the owner shares one with its payment interface, the other without.
+    const owner = await stack.consoleToken({ tenant: TENANT, admin: true });
+    const recipient = await stack.consoleToken({ tenant: RECIPIENT, admin: true });
+    const call = async (token: string, path: string, body: unknown) => {
+      const response = await fetch(`${stack.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`POST ${path} answered ${response.status} ${await response.text()}`);
+      return (await response.json()) as { codes: string[] };
+    };
+    for (const [appid, includePayment] of [
+      [boundAppid, true],
+      [otherAppid, false],
+    ] as const) {
+      const { codes } = await call(owner, `/v1/accounts/${appid}/share-codes`, { count: 1, includePayment });
+      await call(recipient, '/v1/shared-accounts', { code: codes[0] });
+    }
+
+    // Act
+    await signInAs(page, 'admin', RECIPIENT);
+    await page.getByTestId('accounts-screen').waitFor();
+    await page.goto(`${stack.baseUrl}/console#/communities`);
+    await page.getByTestId('community-form').waitFor();
+    const options = (testid: string) =>
+      page
+        .getByTestId(testid)
+        .locator('option')
+        .evaluateAll((all) => all.map((option) => (option as unknown as { value: string }).value));
+
+    // Assess
+    expect(await options('community-account')).toEqual(expect.arrayContaining([boundAppid, otherAppid]));
+    expect(await options('community-payment')).toEqual(['', boundAppid]);
+    expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+    await shot('communities');
   });
 
   it('makes one batch of share codes from a double click on 生成共享码', async () => {

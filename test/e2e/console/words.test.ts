@@ -1,11 +1,19 @@
 /**
  * The console's language, zone and sentences, without a browser: which language it starts in, which
- * zone it shows times in, how the trend counts a day, and how an audit event is said in each language.
+ * zone it shows times in, how the trend counts a day, how an audit event is said in each language,
+ * that 中文 has a sentence for every error code of API.md §1, and the Messages tab's summaries in 中文.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { WeChatPush } from '#infra/local/console/api.ts';
 import { auditSentence } from '#infra/local/console/screens/audit.ts';
+import { summaryOf } from '#infra/local/console/screens/messages.ts';
 import { countByDay } from '#infra/local/console/screens/trend.ts';
-import { chooseLanguage, setLanguage, viewerZone } from '#infra/local/console/words.ts';
+import { chooseLanguage, dictionaries, setLanguage, viewerZone } from '#infra/local/console/words.ts';
+
+/** The contract (`/work/shared/docs/API.md`), beside the repository's root. */
+const API_MD = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'docs', 'API.md');
 
 describe('the language the console starts in', () => {
   it('is the one the person chose last, whatever the browser asks for', () => {
@@ -102,5 +110,56 @@ describe('an audit event as a sentence', () => {
 
     // Assess
     expect(sentence).toBe('张三：something.new（模拟服务号）');
+  });
+});
+
+describe('the hub’s errors in 中文', () => {
+  it('has a sentence for every error code API.md §1 lists', () => {
+    // Prepare: the codes of §1's table (`| 409 | `account_bound_elsewhere` | …`).
+    const section = readFileSync(API_MD, 'utf8')
+      .split(/^## /m)
+      .find((part) => part.startsWith('1. Errors'));
+    const codes = [...(section ?? '').matchAll(/^\| \d{3} \| `([a-z_]+)`/gm)].map((match) => match[1]!);
+
+    // Act
+    const unsaid = codes.filter((code) => !dictionaries.zh.apiErrors[code]);
+
+    // Assess
+    expect(codes.length).toBeGreaterThan(20);
+    expect(unsaid).toEqual([]);
+  });
+});
+
+describe('a push’s summary in the Messages tab', () => {
+  const push = (fields: Partial<WeChatPush>): WeChatPush => ({
+    eventId: 'e1',
+    appid: 'wx0000000000000001',
+    ownerTenantId: 't',
+    sharedTenantIds: [],
+    openid: 'o1',
+    msgType: 'event',
+    createTime: 0,
+    receivedAt: '2026-05-01T00:00:00Z',
+    fields: {},
+    ...fields,
+  });
+  afterEach(() => setLanguage('en'));
+
+  it('says a tapped button’s key, a scan’s scene, a QR follow and a media id in 中文', () => {
+    // Prepare
+    setLanguage('zh');
+    const pushes = [
+      push({ event: 'CLICK', eventKey: 'V1001_GOOD' }),
+      push({ event: 'SCAN', eventKey: 'spring' }),
+      push({ event: 'subscribe', eventKey: 'qrscene_spring' }),
+      push({ msgType: 'image', fields: { MediaId: 'm1' } }),
+      push({ msgType: 'location', fields: { Location_X: '31.2', Location_Y: '121.4' } }),
+    ];
+
+    // Act
+    const summaries = pushes.map(summaryOf);
+
+    // Assess
+    expect(summaries).toEqual(['键值 V1001_GOOD', '场景 spring', '通过场景 spring 的二维码', '素材 m1', '某个地点 (31.2, 121.4)']);
   });
 });

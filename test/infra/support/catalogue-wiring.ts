@@ -63,8 +63,18 @@ export function describeCatalogueWiring(label: string, catalogue: { functions: r
       const actions = actionsOfFunction(synthesized.stack, synthesized.template, fn.name);
       const variables = functionProperties(synthesized.stack, synthesized.template, fn.name).Environment.Variables;
       // Assess
-      expect(actions.some((action) => action.startsWith('secretsmanager:'))).toBe(fn.readsWeChatSecret);
+      expect(actions.some((action) => action.startsWith('secretsmanager:'))).toBe(fn.readsWeChatSecret || (fn.readsWeComSecret ?? false));
       expect('WECHAT_SECRET_ARN' in variables).toBe(fn.readsWeChatSecret);
+    });
+
+    it.each(catalogue.functions.map((fn) => [fn.name, fn] as const))('lets %s read the WeCom secret and use its key only if it declares so', (_name, fn) => {
+      // Act
+      const actions = actionsOfFunction(synthesized.stack, synthesized.template, fn.name);
+      const variables = functionProperties(synthesized.stack, synthesized.template, fn.name).Environment.Variables;
+      // Assess
+      expect('WECOM_SECRET_ARN' in variables).toBe(fn.readsWeComSecret ?? false);
+      expect(actions.some((action) => action.startsWith('kms:'))).toBe(fn.usesWeComKey ?? false);
+      expect('WECOM_KMS_KEY_ID' in variables).toBe(fn.usesWeComKey ?? false);
     });
 
     it.each(catalogue.functions.map((fn) => [fn.name, fn] as const))('lets %s send only to the queues it names', (_name, fn) => {

@@ -31,7 +31,6 @@ describe('account settings on the embedded engine', () => {
     expect(await services.directory.tenantSettings('t-only-shared')).toMatchObject({
       defaultAppid: owned.account.appid,
       ownedCount: 0,
-      autoOpenPlatform: true,
     });
   });
 

@@ -123,7 +123,6 @@ describe('an unbinding whose cascade spans many transactions', () => {
       tenantId: owner,
       ownedCount: 1,
       defaultAppid: appid,
-      autoOpenPlatform: true,
     });
     await put({
       pk: accountKeys.tenantPk(owner),

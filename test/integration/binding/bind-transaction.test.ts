@@ -26,7 +26,7 @@ describe('the binding transaction on the embedded engine', () => {
     table.client.send(
       new PutCommand({
         TableName: table.name,
-        Item: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId, quota, ownedCount: 0, autoOpenPlatform: true },
+        Item: { pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId, quota, ownedCount: 0 },
       }),
     );
 

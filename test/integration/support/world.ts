@@ -105,7 +105,7 @@ export async function bindAccount(
     gsi1pk: accountKeys.linksOfAccount(spec.appid),
     gsi1sk: accountKeys.linkGsiSk('owner', tenantId),
   });
-  await put({ pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId, ownedCount: 1, autoOpenPlatform: true });
+  await put({ pk: accountKeys.tenantPk(tenantId), sk: accountKeys.tenantSk, type: 'TenantSettings', tenantId, ownedCount: 1 });
   return { appid: spec.appid, tenantId, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
 }
 

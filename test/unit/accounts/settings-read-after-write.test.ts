@@ -22,11 +22,7 @@ afterEach(() => {
 describe('the answer to a settings change', () => {
   it('reads the account, the link and the tenant settings with strongly consistent reads after the write', async () => {
     // Prepare
-    const items = [
-      accountItem(seedAccount(APPID, TENANT)),
-      linkItem(ownerLink(TENANT, APPID)),
-      tenantItem({ tenantId: TENANT, ownedCount: 1, autoOpenPlatform: true }),
-    ];
+    const items = [accountItem(seedAccount(APPID, TENANT)), linkItem(ownerLink(TENANT, APPID)), tenantItem({ tenantId: TENANT, ownedCount: 1 })];
     dynamo.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({
       Item: items.find((item) => item.pk === input.Key.pk && item.sk === input.Key.sk),
     }));

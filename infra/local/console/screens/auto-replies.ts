@@ -3,7 +3,8 @@
  * their order — the first enabled rule that matches answers — each with its trigger, its reply and a
  * preview of the reply as the follower's chat shows it. Save replaces the whole list; the server's
  * `validation_failed` details (`body.rules.<i>.<field>`) are shown under the input they name. Every
- * button is disabled while a request runs.
+ * button of the panel is disabled while a request runs (not only the clicked one, as `sending` does):
+ * the answer replaces the editor's rules, so a rule added or moved meanwhile would be lost.
  */
 import { api, type Account, type AutoReply, type AutoReplyRule, type AutoReplyTrigger } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
@@ -176,7 +177,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           text(`${at}.trigger.keywords`, trigger.keywords.join(', '), (value) => ((trigger.keywords = keywordList(value)), refreshPreview()), {
             placeholder: 'hours, 营业时间',
           }),
-          'up to 10, separated by commas; case does not matter',
+          t().hints.keywords,
         ),
       );
     } else if (trigger.type === 'click') {
@@ -188,7 +189,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
             placeholder: 'V1001_GOOD',
             class: 'mono',
           }),
-          'the key of a click button of the Menu tab',
+          t().hints.buttonKey,
         ),
       );
     } else if (trigger.type === 'scan') {
@@ -204,9 +205,9 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
               else trigger.scene = value;
               refreshPreview();
             },
-            { placeholder: 'any scene' },
+            { placeholder: t().hints.anyScene },
           ),
-          'empty: any QR code',
+          t().hints.sceneEmpty,
         ),
       );
     }
@@ -219,7 +220,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           `${at}.reply.content`,
           t().rules.text,
           text(`${at}.reply.content`, reply.content, (value) => ((reply.content = value), refreshPreview()), { rows: '3', class: 'wide' }),
-          'up to 600 characters',
+          t().hints.text,
         ),
       );
     } else if (reply.type === 'image') {
@@ -228,7 +229,7 @@ export async function autoRepliesTab(account: Account): Promise<DomElement> {
           `${at}.reply.mediaId`,
           t().rules.mediaId,
           text(`${at}.reply.mediaId`, reply.mediaId, (value) => ((reply.mediaId = value), refreshPreview()), { class: 'mono wide' }),
-          'an image material of this account',
+          t().hints.mediaId,
         ),
       );
     } else {

@@ -1,5 +1,12 @@
-/** The tenant's communities and the account and payment interface each is linked to. */
-import { api, type Account, type Community } from '../api.ts';
+/**
+ * The tenant's communities and the account and payment interface each is linked to. The payment
+ * choices are what the tenant may link (issue 15 item 5): its own accounts with WeChat Pay, and shared
+ * accounts whose share included the payment interface. `GET /v1/accounts` does not say what a share
+ * included; the tenant's own audit trail does (`share.redeemed`, `details.includePayment`, the newest
+ * redemption of each account), so an admin's screen reads it (at most MAX_AUDIT_PAGES pages; a share
+ * it does not find there is not offered). A community keeps the payment it is linked to in its list.
+ */
+import { api, type Account, type AuditEvent, type Community } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
 import { actionButton, control, h, sendingForm, when } from '../dom.ts';
 import { feedback } from '../feedback.ts';
@@ -21,6 +28,28 @@ function accountSelect(testid: string, accounts: Account[], selected: string | n
   );
 }
 
+const MAX_AUDIT_PAGES = 10;
+
+/** The shared accounts among `shared` whose newest redemption in the tenant's audit trail included payment. */
+async function sharesWithPayment(shared: string[]): Promise<Set<string>> {
+  const included = new Set<string>();
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_AUDIT_PAGES && seen.size < shared.length; page++) {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    const answer: { events: AuditEvent[]; nextCursor: string | null } = await api('GET', `/v1/audit${query}`);
+    for (const event of answer.events) {
+      // Newest first: the first redemption met is the share the tenant holds now.
+      if (event.action !== 'share.redeemed' || !event.appid || !shared.includes(event.appid) || seen.has(event.appid)) continue;
+      seen.add(event.appid);
+      if ((event.details as Record<string, unknown> | undefined)?.includePayment === true) included.add(event.appid);
+    }
+    if (!answer.nextCursor) break;
+    cursor = answer.nextCursor;
+  }
+  return included;
+}
+
 export async function communitiesScreen(context: ScreenContext): Promise<DomElement> {
   const words = t();
   const status = feedback('communities-feedback');
@@ -29,7 +58,12 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
     api<{ accounts: Account[] }>('GET', '/v1/accounts'),
   ]);
   const usable = accounts.filter((account) => account.status === 'active');
-  const payable = usable.filter((account) => account.capabilities.payment);
+  const sharedWithPay = usable.filter((account) => account.role === 'shared' && account.capabilities.payment).map((account) => account.appid);
+  const paymentShared = context.session.admin && sharedWithPay.length > 0 ? await sharesWithPayment(sharedWithPay) : new Set<string>();
+  const payable = usable.filter((account) => account.capabilities.payment && (account.role === 'owner' || paymentShared.has(account.appid)));
+  /** A row's choices: what may be linked, and what the community is linked to now (so that saving keeps it). */
+  const paymentChoices = (current: string | null) =>
+    current && !payable.some((account) => account.appid === current) ? [...payable, ...accounts.filter((account) => account.appid === current)] : payable;
   const nameOf = (appid: string | null) => (appid ? (accounts.find((account) => account.appid === appid)?.nickname ?? appid) : '—');
 
   const save = async (communityId: string, accountAppId: string, paymentAppId: string) => {
@@ -48,7 +82,7 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
 
   const rows = communities.map((community) => {
     const account = accountSelect('community-row-account', usable, community.accountAppId);
-    const payment = accountSelect('community-row-payment', payable, community.paymentAppId);
+    const payment = accountSelect('community-row-payment', paymentChoices(community.paymentAppId), community.paymentAppId);
     return h(
       'tr',
       { testid: 'community-row', 'data-community': community.communityId },
@@ -75,6 +109,7 @@ export async function communitiesScreen(context: ScreenContext): Promise<DomElem
     { testid: 'communities-screen' },
     h('h2', {}, words.communities),
     h('p', { class: 'muted' }, words.communitiesHelp),
+    context.session.admin ? h('p', { class: 'muted small', testid: 'payment-choices-help' }, words.paymentChoicesHelp) : null,
     status.element,
     context.session.admin
       ? sendingForm(

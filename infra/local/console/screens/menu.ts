@@ -2,14 +2,16 @@
  * The account's Menu tab (`GET|PUT|DELETE /v1/accounts/{appid}/menu`, API.md §3, WECHAT.md §15): the
  * menu drawn as WeChat draws it — up to 3 buttons along the bottom of the chat, each with up to 5
  * sub-buttons stacked above it — and an editor for the button picked in the drawing (name, type and
- * that type's fields). Save puts the whole menu (WeChat's `menu/create`); Delete asks first. The
- * hub's refusals are explained: a field it names is shown under its input and the button in the
- * drawing is marked; `422 missing_permissions` says which permission set the account did not grant;
+ * that type's fields). Save puts the whole menu (WeChat's `menu/create`); Delete asks first, in the
+ * console's confirmation dialog. While either request runs every button of the panel is disabled
+ * (not only the clicked one, as `sending` does): the answer replaces the editor's menu, so an edit
+ * made meanwhile would be lost. The hub's refusals are explained: a field it names is shown under
+ * its input and the button in the drawing is marked; `422 missing_permissions` says which permission set the account did not grant;
  * WeChat's own refusal shows its errcode.
  */
 import { api, ApiError, type Account, type Menu, type MenuButton } from '../api.ts';
 import type { DomControl, DomElement } from '../browser.ts';
-import { control, h } from '../dom.ts';
+import { confirmDialog, control, h } from '../dom.ts';
 import { clearFieldIssues, feedback, fieldIssues, showFieldIssues, type Feedback, type FieldIssue } from '../feedback.ts';
 import { buttonFieldWords, buttonTypeFields, buttonTypeWords, menuWords, t } from '../words.ts';
 
@@ -212,7 +214,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     const name = control('input', { testid: 'menu-name', value: button.name, class: 'wide' });
     const showCount = () => {
       const used = utf8Bytes(name.value);
-      count.textContent = `${used} of ${limit} bytes (a Chinese character is 3)`;
+      count.textContent = t().hints.nameBytes(used, limit);
       count.className = used > limit ? 'small over' : 'muted small';
     };
     showCount();
@@ -243,7 +245,7 @@ export async function menuTab(account: Account): Promise<DomElement> {
     });
 
     const fields: DomElement[] = button.sub_button
-      ? [h('p', { class: 'muted small' }, `${button.sub_button.length} of ${MAX_SUB} sub-buttons: pick one above to edit it, + adds one.`)]
+      ? [h('p', { class: 'muted small' }, t().hints.subButtons(button.sub_button.length, MAX_SUB))]
       : (buttonTypeFields[button.type ?? ''] ?? ALL_FIELDS.filter((field) => button[field] !== undefined)).map((field) => {
           const input = control('input', {
             testid: `menu-${field.replace('_', '-')}`,
@@ -316,10 +318,9 @@ export async function menuTab(account: Account): Promise<DomElement> {
     }
   };
 
-  const confirm = h('span', { class: 'confirm', hidden: true, testid: 'menu-delete-confirm-box' });
   const removeMenu = async () => {
+    if (!(await confirmDialog(menuWords.confirmDelete, t().menuTab.yesDelete, 'menu-delete-confirm'))) return;
     status.clear();
-    confirm.hidden = true;
     setBusy(true);
     try {
       await api('DELETE', `/v1/accounts/${account.appid}/menu`);
@@ -334,12 +335,6 @@ export async function menuTab(account: Account): Promise<DomElement> {
       setBusy(false);
     }
   };
-  confirm.append(
-    menuWords.confirmDelete,
-    ' ',
-    h('button', { class: 'danger', testid: 'menu-delete-confirm', onClick: () => void removeMenu() }, t().menuTab.yesDelete),
-    h('button', { class: 'link', onClick: () => (confirm.hidden = true) }, t().menuTab.cancel),
-  );
 
   state.textContent = loaded.menu ? t().menuTab.holds : t().menuTab.holdsNoneApi;
   render();
@@ -351,11 +346,10 @@ export async function menuTab(account: Account): Promise<DomElement> {
       h(
         'span',
         { class: 'actions' },
-        h('button', { class: 'danger', testid: 'menu-delete', onClick: () => (confirm.hidden = false) }, t().menuTab.deleteMenu),
+        h('button', { class: 'danger', testid: 'menu-delete', onClick: () => void removeMenu() }, t().menuTab.deleteMenu),
         h('button', { class: 'primary', testid: 'menu-save', onClick: () => void save() }, t().menuTab.save),
       ),
     ),
-    confirm,
     status.element,
     h('div', { class: 'menu-layout' }, drawing, editor),
   );

@@ -41,18 +41,19 @@ const str = (value: unknown): string => (typeof value === 'string' || typeof val
 /** The content of a message, or the fields that say what an event was about. */
 export function summaryOf(push: WeChatPush): string {
   const f = push.fields;
+  const said = t().summary;
   switch (push.msgType) {
     case 'text':
       return str(f.Content);
     case 'image':
-      return str(f.PicUrl) || `media ${str(f.MediaId)}`;
+      return str(f.PicUrl) || said.media(str(f.MediaId));
     case 'voice':
-      return str(f.Recognition) || `media ${str(f.MediaId)}${f.Format ? ` (${str(f.Format)})` : ''}`;
+      return str(f.Recognition) || `${said.media(str(f.MediaId))}${f.Format ? ` (${str(f.Format)})` : ''}`;
     case 'video':
     case 'shortvideo':
-      return `media ${str(f.MediaId)}`;
+      return said.media(str(f.MediaId));
     case 'location':
-      return `${str(f.Label) || 'a place'} (${str(f.Location_X)}, ${str(f.Location_Y)})`;
+      return `${str(f.Label) || said.place} (${str(f.Location_X)}, ${str(f.Location_Y)})`;
     case 'link':
       return `${str(f.Title)} ${str(f.Url)}`.trim();
     case 'event':
@@ -63,17 +64,17 @@ export function summaryOf(push: WeChatPush): string {
   const key = push.eventKey ?? '';
   switch (push.event) {
     case 'subscribe':
-      return key.startsWith('qrscene_') ? `through the QR code of scene ${key.slice('qrscene_'.length)}` : '';
+      return key.startsWith('qrscene_') ? said.qrScene(key.slice('qrscene_'.length)) : '';
     case 'SCAN':
-      return `scene ${key}`;
+      return said.scene(key);
     case 'CLICK':
-      return `key ${key}`;
+      return said.key(key);
     case 'VIEW':
       return key;
     case 'LOCATION':
       return `${str(f.Latitude)}, ${str(f.Longitude)} ±${str(f.Precision)} m`;
     default:
-      return key ? `key ${key}` : '';
+      return key ? said.key(key) : '';
   }
 }
 
