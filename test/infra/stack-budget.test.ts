@@ -33,6 +33,12 @@ const statefulLogicalIds = [
   'AWS::SQS::Queue QueuereleasetestQueueE3E03C9D',
   'AWS::SQS::Queue QueuetokenrecoveryDeadLetterQueue45207C03',
   'AWS::SQS::Queue QueuetokenrecoveryQueue9F65FDD1',
+  'AWS::SQS::Queue QueuewecomcustomersyncDeadLetterQueueE83D41C9',
+  'AWS::SQS::Queue QueuewecomcustomersyncQueueBD828B03',
+  'AWS::SQS::Queue QueuewecomeventsDeadLetterQueue2C6B86B4',
+  'AWS::SQS::Queue QueuewecomeventsQueue53FB0351',
+  'AWS::SecretsManager::Secret WeComSuiteSecret3B0B57AA',
+  'AWS::KMS::Key WeComSecretsKey2D1CE249',
 ];
 
 const statefulTypes = new Set(statefulLogicalIds.map((entry) => entry.split(' ')[0]));
