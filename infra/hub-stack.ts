@@ -1,9 +1,10 @@
 /**
  * The oa-hub stack, driven entirely by the catalogue (`infra/catalogue.ts`) and the table description
  * (`infra/table.ts`): adding a catalogue entry and its `functions/<name>/handler.ts` is all a new
- * function takes. Nothing in here names a particular function.
+ * function takes. Nothing in here names a particular function. The functions go into nested stacks by
+ * group (`functionGroupOf`, below) so that no stack nears CloudFormation's 500 resources.
  */
-import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -56,12 +57,40 @@ export function deployedQueues(functions: readonly HubFunction[], queues: readon
   return activeQueues(functions, queues);
 }
 
+/**
+ * CloudFormation allows 500 resources per stack and each function brings 4 to 8 (function, role,
+ * policy, log group; security group, event source mapping, schedule…) and 3 per route: the functions live in nested
+ * stacks, one per group, so that no stack comes near the limit. The stateful resources (table, queues,
+ * secrets, keys, bus, user pool), the VPC, the HTTP API with its routes and the alarms stay in the
+ * parent, under the logical ids they always had. A group is derived from the catalogue entry, never
+ * from its position, so adding a function never moves another one to a different stack.
+ */
+export type FunctionGroup = 'WeCom' | 'WeChat' | 'Hub';
+
+export function functionGroupOf(fn: HubFunction): FunctionGroup {
+  if (fn.name.includes('wecom')) return 'WeCom';
+  if (fn.callsWeChat) return 'WeChat';
+  return 'Hub';
+}
+
+/** The nested stack holding one group's functions (`Functions<Group>` in the parent). */
+export class FunctionStack extends NestedStack {
+  constructor(
+    scope: Construct,
+    readonly group: FunctionGroup,
+  ) {
+    super(scope, `Functions${group}`, { description: `oa-hub: the ${group} group's functions (infra/hub-stack.ts functionGroupOf)` });
+  }
+}
+
 export class HubStack extends Stack {
   readonly table: HubTable;
   readonly api: HubApi;
   readonly secret: secretsmanager.Secret;
   readonly queues = new Map<string, WorkQueue>();
   readonly functions = new Map<string, HubLambda>();
+  /** The nested stacks the functions live in, by group (`functionGroupOf`). */
+  readonly functionStacks = new Map<FunctionGroup, FunctionStack>();
   readonly egress?: EgressNetwork;
   readonly consoleUsers?: ConsoleUsers;
   readonly ticketAgeAlarm?: cloudwatch.Alarm;
@@ -118,7 +147,8 @@ export class HubStack extends Stack {
     };
 
     for (const spec of functions) {
-      const hubLambda = new HubLambda(this, `Fn-${spec.name}`, {
+      const group = this.functionStackOf(spec);
+      const hubLambda = new HubLambda(group, `Fn-${spec.name}`, {
         spec,
         environment,
         ...(props.entryOf ? { entry: props.entryOf(spec) } : {}),
@@ -131,7 +161,7 @@ export class HubStack extends Stack {
       if (spec.usesWeComKey) hubLambda.bindWeComKey(this.wecom!);
       for (const route of spec.routes ?? []) this.api.addRoute(spec.name, route, hubLambda.fn);
       if (spec.schedule) {
-        new events.Rule(this, `Schedule-${spec.name}`, {
+        new events.Rule(group, `Schedule-${spec.name}`, {
           description: `Runs ${spec.name} on ${spec.schedule}`,
           schedule: events.Schedule.expression(spec.schedule),
           targets: [new targets.LambdaFunction(hubLambda.fn, { retryAttempts: 2 })],
@@ -173,6 +203,16 @@ export class HubStack extends Stack {
     this.alarms.notifyFrom(this);
 
     this.addOutputs(publicBaseUrl);
+  }
+
+  private functionStackOf(fn: HubFunction): FunctionStack {
+    const group = functionGroupOf(fn);
+    let stack = this.functionStacks.get(group);
+    if (!stack) {
+      stack = new FunctionStack(this, group);
+      this.functionStacks.set(group, stack);
+    }
+    return stack;
   }
 
   /**

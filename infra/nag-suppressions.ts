@@ -4,7 +4,7 @@
  * acknowledgement is `Validations.of(construct).acknowledge(...)` with the id the report prints
  * (`<pack>::<rule>[<finding>]`), scoped to the one construct it is about.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Names, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -38,10 +38,12 @@ export function acknowledgeFunctionFindings(fn: lambda.Function, role: iam.Role,
 
 /** Read/write grants on the table include its indexes (`<table arn>/index/*`): the GSI queries. */
 export function acknowledgeTableIndexAccess(role: iam.Role, table: dynamodb.Table): void {
-  const tableLogicalId = Stack.of(table).getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
+  const cfnTable = table.node.defaultChild as dynamodb.CfnTable;
+  // A role in a nested function stack reads the table's ARN from the parameter CDK names after it.
+  const tableArn = Stack.of(role) === Stack.of(table) ? `${Stack.of(table).getLogicalId(cfnTable)}.Arn` : `referenceto${Names.nodeUniqueId(cfnTable.node)}Arn`;
   acknowledge(
     role,
-    `IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+    `IAM5[Resource::<${tableArn}>/index/*]`,
     'The wildcard is limited to the indexes of the hub table (gsi1, gsi2), which the access patterns query.',
   );
 }

@@ -1,5 +1,5 @@
 /** Reads what a synthesized template grants, for the least-privilege assertions. */
-import type { CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { HubStack } from '#infra/hub-stack.ts';
@@ -29,13 +29,13 @@ export function allPolicyStatements(template: Template): PolicyStatement[] {
 export function functionLogicalId(stack: HubStack, name: string): string {
   const hubLambda = stack.functions.get(name);
   if (!hubLambda) throw new Error(`No function ${name} in the stack`);
-  return stack.getLogicalId(hubLambda.fn.node.defaultChild as lambda.CfnFunction);
+  return Stack.of(hubLambda.fn).getLogicalId(hubLambda.fn.node.defaultChild as lambda.CfnFunction);
 }
 
 /** The statements of the inline policies attached to one function's role. */
 export function statementsOfFunction(stack: HubStack, template: Template, name: string): PolicyStatement[] {
   const role = stack.functions.get(name)!.role;
-  const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
+  const roleId = Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement);
   return Object.values(resourcesOf(template))
     .filter((resource) => resource.Type === 'AWS::IAM::Policy')
     .filter((resource) => (resource.Properties!.Roles as { Ref?: string }[]).some((ref) => ref.Ref === roleId))
