@@ -25,6 +25,10 @@ import { allRoutes } from '#infra/catalogue.ts';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { call, routeKey, type Answer } from '#test/e2e/accounts/support.ts';
 import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
+import { DynamoWeComCorps } from '#shared/adapters/dynamodb/wecom-corps.ts';
+import { DynamoWeComCustomers } from '#shared/adapters/dynamodb/wecom-customers.ts';
+import { createDocumentClient } from '#shared/db/client.ts';
+import type { SealedSecret } from '#shared/domain/wecom/ports.ts';
 
 const LONG = 'x'.repeat(10_000);
 const UNKNOWN = 'walkUnknownField';
@@ -218,6 +222,32 @@ describe('the validation walk over every console route', () => {
       await stack.queues.drain('fan-sync');
       // The message log's page needs two pushes to hand out a cursor.
       for (const content of ['first', 'second']) await stack.simulator!.sendAccountText(appid, { fromUserName: 'oWalkFollower', content });
+      // The WeCom customers' page: the walk's tenant gets the feature from the operator route, and a corp
+      // with two customers written through the hub's own adapters (the WeCom flow itself is test/e2e/wecom-flow).
+      const enabled = await call(stack, { method: 'PATCH', path: '/v1/operator/tenants/t-walk', token, body: JSON.stringify({ features: { wecom: true } }) });
+      if (enabled.status !== 200) throw new Error(`enabling WeCom answered ${enabled.status} ${enabled.text.slice(0, 200)}`);
+      const client = createDocumentClient(stack.dynamoDbEndpoint);
+      const at = new Date().toISOString();
+      const sealed = { v: 1, keyId: 'local', encryptedKey: 'AA', iv: 'AA', ciphertext: 'AA', tag: 'AA' } as unknown as SealedSecret;
+      await new DynamoWeComCorps(client, stack.tableName).install({
+        corpId: 'wwWalkCorp',
+        corpName: 'Walk Corp',
+        status: 'installed',
+        installedAt: at,
+        authType: 'test',
+        visibleRange: { departments: [1], users: [], tags: [] },
+        customerPermission: true,
+        tenantId: 't-walk',
+        suiteId: 'walk-suite',
+        permanentCode: sealed,
+        installedBy: 'walker',
+        updatedAt: at,
+      });
+      await new DynamoWeComCustomers(client, stack.tableName).upsert(
+        'wwWalkCorp',
+        ['wmWalkOne', 'wmWalkTwo'].map((id) => ({ contact: { external_userid: id, name: id, type: 1 }, follows: [{ userid: 'walker', createtime: 1 }] })),
+        { at },
+      );
     });
 
     it('finds the paginated routes', () => {
