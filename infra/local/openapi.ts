@@ -269,6 +269,49 @@ const schemas: Record<string, JsonSchema> = {
     },
     ['corpId', 'corpName', 'status', 'installedAt', 'authType', 'visibleRange', 'customerPermission'],
   ),
+  CustomerSyncJob: object(
+    {
+      jobId: { type: 'string' },
+      corpId: { type: 'string' },
+      status: { enum: ['queued', 'running', 'paused_quota', 'done', 'failed'] },
+      members: { type: 'integer' },
+      customers: { type: 'integer' },
+      linked: { type: 'integer' },
+      pending: { type: 'integer' },
+      failed: { type: 'integer' },
+      startedAt: isoTime,
+      updatedAt: isoTime,
+      finishedAt: isoTime,
+      error: object({ code: { type: 'string' }, message: { type: 'string' } }),
+    },
+    ['jobId', 'corpId', 'status', 'members', 'customers', 'linked', 'pending', 'failed', 'startedAt', 'updatedAt'],
+  ),
+  WeComCustomer: object(
+    {
+      externalUserId: { type: 'string' },
+      name: { type: 'string' },
+      type: { enum: ['wechat', 'wecom'] },
+      corpName: { type: 'string' },
+      gender: { type: 'integer' },
+      avatar: { type: 'string' },
+      followUsers: arrayOf(
+        object(
+          {
+            userId: { type: 'string' },
+            remark: { type: 'string' },
+            addedAt: isoTime,
+            tagIds: arrayOf({ type: 'string' }),
+            addWay: { type: 'integer' },
+          },
+          ['userId', 'addedAt', 'tagIds'],
+        ),
+      ),
+      follower: object({ appid: { type: 'string' }, openid: { type: 'string' }, unionid: { type: 'string' } }),
+      updatedAt: isoTime,
+      removedAt: isoTime,
+    },
+    ['externalUserId', 'name', 'type', 'followUsers', 'updatedAt'],
+  ),
   JsSdkConfig: object({ appId: { type: 'string' }, timestamp: { type: 'integer' }, nonceStr: { type: 'string' }, signature: { type: 'string' } }),
 };
 
@@ -435,6 +478,24 @@ const answers: Record<string, Answer> = {
     status: 204,
     description: 'The uninstalled corp removed with its customers and links',
     errors: ['feature_disabled', 'not_found', 'revoke_in_wechat_first'],
+  },
+  'POST /v1/wecom/customer-syncs': {
+    status: 202,
+    description: 'The customer sync started (已完成设置), or the one already running for the corp',
+    schema: object({ jobId: { type: 'string' } }),
+    errors: ['feature_disabled', 'not_found'],
+  },
+  'GET /v1/wecom/customer-syncs/{jobId}': {
+    status: 200,
+    description: 'One customer sync with its progress',
+    schema: ref('CustomerSyncJob'),
+    errors: ['feature_disabled', 'not_found'],
+  },
+  'GET /v1/wecom/customers': {
+    status: 200,
+    description: 'The corp’s customers with their linked follower, by page',
+    schema: page('customers', ref('WeComCustomer')),
+    errors: ['feature_disabled', 'not_found'],
   },
   'PUT /v1/wecom/miniprogram-secret': {
     status: 200,

@@ -57,7 +57,13 @@ describe('the account lifecycle over HTTP against the simulator', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: () => undefined,
+    });
     client = createDocumentClient(stack.dynamoDbEndpoint);
     await stack.simulator!.pushTicket();
   });

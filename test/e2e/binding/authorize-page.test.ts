@@ -45,7 +45,13 @@ describe('the authorization page on the hub’s domain', () => {
   const snapshot = () => tableSnapshot(stack.dynamoDbEndpoint, stack.tableName);
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: () => undefined,
+    });
     await stack.simulator!.pushTicket();
   });
 

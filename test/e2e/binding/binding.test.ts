@@ -76,7 +76,13 @@ describe('binding an Official Account through WeChat’s consent', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: () => undefined,
+    });
     client = createDocumentClient(stack.dynamoDbEndpoint);
     await stack.simulator!.pushTicket();
   });

@@ -22,7 +22,7 @@ describe('taking over an account whose previous binding WeChat revoked', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
+    stack = await startLocalStack({ port: 0, inMemory: true, wecomSimulator: { ticketIntervalMs: 0 }, log: () => undefined });
     appid = stack.simulator!.addAccount({ nickname: 'Changing hands', serviceType: 'service', verified: true }).appid;
     await bindThroughSimulator(stack, { tenant: 'old-owner', appid });
     await call('old-owner', 'PATCH', `/v1/accounts/${appid}`, { isDefault: true });

@@ -86,7 +86,7 @@ describe('followers over HTTP against the simulator', () => {
   }
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, log: () => undefined });
+    stack = await startLocalStack({ port: 0, inMemory: true, wecomSimulator: { ticketIntervalMs: 0 }, log: () => undefined });
     admin = await stack.consoleToken({ tenant: TENANT, admin: true, sub: 'fans-admin' });
   });
 

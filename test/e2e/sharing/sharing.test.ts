@@ -49,7 +49,13 @@ describe('sharing an account over HTTP', () => {
   const visibleAppids = async (tenant: string) => ((await call(tenant, 'GET', '/v1/accounts')).body!.accounts as { appid: string }[]).map((a) => a.appid);
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: (line) => gatewayLog.push(line) });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: (line) => gatewayLog.push(line),
+    });
     await stack.simulator!.pushTicket();
   });
 

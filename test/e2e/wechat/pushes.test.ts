@@ -23,7 +23,13 @@ describe('WeChat pushes to the local hub', () => {
   const snapshot = () => tableSnapshot(stack.dynamoDbEndpoint, stack.tableName);
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: () => undefined,
+    });
     credentials = stack.simulator!.credentials;
   });
 

@@ -55,7 +55,13 @@ describe('a signed push re-sent by someone else, or by WeChat', () => {
   const itemsOf = (items: string[], pk: string) => items.filter((text) => text.includes(`"pk":"${pk}"`));
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, inMemory: true, simulator: { ticketIntervalMs: 0 }, log: () => undefined });
+    stack = await startLocalStack({
+      port: 0,
+      inMemory: true,
+      wecomSimulator: { ticketIntervalMs: 0 },
+      simulator: { ticketIntervalMs: 0 },
+      log: () => undefined,
+    });
     credentials = stack.simulator!.credentials;
     await stack.simulator!.pushTicket();
   });
