@@ -12,6 +12,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
 import { createDocumentClient } from '#shared/db/client.ts';
+import { eventuallyValue } from '#test/e2e/support/eventually.ts';
 import { bindThroughSimulator } from '#test/e2e/support/binding.ts';
 
 const TENANT = 't-wecom-flow';
@@ -25,15 +26,7 @@ const secrets = new Set<string>([MP_SECRET]);
 /** The simulator's pushes to the hub's suite callback, to deliver again. */
 const pushes: Array<{ url: string; init: RequestInit }> = [];
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000) => eventuallyValue(probe, what, timeoutMs);
 
 interface Customer {
   externalUserId: string;

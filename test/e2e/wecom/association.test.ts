@@ -5,6 +5,7 @@
  * the corp and its vended token, cancel_auth by push, the delete; and none of the permanent code,
  * the corp token or the ticket in a console response, an event on the bus or the hub's log output.
  */
+import { eventuallyValue } from '#test/e2e/support/eventually.ts';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '#infra/local/stack.ts';
@@ -18,15 +19,7 @@ const answers: string[] = [];
 const secrets = new Set<string>();
 const SECRET_FIELDS = ['permanent_code', 'access_token', 'suite_access_token', 'provider_access_token'];
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000) => eventuallyValue(probe, what, timeoutMs);
 
 describe('WeCom association through the local stack and the WeCom simulator', () => {
   let stack: LocalStack;
